@@ -1,0 +1,225 @@
+"""What the pathway reducer emits: alerts and episode changes, frozen facts in the past tense.
+
+``Alert`` goes to ``cordwatch.alerts`` and ``EpisodeChange`` to ``cordwatch.episode-changes``
+(both keyed by patient_id). Every id is a uuid5 of its inputs (services.ids), so a replay or a
+restarted worker reproduces the same ids and downstream consumers can dedupe on them. Each
+episode change carries a full snapshot of the changed entity plus its ``version``: the sink
+upserts by entity id and drops a change whose version is not newer than the stored one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class AlertType(StrEnum):
+    """Why an alert was raised (DESIGN.md section 3)."""
+
+    MESCC_SUSPECTED = "mescc_suspected"
+    TIMER_WARNING = "timer_warning"
+    TIMER_BREACHED = "timer_breached"
+    BREACH_RETRACTED = "breach_retracted"
+    ESCALATION = "escalation"
+    EPISODE_CLOSED = "episode_closed"
+
+
+class Priority(StrEnum):
+    """Paging priority: critical wakes the on-call spinal team."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    ROUTINE = "routine"
+
+
+class TimerKind(StrEnum):
+    """The time-to-treatment clocks of DESIGN.md section 3."""
+
+    STEROIDS = "steroids"
+    SURGICAL_EVALUATION = "surgical_evaluation"
+
+
+class TimerStatus(StrEnum):
+    """A timer's outcome; pending until met, breached or cancelled."""
+
+    PENDING = "pending"
+    MET = "met"
+    MET_LATE = "met_late"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
+class EpisodeStatus(StrEnum):
+    """open until ruled out by a later study or closed by discharge or death."""
+
+    OPEN = "open"
+    RULED_OUT = "ruled_out"
+    CLOSED = "closed"
+
+
+class CareKind(StrEnum):
+    """Which source-record family a care event belongs to."""
+
+    MEDICATION = "medication"
+    CONSULT = "consult"
+    PROCEDURE = "procedure"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# JSON-mode dump of models.detection.Detection / models.scoring.ScoreResult. Kept as plain JSON
+# so the changelog, the sink and old stored rows do not break when those models gain fields.
+JsonObject = dict[str, Any]
+
+
+class Alert(_Frozen):
+    """A page-worthy fact for the on-call team; ``alert_id`` is the delivery dedupe key."""
+
+    kind: Literal["alert"] = "alert"
+    alert_id: str
+    alert_type: AlertType
+    priority: Priority
+    episode_id: str
+    patient_id: str
+    facility: str | None = None
+    timer: TimerKind | None = None
+    due: AwareDatetime | None = None
+    at: AwareDatetime
+    # Phone-sized text: grade, levels, SINS, the evidence sentence, what is overdue; no name.
+    summary: str
+    detected_late: bool = False
+    # Which warning point (fraction of the window) a timer_warning stands for.
+    warning_fraction: float | None = None
+    # For escalation: the alert that was not acknowledged in time.
+    escalates_alert_id: str | None = None
+
+
+class EpisodeSnapshot(_Frozen):
+    """The episode row as it stands after this change."""
+
+    status: EpisodeStatus
+    suspected_at: AwareDatetime
+    opened_by_accession: str
+    closed_at: AwareDatetime | None = None
+    close_reason: str | None = None
+    escc_grade: str | None = None
+    high_grade: bool = False
+    levels: list[str] = Field(default_factory=list)
+    priority: Priority
+    retropulsion: bool = False
+    cord_signal: bool = False
+    sins_total: int | None = None
+    sins_min: int | None = None
+    sins_max: int | None = None
+    sins_category: str | None = None
+
+
+class TimerSnapshot(_Frozen):
+    """The timer row as it stands after this change."""
+
+    timer_id: str
+    kind: TimerKind
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    status: TimerStatus
+    met_at: AwareDatetime | None = None
+    met_by: str | None = None  # source record id (administration_id / consult_id)
+    breached_at: AwareDatetime | None = None
+    breach_retracted: bool = False
+    cancel_reason: str | None = None
+
+
+class DetectionSnapshot(_Frozen):
+    """One report version's detector result and evidence; never overwritten."""
+
+    detection_id: str
+    accession: str
+    report_status: str
+    event_id: str
+    occurred_at: AwareDatetime
+    modality: str
+    exam: str
+    result: JsonObject
+
+
+class ScoreSnapshot(_Frozen):
+    """The episode's scores recomputed from the evidence known at ``computed_at``."""
+
+    score_id: str
+    computed_at: AwareDatetime
+    result: JsonObject
+
+
+class CareEventSnapshot(_Frozen):
+    """The latest state of one source record (administration, consult or procedure)."""
+
+    record_id: str
+    kind: CareKind
+    occurred_at: AwareDatetime
+    status: str
+    detail: str
+    # Which timer this record can meet under the policy (None: recorded for context only).
+    counts_for: TimerKind | None = None
+
+
+class _ChangeBase(_Frozen):
+    kind: Literal["episode_change"] = "episode_change"
+    change_id: str
+    patient_id: str
+    facility: str | None = None
+    episode_id: str
+    version: Annotated[int, Field(ge=1)]
+    at: AwareDatetime
+
+
+class EpisodeChanged(_ChangeBase):
+    """The episode opened, was updated, ruled out or closed."""
+
+    change_type: Literal["episode"] = "episode"
+    episode: EpisodeSnapshot
+
+
+class TimerChanged(_ChangeBase):
+    """A timer started, was met, breached, retracted, re-opened or cancelled."""
+
+    change_type: Literal["timer"] = "timer"
+    timer: TimerSnapshot
+
+
+class DetectionRecorded(_ChangeBase):
+    """A report version was run through the detector for this episode."""
+
+    change_type: Literal["detection"] = "detection"
+    detection: DetectionSnapshot
+
+
+class ScoreComputed(_ChangeBase):
+    """The episode's scores were recomputed."""
+
+    change_type: Literal["score"] = "score"
+    score: ScoreSnapshot
+
+
+class CareEventRecorded(_ChangeBase):
+    """A care source record relevant to this episode was created or replaced."""
+
+    change_type: Literal["care_event"] = "care_event"
+    care_event: CareEventSnapshot
+
+
+EpisodeChange = Annotated[
+    EpisodeChanged | TimerChanged | DetectionRecorded | ScoreComputed | CareEventRecorded,
+    Field(discriminator="change_type"),
+]
+
+# Everything handle() may return; ``kind`` says which topic it goes to.
+Output = (
+    Alert | EpisodeChanged | TimerChanged | DetectionRecorded | ScoreComputed | CareEventRecorded
+)
+
+
+episode_change_adapter: TypeAdapter[EpisodeChange] = TypeAdapter(EpisodeChange)
