@@ -209,9 +209,7 @@ INBOUND_TOPIC_EVENT_TYPES: dict[str, frozenset[str]] = {
     "hospital.adt": frozenset({"admit", "transfer", "discharge", "death", "update"}),
     "hospital.imaging-reports": frozenset({"imaging_report"}),
     "hospital.medication-administrations": frozenset({"medication_administration"}),
-    "hospital.consults": frozenset(
-        {"consult_requested", "consult_completed", "consult_cancelled"}
-    ),
+    "hospital.consults": frozenset({"consult_requested", "consult_completed", "consult_cancelled"}),
     "hospital.procedures": frozenset({"procedure"}),
     "hospital.assessments": frozenset({"assessment"}),
 }
