@@ -1,0 +1,335 @@
+"""Audit store rows (SQLModel ``table=True``) and the explicit converters from pathway outputs.
+
+The database is a projection of ``cordwatch.episode-changes`` and ``cordwatch.alerts``: one row
+per entity id, holding the newest snapshot seen (``version``). Rows are separate classes from the
+frozen domain outputs (there are no classical mappers in SQLModel), and the ``*_row`` functions
+below are the only place the two shapes meet. Patient ids are stored as given, because the
+database is part of the clinical record, but they are kept out of every ``repr``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from models.outputs import (
+    Alert,
+    CareEventRecorded,
+    DetectionRecorded,
+    EpisodeChange,
+    EpisodeChanged,
+    ScoreComputed,
+    TimerChanged,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every dialect.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zone type, so values are normalised to
+    UTC before they are written as text. A naive value is refused: a deadline without an offset
+    is ambiguous across a daylight-saving change.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused by the audit store")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON(), nullable=True))
+
+
+class _NoPatientRepr(SQLModel):
+    """Keeps ``patient_id`` out of repr so a row in a log line or traceback carries no PHI."""
+
+    def __repr_args__(self) -> Any:
+        return [(k, v) for k, v in super().__repr_args__() if k != "patient_id"]
+
+
+class EpisodeRow(_NoPatientRepr, table=True):
+    """One suspected MESCC episode, as of its newest change."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (Index("ix_episodes_facility_suspected", "facility", "suspected_at"),)
+
+    episode_id: str = Field(primary_key=True, max_length=64)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=16)
+    suspected_at: datetime = _ts(nullable=False, index=True)
+    opened_by_accession: str = Field(max_length=64)
+    closed_at: datetime | None = _ts()
+    close_reason: str | None = Field(default=None, max_length=128)
+    escc_grade: str | None = Field(default=None, max_length=4)
+    high_grade: bool = False
+    levels: list[str] | None = _json()
+    priority: str = Field(max_length=16)
+    retropulsion: bool = False
+    cord_signal: bool = False
+    sins_total: int | None = None
+    sins_min: int | None = None
+    sins_max: int | None = None
+    sins_category: str | None = Field(default=None, max_length=32)
+
+
+class TimerRow(_NoPatientRepr, table=True):
+    """One time-to-treatment clock of an episode (steroids, surgical evaluation)."""
+
+    __tablename__ = "timers"
+
+    timer_id: str = Field(primary_key=True, max_length=64)
+    episode_id: str = Field(max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    kind: str = Field(max_length=32)
+    started_at: datetime = _ts(nullable=False)
+    due_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=16)
+    met_at: datetime | None = _ts()
+    met_by: str | None = Field(default=None, max_length=128)
+    breached_at: datetime | None = _ts()
+    breach_retracted: bool = False
+    cancel_reason: str | None = Field(default=None, max_length=128)
+
+
+class DetectionRow(_NoPatientRepr, table=True):
+    """One report version's detector result and evidence (report accession + version)."""
+
+    __tablename__ = "detections"
+
+    detection_id: str = Field(primary_key=True, max_length=64)
+    episode_id: str = Field(max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    accession: str = Field(max_length=64, index=True)
+    report_status: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    occurred_at: datetime = _ts(nullable=False)
+    modality: str = Field(max_length=16)
+    exam: str = Field(max_length=256)
+    result: dict[str, Any] | None = _json()
+    evidence: list[dict[str, Any]] | None = _json()
+
+
+class ScoreSnapshotRow(_NoPatientRepr, table=True):
+    """The episode's scores as recomputed at ``computed_at``."""
+
+    __tablename__ = "score_snapshots"
+
+    score_id: str = Field(primary_key=True, max_length=64)
+    episode_id: str = Field(max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    computed_at: datetime = _ts(nullable=False)
+    result: dict[str, Any] | None = _json()
+
+
+class CareEventRow(_NoPatientRepr, table=True):
+    """The newest state of one source record (drug, consult, procedure) relevant to an episode."""
+
+    __tablename__ = "care_events"
+
+    # A source record id is unique within its source system, not across episodes: key on both.
+    episode_id: str = Field(primary_key=True, max_length=64)
+    record_id: str = Field(primary_key=True, max_length=128)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    kind: str = Field(max_length=16)
+    occurred_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=32)
+    detail: str = Field(max_length=256)
+    counts_for: str | None = Field(default=None, max_length=32)
+
+
+class AlertRow(_NoPatientRepr, table=True):
+    """An alert as raised, plus the delivery and acknowledgement facts filled in later."""
+
+    __tablename__ = "alerts"
+
+    alert_id: str = Field(primary_key=True, max_length=64)
+    alert_type: str = Field(max_length=32)
+    priority: str = Field(max_length=16)
+    episode_id: str = Field(max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    timer: str | None = Field(default=None, max_length=32)
+    due: datetime | None = _ts()
+    at: datetime = _ts(nullable=False)
+    summary: str = Field(max_length=2000)
+    detected_late: bool = False
+    warning_fraction: float | None = None
+    escalates_alert_id: str | None = Field(default=None, max_length=64)
+    # Written by the notify side (services.alerts), never by the alert itself.
+    delivery_status: str | None = Field(default=None, max_length=16)
+    delivery_attempts: int = 0
+    delivered_at: datetime | None = _ts()
+    delivery_channel: str | None = Field(default=None, max_length=64)
+    acknowledged_at: datetime | None = _ts()
+    acknowledged_by: str | None = Field(default=None, max_length=128)
+
+
+# --- converters: pathway outputs -> rows ------------------------------------------------------
+
+
+def _envelope(change: EpisodeChange) -> dict[str, Any]:
+    return {
+        "episode_id": change.episode_id,
+        "patient_id": change.patient_id,
+        "facility": change.facility,
+        "version": change.version,
+        "changed_at": change.at,
+    }
+
+
+def episode_row(change: EpisodeChanged) -> EpisodeRow:
+    """Episode snapshot -> episodes row."""
+    ep = change.episode
+    return EpisodeRow(
+        **_envelope(change),
+        status=ep.status.value,
+        suspected_at=ep.suspected_at,
+        opened_by_accession=ep.opened_by_accession,
+        closed_at=ep.closed_at,
+        close_reason=ep.close_reason,
+        escc_grade=ep.escc_grade,
+        high_grade=ep.high_grade,
+        levels=list(ep.levels),
+        priority=ep.priority.value,
+        retropulsion=ep.retropulsion,
+        cord_signal=ep.cord_signal,
+        sins_total=ep.sins_total,
+        sins_min=ep.sins_min,
+        sins_max=ep.sins_max,
+        sins_category=ep.sins_category,
+    )
+
+
+def timer_row(change: TimerChanged) -> TimerRow:
+    """Timer snapshot -> timers row."""
+    t = change.timer
+    return TimerRow(
+        **_envelope(change),
+        timer_id=t.timer_id,
+        kind=t.kind.value,
+        started_at=t.started_at,
+        due_at=t.due_at,
+        status=t.status.value,
+        met_at=t.met_at,
+        met_by=t.met_by,
+        breached_at=t.breached_at,
+        breach_retracted=t.breach_retracted,
+        cancel_reason=t.cancel_reason,
+    )
+
+
+def detection_row(change: DetectionRecorded) -> DetectionRow:
+    """Detection snapshot -> detections row; evidence is also kept in its own column."""
+    d = change.detection
+    evidence = d.result.get("evidence")
+    return DetectionRow(
+        **_envelope(change),
+        detection_id=d.detection_id,
+        accession=d.accession,
+        report_status=d.report_status,
+        event_id=d.event_id,
+        occurred_at=d.occurred_at,
+        modality=d.modality,
+        exam=d.exam,
+        result=dict(d.result),
+        evidence=list(evidence) if isinstance(evidence, list) else [],
+    )
+
+
+def score_row(change: ScoreComputed) -> ScoreSnapshotRow:
+    """Score snapshot -> score_snapshots row."""
+    s = change.score
+    return ScoreSnapshotRow(
+        **_envelope(change), score_id=s.score_id, computed_at=s.computed_at, result=dict(s.result)
+    )
+
+
+def care_event_row(change: CareEventRecorded) -> CareEventRow:
+    """Care event snapshot -> care_events row."""
+    c = change.care_event
+    return CareEventRow(
+        **_envelope(change),
+        record_id=c.record_id,
+        kind=c.kind.value,
+        occurred_at=c.occurred_at,
+        status=c.status,
+        detail=c.detail,
+        counts_for=c.counts_for.value if c.counts_for is not None else None,
+    )
+
+
+def alert_row(alert: Alert) -> AlertRow:
+    """Alert -> alerts row, with the delivery fields at their initial values."""
+    return AlertRow(
+        alert_id=alert.alert_id,
+        alert_type=alert.alert_type.value,
+        priority=alert.priority.value,
+        episode_id=alert.episode_id,
+        patient_id=alert.patient_id,
+        facility=alert.facility,
+        timer=alert.timer.value if alert.timer is not None else None,
+        due=alert.due,
+        at=alert.at,
+        summary=alert.summary,
+        detected_late=alert.detected_late,
+        warning_fraction=alert.warning_fraction,
+        escalates_alert_id=alert.escalates_alert_id,
+    )
+
+
+def change_row(change: EpisodeChange) -> SQLModel:
+    """Any episode change -> the row it upserts (dispatch on ``change_type``)."""
+    match change:
+        case EpisodeChanged():
+            return episode_row(change)
+        case TimerChanged():
+            return timer_row(change)
+        case DetectionRecorded():
+            return detection_row(change)
+        case ScoreComputed():
+            return score_row(change)
+        case CareEventRecorded():
+            return care_event_row(change)
+    raise TypeError(f"unknown episode change type: {type(change).__name__}")
+
+
+def row_values(row: SQLModel) -> dict[str, Any]:
+    """Column values of a row, keyed by column name, for a Core insert."""
+    table = row.__table__  # type: ignore[attr-defined]
+    return {col.name: getattr(row, col.name) for col in table.columns}
