@@ -1,0 +1,51 @@
+"""Assemble an audit report from the store in one read-only transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from services.audit.queries import breach_rows, summary_rows
+from services.audit.shapes import AuditReport
+from services.audit.sqlfuncs import PERIODS
+
+
+class AuditError(Exception):
+    """The audit was asked for something it cannot answer (bad period, empty range)."""
+
+
+def run_audit(
+    *,
+    engine: Engine,
+    since: datetime,
+    until: datetime,
+    by: str,
+    as_of: datetime,
+    facility: str | None = None,
+    breach_limit: int | None = 500,
+) -> AuditReport:
+    """Episodes suspected in [since, until), grouped by ``by``; ``as_of`` dates unmet breaches."""
+    if by not in PERIODS:
+        raise AuditError(f"--by must be one of {', '.join(PERIODS)}")
+    for name, value in (("since", since), ("until", until), ("as_of", as_of)):
+        if value.tzinfo is None:
+            raise AuditError(f"{name} needs a time zone offset")
+    if until <= since:
+        raise AuditError("--until must be after --since")
+    # One transaction: summary and breach list see the same snapshot on PostgreSQL.
+    with engine.begin() as conn:
+        rows = summary_rows(conn, since=since, until=until, by=by, facility=facility)
+        breaches, total = breach_rows(
+            conn, since=since, until=until, as_of=as_of, facility=facility, limit=breach_limit
+        )
+    return AuditReport(
+        since=since,
+        until=until,
+        by=by,
+        facility=facility,
+        generated_at=as_of,
+        rows=rows,
+        breaches=breaches,
+        breaches_total=total,
+    )

@@ -1,0 +1,77 @@
+"""The two date functions the audit needs, compiled per dialect; every other clause is shared SQL.
+
+SQLite has no interval type and no ``date_trunc``; PostgreSQL has no ``strftime``. The audit
+query is written once in SQLAlchemy Core and only these leaves differ. Periods are UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+PERIODS = ("day", "week", "month")
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801  (SQL function spelling)
+    """Whole seconds since 1970-01-01 UTC of a timestamp column."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+class period_start(FunctionElement[str]):  # noqa: N801
+    """UTC day (YYYY-MM-DD), ISO week's Monday (YYYY-MM-DD) or month (YYYY-MM) of a timestamp."""
+
+    type = String()
+    inherit_cache = True
+    name = "period_start"
+
+    def __init__(self, column: ColumnElement[Any], by: str) -> None:
+        if by not in PERIODS:
+            raise ValueError(f"period must be one of {PERIODS}, not {by!r}")
+        self.by = by
+        super().__init__(column)
+
+
+def _arg(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as UTC text by models.tables.UtcDateTime; '%s' truncates the fraction.
+    return f"CAST(strftime('%s', {_arg(element, compiler, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {_arg(element, compiler, **kw)})) AS BIGINT)"
+
+
+_SQLITE_PERIOD = {
+    "day": "strftime('%Y-%m-%d', {x})",
+    # 'weekday 0' moves forward to Sunday (or stays on it); six days back is that week's Monday.
+    "week": "strftime('%Y-%m-%d', {x}, 'weekday 0', '-6 days')",
+    "month": "strftime('%Y-%m', {x})",
+}
+_PG_PERIOD = {
+    "day": "to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    "week": "to_char(date_trunc('week', {x} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    "month": "to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM')",
+}
+
+
+@compiles(period_start, "sqlite")
+def _period_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return _SQLITE_PERIOD[element.by].format(x=_arg(element, compiler, **kw))
+
+
+@compiles(period_start, "postgresql")
+def _period_pg(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return _PG_PERIOD[element.by].format(x=_arg(element, compiler, **kw))
