@@ -74,6 +74,8 @@ class Radiosensitivity(StrEnum):
     """Response of the primary to conventional external-beam RT, as NOMS tables class it."""
 
     RADIOSENSITIVE = "radiosensitive"
+    # Neither list found names it (breast, prostate): not radiosensitive for the NOMS decision.
+    INTERMEDIATE = "intermediate"
     RADIORESISTANT = "radioresistant"
     UNKNOWN = "unknown"
 
@@ -126,7 +128,7 @@ class ScoreInput(_Frozen):
     # Revised Tokuhashi inputs (Tokuhashi et al., Spine 2005;30:2186-91).
     karnofsky: Annotated[int, Field(ge=0, le=100)] | None = None
     extraspinal_bone_metastases_count: Annotated[int, Field(ge=0, le=1000)] | None = None
-    vertebral_metastases_count: Annotated[int, Field(ge=0, le=33)] | None = None
+    vertebral_metastases_count: Annotated[int, Field(ge=1, le=33)] | None = None
     visceral_metastases_removable: bool | None = None
     frankel: FrankelGrade | None = None
 
