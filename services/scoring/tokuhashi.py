@@ -87,7 +87,7 @@ _OSTEO = "lung, osteosarcoma, stomach, bladder, oesophagus, pancreas"
 def score_tokuhashi(inputs: ScoreInput, finding: PrimaryFinding) -> tuple[TokuhashiResult, Tally]:
     """Revised Tokuhashi total, range and group from whatever inputs are known."""
     candidates: dict[str, Candidates] = {
-        "general_condition": _general_condition(inputs.karnofsky),
+        "general_condition": _general_condition(inputs.karnofsky, inputs.ecog),
         "extraspinal_bone_metastases": _count3(inputs.extraspinal_bone_metastases_count, ">=3"),
         "vertebral_metastases": _vertebral(inputs.vertebral_metastases_count),
         "visceral_metastases": _visceral(
@@ -109,14 +109,27 @@ def score_tokuhashi(inputs: ScoreInput, finding: PrimaryFinding) -> tuple[Tokuha
     return result, Tally(total=t.total, min=t.min, max=t.max, explanation=rows)
 
 
-def _general_condition(kps: int | None) -> Candidates:
+# Used only when KPS is missing: ECOG 0 = KPS 90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40,
+# 4 = 10-20 (approximate correspondence; myelomacomorbidityindex.org Karnofsky/ECOG table and
+# aihaoyisheng.com performance-status tool, found with the search tool). ECOG 1 spans two rows.
+_GOOD, _MODERATE, _POOR = "good (KPS 80-100)", "moderate (KPS 50-70)", "poor (KPS 10-40)"
+_FROM_ECOG: dict[int, tuple[str, ...]] = {
+    0: (_GOOD,),
+    1: (_MODERATE, _GOOD),
+    2: (_MODERATE,),
+    3: (_POOR,),
+    4: (_POOR,),
+}
+
+
+def _general_condition(kps: int | None, ecog: int | None) -> Candidates:
     if kps is None:
-        return None
+        return None if ecog is None else _FROM_ECOG[ecog]
     if kps >= 80:
-        return ("good (KPS 80-100)",)
+        return (_GOOD,)
     if kps >= 50:
-        return ("moderate (KPS 50-70)",)
-    return ("poor (KPS 10-40)",)
+        return (_MODERATE,)
+    return (_POOR,)
 
 
 def _count3(count: int | None, many: str) -> Candidates:

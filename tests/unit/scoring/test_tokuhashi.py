@@ -126,6 +126,18 @@ def test_group_cut_offs_at_11_and_12() -> None:
     assert (kidney_e.total, kidney_e.group) == (12, "12-15")  # 8 + 3 + 1 (Frankel C)
 
 
+@pytest.mark.parametrize(
+    ("ecog", "low", "high"), [(0, 2, 2), (1, 1, 2), (2, 1, 1), (3, 0, 0), (4, 0, 0)]
+)
+def test_ecog_stands_in_for_a_missing_karnofsky(ecog: int, low: int, high: int) -> None:
+    result = toku(**{**ZERO, "karnofsky": None, "ecog": ecog})
+    assert (result.min, result.max) == (low, high)
+
+
+def test_karnofsky_wins_over_ecog() -> None:
+    assert toku(**{**ZERO, "karnofsky": 90, "ecog": 4}).total == 2
+
+
 def test_nothing_known_is_zero_to_fifteen() -> None:
     result = toku()
     assert (result.total, result.min, result.max, result.group) == (None, 0, 15, "indeterminate")
