@@ -1,0 +1,182 @@
+"""One patient's pathway state: what the Faust ``patients`` table stores (as JSON) per patient_id.
+
+Frozen; the reducer returns a new value. The context keeps the facts needed to decide by event
+time whatever order they arrive in (care records by source id, reports, departures,
+assessments); episodes keep their timers, every report version's detection and the latest scores.
+Every collection is bounded so a long-stay patient cannot grow a changelog record without limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models.outputs import (
+    CareKind,
+    DetectionSnapshot,
+    EpisodeStatus,
+    Priority,
+    ScoreSnapshot,
+    TimerKind,
+    TimerStatus,
+)
+
+# Bounds: generous for a single admission, small enough for a 100 000-patient table.
+MAX_RECENT_EVENT_IDS = 256
+MAX_CARE_RECORDS = 200
+MAX_REPORTS = 100
+MAX_ASSESSMENTS = 20
+MAX_EPISODES = 20
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CareRecord(_Frozen):
+    """The winning event of one source record (administration, consult or procedure)."""
+
+    record_id: str
+    kind: CareKind
+    occurred_at: AwareDatetime
+    # completed, not-done, entered-in-error; consult_requested/_completed/_cancelled.
+    status: str
+    detail: str
+    # The timer this record meets right now (None: it does not count, e.g. entered in error).
+    counts_for: TimerKind | None = None
+    event_id: str
+    version: Annotated[int, Field(ge=1)] = 1
+
+
+class ReportFact(_Frozen):
+    """One report version: the flags that shape episodes and its detection with evidence."""
+
+    event_id: str
+    accession: str
+    status: str
+    occurred_at: AwareDatetime
+    suspected: bool
+    excludes: bool
+    # Kept for reports that suspect or exclude MESCC; None for the rest, to keep state small.
+    detection: DetectionSnapshot | None = None
+
+
+class Departure(_Frozen):
+    """A discharge or death, kept so a late-arriving report cannot reopen a finished stay."""
+
+    event_id: str
+    kind: str
+    occurred_at: AwareDatetime
+
+
+class AssessmentFact(_Frozen):
+    """The scoring-relevant part of one bedside assessment."""
+
+    event_id: str
+    occurred_at: AwareDatetime
+    motor_strength: int | None = None
+    ambulatory: bool | None = None
+    motor_deficit_onset: AwareDatetime | None = None
+    pain: str | None = None
+    ecog: int | None = None
+    karnofsky: int | None = None
+
+
+class DiagnosisFact(_Frozen):
+    """A coded diagnosis from ADT; the union over all ADT messages is kept."""
+
+    code: str
+    system: str
+    display: str | None = None
+    onset: str | None = None  # ISO date
+
+
+class PatientContext(_Frozen):
+    """Patient-level facts, independent of any episode."""
+
+    diagnoses: tuple[DiagnosisFact, ...] = ()
+    care: dict[str, CareRecord] = Field(default_factory=dict)  # key: "<kind>:<record_id>"
+    reports: tuple[ReportFact, ...] = ()
+    departures: tuple[Departure, ...] = ()
+    assessments: tuple[AssessmentFact, ...] = ()
+
+
+class Timer(_Frozen):
+    """One time-to-treatment clock; ``version`` changes on every change, for TimerDue staleness."""
+
+    timer_id: str
+    kind: TimerKind
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    status: TimerStatus = TimerStatus.PENDING
+    met_at: AwareDatetime | None = None
+    met_by: str | None = None
+    breached_at: AwareDatetime | None = None
+    breach_retracted: bool = False
+    cancel_reason: str | None = None
+    version: Annotated[int, Field(ge=1)] = 1
+    warnings_sent: tuple[float, ...] = ()
+    # How many times this timer entered "breached": each cycle has its own alert ids.
+    breach_cycle: int = 0
+    breach_alert_id: str | None = None
+    breach_alert_at: AwareDatetime | None = None
+    escalations_sent: int = 0
+    acknowledged: bool = False
+    # The next time the clock matters (warning, deadline, escalation); None when nothing is due.
+    next_due_at: AwareDatetime | None = None
+
+
+class Episode(_Frozen):
+    """One suspected-MESCC episode, from suspicion to ruled out or closed."""
+
+    episode_id: str
+    ordinal: Annotated[int, Field(ge=1)]
+    status: EpisodeStatus = EpisodeStatus.OPEN
+    suspected_at: AwareDatetime
+    opened_by_accession: str
+    accessions: tuple[str, ...] = ()  # accessions of reports that suspected MESCC
+    closed_at: AwareDatetime | None = None
+    close_reason: str | None = None
+    escc_grade: str | None = None
+    high_grade: bool = False
+    levels: tuple[str, ...] = ()
+    retropulsion: bool = False
+    cord_signal: bool = False
+    priority: Priority = Priority.HIGH
+    evidence_sentence: str | None = None
+    version: Annotated[int, Field(ge=1)] = 1
+    timers: tuple[Timer, ...] = ()
+    # Report versions (event ids) in this episode; their detections live in context.reports,
+    # stored once even when a late report moves them to another episode.
+    report_event_ids: tuple[str, ...] = ()
+    score: ScoreSnapshot | None = None
+    score_version: int = 0
+    facility: str | None = None
+
+    def timer(self, kind: TimerKind) -> Timer | None:
+        """This episode's timer of one kind."""
+        return next((t for t in self.timers if t.kind == kind), None)
+
+
+class PatientState(_Frozen):
+    """Everything the pathway knows about one patient."""
+
+    patient_id: str
+    facility: str | None = None
+    context: PatientContext = Field(default_factory=PatientContext)
+    episodes: tuple[Episode, ...] = ()
+    recent_event_ids: tuple[str, ...] = ()
+
+    def open_episode(self) -> Episode | None:
+        """The episode still open, if any (at most one)."""
+        return next((e for e in self.episodes if e.status == EpisodeStatus.OPEN), None)
+
+    def detections(self, episode: Episode) -> tuple[DetectionSnapshot, ...]:
+        """Every report version's detection in an episode, in clinical-time order."""
+        wanted = set(episode.report_event_ids)
+        return tuple(
+            r.detection
+            for r in self.context.reports
+            if r.event_id in wanted and r.detection is not None
+        )

@@ -1,0 +1,54 @@
+"""Deterministic ids: uuid5 of their inputs, so a replay or a restarted worker reproduces them.
+
+Delivery dedupes alerts on ``alert_id`` and the sink upserts on entity ids; both only work if the
+same input sequence always yields the same ids (DESIGN.md section 3, last rule).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+# Fixed namespace for every Cordwatch id; changing it would re-send every alert after a replay.
+CORDWATCH_NAMESPACE = uuid.UUID("5f1d3c1e-6a39-4c59-9a43-2f3b0c8e7d21")
+
+
+def _id(*parts: object) -> str:
+    # "\x1f" (unit separator) cannot appear in the ids we join, so ("a|b","c") != ("a","b|c").
+    return str(uuid.uuid5(CORDWATCH_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+def episode_id(patient_id: str, ordinal: int) -> str:
+    """The patient's n-th episode (1-based); stable whatever order its reports arrived in."""
+    return _id("episode", patient_id, ordinal)
+
+
+def timer_id(episode: str, timer: str) -> str:
+    """One timer of each kind per episode."""
+    return _id("timer", episode, timer)
+
+
+def alert_id(
+    patient_id: str, episode: str, timer: str | None, kind: str, *qualifiers: object
+) -> str:
+    """Alert id from (patient, episode, timer, kind[, warning fraction, breach cycle, tier])."""
+    return _id("alert", patient_id, episode, timer or "-", kind, *qualifiers)
+
+
+def detection_id(episode: str, event_id: str) -> str:
+    """One detection per report event and episode."""
+    return _id("detection", episode, event_id)
+
+
+def score_id(episode: str) -> str:
+    """The episode's latest scores: one row, versioned."""
+    return _id("score", episode)
+
+
+def change_id(episode: str, change_type: str, entity: str, version: int) -> str:
+    """A change is identified by the entity and the version it produced."""
+    return _id("change", episode, change_type, entity, version)
+
+
+def timer_due_event_id(episode: str, timer: str, version: int, due_at: str) -> str:
+    """The TimerDue event id: the same deadline scanned twice is the same event."""
+    return _id("timer_due", episode, timer, version, due_at)

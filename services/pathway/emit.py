@@ -1,0 +1,161 @@
+"""Output values of the reducer: change envelopes with snapshots, and alerts with their text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.outputs import (
+    Alert,
+    AlertType,
+    CareEventRecorded,
+    CareEventSnapshot,
+    DetectionRecorded,
+    DetectionSnapshot,
+    EpisodeChanged,
+    EpisodeSnapshot,
+    Output,
+    Priority,
+    ScoreComputed,
+    ScoreSnapshot,
+    TimerChanged,
+    TimerSnapshot,
+)
+from models.scoring import ScoreInput, ScoreResult
+from models.state import CareRecord, Episode, Timer
+from services import ids
+from services.pathway.summaries import alert_summary
+from services.pathway.timers import AlertIntent
+from services.policy import Policy
+
+Scorer = Callable[[ScoreInput], ScoreResult]
+
+
+@dataclass(slots=True)
+class Run:
+    """The per-call accumulator: what one ``handle`` call knows and has emitted."""
+
+    patient_id: str
+    facility: str | None
+    now: datetime
+    policy: Policy
+    scorer: Scorer
+    detected_late: bool = False
+    outputs: list[Output] = field(default_factory=list)
+
+
+def emit_care_record(run: Run, episode: Episode, record: CareRecord) -> None:
+    key = f"{record.kind.value}:{record.record_id}"
+    run.outputs.append(
+        CareEventRecorded(
+            change_id=ids.change_id(episode.episode_id, "care_event", key, record.version),
+            patient_id=run.patient_id,
+            facility=run.facility,
+            episode_id=episode.episode_id,
+            version=record.version,
+            at=run.now,
+            care_event=CareEventSnapshot(
+                record_id=record.record_id,
+                kind=record.kind,
+                occurred_at=record.occurred_at,
+                status=record.status,
+                detail=record.detail,
+                counts_for=record.counts_for,
+            ),
+        )
+    )
+
+
+def timer_snapshot(timer: Timer) -> TimerSnapshot:
+    return TimerSnapshot.model_validate(timer.model_dump(include=set(TimerSnapshot.model_fields)))
+
+
+def episode_snapshot(episode: Episode) -> EpisodeSnapshot:
+    sins = (episode.score.result.get("sins") or {}) if episode.score else {}
+    return EpisodeSnapshot(
+        status=episode.status,
+        suspected_at=episode.suspected_at,
+        opened_by_accession=episode.opened_by_accession,
+        closed_at=episode.closed_at,
+        close_reason=episode.close_reason,
+        escc_grade=episode.escc_grade,
+        high_grade=episode.high_grade,
+        levels=list(episode.levels),
+        priority=episode.priority,
+        retropulsion=episode.retropulsion,
+        cord_signal=episode.cord_signal,
+        sins_total=sins.get("total"),
+        sins_min=sins.get("min"),
+        sins_max=sins.get("max"),
+        sins_category=sins.get("category"),
+    )
+
+
+def _envelope(
+    run: Run, episode: Episode, change_type: str, entity: str, version: int
+) -> dict[str, Any]:
+    return {
+        "change_id": ids.change_id(episode.episode_id, change_type, entity, version),
+        "patient_id": run.patient_id,
+        "facility": run.facility,
+        "episode_id": episode.episode_id,
+        "version": version,
+        "at": run.now,
+    }
+
+
+def emit_episode(run: Run, episode: Episode) -> None:
+    env = _envelope(run, episode, "episode", episode.episode_id, episode.version)
+    run.outputs.append(EpisodeChanged(**env, episode=episode_snapshot(episode)))
+
+
+def emit_timer(run: Run, episode: Episode, timer: Timer) -> None:
+    env = _envelope(run, episode, "timer", timer.timer_id, timer.version)
+    run.outputs.append(TimerChanged(**env, timer=timer_snapshot(timer)))
+
+
+def emit_detection(run: Run, episode: Episode, detection: DetectionSnapshot) -> None:
+    # The version is the episode ordinal: a late report can only move a detection to a later one.
+    env = _envelope(run, episode, "detection", detection.detection_id, episode.ordinal)
+    run.outputs.append(DetectionRecorded(**env, detection=detection))
+
+
+def emit_score(run: Run, episode: Episode, score: ScoreSnapshot, version: int) -> None:
+    env = _envelope(run, episode, "score", score.score_id, version)
+    run.outputs.append(ScoreComputed(**env, score=score))
+
+
+def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
+    timer = episode.timer(intent.timer) if intent.timer is not None else None
+    kind = intent.alert_type
+    tier = intent.qualifiers[-1] if kind == AlertType.ESCALATION else None
+    return Alert(
+        alert_id=ids.alert_id(
+            run.patient_id,
+            episode.episode_id,
+            intent.timer.value if intent.timer else None,
+            kind.value,
+            *intent.qualifiers,
+        ),
+        alert_type=kind,
+        # Closure is news, not an emergency; everything else pages at the episode's priority.
+        priority=Priority.ROUTINE if kind == AlertType.EPISODE_CLOSED else episode.priority,
+        episode_id=episode.episode_id,
+        patient_id=run.patient_id,
+        facility=run.facility,
+        timer=intent.timer,
+        due=timer.due_at if timer is not None else None,
+        at=run.now,
+        summary=alert_summary(
+            kind,
+            episode,
+            timer,
+            warning_fraction=intent.warning_fraction,
+            tier=tier if isinstance(tier, int) else None,
+        ),
+        detected_late=intent.detected_late,
+        warning_fraction=intent.warning_fraction,
+        escalates_alert_id=intent.escalates_alert_id,
+    )

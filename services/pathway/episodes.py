@@ -1,0 +1,174 @@
+"""Episode boundaries derived from the context by clinical time, and what an episode shows.
+
+``derive_episodes`` folds reports and departures in occurred_at order, so the episodes (and
+their suspected_at, closure and member reports) depend only on the set of facts, not on the
+order they arrived in: a late preliminary report moves suspected_at earlier, a late discharge
+closes the episode at the time it happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from models.outputs import DetectionSnapshot, EpisodeStatus
+from models.scoring import CodedDiagnosis, ScoreInput, SinsInput
+from models.state import PatientContext, ReportFact
+
+# Clinical-time ties: a report signed at the minute of discharge still belongs to the stay.
+_REPORT_FIRST, _DEPARTURE_SECOND = 0, 1
+# 365.25 / 12: the mean month, for months since the cancer was diagnosed.
+_DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeShape:
+    """Where one episode starts and ends and which report versions belong to it."""
+
+    suspected_at: datetime
+    opened_by_accession: str
+    accessions: tuple[str, ...]
+    report_event_ids: tuple[str, ...]
+    status: EpisodeStatus = EpisodeStatus.OPEN
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+
+
+def derive_episodes(context: PatientContext) -> list[EpisodeShape]:
+    """Fold reports and departures in clinical-time order into episodes (DESIGN.md section 3)."""
+    facts: list[tuple[datetime, int, str, ReportFact | str]] = [
+        (r.occurred_at, _REPORT_FIRST, r.event_id, r)
+        for r in context.reports
+        if r.status != "cancelled"
+    ]
+    facts += [(d.occurred_at, _DEPARTURE_SECOND, d.event_id, d.kind) for d in context.departures]
+    facts.sort(key=lambda f: (f[0], f[1], f[2]))
+    shapes: list[EpisodeShape] = []
+    current: EpisodeShape | None = None
+    for at, _, event_id, fact in facts:
+        if isinstance(fact, str):  # a departure ends the stay and the episode with it
+            if current is not None:
+                shapes.append(_close(current, at, fact))
+                current = None
+            continue
+        if current is None:
+            if fact.suspected:
+                current = EpisodeShape(
+                    suspected_at=at,
+                    opened_by_accession=fact.accession,
+                    accessions=(fact.accession,),
+                    report_event_ids=(event_id,),
+                )
+            continue
+        member = (*current.report_event_ids, event_id)
+        # Only a final/amended report of a LATER study (another accession) rules MESCC out.
+        if fact.excludes and fact.accession not in current.accessions and at > current.suspected_at:
+            shapes.append(_close(_with(current, report_event_ids=member), at, "ruled_out"))
+            current = None
+            continue
+        accessions = current.accessions
+        if fact.suspected and fact.accession not in accessions:
+            accessions = (*accessions, fact.accession)
+        current = _with(current, report_event_ids=member, accessions=accessions)
+    if current is not None:
+        shapes.append(current)
+    return shapes
+
+
+def _with(shape: EpisodeShape, **changes: Any) -> EpisodeShape:
+    return EpisodeShape(**{**_fields(shape), **changes})
+
+
+def _fields(shape: EpisodeShape) -> dict[str, Any]:
+    return {name: getattr(shape, name) for name in EpisodeShape.__slots__}
+
+
+def _close(shape: EpisodeShape, at: datetime, reason: str) -> EpisodeShape:
+    status = EpisodeStatus.RULED_OUT if reason == "ruled_out" else EpisodeStatus.CLOSED
+    return _with(shape, status=status, closed_at=at, close_reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalView:
+    """What the latest suspecting report says, and the flags any report of the episode raised."""
+
+    escc_grade: str | None
+    high_grade: bool
+    levels: tuple[str, ...]
+    retropulsion: bool
+    cord_signal: bool
+    evidence_sentence: str | None
+    sins_imaging: dict[str, Any]
+    any_high_grade: bool
+    any_retropulsion: bool
+
+
+def clinical_view(detections: tuple[DetectionSnapshot, ...]) -> ClinicalView:
+    """Later reports update grade, levels and SINS; any high-grade report keeps priority up."""
+    suspecting = [d for d in detections if d.result.get("suspected_mescc")]
+    latest = max(suspecting, key=lambda d: (d.occurred_at, d.event_id), default=None)
+    result: dict[str, Any] = latest.result if latest is not None else {}
+    return ClinicalView(
+        escc_grade=result.get("escc_grade"),
+        high_grade=bool(result.get("high_grade")),
+        levels=tuple(result.get("levels") or ()),
+        retropulsion=bool(result.get("retropulsion")),
+        cord_signal=bool(result.get("cord_signal")),
+        evidence_sentence=_evidence_sentence(result),
+        sins_imaging=dict(result.get("sins_imaging") or {}),
+        any_high_grade=any(
+            d.result.get("high_grade") or d.result.get("escc_grade") in ("2", "3")
+            for d in suspecting
+        ),
+        any_retropulsion=any(d.result.get("retropulsion") for d in suspecting),
+    )
+
+
+def _evidence_sentence(result: dict[str, Any]) -> str | None:
+    evidence = result.get("evidence") or []
+    for wanted in ("escc_grade", "suspected_mescc"):
+        for item in evidence:
+            if item.get("field") == wanted:
+                return str(item.get("sentence"))
+    return str(evidence[0].get("sentence")) if evidence else None
+
+
+def score_input(
+    context: PatientContext, view: ClinicalView, *, suspected_at: datetime
+) -> ScoreInput:
+    """Build the scoring input from the latest report, bedside assessments and diagnoses."""
+    merged: dict[str, Any] = {}
+    latest_with_onset = None
+    for fact in context.assessments:  # sorted by clinical time: later values win
+        for name in ("ambulatory", "pain", "ecog", "karnofsky"):
+            value = getattr(fact, name)
+            if value is not None:
+                merged[name] = value
+        if fact.motor_deficit_onset is not None:
+            latest_with_onset = fact
+    deficit_days = None
+    if latest_with_onset is not None and latest_with_onset.motor_deficit_onset is not None:
+        span = latest_with_onset.occurred_at - latest_with_onset.motor_deficit_onset
+        deficit_days = max(0.0, span.total_seconds() / 86_400)
+    cancers = [d for d in context.diagnoses if d.code.upper().startswith("C")]
+    onsets = [date.fromisoformat(d.onset) for d in cancers if d.onset]
+    months = None
+    if onsets:
+        months = max(0.0, (suspected_at.date() - min(onsets)).days / _DAYS_PER_MONTH)
+    sins = {k: v for k, v in view.sins_imaging.items() if v is not None}
+    return ScoreInput(
+        sins=SinsInput(**sins, pain=merged.get("pain")),
+        escc_grade=view.escc_grade,
+        diagnoses=tuple(
+            CodedDiagnosis(code=d.code, system=d.system) for d in context.diagnoses
+        )[:200],
+        primary_tumour=next((d.display for d in cancers if d.display), None),
+        months_since_cancer_diagnosis=min(months, 1200.0) if months is not None else None,
+        ambulatory=merged.get("ambulatory"),
+        motor_deficit_days=min(deficit_days, 36_500.0) if deficit_days is not None else None,
+        ecog=merged.get("ecog"),
+        karnofsky=merged.get("karnofsky"),
+        retropulsion=view.retropulsion,
+        suspected_mescc=True,
+    )

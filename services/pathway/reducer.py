@@ -1,0 +1,376 @@
+"""The pathway reducer: one patient's state and one event in, the new state and outputs out.
+
+Pure and deterministic: no I/O, no clock (``now`` is passed in), no logging. Facts are folded
+into the patient context first; then every episode is re-derived from the facts by clinical time
+and reconciled with what was stored, so that outcomes do not depend on arrival order. Deadlines
+are also fired lazily, before and after the event, so the Faust worker (TimerDue from the timer
+service) and the replay driver (TimerDue at each deadline) reach the same outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from models.detection import Detection
+from models.events import (
+    AdtEvent,
+    AlertAcknowledged,
+    AssessmentEvent,
+    ConsultEvent,
+    EventBase,
+    ImagingReport,
+    MedicationAdministration,
+    ProcedureEvent,
+    TimerDue,
+)
+from models.outputs import (
+    AlertType,
+    DetectionSnapshot,
+    EpisodeStatus,
+    Output,
+    Priority,
+    ScoreSnapshot,
+    TimerKind,
+)
+from models.state import (
+    MAX_RECENT_EVENT_IDS,
+    CareRecord,
+    Episode,
+    PatientState,
+    ReportFact,
+    Timer,
+)
+from services import ids
+from services.pathway import context as ctx
+from services.pathway import emit
+from services.pathway.emit import Run, Scorer
+from services.pathway.episodes import (
+    ClinicalView,
+    EpisodeShape,
+    clinical_view,
+    derive_episodes,
+    score_input,
+)
+from services.pathway.timers import (
+    AlertIntent,
+    escalation_alert_ids,
+    fire,
+    new_timer,
+    next_due,
+    resolve,
+    transition,
+)
+from services.policy import Policy
+
+Detector = Callable[..., Detection]
+
+# SINS 7-12 "potentially unstable" and 13-18 "unstable" both warrant a surgical opinion
+# (Fisher et al., Spine 2010;35:E1221); with ESCC 2-3 or retropulsion they page as critical.
+CRITICAL_SINS = 7
+_REPORTS_THAT_CAN_EXCLUDE = frozenset({"final", "amended"})
+
+
+def _default_detector() -> Detector:
+    from services.detection import detect
+
+    return detect
+
+
+def _default_scorer() -> Scorer:
+    from services.scoring import score
+
+    return score
+
+
+def handle(
+    state: PatientState | None,
+    event: EventBase,
+    now: datetime,
+    *,
+    policy: Policy,
+    detector: Detector | None = None,
+    scorer: Scorer | None = None,
+) -> tuple[PatientState, list[Output]]:
+    """Fold one event into one patient's state; return the new state and the outputs to send."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    state = state or PatientState(patient_id=event.patient_id)
+    if isinstance(event, TimerDue):
+        timer = _find_timer(state, event.episode_id, event.timer)
+        if timer is None or timer.version != event.version:
+            return state, []  # the stored state moved on since the scanner looked: stale
+    elif event.event_id in state.recent_event_ids:
+        return state, []  # redelivered: at-least-once delivery makes this routine
+    run = Run(
+        patient_id=state.patient_id,
+        facility=event.facility or state.facility,
+        now=now,
+        policy=policy,
+        scorer=scorer or _default_scorer(),
+        detected_late=isinstance(event, TimerDue) and event.detected_late,
+    )
+    # Deadlines that passed before this event are fired first, as the replay clock would.
+    state = _reconcile(state, run, rescore=False)
+    rescore = False
+    context = state.context
+    match event:
+        case ImagingReport():
+            context = ctx.fold_report(context, _report_fact(event, detector or _default_detector()))
+            rescore = True
+        case MedicationAdministration() | ConsultEvent() | ProcedureEvent():
+            context, record = ctx.fold_care(context, ctx.care_record(event, policy=policy))
+            _emit_care(run, state, record)
+        case AssessmentEvent():
+            context = ctx.fold_assessment(context, event)
+            rescore = True
+        case AdtEvent():
+            context = ctx.fold_adt(context, event)
+            rescore = bool(event.diagnoses)
+        case AlertAcknowledged():
+            state = _acknowledge(state, event.alert_id)
+        case TimerDue():
+            pass
+    state = state.model_copy(update={"context": context, "facility": run.facility})
+    state = _reconcile(state, run, rescore=rescore)
+    if not isinstance(event, TimerDue):
+        seen = (*state.recent_event_ids, event.event_id)[-MAX_RECENT_EVENT_IDS:]
+        state = state.model_copy(update={"recent_event_ids": seen})
+    return state, run.outputs
+
+
+def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None:
+    for episode in state.episodes:
+        if episode.episode_id == episode_id:
+            return next((t for t in episode.timers if t.kind.value == kind), None)
+    return None
+
+
+def _report_fact(event: ImagingReport, detector: Detector) -> ReportFact:
+    if event.status == "cancelled":  # a cancelled study says nothing about the spine
+        return ReportFact(
+            event_id=event.event_id,
+            accession=event.accession,
+            status=event.status,
+            occurred_at=event.occurred_at,
+            suspected=False,
+            excludes=False,
+        )
+    found = detector(event.text, modality=event.modality, exam=event.exam)
+    suspected = found.suspected_mescc
+    excludes = (
+        found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
+    )
+    return ReportFact(
+        event_id=event.event_id,
+        accession=event.accession,
+        status=event.status,
+        occurred_at=event.occurred_at,
+        suspected=suspected,
+        excludes=excludes,
+        detection=DetectionSnapshot(
+            detection_id=ids.detection_id(event.patient_id, event.event_id),
+            accession=event.accession,
+            report_status=event.status,
+            event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            modality=event.modality,
+            exam=event.exam,
+            result=found.model_dump(mode="json"),
+        ),
+    )
+
+
+def _acknowledge(state: PatientState, alert_id: str) -> PatientState:
+    episodes = []
+    for episode in state.episodes:
+        timers = tuple(
+            t.model_copy(update={"acknowledged": True, "version": t.version + 1})
+            if not t.acknowledged
+            and alert_id
+            in escalation_alert_ids(t, patient_id=state.patient_id, episode_id=episode.episode_id)
+            else t
+            for t in episode.timers
+        )
+        episodes.append(episode.model_copy(update={"timers": timers}))
+    return state.model_copy(update={"episodes": tuple(episodes)})
+
+
+def _in_window(record: CareRecord, episode: Episode, policy: Policy) -> bool:
+    since = episode.suspected_at - policy.lookback_window
+    until = episode.closed_at
+    return record.occurred_at >= since and (until is None or record.occurred_at <= until)
+
+
+def _emit_care(run: Run, state: PatientState, record: CareRecord) -> None:
+    for episode in state.episodes:
+        if _in_window(record, episode, run.policy):
+            emit.emit_care_record(run, episode, record)
+
+
+def _reconcile(state: PatientState, run: Run, *, rescore: bool) -> PatientState:
+    """Re-derive every episode from the facts and emit what changed."""
+    episodes = list(state.episodes)
+    for index, shape in enumerate(derive_episodes(state.context)):
+        old = episodes[index] if index < len(episodes) else None
+        episode = _reconcile_episode(state, old, shape, index + 1, run, rescore=rescore)
+        if old is None:
+            episodes.append(episode)
+        else:
+            episodes[index] = episode
+    # Fewer derived episodes than stored (a late report merged two): the surplus stays as it was.
+    return state.model_copy(update={"episodes": tuple(episodes)})
+
+
+def _reconcile_episode(
+    state: PatientState,
+    old: Episode | None,
+    shape: EpisodeShape,
+    ordinal: int,
+    run: Run,
+    *,
+    rescore: bool,
+) -> Episode:
+    episode_id = ids.episode_id(run.patient_id, ordinal)
+    members = set(shape.report_event_ids)
+    detections = tuple(
+        r.detection for r in state.context.reports if r.event_id in members and r.detection
+    )
+    view = clinical_view(detections)
+    base = old or Episode(
+        episode_id=episode_id,
+        ordinal=ordinal,
+        suspected_at=shape.suspected_at,
+        opened_by_accession=shape.opened_by_accession,
+        facility=run.facility,
+    )
+    score, score_version = base.score, base.score_version
+    if old is None or (rescore and shape.status == EpisodeStatus.OPEN):
+        score, score_version = _rescore(run, state, base, view, shape, score, score_version)
+    episode = base.model_copy(
+        update={
+            "status": shape.status,
+            "suspected_at": shape.suspected_at,
+            "opened_by_accession": shape.opened_by_accession,
+            "accessions": shape.accessions,
+            "closed_at": shape.closed_at,
+            "close_reason": shape.close_reason,
+            "escc_grade": view.escc_grade,
+            "high_grade": view.high_grade,
+            "levels": view.levels,
+            "retropulsion": view.retropulsion,
+            "cord_signal": view.cord_signal,
+            "evidence_sentence": view.evidence_sentence,
+            "report_event_ids": shape.report_event_ids,
+            "score": score,
+            "score_version": score_version,
+            "priority": _priority(view.any_high_grade or view.any_retropulsion, score),
+        }
+    )
+    intents: list[AlertIntent] = []
+    match (old.status if old is not None else None, episode.status):
+        case (None, _):
+            intents.append(AlertIntent(AlertType.MESCC_SUSPECTED, None))
+            if episode.status != EpisodeStatus.OPEN:
+                intents.append(AlertIntent(AlertType.EPISODE_CLOSED, None))
+        case (EpisodeStatus.OPEN, EpisodeStatus.RULED_OUT | EpisodeStatus.CLOSED):
+            intents.append(AlertIntent(AlertType.EPISODE_CLOSED, None))
+        case _:
+            pass
+    timers, timer_intents, changed_timers = _reconcile_timers(run, state, base, episode, old)
+    episode = episode.model_copy(update={"timers": timers})
+    if old is not None and emit.episode_snapshot(episode) != emit.episode_snapshot(old):
+        episode = episode.model_copy(update={"version": old.version + 1})
+    if old is None or episode.version != old.version:
+        emit.emit_episode(run, episode)
+    known = set(old.report_event_ids) if old is not None else set()
+    for detection in detections:
+        if detection.event_id not in known:
+            emit.emit_detection(run, episode, detection)
+    if old is None:
+        for record in state.context.care.values():
+            if record.counts_for is not None and _in_window(record, episode, run.policy):
+                emit.emit_care_record(run, episode, record)
+    if score is not None and score_version != base.score_version:
+        emit.emit_score(run, episode, score, score_version)
+    for timer in changed_timers:
+        emit.emit_timer(run, episode, timer)
+    for intent in (*intents[:1], *timer_intents, *intents[1:]):
+        run.outputs.append(emit.alert(run, episode, intent))
+    return episode
+
+
+def _rescore(
+    run: Run,
+    state: PatientState,
+    episode: Episode,
+    view: ClinicalView,
+    shape: EpisodeShape,
+    score: ScoreSnapshot | None,
+    version: int,
+) -> tuple[ScoreSnapshot | None, int]:
+    try:
+        inputs = score_input(state.context, view, suspected_at=shape.suspected_at)
+        result = run.scorer(inputs).model_dump(mode="json", exclude={"explanation"})
+    except ValueError:
+        # Inputs the scorer rejects must not stop the timers: keep the last scores.
+        return score, version
+    if score is not None and score.result == result:
+        return score, version
+    snapshot = ScoreSnapshot(
+        score_id=ids.score_id(episode.episode_id), computed_at=run.now, result=result
+    )
+    return snapshot, version + 1
+
+
+def _priority(flagged: bool, score: ScoreSnapshot | None) -> Priority:
+    sins = (score.result.get("sins") or {}) if score is not None else {}
+    total, low = sins.get("total"), sins.get("min")
+    unstable = (total is not None and total >= CRITICAL_SINS) or (
+        low is not None and low >= CRITICAL_SINS
+    )
+    return Priority.CRITICAL if flagged or unstable else Priority.HIGH
+
+
+def _reconcile_timers(
+    run: Run, state: PatientState, base: Episode, episode: Episode, old: Episode | None
+) -> tuple[tuple[Timer, ...], list[AlertIntent], list[Timer]]:
+    timers: list[Timer] = []
+    intents: list[AlertIntent] = []
+    changed: list[Timer] = []
+    is_open = episode.status == EpisodeStatus.OPEN
+    for kind in TimerKind:
+        stored = base.timer(kind)
+        before = stored or new_timer(episode.episode_id, kind, episode.suspected_at, run.policy)
+        resolved = resolve(
+            before,
+            suspected_at=episode.suspected_at,
+            closed_at=episode.closed_at,
+            close_reason=episode.close_reason,
+            records=state.context.care.values(),
+            now=run.now,
+            policy=run.policy,
+        )
+        late = run.detected_late or run.now - resolved.due_at > run.policy.late_after
+        common = {"patient_id": run.patient_id, "episode_id": episode.episode_id}
+        timer, found = transition(before, resolved, now=run.now, late=late, **common)
+        timer, fired = fire(
+            timer,
+            episode_open=is_open,
+            now=run.now,
+            policy=run.policy,
+            late_flag=run.detected_late,
+            **common,
+        )
+        timer = timer.model_copy(
+            update={"next_due_at": next_due(timer, episode_open=is_open, policy=run.policy)}
+        )
+        if stored is not None and timer != stored:
+            timer = timer.model_copy(update={"version": stored.version + 1})
+        if stored is None or emit.timer_snapshot(timer) != emit.timer_snapshot(stored):
+            changed.append(timer)
+        intents += found + fired
+        timers.append(timer)
+    return tuple(timers), intents, changed
+
+

@@ -1,0 +1,270 @@
+"""Timer outcomes decided by clinical time, the timer state machine, and what is due when.
+
+``resolve`` computes a timer's outcome from facts (suspicion, closure, the earliest care record
+that counts) and the clock; ``transition`` is the state machine that turns a change of outcome
+into alerts; ``fire`` sends warnings and escalations whose time has come. The next deadline is
+stored on the timer so ``due_timers`` needs no policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models.events import TimerDue
+from models.outputs import AlertType, TimerKind, TimerStatus
+from models.state import CareRecord, PatientState, Timer
+from services import ids
+from services.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class AlertIntent:
+    """An alert to raise; the reducer adds priority and the human summary."""
+
+    alert_type: AlertType
+    timer: TimerKind | None
+    qualifiers: tuple[object, ...] = ()
+    detected_late: bool = False
+    warning_fraction: float | None = None
+    escalates_alert_id: str | None = None
+
+
+def new_timer(episode_id: str, kind: TimerKind, suspected_at: datetime, policy: Policy) -> Timer:
+    """A pending timer started at suspicion."""
+    return Timer(
+        timer_id=ids.timer_id(episode_id, kind.value),
+        kind=kind,
+        started_at=suspected_at,
+        due_at=suspected_at + policy.window(kind),
+    )
+
+
+def first_counting(
+    records: Iterable[CareRecord],
+    kind: TimerKind,
+    *,
+    since: datetime,
+    until: datetime | None,
+) -> CareRecord | None:
+    """The earliest record that meets this timer within [since, until]."""
+    hits = [
+        r
+        for r in records
+        if r.counts_for == kind
+        and r.occurred_at >= since
+        and (until is None or r.occurred_at <= until)
+    ]
+    return min(hits, key=lambda r: (r.occurred_at, r.record_id), default=None)
+
+
+def resolve(
+    timer: Timer,
+    *,
+    suspected_at: datetime,
+    closed_at: datetime | None,
+    close_reason: str | None,
+    records: Iterable[CareRecord],
+    now: datetime,
+    policy: Policy,
+) -> Timer:
+    """The timer's outcome from the facts: met, met late, cancelled, breached or pending."""
+    due = suspected_at + policy.window(timer.kind)
+    first = first_counting(
+        records, timer.kind, since=suspected_at - policy.lookback_window, until=closed_at
+    )
+    met_at = met_by = cancel_reason = None
+    if first is not None:
+        status = TimerStatus.MET if first.occurred_at <= due else TimerStatus.MET_LATE
+        met_at, met_by = first.occurred_at, first.record_id
+    elif closed_at is not None and (closed_at < due or now < due):
+        status, cancel_reason = TimerStatus.CANCELLED, close_reason
+    elif now >= due:
+        status = TimerStatus.BREACHED
+    else:
+        status = TimerStatus.PENDING
+    return timer.model_copy(
+        update={
+            "started_at": suspected_at,
+            "due_at": due,
+            "status": status,
+            "met_at": met_at,
+            "met_by": met_by,
+            "cancel_reason": cancel_reason,
+        }
+    )
+
+
+def transition(
+    old: Timer, new: Timer, *, patient_id: str, episode_id: str, now: datetime, late: bool
+) -> tuple[Timer, list[AlertIntent]]:
+    """The timer state machine: which change of outcome raises which alert."""
+    match (old.status, new.status):
+        case (before, after) if before == after:
+            return new, []
+        case (_, TimerStatus.BREACHED):
+            # Every entry into "breached" is a new cycle with its own alert ids, so a breach that
+            # was retracted and then re-opened by an entered-in-error dose pages again.
+            cycle = old.breach_cycle + 1
+            alert = ids.alert_id(
+                patient_id, episode_id, new.kind.value, AlertType.TIMER_BREACHED.value, cycle
+            )
+            new = new.model_copy(
+                update={
+                    "breach_cycle": cycle,
+                    "breached_at": new.due_at,
+                    "breach_retracted": False,
+                    "breach_alert_id": alert,
+                    "breach_alert_at": now,
+                    "escalations_sent": 0,
+                    "acknowledged": False,
+                }
+            )
+            return new, [
+                AlertIntent(AlertType.TIMER_BREACHED, new.kind, (cycle,), detected_late=late)
+            ]
+        case (_, TimerStatus.MET | TimerStatus.CANCELLED) if (
+            old.breach_cycle > 0 and not old.breach_retracted
+        ):
+            # Late evidence shows the action was on time (or the stay ended before the deadline).
+            new = new.model_copy(update={"breach_retracted": True})
+            return new, [AlertIntent(AlertType.BREACH_RETRACTED, new.kind, (old.breach_cycle,))]
+        case _:
+            return new, []
+
+
+def fire(
+    timer: Timer,
+    *,
+    patient_id: str,
+    episode_id: str,
+    episode_open: bool,
+    now: datetime,
+    policy: Policy,
+    late_flag: bool,
+) -> tuple[Timer, list[AlertIntent]]:
+    """Send the warnings and escalations whose time has come, then store the next deadline."""
+    intents: list[AlertIntent] = []
+    update: dict[str, object] = {}
+    window = timer.due_at - timer.started_at
+    if timer.status == TimerStatus.PENDING:
+        unsent = [f for f in policy.warnings.fractions if f not in timer.warnings_sent]
+        passed = [f for f in unsent if timer.started_at + window * f <= now]
+        if passed:
+            update["warnings_sent"] = tuple(sorted((*timer.warnings_sent, *passed)))
+            # Only the furthest warning point: a late-opened episode gets one page, not three.
+            fraction = max(passed)
+            point = timer.started_at + window * fraction
+            intents.append(
+                AlertIntent(
+                    AlertType.TIMER_WARNING,
+                    timer.kind,
+                    (fraction,),
+                    detected_late=late_flag or now - point > policy.late_after,
+                    warning_fraction=fraction,
+                )
+            )
+    elif _escalating(timer, episode_open) and timer.breach_alert_at is not None:
+        delays = policy.escalation_delays
+        sent = timer.escalations_sent
+        while sent < len(delays) and timer.breach_alert_at + delays[sent] <= now:
+            sent += 1
+        if sent > timer.escalations_sent:
+            # One page for the highest tier reached; it names the page nobody acknowledged.
+            previous = (
+                _escalation_id(timer, patient_id, episode_id, sent - 1)
+                if sent > 1
+                else timer.breach_alert_id
+            )
+            point = timer.breach_alert_at + delays[sent - 1]
+            intents.append(
+                AlertIntent(
+                    AlertType.ESCALATION,
+                    timer.kind,
+                    (timer.breach_cycle, sent),
+                    detected_late=late_flag or now - point > policy.late_after,
+                    escalates_alert_id=previous,
+                )
+            )
+            update["escalations_sent"] = sent
+    fired = timer.model_copy(update=update) if update else timer
+    return fired, intents
+
+
+def escalation_alert_ids(timer: Timer, *, patient_id: str, episode_id: str) -> set[str]:
+    """Every alert of the current breach cycle an acknowledgement may refer to."""
+    found = {timer.breach_alert_id} if timer.breach_alert_id else set()
+    for tier in range(1, timer.escalations_sent + 1):
+        found.add(_escalation_id(timer, patient_id, episode_id, tier))
+    return found
+
+
+def _escalation_id(timer: Timer, patient_id: str, episode_id: str, tier: int) -> str:
+    return ids.alert_id(
+        patient_id,
+        episode_id,
+        timer.kind.value,
+        AlertType.ESCALATION.value,
+        timer.breach_cycle,
+        tier,
+    )
+
+
+def _escalating(timer: Timer, episode_open: bool) -> bool:
+    # Nobody is paged further once the patient has left or someone acknowledged.
+    return timer.status == TimerStatus.BREACHED and episode_open and not timer.acknowledged
+
+
+def next_due(timer: Timer, *, episode_open: bool, policy: Policy) -> datetime | None:
+    """When this timer next needs the clock: a warning point, the deadline or an escalation."""
+    if timer.status == TimerStatus.PENDING:
+        window = timer.due_at - timer.started_at
+        points = [
+            timer.started_at + window * f
+            for f in policy.warnings.fractions
+            if f not in timer.warnings_sent
+        ]
+        return min([*points, timer.due_at])
+    if _escalating(timer, episode_open) and timer.breach_alert_at is not None:
+        delays = policy.escalation_delays
+        if timer.escalations_sent < len(delays):
+            return timer.breach_alert_at + delays[timer.escalations_sent]
+    return None
+
+
+def next_deadline(state: PatientState) -> datetime | None:
+    """The earliest stored deadline of any timer of this patient, for the timer service index."""
+    deadlines = [
+        t.next_due_at for e in state.episodes for t in e.timers if t.next_due_at is not None
+    ]
+    return min(deadlines, default=None)
+
+
+def due_timers(
+    state: PatientState, now: datetime, *, late_after: timedelta = timedelta(seconds=60)
+) -> list[TimerDue]:
+    """TimerDue events for every stored deadline at or before ``now``, earliest first."""
+    due: list[TimerDue] = []
+    for episode in state.episodes:
+        for timer in episode.timers:
+            at = timer.next_due_at
+            if at is None or at > now:
+                continue
+            due.append(
+                TimerDue(
+                    event_type="timer_due",
+                    event_id=ids.timer_due_event_id(
+                        episode.episode_id, timer.kind.value, timer.version, at.isoformat()
+                    ),
+                    occurred_at=at,
+                    patient_id=state.patient_id,
+                    facility=state.facility,
+                    episode_id=episode.episode_id,
+                    timer=timer.kind.value,
+                    version=timer.version,
+                    due_at=at,
+                    detected_late=now - at > late_after,
+                )
+            )
+    return sorted(due, key=lambda d: (d.due_at, d.episode_id, d.timer))

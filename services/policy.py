@@ -1,0 +1,223 @@
+"""The one cited policy file (services/policy.yaml) as a frozen ``Policy`` passed into pure code.
+
+``load_policy`` is the only function here that does I/O; everything else is a pure question asked
+of a loaded policy: does this drug count as a corticosteroid, is this a surgical spine service.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.outputs import TimerKind
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yaml")
+POLICY_ENV = "CORDWATCH_POLICY"
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+class PolicyError(ValueError):
+    """The policy file is missing, unreadable or contradicts itself."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TimerWindow(_Frozen):
+    """One timer's window and where the number comes from."""
+
+    window_hours: Annotated[float, Field(gt=0, le=24 * 14)]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Sourced(_Frozen):
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Lookback(Sourced):
+    hours: Annotated[float, Field(ge=0, le=24 * 30)]
+
+
+class Warnings(Sourced):
+    fractions: tuple[float, ...]
+
+    @field_validator("fractions")
+    @classmethod
+    def _in_window(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < f < 1 for f in value):
+            raise ValueError("warning fractions must lie strictly between 0 and 1")
+        return tuple(sorted(set(value)))
+
+
+class Escalation(Sourced):
+    after_minutes: tuple[Annotated[float, Field(gt=0)], ...]
+
+    @field_validator("after_minutes")
+    @classmethod
+    def _increasing(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if list(value) != sorted(set(value)):
+            raise ValueError("escalation tiers must be strictly increasing")
+        return value
+
+
+class DetectedLate(Sourced):
+    after_seconds: Annotated[float, Field(ge=0)]
+
+
+class Corticosteroids(Sourced):
+    atc_prefixes: tuple[str, ...]
+    names: tuple[str, ...]
+    brands: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+    fuzzy_min_length: Annotated[int, Field(ge=4)] = 8
+    excluded_routes: tuple[str, ...] = ()
+    excluded_terms: tuple[str, ...] = ()
+
+
+class SurgicalServices(Sourced):
+    services: tuple[str, ...]
+    procedures_meeting_evaluation: tuple[str, ...] = ()
+
+
+class Policy(_Frozen):
+    """Every clinical constant of the pathway, loaded from one YAML file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ignored_types=(cached_property,))
+
+    version: int
+    timers: dict[TimerKind, TimerWindow]
+    lookback: Lookback
+    warnings: Warnings
+    escalation: Escalation
+    detected_late: DetectedLate
+    corticosteroids: Corticosteroids
+    surgical_services: SurgicalServices
+
+    @field_validator("timers")
+    @classmethod
+    def _every_timer(cls, value: dict[TimerKind, TimerWindow]) -> dict[TimerKind, TimerWindow]:
+        missing = set(TimerKind) - set(value)
+        if missing:
+            raise ValueError(f"policy lacks timers: {sorted(missing)}")
+        return value
+
+    def window(self, kind: TimerKind) -> timedelta:
+        """How long after suspicion the timer is due."""
+        return timedelta(hours=self.timers[kind].window_hours)
+
+    @property
+    def lookback_window(self) -> timedelta:
+        return timedelta(hours=self.lookback.hours)
+
+    @property
+    def escalation_delays(self) -> tuple[timedelta, ...]:
+        return tuple(timedelta(minutes=m) for m in self.escalation.after_minutes)
+
+    @property
+    def late_after(self) -> timedelta:
+        return timedelta(seconds=self.detected_late.after_seconds)
+
+    @cached_property
+    def _steroid_words(self) -> frozenset[str]:
+        c = self.corticosteroids
+        return frozenset(_normalise(w) for w in (*c.names, *c.brands, *c.misspellings))
+
+    @cached_property
+    def _excluded_terms(self) -> frozenset[str]:
+        return frozenset(_normalise(w) for w in self.corticosteroids.excluded_terms)
+
+    @cached_property
+    def _excluded_routes(self) -> frozenset[str]:
+        return frozenset(_normalise(w) for w in self.corticosteroids.excluded_routes)
+
+    @cached_property
+    def _services(self) -> tuple[str, ...]:
+        return tuple(f" {_normalise(s)} " for s in self.surgical_services.services)
+
+    def is_corticosteroid(
+        self, medication: str, *, route: str | None = None, atc_code: str | None = None
+    ) -> bool:
+        """A systemic corticosteroid by ATC code, name, brand or a near-miss spelling."""
+        if route is not None and _normalise(route) in self._excluded_routes:
+            return False
+        tokens = _normalise(medication).split()
+        if any(t in self._excluded_terms for t in tokens):
+            return False
+        if atc_code is not None:
+            code = atc_code.strip().upper()
+            if any(code.startswith(p) for p in self.corticosteroids.atc_prefixes):
+                return True
+        for token in tokens:
+            if token in self._steroid_words:
+                return True
+            if len(token) >= self.corticosteroids.fuzzy_min_length and any(
+                _within_one_edit(token, name) for name in self.corticosteroids.names
+            ):
+                return True
+        return False
+
+    def is_surgical_service(self, service: str) -> bool:
+        """A spine-surgical consult service (spinal surgery, neurosurgery, orthopaedic spine)."""
+        padded = f" {_normalise(service)} "
+        return any(phrase in padded for phrase in self._services)
+
+    def procedure_meets_evaluation(self, procedure: str) -> bool:
+        """Surgery on the spine implies a surgeon evaluated the patient."""
+        return procedure in self.surgical_services.procedures_meeting_evaluation
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_NON_ALNUM.sub(" ", text.casefold()).split())
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Optimal string alignment distance <= 1 (one insert, delete, substitute or swap)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        i, j = diffs[0], diffs[-1]
+        return len(diffs) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if la < lb else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def parse_policy(data: Mapping[str, Any]) -> Policy:
+    """Validate a policy mapping (as read from YAML)."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(f"invalid policy: {exc.error_count()} error(s)\n{exc}") from None
+
+
+def load_policy(
+    path: Path | str | None = None, *, environ: Mapping[str, str] | None = None
+) -> Policy:
+    """Read the policy from ``path``, else $CORDWATCH_POLICY, else the packaged default."""
+    env = os.environ if environ is None else environ
+    chosen = Path(path) if path is not None else Path(env.get(POLICY_ENV) or DEFAULT_POLICY_PATH)
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"cannot read policy file {chosen}: {type(exc).__name__}") from None
+    if not isinstance(data, Mapping):
+        raise PolicyError(f"policy file {chosen} is not a mapping")
+    return parse_policy(data)
