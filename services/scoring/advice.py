@@ -177,8 +177,8 @@ def _complete_sins(f: Findings) -> AdviceItem | None:
 def _oncologic(f: Findings, *, suspected: bool) -> list[AdviceItem]:
     rs = f.radiosensitivity
     grade = f.escc.grade
-    if grade is None and not suspected:
-        return []
+    if not suspected:
+        return []  # bone-only disease (grade 0) or no finding: not an MESCC treatment decision
     items: list[AdviceItem] = []
     low_grade = f.escc.high_grade is False
     if rs is Radiosensitivity.RADIORESISTANT and f.escc.high_grade:

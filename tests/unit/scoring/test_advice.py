@@ -173,6 +173,24 @@ def test_surgery_with_poor_predicted_survival_asks_to_confirm_three_months() -> 
     assert "3 months" in items["confirm_survival_before_surgery"].text
 
 
+def test_bone_only_disease_gets_no_mescc_treatment_advice() -> None:
+    assert advice(escc_grade="0", diagnoses=[{"code": "C50.9"}], sins=STABLE_SINS) == {}
+
+
+def test_bone_only_disease_with_an_unstable_spine_still_gets_surgical_evaluation() -> None:
+    items = advice(escc_grade="0", diagnoses=[{"code": "C50.9"}], sins=UNSTABLE_SINS)
+    assert set(items) == {"urgent_surgical_evaluation"}
+
+
+def test_detector_sins_imaging_feeds_the_score_directly() -> None:
+    from models.detection import SinsImaging
+    from models.scoring import SinsInput
+
+    imaging = SinsImaging(location="junctional", lesion="lytic", collapse="gt50")
+    sins = score(ScoreInput(sins=SinsInput.model_validate(imaging))).sins
+    assert (sins.min, sins.max) == (8, 18)  # 3 + 2 + 3, plus pain 0-3, alignment 0-4, PL 0-3
+
+
 def test_no_advice_at_all_without_any_finding() -> None:
     assert advice() == {}
 
