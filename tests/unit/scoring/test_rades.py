@@ -79,21 +79,28 @@ def test_unknown_inputs_are_unknown_categories() -> None:
     assert all(v is None for v in cats().values())
 
 
-# SYNTHETIC points, chosen only to exercise the range arithmetic; NOT the Rades table.
+# SYNTHETIC points, chosen only to exercise the range arithmetic over the published 20-45 span
+# (factor minima sum to 20, maxima to 45); NOT the Rades table, which is unconfirmed.
+_SYNTHETIC_POINTS: dict[str, list[tuple[str, int]]] = {
+    "tumour_type": [
+        ("breast cancer", 9),
+        ("prostate cancer", 7),
+        ("myeloma/lymphoma", 8),
+        ("lung cancer", 3),
+        ("other tumours", 5),
+    ],
+    "interval_diagnosis_to_mescc": [("<=15 months", 3), (">15 months", 8)],
+    "other_bone_metastases": [("yes", 3), ("no", 7)],
+    "visceral_metastases": [("yes", 3), ("no", 7)],
+    "ambulatory_before_rt": [("yes", 7), ("no", 3)],
+    "time_developing_motor_deficits": [("1-7 days", 5), ("8-14 days", 6), (">14 days", 7)],
+}
 SYNTHETIC = Table(
     score="rades",
     rows=tuple(
         Row(factor, value, points, "synthetic test table")
-        for factor, values in {
-            "tumour_type": ["breast cancer", "prostate cancer", "myeloma/lymphoma",
-                            "lung cancer", "other tumours"],
-            "interval_diagnosis_to_mescc": ["<=15 months", ">15 months"],
-            "other_bone_metastases": ["yes", "no"],
-            "visceral_metastases": ["yes", "no"],
-            "ambulatory_before_rt": ["yes", "no"],
-            "time_developing_motor_deficits": ["1-7 days", "8-14 days", ">14 days"],
-        }.items()
-        for points, value in enumerate(values, start=3)
+        for factor, rows in _SYNTHETIC_POINTS.items()
+        for value, points in rows
     ),
 )  # fmt: skip
 
@@ -128,3 +135,13 @@ def test_range_holds_every_completion(choice: dict[str, Any]) -> None:
         totals.append(complete.total)
     assert (min(totals), max(totals)) == (result.min, result.max)
     assert (result.total is None) == bool(unknown)
+    groups = {band.label for t in totals if (band := band_of(BANDS, t, t)) is not None}
+    assert (result.group == "indeterminate") == (len(groups) > 1)
+    if result.group != "indeterminate":
+        assert groups == {result.group}
+        assert result.six_month_survival_percent == SIX_MONTH_SURVIVAL_PERCENT[result.group]
+
+
+def test_synthetic_table_spans_the_published_twenty_to_forty_five() -> None:
+    nothing = synthetic({})
+    assert (nothing.min, nothing.max) == (20, 45)
