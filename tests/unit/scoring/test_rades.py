@@ -82,18 +82,19 @@ def test_unknown_inputs_are_unknown_categories() -> None:
 # SYNTHETIC points, chosen only to exercise the range arithmetic over the published 20-45 span
 # (factor minima sum to 20, maxima to 45); NOT the Rades table, which is unconfirmed.
 _SYNTHETIC_POINTS: dict[str, list[tuple[str, int]]] = {
+    # Deliberately clinically meaningless orderings, so nobody mistakes this for the real table.
     "tumour_type": [
-        ("breast cancer", 9),
-        ("prostate cancer", 7),
-        ("myeloma/lymphoma", 8),
-        ("lung cancer", 3),
-        ("other tumours", 5),
+        ("breast cancer", 3),
+        ("prostate cancer", 4),
+        ("myeloma/lymphoma", 5),
+        ("lung cancer", 6),
+        ("other tumours", 9),
     ],
-    "interval_diagnosis_to_mescc": [("<=15 months", 3), (">15 months", 8)],
-    "other_bone_metastases": [("yes", 3), ("no", 7)],
-    "visceral_metastases": [("yes", 3), ("no", 7)],
-    "ambulatory_before_rt": [("yes", 7), ("no", 3)],
-    "time_developing_motor_deficits": [("1-7 days", 5), ("8-14 days", 6), (">14 days", 7)],
+    "interval_diagnosis_to_mescc": [("<=15 months", 8), (">15 months", 3)],
+    "other_bone_metastases": [("yes", 7), ("no", 3)],
+    "visceral_metastases": [("yes", 7), ("no", 3)],
+    "ambulatory_before_rt": [("yes", 3), ("no", 7)],
+    "time_developing_motor_deficits": [("1-7 days", 7), ("8-14 days", 5), (">14 days", 6)],
 }
 SYNTHETIC = Table(
     score="rades",
