@@ -44,16 +44,20 @@ RADIOTHERAPY_PROCEDURES = ("radiotherapy_started", "sbrt")
 SURGERY_PROCEDURES = ("decompressive_surgery", "separation_surgery", "stabilisation")
 
 NO_FACILITY = "-"
+ALL_FACILITIES = "(all)"
 
 
-def _episodes(*, since: datetime, until: datetime, by: str, facility: str | None) -> Select[Any]:
+def _episodes(
+    *, since: datetime, until: datetime, by: str, facility: str | None, pooled: bool = False
+) -> Select[Any]:
     ep = EPISODES.c
     conditions = [ep.suspected_at >= since, ep.suspected_at < until]
     if facility is not None:
         conditions.append(ep.facility == facility)
+    site = literal(ALL_FACILITIES, String) if pooled else func.coalesce(ep.facility, NO_FACILITY)
     return select(
         ep.episode_id,
-        func.coalesce(ep.facility, NO_FACILITY).label("facility"),
+        site.label("facility"),
         ep.suspected_at,
         period_start(ep.suspected_at, by).label("period"),
     ).where(and_(*conditions))
@@ -114,9 +118,15 @@ def summary_rows(
     until: datetime,
     by: str,
     facility: str | None = None,
+    pooled: bool = False,
 ) -> list[SummaryRow]:
-    """Per period, facility and measure: counts, median, p90, compliance, breaches, open timers."""
-    episodes = _episodes(since=since, until=until, by=by, facility=facility).cte("ep")
+    """Per period, facility and measure: counts, median, p90, compliance, breaches, open timers.
+
+    ``pooled`` puts every facility in scope into one group labelled ``(all)``.
+    """
+    episodes = _episodes(since=since, until=until, by=by, facility=facility, pooled=pooled).cte(
+        "ep"
+    )
     iv = _intervals(episodes)
     partition = (iv.c.period, iv.c.facility, iv.c.measure)
     ranked = select(

@@ -36,6 +36,9 @@ def run_audit(
     # One transaction: summary and breach list see the same snapshot on PostgreSQL.
     with engine.begin() as conn:
         rows = summary_rows(conn, since=since, until=until, by=by, facility=facility)
+        overall = summary_rows(
+            conn, since=since, until=until, by=by, facility=facility, pooled=True
+        )
         breaches, total = breach_rows(
             conn, since=since, until=until, as_of=as_of, facility=facility, limit=breach_limit
         )
@@ -46,6 +49,7 @@ def run_audit(
         facility=facility,
         generated_at=as_of,
         rows=rows,
+        overall=overall,
         breaches=breaches,
         breaches_total=total,
     )

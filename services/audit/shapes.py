@@ -41,6 +41,8 @@ DEFINITIONS: dict[str, str] = {
     "breaches": "timers whose deadline passed unmet (breached, or met late)",
     "retracted": "breach alerts withdrawn because care was later found to precede the deadline",
     "open": "timers still pending",
+    "late_by": "met_at - due_at; for a timer still unmet, from due_at to the end of the "
+    "report range or now, whichever is earlier",
 }
 
 
@@ -92,5 +94,7 @@ class AuditReport(_Frozen):
     facility: str | None
     generated_at: datetime
     rows: list[SummaryRow]
+    # The same figures with every facility in scope pooled (facility "(all)"): the run charts.
+    overall: list[SummaryRow]
     breaches: list[BreachRow]
     breaches_total: int

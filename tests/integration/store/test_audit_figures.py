@@ -50,6 +50,17 @@ def test_monthly_figures_equal_the_worked_answers(loaded: Store) -> None:
     assert compliance[("2026-01", "NORTH", "radiotherapy")] is None
 
 
+def test_pooled_rows_rank_all_facilities_together(loaded: Store) -> None:
+    report = run_audit(engine=loaded.engine, since=SINCE, until=UNTIL, by="month", as_of=AS_OF)
+    pooled = {(r.period, r.measure.value): r for r in report.overall}
+    steroids = pooled[("2026-01", "steroids")]
+    # NORTH 2, 4, 30 and SOUTH 0 -> 0, 2, 4, 30: median (2+4)/2 = 3; p90 rank ceil(3.6) = 4.
+    assert (steroids.facility, steroids.episodes, steroids.n) == ("(all)", 6, 4)
+    assert (_hours(steroids.median_s), _hours(steroids.p90_s)) == (3.0, 30.0)
+    assert steroids.compliance == pytest.approx(3 / 4)
+    assert pooled[("2026-01", "surgery")].median_s == 44 * 3600  # (40 + 48) / 2
+
+
 def test_weeks_start_on_monday_and_periods_are_utc(loaded: Store) -> None:
     report = run_audit(engine=loaded.engine, since=SINCE, until=UNTIL, by="week", as_of=AS_OF)
     got = {(r.period, r.facility): r.episodes for r in report.rows}

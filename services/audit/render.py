@@ -1,0 +1,136 @@
+"""Text renderings of an audit report: an aligned table for the terminal, CSV and JSON for tools.
+
+All three are built from the same ``records``, rounded once (hours to 2 decimals, compliance to
+0.1 percentage point), so a figure reads the same in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from services.audit.shapes import DEFINITIONS, AuditReport, BreachRow, SummaryRow
+
+COLUMNS = (
+    "period", "facility", "measure", "episodes", "n", "median_h", "p90_h", "compliance_pct",
+    "on_time", "decided", "breaches", "retracted", "open",
+)  # fmt: skip
+_DECIMALS = {"median_h": 2, "p90_h": 2, "compliance_pct": 1}
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def record(row: SummaryRow) -> dict[str, Any]:
+    """One summary row as plain values, rounded for display."""
+    compliance = row.compliance
+    return {
+        "period": row.period,
+        "facility": row.facility,
+        "measure": row.measure.value,
+        "episodes": row.episodes,
+        "n": row.n,
+        "median_h": _hours(row.median_s),
+        "p90_h": _hours(row.p90_s),
+        "compliance_pct": None if compliance is None else round(100 * compliance, 1),
+        "on_time": row.on_time,
+        "decided": row.decided,
+        "breaches": row.breaches,
+        "retracted": row.retracted,
+        "open": row.open,
+    }
+
+
+def records(report: AuditReport) -> list[dict[str, Any]]:
+    """Per-facility rows followed by the pooled rows."""
+    return [record(r) for r in report.rows] + [record(r) for r in report.overall]
+
+
+def format_cell(column: str, value: Any, missing: str) -> str:
+    """A value as every format shows it: fixed decimals, ``missing`` for no figure."""
+    if value is None:
+        return missing
+    if column in _DECIMALS:
+        return f"{value:.{_DECIMALS[column]}f}"
+    return str(value)
+
+
+def duration(seconds: int) -> str:
+    """Whole minutes as ``2d 04h 30m`` (or ``4h 30m``): how late, read at a glance."""
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d {hours:02d}h {mins:02d}m" if days else f"{hours}h {mins:02d}m"
+
+
+def breach_record(b: BreachRow) -> dict[str, Any]:
+    """One breached timer as plain values (no patient id, no name)."""
+    return {
+        "episode_id": b.episode_id,
+        "facility": b.facility,
+        "suspected_at": b.suspected_at.isoformat(),
+        "measure": b.measure.value,
+        "due_at": b.due_at.isoformat(),
+        "met_at": b.met_at.isoformat() if b.met_at else None,
+        "status": b.status,
+        "late_by_s": b.late_by_s,
+        "late_by": duration(b.late_by_s),
+    }
+
+
+def _align(header: tuple[str, ...], lines: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    out += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    ]
+    return out
+
+
+def to_table(report: AuditReport) -> str:
+    """The terminal rendering: summary rows, then breached timers."""
+    title = (
+        f"Cordwatch audit {report.since.isoformat()} .. {report.until.isoformat()} "
+        f"by {report.by}" + (f", facility {report.facility}" if report.facility else "")
+    )
+    lines = [[format_cell(c, rec[c], "-") for c in COLUMNS] for rec in records(report)]
+    out = [title, ""]
+    out += _align(COLUMNS, lines) if lines else ["(no episodes in range)"]
+    out += ["", f"Breached timers: {report.breaches_total}"]
+    if report.breaches:
+        bcols = ("episode_id", "facility", "measure", "suspected_at", "due_at", "met_at", "late_by")
+        blines = [[str(b[c] or "-") for c in bcols] for b in map(breach_record, report.breaches)]
+        out += _align(bcols, blines)
+        if report.breaches_total > len(report.breaches):
+            out.append(f"... {report.breaches_total - len(report.breaches)} more not shown")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(report: AuditReport) -> str:
+    """The summary rows as CSV (one header line; blank where a figure does not apply)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for rec in records(report):
+        writer.writerow([format_cell(c, rec[c], "") for c in COLUMNS])
+    return buf.getvalue()
+
+
+def to_json(report: AuditReport) -> str:
+    """Summary rows, breached timers and the definitions, as one JSON document."""
+    doc = {
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(),
+        "by": report.by,
+        "facility": report.facility,
+        "generated_at": report.generated_at.isoformat(),
+        "definitions": DEFINITIONS,
+        "rows": records(report),
+        "breaches": [breach_record(b) for b in report.breaches],
+        "breaches_total": report.breaches_total,
+    }
+    return json.dumps(doc, indent=2) + "\n"
