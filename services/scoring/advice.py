@@ -84,10 +84,12 @@ def advise(f: Findings) -> tuple[AdviceItem, ...]:
         items.append(_steroids(f))
     surgery_reasons = _surgery_reasons(f)
     if surgery_reasons:
+        # Neurologic when the cord is at stake; mechanical when only stability or bone is.
+        neurologic = f.escc.high_grade and f.radiosensitivity is not Radiosensitivity.RADIOSENSITIVE
         items.append(
             AdviceItem(
                 code="urgent_surgical_evaluation",
-                domain=NomsDomain.NEUROLOGIC,
+                domain=NomsDomain.NEUROLOGIC if neurologic else NomsDomain.MECHANICAL,
                 text="Consider urgent evaluation by the spinal surgical team.",
                 reasons=tuple(surgery_reasons),
                 sources=(NOMS, BILSKY, FISHER, PATCHELL),

@@ -110,6 +110,12 @@ def test_a_sins_range_that_cannot_reach_seven_is_left_alone() -> None:
 def test_retropulsion_needs_surgical_evaluation() -> None:
     item = advice(retropulsion=True, diagnoses=[{"code": "C83.3"}])["urgent_surgical_evaluation"]
     assert any("retropulsed" in r for r in item.reasons)
+    assert item.domain == "mechanical"
+
+
+def test_high_grade_surgical_evaluation_is_a_neurologic_item() -> None:
+    item = advice(escc_grade="3", diagnoses=[{"code": "C64"}])["urgent_surgical_evaluation"]
+    assert item.domain == "neurologic"
 
 
 def test_radioresistant_high_grade_gets_separation_surgery_then_sbrt() -> None:
