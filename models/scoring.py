@@ -104,6 +104,9 @@ class SinsInput(_Frozen):
 class CodedDiagnosis(_Frozen):
     """A coded diagnosis; only ICD-10 C-codes drive the primary-tumour tables."""
 
+    # Diagnoses arrive as the ADT contract sends them (display, onset...): keep what scoring reads.
+    model_config = ConfigDict(frozen=True, extra="ignore", from_attributes=True)
+
     code: Annotated[str, Field(min_length=1, max_length=32)]
     system: Annotated[str, Field(min_length=1, max_length=32)] = "ICD-10"
 

@@ -73,6 +73,11 @@ def test_words_refine_a_lung_code_and_the_basis_names_the_match() -> None:
     assert "Small-cell".lower() in (result.radiosensitivity_basis.matched or "").lower()
 
 
+def test_diagnosis_dicts_may_carry_display_and_onset() -> None:
+    dx = {"code": "C61", "system": "ICD-10", "display": "Prostate", "onset": "2024-01-01"}
+    assert score(ScoreInput.model_validate({"diagnoses": [dx]})).radiosensitivity == MID
+
+
 def test_event_contract_diagnoses_are_accepted_directly() -> None:
     dx = Diagnosis(code="C64.1", system="ICD-10", display="Renal cell carcinoma")
     assert score(ScoreInput(diagnoses=[dx])).radiosensitivity == RES
