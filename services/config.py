@@ -1,0 +1,174 @@
+"""The one settings object: every `CORDWATCH_*` environment variable, typed and checked at start.
+
+`get_settings()` is cached and read only by the composition root (`streams/app.py`,
+`streams/bootstrap.py`, the CLI); everything else receives what it needs as arguments. Tests
+construct `Settings(...)` directly.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where the process runs; production refuses the conveniences of development."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SecurityProtocol(StrEnum):
+    """Kafka listener security protocols, as aiokafka spells them."""
+
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class SaslMechanism(StrEnum):
+    """SASL mechanisms aiokafka implements without extra dependencies."""
+
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+
+
+class LogFormat(StrEnum):
+    """JSON for machines (default); console for a person reading a terminal."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
+# Strings people paste into .env files; a pseudonym keyed by one of these is reversible by anyone
+# who guesses it (a dictionary attack over MRNs takes seconds).
+_PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "secret", "password", "example", "test", "default", "xxx"}
+)
+MIN_SECRET_CHARS = 32
+
+TopicCount = Annotated[int, Field(ge=1, le=1024)]
+
+
+class Settings(BaseSettings):
+    """Every `CORDWATCH_*` setting; see the settings table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CORDWATCH_", frozen=True, extra="ignore", validate_default=True
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    # Kafka. Empty bootstrap = start the embedded Tansu broker (development only).
+    kafka_bootstrap: str = ""
+    kafka_security_protocol: SecurityProtocol = SecurityProtocol.PLAINTEXT
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    # Kafka's pre-3.0 default. Tansu holds the first JoinGroup for half of it, so it is also the
+    # floor on worker start-up time against the embedded broker.
+    kafka_session_timeout_seconds: Annotated[float, Field(ge=2.0, le=300.0)] = 10.0
+    partitions: TopicCount = 8
+    replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
+    app_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = (
+        "cordwatch"
+    )
+    embedded_broker_host: str = "127.0.0.1"
+    embedded_broker_port: Annotated[int, Field(ge=0, le=65535)] = 0
+
+    # Worker HTTP endpoints (/metrics, /health, /ready).
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
+
+    data_dir: Path = Path("var")
+    database_url: str = "sqlite:///var/cordwatch.db"
+
+    log_level: Annotated[str, Field(pattern=r"^(?i:debug|info|warning|error|critical)$")] = "INFO"
+    log_format: LogFormat = LogFormat.JSON
+    # HMAC-SHA256 key for patient pseudonyms in logs. Unset in development: a random key per
+    # process (pseudonyms then only correlate within one run). Required in production.
+    pseudonym_key: SecretStr | None = None
+    # Bounds the `facility` metric label: after this many distinct sites, the rest count as
+    # "other", so a sender with a typo cannot explode Prometheus series.
+    metrics_max_facilities: Annotated[int, Field(ge=1, le=1000)] = 64
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _reject_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS:
+            raise ValueError(
+                f"pseudonym_key must be a random secret of at least {MIN_SECRET_CHARS} characters"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        sasl = self.kafka_security_protocol in (
+            SecurityProtocol.SASL_PLAINTEXT,
+            SecurityProtocol.SASL_SSL,
+        )
+        if sasl and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "SASL security protocols need kafka_sasl_mechanism, _username and _password"
+            )
+        if not sasl and self.kafka_sasl_mechanism is not None:
+            raise ValueError("kafka_sasl_mechanism is set but the security protocol is not SASL")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("kafka_ssl_certfile and kafka_ssl_keyfile go together")
+        if self.environment is Environment.PRODUCTION:
+            if not self.kafka_bootstrap:
+                raise ValueError("production needs kafka_bootstrap (embedded = in memory)")
+            if self.pseudonym_key is None:
+                raise ValueError("production needs pseudonym_key for patient pseudonyms")
+        if self.replication_factor > 1 and not self.kafka_bootstrap:
+            raise ValueError("the embedded broker is a single node: replication_factor must be 1")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when Cordwatch must start its own broker."""
+        return not self.kafka_bootstrap
+
+    @property
+    def uses_tls(self) -> bool:
+        """True when the Kafka connection is encrypted."""
+        return self.kafka_security_protocol in (SecurityProtocol.SSL, SecurityProtocol.SASL_SSL)
+
+    def pseudonym_secret(self) -> bytes:
+        """The HMAC key for patient pseudonyms (random per process when none is configured)."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode("utf-8")
+        return _process_key()
+
+
+@lru_cache(maxsize=1)
+def _process_key() -> bytes:
+    # Development fallback: never written anywhere, so pseudonyms cannot be reversed later.
+    return secrets.token_bytes(32)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,106 @@
+"""Ingest agents: one per inbound topic; valid events on to the patient stream, the rest parked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+from faust.types import StreamT
+from structlog.contextvars import bound_contextvars
+
+from models.dead_letter import DeadLetter, RejectReason
+from services.ingest import Accepted, parse
+from streams import topics
+from streams.app import app
+from streams.bootstrap import Runtime, get_runtime
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One Kafka message as the agent saw it."""
+
+    topic: str
+    partition: int | None
+    offset: int | None
+    key: bytes | None
+    value: bytes
+
+
+class Sink(Protocol):
+    """Where results go: Faust topics in the worker, lists in unit tests."""
+
+    async def forward(self, *, key: bytes, value: bytes) -> None: ...
+    async def dead_letter(self, *, key: bytes | None, value: bytes) -> None: ...
+
+
+class TopicSink:
+    """Sends through Faust's producer; offsets commit only after these are flushed."""
+
+    async def forward(self, *, key: bytes, value: bytes) -> None:
+        await topics.patient_events.send(key=key, value=value)
+
+    async def dead_letter(self, *, key: bytes | None, value: bytes) -> None:
+        await topics.dead_letters.send(key=key, value=value)
+
+
+async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
+    """Validate one message and route it; never raises (Faust would ack and lose it)."""
+    started = time.perf_counter()
+    now = rt.clock.now()
+    try:
+        result = parse(
+            topic=msg.topic,
+            key=msg.key,
+            raw=msg.value,
+            received_at=now,
+            partition=msg.partition,
+            offset=msg.offset,
+        )
+        if isinstance(result, Accepted):
+            await sink.forward(key=result.key, value=result.value)
+            event = result.event
+            event_type = str(getattr(event, "event_type", "unknown"))
+            facility = rt.metrics.facility(event.facility)
+            rt.metrics.events_ingested.labels(msg.topic, event_type, facility).inc()
+            log.info("ingest.forwarded", event_type=event_type, patient_id=event.patient_id)
+        else:
+            letter = result.dead_letter
+            await sink.dead_letter(key=msg.key, value=letter.to_bytes())
+            rt.metrics.dead_letters.labels(msg.topic, letter.reason_code.value).inc()
+            log.warning("ingest.dead_lettered", reason=letter.reason_code.value)
+    except Exception as exc:  # the dead-letter guard: park the message, count it, keep consuming
+        log.error("ingest.failed", error=type(exc).__name__)
+        letter = DeadLetter.build(
+            reason_code=RejectReason.PROCESSING_ERROR,
+            reason=type(exc).__name__,
+            topic=msg.topic,
+            raw=msg.value,
+            key=msg.key,
+            received_at=now,
+            partition=msg.partition,
+            offset=msg.offset,
+        )
+        await sink.dead_letter(key=msg.key, value=letter.to_bytes())
+        rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
+    finally:
+        rt.metrics.processing_latency.labels(msg.topic).observe(time.perf_counter() - started)
+
+
+async def _consume(stream: StreamT[bytes]) -> None:
+    rt, sink = get_runtime(), TopicSink()
+    async for event in stream.events():
+        m = event.message
+        with bound_contextvars(topic=m.topic, partition=m.partition, offset=m.offset):
+            await process(
+                Inbound(m.topic, m.partition, m.offset, m.key, m.value or b""), rt=rt, sink=sink
+            )
+
+
+agents = {
+    name: app.agent(channel, name=f"ingest.{name}")(_consume)
+    for name, channel in topics.inbound.items()
+}

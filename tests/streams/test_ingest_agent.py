@@ -1,0 +1,137 @@
+"""The ingest agent: `process` with fakes, and the Faust wiring through `test_context()`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from models.dead_letter import DeadLetter
+from services.config import Settings
+from streams.agents import ingest
+from streams.bootstrap import Runtime, build_runtime
+
+NOW = datetime(2026, 1, 31, 8, 15, tzinfo=UTC)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.forwarded: list[tuple[bytes, bytes]] = []
+        self.dead: list[tuple[bytes | None, bytes]] = []
+
+    async def forward(self, *, key: bytes, value: bytes) -> None:
+        self.forwarded.append((key, value))
+
+    async def dead_letter(self, *, key: bytes | None, value: bytes) -> None:
+        self.dead.append((key, value))
+
+
+def admit(patient: str = "MRN-1", facility: str | None = "RAD") -> bytes:
+    event = {
+        "event_id": "e-1",
+        "event_type": "admit",
+        "occurred_at": "2026-01-31T08:00:00Z",
+        "patient_id": patient,
+    }
+    if facility:
+        event["facility"] = facility
+    return json.dumps(event).encode()
+
+
+@pytest.fixture
+def rt() -> Runtime:
+    return build_runtime(Settings(), clock=FixedClock(), registry=CollectorRegistry())
+
+
+def msg(value: bytes, key: bytes | None = b"MRN-1", topic: str = "hospital.adt") -> ingest.Inbound:
+    return ingest.Inbound(topic=topic, partition=3, offset=41, key=key, value=value)
+
+
+async def test_valid_event_is_forwarded_keyed_by_patient(rt: Runtime) -> None:
+    sink = ListSink()
+    await ingest.process(msg(admit()), rt=rt, sink=sink)
+    assert [key for key, _ in sink.forwarded] == [b"MRN-1"]
+    assert json.loads(sink.forwarded[0][1])["event_id"] == "e-1"
+    assert sink.dead == []
+    labels = {"topic": "hospital.adt", "event_type": "admit", "facility": "RAD"}
+    assert rt.registry.get_sample_value("cordwatch_events_ingested_total", labels) == 1
+
+
+async def test_invalid_message_is_parked_with_reason_position_and_bytes(rt: Runtime) -> None:
+    sink = ListSink()
+    await ingest.process(msg(b"{not json"), rt=rt, sink=sink)
+    assert sink.forwarded == []
+    key, value = sink.dead[0]
+    letter = DeadLetter.model_validate_json(value)
+    assert key == b"MRN-1"
+    assert letter.reason_code == "not_json"
+    assert (letter.partition, letter.offset, letter.received_at) == (3, 41, NOW)
+    assert letter.original_bytes() == b"{not json"
+    labels = {"topic": "hospital.adt", "reason": "not_json"}
+    assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
+
+
+async def test_unexpected_failure_never_escapes_and_is_parked(rt: Runtime) -> None:
+    sink = ListSink()
+    with mock.patch.object(ingest, "parse", side_effect=RuntimeError("boom MRN-1")):
+        await ingest.process(msg(admit()), rt=rt, sink=sink)
+    letter = DeadLetter.model_validate_json(sink.dead[0][1])
+    assert letter.reason_code == "processing_error"
+    assert "MRN" not in letter.reason  # the exception message may carry PHI; only its type goes
+    labels = {"topic": "hospital.adt", "reason": "processing_error"}
+    assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
+
+
+async def test_missing_facility_counts_as_unknown(rt: Runtime) -> None:
+    await ingest.process(msg(admit(facility=None)), rt=rt, sink=ListSink())
+    labels = {"topic": "hospital.adt", "event_type": "admit", "facility": "unknown"}
+    assert rt.registry.get_sample_value("cordwatch_events_ingested_total", labels) == 1
+
+
+@pytest.fixture
+async def faust_app() -> None:
+    from streams.app import app
+
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+
+
+async def test_agent_wiring_sends_through_the_topics(faust_app: None) -> None:
+    from streams import topics
+
+    forward = mock.AsyncMock()
+    park = mock.AsyncMock()
+    agent = ingest.agents["hospital.consults"]
+    with (
+        mock.patch.object(topics.patient_events, "send", forward),
+        mock.patch.object(topics.dead_letters, "send", park),
+    ):
+        async with agent.test_context() as wrapper:
+            await wrapper.put(b"[]", key=b"MRN-9")
+            await wrapper.put(consult("MRN-9"), key=b"MRN-9")
+    assert park.await_count == 1
+    letter = DeadLetter.model_validate_json(park.await_args.kwargs["value"])
+    assert (letter.topic, letter.reason_code) == ("hospital.consults", "not_object")
+    assert forward.await_count == 1
+    assert forward.await_args.kwargs["key"] == b"MRN-9"
+
+
+def consult(patient: str) -> bytes:
+    event = {
+        "event_id": "c-1",
+        "event_type": "consult_requested",
+        "occurred_at": "2026-01-31T09:00:00+01:00",
+        "patient_id": patient,
+        "consult_id": "C-77",
+        "service": "spine surgery",
+    }
+    return json.dumps(event).encode()

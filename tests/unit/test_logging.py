@@ -1,0 +1,68 @@
+"""Logs: patient ids only as keyed pseudonyms, PHI keys dropped, every line JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+import structlog
+from pydantic import SecretStr
+
+from services.config import Settings
+from services.logging import PhiScrubber, configure_logging, logging_config, pseudonymise
+
+KEY = b"k" * 32
+
+
+def test_pseudonym_is_stable_keyed_and_not_the_id() -> None:
+    ref = pseudonymise("MRN-0001", key=KEY)
+    assert ref == pseudonymise("MRN-0001", key=KEY)
+    assert ref != pseudonymise("MRN-0001", key=b"x" * 32)
+    assert ref != pseudonymise("MRN-0002", key=KEY)
+    assert "MRN" not in ref
+    assert ref.startswith("p_")
+    assert len(ref) == 18
+
+
+def test_scrubber_replaces_ids_and_drops_phi_at_any_depth() -> None:
+    scrub = PhiScrubber(key=KEY)
+    event = {
+        "event": "x",
+        "patient_id": "MRN-0001",
+        "text": "Metastatic compression at T7",
+        "nested": {"patient_id": "MRN-0002", "name": "Jane Doe", "ok": 1},
+        "items": [{"chief_complaint": "back pain", "n": 2}],
+    }
+    out = scrub(None, "info", event)
+    assert out["patient_ref"] == pseudonymise("MRN-0001", key=KEY)
+    assert "patient_id" not in out
+    assert "text" not in out
+    assert out["nested"] == {"patient_ref": pseudonymise("MRN-0002", key=KEY), "ok": 1}
+    assert out["items"] == [{"n": 2}]
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    buffer = io.StringIO()
+    settings = Settings(pseudonym_key=SecretStr("s" * 40), log_level="DEBUG")
+    config = logging_config(settings)
+    config["handlers"]["default"]["stream"] = buffer
+    monkeypatch.setattr("services.logging.logging_config", lambda _settings: config)
+    configure_logging(settings)
+    yield buffer
+    logging.getLogger().handlers.clear()
+    structlog.reset_defaults()
+
+
+def test_structlog_and_stdlib_lines_are_json_and_scrubbed(captured: io.StringIO) -> None:
+    structlog.get_logger("t").info("ingest.forwarded", patient_id="MRN-0042", text="cord signal")
+    logging.getLogger("faust.test").warning("library line %s", "x")
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    assert lines[0]["event"] == "ingest.forwarded"
+    assert lines[0]["patient_ref"] == pseudonymise("MRN-0042", key=b"s" * 40)
+    assert "MRN-0042" not in captured.getvalue()
+    assert "cord signal" not in captured.getvalue()
+    assert lines[1]["event"] == "library line x"
+    assert lines[1]["level"] == "warning"

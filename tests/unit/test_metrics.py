@@ -1,0 +1,41 @@
+"""Metrics: conventional names, bounded labels, one registration per registry."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.metrics import OTHER_FACILITY, UNKNOWN_FACILITY, CordwatchMetrics, FacilityLabels
+
+
+def test_counters_and_histogram_are_named_by_convention() -> None:
+    registry = CollectorRegistry()
+    metrics = CordwatchMetrics.create(registry)
+    metrics.events_ingested.labels("hospital.adt", "admit", "RAD").inc()
+    metrics.dead_letters.labels("hospital.adt", "not_json").inc(2)
+    metrics.processing_latency.labels("hospital.adt").observe(0.002)
+    sample = registry.get_sample_value
+    labels = {"topic": "hospital.adt", "event_type": "admit", "facility": "RAD"}
+    assert sample("cordwatch_events_ingested_total", labels) == 1
+    assert (
+        sample("cordwatch_dead_letters_total", {"topic": "hospital.adt", "reason": "not_json"}) == 2
+    )
+    assert sample("cordwatch_processing_latency_seconds_count", {"topic": "hospital.adt"}) == 1
+
+
+def test_second_registration_on_one_registry_is_refused() -> None:
+    registry = CollectorRegistry()
+    CordwatchMetrics.create(registry)
+    with pytest.raises(ValueError, match="Duplicated"):
+        CordwatchMetrics.create(registry)
+
+
+def test_facility_label_is_capped() -> None:
+    label = FacilityLabels(limit=2)
+    assert [label("A"), label("B"), label("C"), label("A"), label(None)] == [
+        "A",
+        "B",
+        OTHER_FACILITY,
+        "A",
+        UNKNOWN_FACILITY,
+    ]
