@@ -115,6 +115,15 @@ _WORDS: tuple[tuple[re.Pattern[str], tuple[Primary, ...]], ...] = tuple(
     )
 )
 
+# Phrases naming where the cancer spread, not where it began: "secondary malignant neoplasm of
+# lung" (the ICD-10 C77-C79 display), "lung metastases", "metastases to the liver". Removed before
+# the histology words are read, so "breast cancer with lung metastases" stays a breast primary.
+_SECONDARY_PHRASES = re.compile(
+    r"\bsecondary\b[^,;.]*"
+    r"|\b[a-z]+ (?:metastas[ie]s|mets|deposits?)\b"
+    r"|\bmetastas[ie]s (?:to|in|of) (?:the )?[a-z]+"
+)
+
 # A generic primary is dropped when a more specific one of the same organ is also named.
 _REFINED_BY: dict[Primary, frozenset[Primary]] = {
     Primary.LUNG: frozenset({Primary.LUNG_SMALL_CELL, Primary.LUNG_NON_SMALL_CELL}),
@@ -145,7 +154,7 @@ def identify(diagnoses: Iterable[CodedDiagnosis], primary_tumour: str | None) ->
         if primary is not None:
             found.setdefault(primary, dx.code)
     if primary_tumour:
-        text = primary_tumour.lower()
+        text = _SECONDARY_PHRASES.sub(" ", primary_tumour.lower())
         for pattern, primaries in _WORDS:
             m = pattern.search(text)
             for primary in primaries if m else ():

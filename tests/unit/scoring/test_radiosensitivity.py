@@ -92,6 +92,10 @@ def test_event_contract_diagnoses_are_accepted_directly() -> None:
         ("NSCLC, adenocarcinoma", {Primary.LUNG_NON_SMALL_CELL}),
         ("prostatic adenocarcinoma", {Primary.PROSTATE}),
         ("cancer of unknown primary", {Primary.UNKNOWN_PRIMARY}),
+        ("breast cancer with lung metastases", {Primary.BREAST}),
+        ("renal cell carcinoma, metastases to the lung", {Primary.KIDNEY}),
+        ("Secondary malignant neoplasm of lung", set()),
+        ("metastatic prostate cancer", {Primary.PROSTATE}),
     ],
 )
 def test_histology_words(words: str, primaries: set[Primary]) -> None:
