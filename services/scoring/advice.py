@@ -52,8 +52,8 @@ PATCHELL = (
 )
 RADES_FRACTIONATION = (
     "Rades et al., Radiat Oncol 2018, doi:10.1186/s13014-018-0968-3 (1 x 8 Gy vs 5 x 4 Gy by "
-    "prognostic group); Rades and Schild: short course for poor, longer course for favourable "
-    "survival prognosis"
+    "prognostic group); MESCC fractionation review, Preprints 2024, 202403.0108: short course "
+    "or single fraction for poor, longer course (e.g. 10 x 3 Gy) for favourable survival prognosis"
 )
 TOKUHASHI = "Tokuhashi et al., Spine 2005;30(19):2186-91"
 RADES_SCORE = "Rades, Dunst, Schild, Cancer 2008;112:157-61; groups: Rades et al., Cancer 2010"
