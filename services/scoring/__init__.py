@@ -42,6 +42,7 @@ def score(inputs: ScoreInput) -> ScoreResult:
         )
     findings = Findings(
         suspected_mescc=inputs.suspected_mescc,
+        neurological_deficit=_neurological_deficit(inputs),
         retropulsion=inputs.retropulsion,
         primaries=frozenset(str(p) for p in finding.primaries),
         escc=escc,
@@ -68,3 +69,12 @@ def score(inputs: ScoreInput) -> ScoreResult:
             *tokuhashi_tally.explanation,
         ),
     )
+
+
+def _neurological_deficit(inputs: ScoreInput) -> bool | None:
+    """True on any recorded deficit, False when explicitly intact, None when nobody said."""
+    if inputs.ambulatory is False or inputs.motor_deficit_days is not None:
+        return True
+    if inputs.frankel is not None:
+        return inputs.frankel != "E"  # Frankel A-D: some motor or sensory loss
+    return None

@@ -44,6 +44,10 @@ NICE_185 = (
     "NICE NG234 (2023) rec. 1.8.5: dexamethasone 16 mg for confirmed haematological malignancy "
     "with spinal metastases; further steroids discussed with the haematology MDT"
 )
+NICE_183 = (
+    "NICE NG234 (2023) recs. 1.8.3 and 1.8.7: without neurological symptoms or signs, consider "
+    "steroids only for severe pain or haematological malignancy; not routinely otherwise"
+)
 NOMS = "Laufer et al., Oncologist 2013;18(6), doi:10.1634/theoncologist.2012-0293 (NOMS)"
 FISHER = "Fisher et al., Spine 2010;35(22):E1221-9 (SINS 7-18: surgical consultation)"
 PATCHELL = (
@@ -66,6 +70,7 @@ class Findings:
     """What the advice rules read: the computed scores plus the few raw facts they need."""
 
     suspected_mescc: bool | None
+    neurological_deficit: bool | None
     retropulsion: bool | None
     primaries: frozenset[str]
     escc: EsccResult
@@ -127,6 +132,14 @@ def _steroids(f: Findings) -> AdviceItem:
     if f.escc.grade is not None:
         reasons.append(f"ESCC grade {f.escc.grade}")
     sources = [NICE_181]
+    if f.neurological_deficit:
+        reasons.append("neurological deficit recorded")
+    else:
+        reasons.append(
+            "no neurological deficit recorded: NICE reserves steroids for severe pain or a "
+            "haematological primary when there are no neurological symptoms or signs"
+        )
+        sources.append(NICE_183)
     if f.primaries & _HAEMATOLOGICAL:
         reasons.append("haematological primary: discuss further steroids with haematology")
         sources.append(NICE_185)

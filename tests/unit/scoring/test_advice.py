@@ -8,7 +8,7 @@ import pytest
 
 from models.scoring import EsccResult, ScoreInput
 from services.scoring import score
-from services.scoring.advice import NICE_181, NICE_185, PATCHELL
+from services.scoring.advice import NICE_181, NICE_183, NICE_185, PATCHELL
 
 UNSTABLE_SINS = {
     "location": "junctional",
@@ -48,6 +48,21 @@ def test_steroids_when_epidural_disease_is_reported() -> None:
     item = advice(escc_grade="1a")["start_steroids"]
     assert "16 mg" in item.text
     assert NICE_181 in item.sources
+
+
+@pytest.mark.parametrize(
+    "deficit",
+    [{"ambulatory": False}, {"motor_deficit_days": 2}, {"frankel": "C"}],
+)
+def test_steroids_cite_nice_181_alone_when_a_deficit_is_recorded(deficit: dict[str, Any]) -> None:
+    item = advice(escc_grade="2", **deficit)["start_steroids"]
+    assert item.sources == (NICE_181,)
+    assert "neurological deficit recorded" in item.reasons
+
+
+def test_steroids_without_a_recorded_deficit_carry_the_nice_caveat() -> None:
+    item = advice(escc_grade="2", frankel="E", ambulatory=True)["start_steroids"]
+    assert NICE_183 in item.sources
 
 
 def test_no_steroids_for_bone_only_disease() -> None:
