@@ -16,8 +16,6 @@ from enum import StrEnum
 
 from models.scoring import CodedDiagnosis
 
-ICD10_SOURCE = "ICD-10 (WHO 2019) chapter II block structure"
-
 
 class Primary(StrEnum):
     BREAST = "breast"
@@ -49,7 +47,8 @@ class Primary(StrEnum):
     OTHER = "other"
 
 
-# ICD-10 three-character categories (C00-C97) -> primary. Inclusive ranges of the number.
+# ICD-10 (WHO 2019) chapter II three-character categories C00-C97 -> primary, as inclusive
+# ranges of the number; the groupings of haematological and sarcoma codes follow issue 4.
 _CODE_RANGES: tuple[tuple[int, int, Primary], ...] = (
     (15, 15, Primary.OESOPHAGUS),
     (16, 16, Primary.STOMACH),
