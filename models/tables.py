@@ -9,10 +9,12 @@ database is part of the clinical record, but they are kept out of every ``repr``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, Index, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -213,10 +215,10 @@ def _envelope(change: EpisodeChange) -> dict[str, Any]:
     }
 
 
-def episode_row(change: EpisodeChanged) -> EpisodeRow:
-    """Episode snapshot -> episodes row."""
+def episode_values(change: EpisodeChanged) -> dict[str, Any]:
+    """Episode snapshot -> episodes column values."""
     ep = change.episode
-    return EpisodeRow(
+    return dict(
         **_envelope(change),
         status=ep.status.value,
         suspected_at=ep.suspected_at,
@@ -236,10 +238,10 @@ def episode_row(change: EpisodeChanged) -> EpisodeRow:
     )
 
 
-def timer_row(change: TimerChanged) -> TimerRow:
-    """Timer snapshot -> timers row."""
+def timer_values(change: TimerChanged) -> dict[str, Any]:
+    """Timer snapshot -> timers column values."""
     t = change.timer
-    return TimerRow(
+    return dict(
         **_envelope(change),
         timer_id=t.timer_id,
         kind=t.kind.value,
@@ -254,11 +256,11 @@ def timer_row(change: TimerChanged) -> TimerRow:
     )
 
 
-def detection_row(change: DetectionRecorded) -> DetectionRow:
-    """Detection snapshot -> detections row; evidence is also kept in its own column."""
+def detection_values(change: DetectionRecorded) -> dict[str, Any]:
+    """Detection snapshot -> detections column values; evidence also gets its own column."""
     d = change.detection
     evidence = d.result.get("evidence")
-    return DetectionRow(
+    return dict(
         **_envelope(change),
         detection_id=d.detection_id,
         accession=d.accession,
@@ -272,18 +274,18 @@ def detection_row(change: DetectionRecorded) -> DetectionRow:
     )
 
 
-def score_row(change: ScoreComputed) -> ScoreSnapshotRow:
-    """Score snapshot -> score_snapshots row."""
+def score_values(change: ScoreComputed) -> dict[str, Any]:
+    """Score snapshot -> score_snapshots column values."""
     s = change.score
-    return ScoreSnapshotRow(
+    return dict(
         **_envelope(change), score_id=s.score_id, computed_at=s.computed_at, result=dict(s.result)
     )
 
 
-def care_event_row(change: CareEventRecorded) -> CareEventRow:
-    """Care event snapshot -> care_events row."""
+def care_event_values(change: CareEventRecorded) -> dict[str, Any]:
+    """Care event snapshot -> care_events column values."""
     c = change.care_event
-    return CareEventRow(
+    return dict(
         **_envelope(change),
         record_id=c.record_id,
         kind=c.kind.value,
@@ -294,9 +296,9 @@ def care_event_row(change: CareEventRecorded) -> CareEventRow:
     )
 
 
-def alert_row(alert: Alert) -> AlertRow:
-    """Alert -> alerts row, with the delivery fields at their initial values."""
-    return AlertRow(
+def alert_values(alert: Alert) -> dict[str, Any]:
+    """Alert -> alerts column values, with the delivery fields at their initial values."""
+    return dict(
         alert_id=alert.alert_id,
         alert_type=alert.alert_type.value,
         priority=alert.priority.value,
@@ -310,23 +312,42 @@ def alert_row(alert: Alert) -> AlertRow:
         detected_late=alert.detected_late,
         warning_fraction=alert.warning_fraction,
         escalates_alert_id=alert.escalates_alert_id,
+        delivery_status=None,
+        delivery_attempts=0,
+        delivered_at=None,
+        delivery_channel=None,
+        acknowledged_at=None,
+        acknowledged_by=None,
     )
 
 
+_CONVERTERS: dict[type[BaseModel], tuple[type[SQLModel], Callable[[Any], dict[str, Any]]]] = {
+    EpisodeChanged: (EpisodeRow, episode_values),
+    TimerChanged: (TimerRow, timer_values),
+    DetectionRecorded: (DetectionRow, detection_values),
+    ScoreComputed: (ScoreSnapshotRow, score_values),
+    CareEventRecorded: (CareEventRow, care_event_values),
+}
+
+
+def change_values(change: EpisodeChange) -> tuple[Table, dict[str, Any]]:
+    """Any episode change -> the table it upserts and every column's value (the sink's path)."""
+    try:
+        row_type, convert = _CONVERTERS[type(change)]
+    except KeyError:
+        raise TypeError(f"unknown episode change type: {type(change).__name__}") from None
+    return row_type.__table__, convert(change)  # type: ignore[attr-defined]
+
+
 def change_row(change: EpisodeChange) -> SQLModel:
-    """Any episode change -> the row it upserts (dispatch on ``change_type``)."""
-    match change:
-        case EpisodeChanged():
-            return episode_row(change)
-        case TimerChanged():
-            return timer_row(change)
-        case DetectionRecorded():
-            return detection_row(change)
-        case ScoreComputed():
-            return score_row(change)
-        case CareEventRecorded():
-            return care_event_row(change)
-    raise TypeError(f"unknown episode change type: {type(change).__name__}")
+    """Any episode change -> its row object (for callers that want the SQLModel instance)."""
+    row_type, convert = _CONVERTERS[type(change)]
+    return row_type(**convert(change))
+
+
+def alert_row(alert: Alert) -> AlertRow:
+    """Alert -> alerts row object."""
+    return AlertRow(**alert_values(alert))
 
 
 def row_values(row: SQLModel) -> dict[str, Any]:

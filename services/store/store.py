@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from models.outputs import Alert, EpisodeChange
-from models.tables import AlertRow, alert_row, change_row, row_values
+from models.tables import AlertRow, alert_values, change_values
 from services.store.upsert import insert_new, upsert_versioned
 
 
@@ -59,9 +59,7 @@ class StoreTransaction:
         newest: dict[tuple[str, tuple[Any, ...]], tuple[Table, dict[str, Any]]] = {}
         for change in changes:
             received += 1
-            row = change_row(change)
-            table: Table = row.__table__  # type: ignore[attr-defined]
-            values = row_values(row)
+            table, values = change_values(change)
             key = (table.name, tuple(values[c.name] for c in table.primary_key.columns))
             held = newest.get(key)
             if held is None or held[1]["version"] < values["version"]:
@@ -80,7 +78,7 @@ class StoreTransaction:
         received = 0
         for alert in alerts:
             received += 1
-            rows.setdefault(alert.alert_id, row_values(alert_row(alert)))
+            rows.setdefault(alert.alert_id, alert_values(alert))
         table: Table = AlertRow.__table__  # type: ignore[attr-defined]
         return ApplyResult(received, insert_new(self.connection, table, list(rows.values())))
 

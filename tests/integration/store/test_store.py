@@ -12,7 +12,15 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 
 from models.outputs import Alert, AlertType, DetectionRecorded, DetectionSnapshot, Priority
-from models.tables import AlertRow, EpisodeRow, TimerRow
+from models.tables import (
+    AlertRow,
+    EpisodeRow,
+    TimerRow,
+    alert_values,
+    change_row,
+    change_values,
+    row_values,
+)
 from services.store import Store, StoreError, StoreUnavailableError, make_engine
 from tests.integration.store.dataset import (
     BREACHED,
@@ -169,3 +177,12 @@ def test_an_unreachable_database_is_reported_as_retryable() -> None:
 async def test_apply_async_writes_the_batch(store: Store) -> None:
     result = await store.apply_async(changes=[episode("E1", T0, facility="N")])
     assert result.written == 1
+
+
+def test_converters_fill_every_column_of_their_table() -> None:
+    for change in known_dataset():
+        table, values = change_values(change)
+        assert set(values) == {c.name for c in table.columns}, table.name
+        assert row_values(change_row(change)) == values
+    alert_cols = {c.name for c in AlertRow.__table__.columns}
+    assert set(alert_values(_alert())) == alert_cols
