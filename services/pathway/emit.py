@@ -146,7 +146,7 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
         patient_id=run.patient_id,
         facility=run.facility,
         timer=intent.timer,
-        due=timer.due_at if timer is not None else None,
+        due=timer.due_at if timer is not None else _first_due(episode, kind),
         at=run.now,
         summary=alert_summary(
             kind,
@@ -159,3 +159,10 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
         warning_fraction=intent.warning_fraction,
         escalates_alert_id=intent.escalates_alert_id,
     )
+
+
+def _first_due(episode: Episode, kind: AlertType) -> datetime | None:
+    # The suspicion page says when the first clock runs out; closure has nothing due.
+    if kind != AlertType.MESCC_SUSPECTED or not episode.timers:
+        return None
+    return min(t.due_at for t in episode.timers)

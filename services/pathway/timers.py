@@ -121,8 +121,16 @@ def transition(
                     "acknowledged": False,
                 }
             )
+            # "Detected late" means the clock was not watched at the deadline; a breach caused by
+            # new evidence (an entered-in-error dose) is news, not a late detection.
+            clock_driven = old.status == TimerStatus.PENDING
             return new, [
-                AlertIntent(AlertType.TIMER_BREACHED, new.kind, (cycle,), detected_late=late)
+                AlertIntent(
+                    AlertType.TIMER_BREACHED,
+                    new.kind,
+                    (cycle,),
+                    detected_late=late and clock_driven,
+                )
             ]
         case (_, TimerStatus.MET | TimerStatus.CANCELLED) if (
             old.breach_cycle > 0 and not old.breach_retracted

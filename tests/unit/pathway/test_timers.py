@@ -94,6 +94,17 @@ def test_entered_in_error_after_the_deadline_breaches_and_pages() -> None:
     assert _steroids(state).status == TimerStatus.BREACHED
     [breach] = alerts(out, AlertType.TIMER_BREACHED)
     assert breach.timer == K.STEROIDS
+    assert not breach.detected_late  # new evidence, not an unwatched clock
+
+
+def test_a_breach_first_noticed_long_after_the_deadline_is_marked_detected_late() -> None:
+    state, _ = step(None, report("r1", T0), T0)
+    _, out = step(state, med("m1", T0, admin_id="X", name="saline"), DUE + 10 * M)
+    breaches = alerts(out, AlertType.TIMER_BREACHED)
+    assert len(breaches) == 2
+    assert all(a.detected_late for a in breaches)
+    _, out = step(state, med("m1", T0, admin_id="X", name="saline"), DUE + M // 2)
+    assert not any(a.detected_late for a in alerts(out, AlertType.TIMER_BREACHED))
 
 
 def test_not_done_and_a_cancelled_consult_undo_what_they_recorded() -> None:
