@@ -68,8 +68,12 @@ def emit_care_record(run: Run, episode: Episode, record: CareRecord) -> None:
     )
 
 
+_TIMER_FIELDS = tuple(TimerSnapshot.model_fields)
+
+
 def timer_snapshot(timer: Timer) -> TimerSnapshot:
-    return TimerSnapshot.model_validate(timer.model_dump(include=set(TimerSnapshot.model_fields)))
+    # Both models were validated already; copying fields is enough and is on the hot path.
+    return TimerSnapshot.model_construct(**{name: getattr(timer, name) for name in _TIMER_FIELDS})
 
 
 def episode_snapshot(episode: Episode) -> EpisodeSnapshot:

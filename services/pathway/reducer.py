@@ -57,6 +57,7 @@ from services.pathway.timers import (
     escalation_alert_ids,
     fire,
     new_timer,
+    next_deadline,
     next_due,
     resolve,
     transition,
@@ -111,7 +112,9 @@ def handle(
         detected_late=isinstance(event, TimerDue) and event.detected_late,
     )
     # Deadlines that passed before this event are fired first, as the replay clock would.
-    state = _reconcile(state, run, rescore=False)
+    upcoming = next_deadline(state)
+    if upcoming is not None and upcoming <= now:
+        state = _reconcile(state, run, rescore=False)
     rescore = False
     context = state.context
     match event:
@@ -231,7 +234,7 @@ def _reconcile_episode(
     *,
     rescore: bool,
 ) -> Episode:
-    episode_id = ids.episode_id(run.patient_id, ordinal)
+    episode_id = old.episode_id if old is not None else ids.episode_id(run.patient_id, ordinal)
     members = set(shape.report_event_ids)
     detections = tuple(
         r.detection for r in state.context.reports if r.event_id in members and r.detection
