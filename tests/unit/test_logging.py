@@ -66,3 +66,12 @@ def test_structlog_and_stdlib_lines_are_json_and_scrubbed(captured: io.StringIO)
     assert "cord signal" not in captured.getvalue()
     assert lines[1]["event"] == "library line x"
     assert lines[1]["level"] == "warning"
+
+
+def test_library_payload_debug_lines_stay_off_even_at_debug(captured: io.StringIO) -> None:
+    # faust.topics logs whole messages (key and value) at DEBUG; the scrubber cannot see inside.
+    logging.getLogger("faust.topics").debug("send k=%r v=%r", b"MRN-7", b'{"text": "cord"}')
+    logging.getLogger("aiokafka.conn").info("retrying %s", "MRN-7")
+    structlog.get_logger("ours").debug("ingest.forwarded", patient_id="MRN-7")
+    assert "MRN-7" not in captured.getvalue()
+    assert "ingest.forwarded" in captured.getvalue()  # our own DEBUG lines do get through
