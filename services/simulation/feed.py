@@ -97,11 +97,18 @@ class SimMessage:
         return self.defect is None
 
     def kafka_line(self) -> str:
-        """{topic, key, value} as one JSON line; value is the exact message text."""
-        return json.dumps(
-            {"topic": self.topic, "key": self.key, "value": self.value.decode("utf-8")},
-            ensure_ascii=False,
-        )
+        """{topic, key, value} as one JSON line (`cordwatch demo --events` reads it).
+
+        A valid message's value is the event object; an invalid one carries its exact text as
+        ``raw`` (it may not be JSON at all) and its ``defect``.
+        """
+        line: dict[str, Any] = {"topic": self.topic, "key": self.key}
+        if self.event is not None:
+            line["value"] = self.event
+        else:
+            line["raw"] = self.value.decode("utf-8")
+            line["defect"] = self.defect
+        return json.dumps(line, ensure_ascii=False)
 
     def replay_line(self) -> str | None:
         """The canonical event plus received_at, the `cordwatch replay` input; None if invalid."""

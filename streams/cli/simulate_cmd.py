@@ -1,0 +1,288 @@
+"""`cordwatch simulate`: a simulated hospital publishing patient stories to the inbound topics.
+
+Cancer admissions, spine imaging reports from varied templates (positives at every ESCC grade,
+hard negatives, preliminary/final/amended versions, later MRs ruling MESCC out), steroids given
+promptly, late or never, surgical consults, radiotherapy and surgery, bedside assessments,
+discharges and deaths, late-charted records and a fraction of broken messages. The stories come
+from services.simulation (pure, seeded); this command only paces and publishes them.
+
+--backdate HOURS moves the stories into the past so that 24-hour deadlines fall during a demo;
+what would happen after now is left out, or with --follow published when its time comes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.simulation import FeedConfig, SimMessage
+
+ORDER = 40
+DEFAULT_PATIENTS = 50
+DEFAULT_GAP_MINUTES = 20.0
+
+
+def register(subparsers: Any) -> None:
+    """Add the `simulate` subcommand."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help="publish a simulated hospital feed (patient stories) to the inbound topics",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument(
+        "--rate", type=float, default=20.0, help="messages per second (0: as fast as possible)"
+    )
+    size = parser.add_argument_group("how much (default: 50 patients)")
+    size.add_argument("--patients", type=int, default=None, help="number of patient stories")
+    size.add_argument(
+        "--duration", type=float, default=None, help="stop after this many seconds of publishing"
+    )
+    size.add_argument("--count", type=int, default=None, help="stop after this many messages")
+    parser.add_argument(
+        "--backdate",
+        type=float,
+        default=0.0,
+        metavar="HOURS",
+        help="start the stories this many hours in the past (admissions spread over the window)",
+    )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --backdate: publish events that lie in the future when their time comes",
+    )
+    parser.add_argument(
+        "--start", default=None, help="clinical time of the first admission (RFC 3339)"
+    )
+    parser.add_argument(
+        "--gap-minutes",
+        type=float,
+        default=None,
+        help="mean clinical minutes between admissions (default 20, or the backdate window "
+        "divided by --patients)",
+    )
+    parser.add_argument(
+        "--invalid-fraction",
+        type=float,
+        default=0.02,
+        help="share of deliberately invalid messages (default 0.02)",
+    )
+    parser.add_argument(
+        "--bootstrap", default=None, help="Kafka bootstrap (default CORDWATCH_KAFKA_BOOTSTRAP)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="write JSON lines to stdout instead of producing"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write JSON lines to this file")
+    parser.add_argument(
+        "--format",
+        choices=("kafka", "replay"),
+        default="kafka",
+        help="kafka: {topic, key, value|raw} lines (the `cordwatch demo --events` format); "
+        "replay: canonical events with received_at (`cordwatch replay` input; invalid ones "
+        "are left out)",
+    )
+    parser.set_defaults(handler=run)
+
+
+class SimulateUsageError(ValueError):
+    """The options contradict each other."""
+
+
+def build_config(args: argparse.Namespace, *, now: datetime) -> FeedConfig:
+    """The feed configuration the options describe, with ``now`` the wall-clock time."""
+    from services.simulation import FeedConfig
+
+    if args.backdate < 0:
+        raise SimulateUsageError("--backdate must not be negative")
+    if args.rate < 0:
+        raise SimulateUsageError("--rate must not be negative")
+    if args.follow and not args.backdate:
+        raise SimulateUsageError("--follow needs --backdate (otherwise every event is future)")
+    window = timedelta(hours=args.backdate)
+    start = _parse_time(args.start) if args.start else now - window
+    patients = args.patients
+    if patients is None and args.count is None and args.duration is None and not args.backdate:
+        patients = DEFAULT_PATIENTS
+    gap = args.gap_minutes
+    if gap is None:
+        gap = window.total_seconds() / 60 / patients if args.backdate and patients else None
+    return FeedConfig(
+        seed=args.seed,
+        start=start,
+        patients=patients,
+        mean_gap=timedelta(minutes=gap or DEFAULT_GAP_MINUTES),
+        horizon=now if args.backdate and not args.follow else None,
+        invalid_fraction=args.invalid_fraction,
+    )
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise SimulateUsageError("--start needs an offset, e.g. 2026-03-01T08:00:00Z")
+    return moment
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate the feed, then write it out or produce it; print counts per topic."""
+    from services.simulation import FeedConfigError, generate
+
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 10**6)
+    try:
+        config = build_config(args, now=datetime.now(UTC))
+    except (SimulateUsageError, FeedConfigError) as exc:
+        print(f"cordwatch simulate: {exc}", file=sys.stderr)
+        return 2
+    print(f"cordwatch simulate: seed {args.seed} (repeat with --seed {args.seed})", file=sys.stderr)
+    limit = args.count
+    writing = args.dry_run or args.out is not None
+    if writing and args.duration is not None and args.rate > 0:
+        # A file has no wall clock: write what the duration would have published at the rate.
+        by_duration = int(args.duration * args.rate)
+        limit = by_duration if limit is None else min(limit, by_duration)
+    messages: Iterator[SimMessage] = islice(generate(config), limit)
+    counts: Counter[str] = Counter()
+    if writing:
+        if args.out is None:
+            write_lines(messages, sys.stdout, fmt=args.format, counts=counts)
+        else:
+            with args.out.open("w", encoding="utf-8") as handle:
+                write_lines(messages, handle, fmt=args.format, counts=counts)
+        _print_counts(counts, stream=sys.stderr if args.out is None else sys.stdout)
+        return 0
+    return _produce_and_report(args, messages, counts)
+
+
+def write_lines(
+    messages: Iterable[SimMessage], handle: IO[str], *, fmt: str, counts: Counter[str]
+) -> None:
+    """Write one JSON line per message in ``fmt`` ("kafka" or "replay"), counting per topic."""
+    for message in messages:
+        line = message.kafka_line() if fmt == "kafka" else message.replay_line()
+        if line is None:
+            continue
+        handle.write(line + "\n")
+        counts[message.topic] += 1
+        if not message.valid:
+            counts["(invalid)"] += 1
+
+
+def _produce_and_report(
+    args: argparse.Namespace, messages: Iterator[SimMessage], counts: Counter[str]
+) -> int:
+    from aiokafka.errors import KafkaError
+
+    from services.config import get_settings
+    from streams.broker import BrokerError, client_options
+
+    settings = get_settings()
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    if not bootstrap:
+        print(
+            "cordwatch simulate: no Kafka bootstrap; pass --bootstrap or set "
+            "CORDWATCH_KAFKA_BOOTSTRAP (`cordwatch broker` starts one), or use --dry-run",
+            file=sys.stderr,
+        )
+        return 2
+    status = 0
+    try:
+        asyncio.run(
+            produce(
+                messages,
+                bootstrap=bootstrap,
+                options=client_options(settings),
+                partitions=settings.partitions,
+                rate=args.rate,
+                duration=args.duration,
+                follow=args.follow,
+                counts=counts,
+            )
+        )
+    except KeyboardInterrupt:
+        print("cordwatch simulate: interrupted", file=sys.stderr)
+        status = 130
+    except (KafkaError, BrokerError, OSError) as exc:
+        print(f"cordwatch simulate: Kafka error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        status = 1
+    _print_counts(counts, stream=sys.stdout)
+    return status
+
+
+async def produce(
+    messages: Iterable[SimMessage],
+    *,
+    bootstrap: str,
+    options: dict[str, Any],
+    partitions: int,
+    rate: float,
+    duration: float | None,
+    follow: bool,
+    counts: Counter[str],
+) -> None:
+    """Publish in feed order at ``rate`` messages/s; with ``follow``, not before publish_at."""
+    from aiokafka import AIOKafkaProducer
+
+    from services.simulation import INBOUND_TOPICS
+    from streams.broker import ensure_topics
+
+    # Missing topics get the deployment's partition count: a patient must land on the same
+    # partition number on every topic (DESIGN.md section 2).
+    await ensure_topics(
+        bootstrap, INBOUND_TOPICS, partitions=partitions, replication=1, options=options
+    )
+    # The embedded Tansu broker refuses idempotent producers; acks=all keeps what was acked.
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=False,
+        acks="all",
+        linger_ms=5,
+        **options,
+    )
+    await producer.start()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    interval = 1.0 / rate if rate > 0 else 0.0
+    next_slot = began
+    in_flight: list[asyncio.Future[Any]] = []
+    try:
+        for message in messages:
+            wait = next_slot - loop.time()
+            if follow:
+                wait = max(wait, (message.publish_at - datetime.now(UTC)).total_seconds())
+            if duration is not None and loop.time() + max(wait, 0.0) - began > duration:
+                break
+            if wait > 0:
+                await asyncio.sleep(wait)
+            next_slot = max(next_slot, loop.time()) + interval
+            in_flight.append(
+                await producer.send(message.topic, value=message.value, key=message.key.encode())
+            )
+            counts[message.topic] += 1
+            if not message.valid:
+                counts["(invalid)"] += 1
+            if len(in_flight) >= 500:
+                await asyncio.gather(*in_flight)
+                in_flight.clear()
+        await producer.flush()
+        await asyncio.gather(*in_flight)
+    finally:
+        await producer.stop()
+
+
+def _print_counts(counts: Counter[str], *, stream: IO[str]) -> None:
+    topics = {name: n for name, n in counts.items() if name != "(invalid)"}
+    for name in sorted(topics):
+        print(f"{name}\t{topics[name]}", file=stream)
+    print(f"total\t{sum(topics.values())}\t(invalid {counts['(invalid)']})", file=stream)
