@@ -214,15 +214,31 @@ def _emit_care(run: Run, state: PatientState, record: CareRecord) -> None:
 def _reconcile(state: PatientState, run: Run, *, rescore: bool) -> PatientState:
     """Re-derive every episode from the facts and emit what changed."""
     episodes = list(state.episodes)
-    for index, shape in enumerate(derive_episodes(state.context)):
+    shapes = derive_episodes(state.context)
+    # Fewer derived episodes than stored: a late report joined two into one (its preliminary
+    # suspected the study that seemed to rule the first out). The surplus one is closed as
+    # superseded so that its timers cannot page for an episode that no longer exists.
+    shapes += [_superseded(e) for e in episodes[len(shapes) :]]
+    for index, shape in enumerate(shapes):
         old = episodes[index] if index < len(episodes) else None
         episode = _reconcile_episode(state, old, shape, index + 1, run, rescore=rescore)
         if old is None:
             episodes.append(episode)
         else:
             episodes[index] = episode
-    # Fewer derived episodes than stored (a late report merged two): the surplus stays as it was.
     return state.model_copy(update={"episodes": tuple(episodes)})
+
+
+def _superseded(episode: Episode) -> EpisodeShape:
+    return EpisodeShape(
+        suspected_at=episode.suspected_at,
+        opened_by_accession=episode.opened_by_accession,
+        accessions=episode.accessions,
+        report_event_ids=(),
+        status=EpisodeStatus.CLOSED,
+        closed_at=episode.closed_at or episode.suspected_at,
+        close_reason=episode.close_reason or "superseded",
+    )
 
 
 def _reconcile_episode(

@@ -111,6 +111,7 @@ def alert_summary(
                 "ruled_out": "MESCC ruled out by a later study",
                 "discharge": "patient discharged",
                 "death": "patient died",
+                "superseded": "merged into the earlier episode after a late report",
             }.get(episode.close_reason or "", episode.close_reason or "closed")
             head = f"Episode closed: {reason}. Open timers cancelled. Was: {what}."
         case _:

@@ -125,3 +125,24 @@ def test_late_exclusion_splits_a_report_that_came_after_it_into_a_new_episode() 
 def test_cancelled_report_never_opens_an_episode() -> None:
     state, _ = step(None, report("r1", T0, status="cancelled"), T0)
     assert state.episodes == ()
+
+
+def test_a_late_preliminary_that_joins_two_episodes_closes_the_second_as_superseded() -> None:
+    state, _ = feed(
+        [
+            (report("r1", T0), T0),
+            (report("r3", T0 + 3 * H, "EXCLUDE", accession="ACC2"), T0 + 3 * H),
+            (report("r4", T0 + 5 * H, accession="ACC3"), T0 + 5 * H),
+        ]
+    )
+    assert [e.status for e in state.episodes] == [EpisodeStatus.RULED_OUT, EpisodeStatus.OPEN]
+    # The ruling-out study had a preliminary that suspected MESCC: not a later study after all.
+    state, out = step(
+        state, report("r2", T0 + 2 * H, accession="ACC2", status="preliminary"), T0 + 30 * H
+    )
+    first, second = state.episodes
+    assert first.status == EpisodeStatus.OPEN
+    assert (second.status, second.close_reason) == (EpisodeStatus.CLOSED, "superseded")
+    assert {t.status for t in second.timers} == {TimerStatus.CANCELLED}
+    retracted = alerts(out, AlertType.BREACH_RETRACTED)
+    assert {a.episode_id for a in retracted} == {second.episode_id}
