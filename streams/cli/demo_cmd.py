@@ -102,14 +102,16 @@ async def _demo(feed: list[FeedMessage], *, within: float, keep_running: bool) -
     bootstrap = broker.bootstrap if broker else settings.kafka_bootstrap
     worker: Any = None
     try:
-        _print("broker", f"{'embedded Tansu (in memory)' if broker else 'Kafka'} at {bootstrap}")
+        kind = f"embedded Tansu, in memory, pid {broker.pid}" if broker else "Kafka"
+        _print("broker", f"{kind} at {bootstrap}")
         await prepare_cluster(settings, bootstrap)
         web_port = free_port(settings.web_host)
         started = time.monotonic()
         worker = _WorkerProcess.start(bootstrap=bootstrap, web_port=web_port, key=key)
         url = f"http://{settings.web_host}:{web_port}"
         await worker.wait_ready(url, within=60.0)
-        _print("worker", f"ready in {time.monotonic() - started:.1f}s; metrics at {url}/metrics")
+        ready_in = time.monotonic() - started
+        _print("worker", f"pid {worker.process.pid} ready in {ready_in:.1f}s; {url}/metrics")
         outputs = _OutputWatcher(bootstrap=bootstrap, settings=settings)
         await outputs.start()
         await _publish(feed, bootstrap=bootstrap, settings=settings, ref=ref)
