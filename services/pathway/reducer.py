@@ -18,9 +18,9 @@ from models.events import (
     AlertAcknowledged,
     AssessmentEvent,
     ConsultEvent,
-    EventBase,
     ImagingReport,
     MedicationAdministration,
+    PatientEvent,
     ProcedureEvent,
     TimerDue,
 )
@@ -86,7 +86,7 @@ def _default_scorer() -> Scorer:
 
 def handle(
     state: PatientState | None,
-    event: EventBase,
+    event: PatientEvent,
     now: datetime,
     *,
     policy: Policy,
