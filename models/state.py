@@ -58,7 +58,7 @@ class ReportFact(_Frozen):
     occurred_at: AwareDatetime
     suspected: bool
     excludes: bool
-    # Kept for reports that suspect or exclude MESCC; None for the rest, to keep state small.
+    # Every version keeps its result and evidence; None only for a cancelled report (not read).
     detection: DetectionSnapshot | None = None
 
 
