@@ -224,3 +224,40 @@ def test_discharge_before_the_deadline_arriving_after_the_breach_retracts_it() -
     state, out = feed([(report("r1", T0), T0), (adt("a1", T0 + 5 * H), DUE + H)])
     assert _steroids(state).status == TimerStatus.CANCELLED
     assert len(alerts(out, AlertType.BREACH_RETRACTED)) == 2
+
+
+def test_a_tighter_policy_with_two_escalation_tiers_is_followed() -> None:
+    from services.pathway import handle
+    from services.policy import parse_policy
+
+    from .helpers import POLICY, fake_detect
+
+    data = POLICY.model_dump(mode="json")
+    data["timers"]["steroids"]["window_hours"] = 6
+    data["escalation"]["after_minutes"] = [15, 45]
+    policy = parse_policy(data)
+
+    def run(state, event, now):
+        return handle(state, event, now, policy=policy, detector=fake_detect)
+
+    state, _ = run(None, report("r1", T0), T0)
+    assert state.episodes[0].timer(K.STEROIDS).due_at == T0 + 6 * H
+    state, out = run(state, consult("c1", T0 + H), T0 + 6 * H)
+    [breach] = alerts(out, AlertType.TIMER_BREACHED)
+    state, out = run(state, ack("k0", T0, "unrelated"), T0 + 6 * H + 15 * M)
+    [tier1] = alerts(out, AlertType.ESCALATION)
+    assert tier1.escalates_alert_id == breach.alert_id
+    assert "tier 1" in tier1.summary
+    state, out = run(state, ack("k1", T0, "unrelated-2"), T0 + 6 * H + 45 * M)
+    [tier2] = alerts(out, AlertType.ESCALATION)
+    assert tier2.escalates_alert_id == tier1.alert_id
+    assert next_deadline(state) is None  # no tier left
+    state, _ = run(state, ack("k2", T0, tier2.alert_id), T0 + 7 * H)
+    assert state.episodes[0].timer(K.STEROIDS).acknowledged
+
+
+def test_timer_due_for_an_unknown_episode_is_a_no_op() -> None:
+    state, _ = step(None, report("r1", T0), T0)
+    [due, _] = due_timers(state, T0 + 12 * H)
+    ghost = due.model_copy(update={"episode_id": "no-such-episode"})
+    assert step(state, ghost, T0 + 12 * H) == (state, [])
