@@ -97,6 +97,8 @@ def handle(
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     state = state or PatientState(patient_id=event.patient_id)
+    if state.patient_id != event.patient_id:
+        raise ValueError("event and state belong to different patients")  # no ids: PHI
     if isinstance(event, TimerDue):
         timer = _find_timer(state, event.episode_id, event.timer)
         if timer is None or timer.version != event.version:

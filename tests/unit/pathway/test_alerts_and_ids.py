@@ -93,3 +93,14 @@ def test_alert_ids_are_stable_across_a_restart_from_stored_state() -> None:
     assert [x.alert_id for x in a if isinstance(x, Alert)] == [
         x.alert_id for x in b if isinstance(x, Alert)
     ]
+
+
+def test_an_event_for_another_patient_is_refused_without_naming_either() -> None:
+    import pytest
+
+    state, _ = step(None, report("r1", T0), T0)
+    stranger = report("r2", T0).model_copy(update={"patient_id": "OTHER-MRN"})
+    with pytest.raises(ValueError, match="different patients") as caught:
+        step(state, stranger, T0)
+    assert PATIENT not in str(caught.value)
+    assert "OTHER-MRN" not in str(caught.value)
