@@ -21,6 +21,7 @@ from typing import Any
 from services.simulation.invalid import corrupt
 from services.simulation.report_common import ReportTruth
 from services.simulation.stories import build_story, pick_kind
+from services.simulation.story_care import WINDOW
 from services.simulation.story_types import (
     ADT,
     ASSESSMENTS,
@@ -66,6 +67,9 @@ class FeedConfig:
     horizon: datetime | None = None  # messages published after it have not happened yet
     invalid_fraction: float = 0.0
     facilities: tuple[tuple[str, str], ...] = DEFAULT_FACILITIES
+    # Demo mode: place each story so its 24-hour deadlines fall in [start, start + due_within]
+    # (negative stories: admitted in the day before start). Needs a bounded patient count.
+    due_within: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -76,6 +80,8 @@ class FeedConfig:
             raise FeedConfigError("patients must not be negative")
         if self.mean_gap <= timedelta(0):
             raise FeedConfigError("mean_gap must be positive")
+        if self.due_within is not None and (self.patients is None or self.due_within.days < 0):
+            raise FeedConfigError("due_within needs a patient count and a positive window")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +143,17 @@ def generate(config: FeedConfig) -> Iterator[SimMessage]:
     admitted = 0
     next_admission = config.start
     recent_keys: list[str] = []
+    # Aligned stories do not arrive in admission order, so all are drafted before any is sent.
+    aligned = config.due_within is not None
     while True:
         may_admit = (config.patients is None or admitted < config.patients) and (
-            config.horizon is None or next_admission <= config.horizon
+            aligned or config.horizon is None or next_admission <= config.horizon
         )
-        if may_admit and (not pending or next_admission <= pending[0].publish_at):
+        if may_admit and (aligned or not pending or next_admission <= pending[0].publish_at):
             patient_id = _new_patient_id(master, used_ids)
+            at = _aligned_admission(config, admitted) if aligned else next_admission
             for seq, message in enumerate(
-                _story_messages(config, index=admitted, patient_id=patient_id, at=next_admission)
+                _story_messages(config, index=admitted, patient_id=patient_id, at=at)
             ):
                 heapq.heappush(pending, _Pending(message.publish_at, admitted, seq, message))
             admitted += 1
@@ -160,6 +169,18 @@ def generate(config: FeedConfig) -> Iterator[SimMessage]:
             yield _invalid(invalid_rng, message, recent_keys)
         recent_keys = [*recent_keys[-7:], message.key]
         yield message
+
+
+def _aligned_admission(config: FeedConfig, index: int) -> datetime:
+    """When to admit story ``index`` so that its deadlines fall in the demo window."""
+    assert config.due_within is not None
+    rng = random.Random(f"cordwatch-sim:{config.seed}:story:{index}")
+    _, truth = build_story(rng, kind=pick_kind(rng), patient_id="-", admitted_at=config.start)
+    place = random.Random(f"cordwatch-sim:{config.seed}:align:{index}").random()
+    if truth.suspected_at is None:
+        return config.start - place * WINDOW
+    lead = truth.suspected_at - config.start
+    return config.start + place * config.due_within - WINDOW - lead
 
 
 def _new_patient_id(rng: random.Random, used: set[str]) -> str:

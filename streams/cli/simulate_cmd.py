@@ -8,6 +8,8 @@ from services.simulation (pure, seeded); this command only paces and publishes t
 
 --backdate HOURS moves the stories into the past so that 24-hour deadlines fall during a demo;
 what would happen after now is left out, or with --follow published when its time comes.
+--due-in MINUTES goes further for a short demo: each suspected MESCC is placed so that its
+deadlines fall within the next MINUTES.
 """
 
 from __future__ import annotations
@@ -55,6 +57,14 @@ def register(subparsers: Any) -> None:
         default=0.0,
         metavar="HOURS",
         help="start the stories this many hours in the past (admissions spread over the window)",
+    )
+    parser.add_argument(
+        "--due-in",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="demo mode: place every story so its 24-hour deadlines fall within the next "
+        "MINUTES (history up to now is published, the rest dropped unless --follow)",
     )
     parser.add_argument(
         "--follow",
@@ -107,12 +117,19 @@ def build_config(args: argparse.Namespace, *, now: datetime) -> FeedConfig:
         raise SimulateUsageError("--backdate must not be negative")
     if args.rate < 0:
         raise SimulateUsageError("--rate must not be negative")
-    if args.follow and not args.backdate:
-        raise SimulateUsageError("--follow needs --backdate (otherwise every event is future)")
+    demo = args.due_in is not None
+    if demo and (args.backdate or args.start):
+        raise SimulateUsageError("--due-in places stories itself: drop --backdate and --start")
+    if demo and args.due_in <= 0:
+        raise SimulateUsageError("--due-in must be positive")
+    past = bool(args.backdate) or demo
+    if args.follow and not past:
+        raise SimulateUsageError("--follow needs --backdate or --due-in")
     window = timedelta(hours=args.backdate)
     start = _parse_time(args.start) if args.start else now - window
     patients = args.patients
-    if patients is None and args.count is None and args.duration is None and not args.backdate:
+    unbounded = args.count is not None or args.duration is not None or args.backdate
+    if patients is None and (demo or not unbounded):
         patients = DEFAULT_PATIENTS
     gap = args.gap_minutes
     if gap is None:
@@ -122,8 +139,9 @@ def build_config(args: argparse.Namespace, *, now: datetime) -> FeedConfig:
         start=start,
         patients=patients,
         mean_gap=timedelta(minutes=gap or DEFAULT_GAP_MINUTES),
-        horizon=now if args.backdate and not args.follow else None,
+        horizon=now if past and not args.follow else None,
         invalid_fraction=args.invalid_fraction,
+        due_within=timedelta(minutes=args.due_in) if demo else None,
     )
 
 

@@ -43,8 +43,25 @@ def test_follow_keeps_future_events_and_plain_runs_start_now() -> None:
     assert build_config(_args("--count", "10"), now=NOW).patients is None
 
 
+def test_due_in_places_deadlines_in_the_next_minutes() -> None:
+    config = build_config(_args("--due-in", "15"), now=NOW)
+    assert config.start == NOW
+    assert config.horizon == NOW
+    assert config.due_within == timedelta(minutes=15)
+    assert config.patients == 50
+    assert build_config(_args("--due-in", "15", "--follow"), now=NOW).horizon is None
+
+
 @pytest.mark.parametrize(
-    "argv", [("--backdate", "-1"), ("--follow",), ("--rate", "-5"), ("--start", "2026-03-01T08:00")]
+    "argv",
+    [
+        ("--backdate", "-1"),
+        ("--follow",),
+        ("--rate", "-5"),
+        ("--start", "2026-03-01T08:00"),
+        ("--due-in", "10", "--backdate", "5"),
+        ("--due-in", "0"),
+    ],
 )
 def test_contradictory_options_are_refused(argv: tuple[str, ...]) -> None:
     with pytest.raises(SimulateUsageError):

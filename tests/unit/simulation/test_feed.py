@@ -232,3 +232,18 @@ def test_configuration_errors_are_named() -> None:
         FeedConfig(seed=1, start=START, invalid_fraction=1.0)
     with pytest.raises(FeedConfigError):
         FeedConfig(seed=1, start=START, mean_gap=timedelta(0))
+
+
+def test_demo_mode_puts_every_deadline_in_the_window() -> None:
+    window = timedelta(minutes=10)
+    config = FeedConfig(seed=4, start=START, patients=40, due_within=window, horizon=START)
+    messages = list(generate(config))
+    stories = {m.story.patient_id: m.story for m in messages if m.valid}
+    suspected = [s for s in stories.values() if s.suspected_at is not None]
+    assert len(suspected) >= 15
+    for story in suspected:
+        assert START <= story.suspected_at + timedelta(hours=24) <= START + window  # type: ignore[operator]
+    assert max(m.publish_at for m in messages) <= START
+    assert [m.publish_at for m in messages] == sorted(m.publish_at for m in messages)
+    with pytest.raises(FeedConfigError):
+        FeedConfig(seed=4, start=START, patients=None, due_within=window)
