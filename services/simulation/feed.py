@@ -103,11 +103,8 @@ class SimMessage:
         return self.defect is None
 
     def kafka_line(self) -> str:
-        """{topic, key, value} as one JSON line (`cordwatch demo --events` reads it).
-
-        A valid message's value is the event object; an invalid one carries its exact text as
-        ``raw`` (it may not be JSON at all) and its ``defect``.
-        """
+        """{topic, key, value} as one JSON line, the format `cordwatch demo --events` reads."""
+        # An invalid message may not be JSON at all, so it travels as its exact text ("raw").
         line: dict[str, Any] = {"topic": self.topic, "key": self.key}
         if self.event is not None:
             line["value"] = self.event
@@ -219,10 +216,9 @@ def _story_messages(
 
 
 def _publication_times(drafts: list[Draft]) -> list[datetime]:
-    """Publication time of each draft (same order): clinical time plus delay, except that a
-    source record's later version never overtakes the earlier one (an entered-in-error cannot
-    reach Kafka before the administration it voids). Drafts are in story order, which breaks
-    ties between versions with the same clinical time."""
+    """When each draft (same order) is published: clinical time plus delay, causally ordered."""
+    # A record's later version never overtakes the earlier one: an entered-in-error cannot reach
+    # Kafka before the administration it voids. Story order breaks ties in clinical time.
     order = sorted(range(len(drafts)), key=lambda i: drafts[i].occurred_at)
     # Nothing can be charted to an encounter before the PAS has registered the admission.
     admitted = min(

@@ -83,16 +83,20 @@ def build_story(
     ruled_out = kind == "mescc_ruled_out"
     category = _positive_category(rng, ruled_out=ruled_out, high=kind == "mescc_died")
     study = positive_study(rng, patient, category=category)
-    suspected_at = _report_versions(rng, story, study, scan_at, allow_prelim=True)
+    suspected_at, last_version = _report_versions(rng, story, study, scan_at, allow_prelim=True)
     high = study.truth.escc_grade in {"2", "3"}
     care.assessment(at=suspected_at + rng.uniform(0.2, 3.0) * _H, severity=2 if high else 1)
     care.noise_medications(start=admitted_at, hours=rng.uniform(24, 96))
     outcome = care.treat(kind=kind, suspected_at=suspected_at, high_grade=high)
     end = suspected_at + rng.uniform(30, 160) * _H
     if ruled_out:
-        rule_out_at = suspected_at + rng.uniform(4, 30) * _H
+        # The answering MR comes after every version of the study that raised the question,
+        # so a late addendum cannot reopen what it ruled out.
         follow_up = ruled_out_study(rng, patient, levels=study.truth.levels)
-        _report_versions(rng, story, follow_up, rule_out_at - rng.uniform(0.5, 2) * _H)
+        performed = max(
+            suspected_at + rng.uniform(3, 28) * _H, last_version + rng.uniform(0.5, 2) * _H
+        )
+        _, rule_out_at = _report_versions(rng, story, follow_up, performed)
         end = rule_out_at + rng.uniform(12, 72) * _H
     p_death = 0.95 if kind == "mescc_died" else 0.04
     if kind == "mescc_died":
@@ -176,8 +180,8 @@ def _report_versions(
     performed_at: datetime,
     *,
     allow_prelim: bool = False,
-) -> datetime:
-    """Add a study's report versions; return the time of the first signed version."""
+) -> tuple[datetime, datetime]:
+    """Add a study's report versions; return when the first and the last were signed."""
     accession = f"RAD{rng.randrange(10**7, 10**8)}"
     layout = pick_layout(rng)
     final = render(study, rng, layout=layout)
@@ -200,12 +204,13 @@ def _report_versions(
         first = prelim_at
         signed = prelim_at + rng.uniform(1.0, 10.0) * _H
     _report(rng, story, final, accession, "final", signed, performed_at)
+    amended_at = signed
     if rng.random() < 0.12:
         amended_at = signed + rng.uniform(0.5, 20.0) * _H
         _report(
             rng, story, render_addendum(final, rng), accession, "amended", amended_at, performed_at
         )
-    return first
+    return first, max(signed, amended_at)
 
 
 def _report(
@@ -233,6 +238,8 @@ def _close(
     rng: random.Random, story: StoryDrafts, *, after: datetime, p_death: float
 ) -> str | None:
     """Discharge or death closes some stories; others are still in hospital when the feed ends."""
+    # Nothing is charted after the patient has left: close after the story's last event.
+    after = max(after, max(d.occurred_at for d in story.drafts) + rng.uniform(1, 12) * _H)
     if rng.random() < p_death:
         story.drafts.append(Draft(ADT, "death", after, {}, delay(rng)))
         return "death"

@@ -247,3 +247,25 @@ def test_demo_mode_puts_every_deadline_in_the_window() -> None:
     assert [m.publish_at for m in messages] == sorted(m.publish_at for m in messages)
     with pytest.raises(FeedConfigError):
         FeedConfig(seed=4, start=START, patients=None, due_within=window)
+
+
+def test_nothing_happens_after_discharge_or_death_and_rule_outs_come_last(
+    big_feed: list[SimMessage],
+) -> None:
+    by_patient: dict[str, list[SimMessage]] = defaultdict(list)
+    for message in big_feed:
+        if message.valid:
+            by_patient[message.key].append(message)
+    ruled_out = 0
+    for messages in by_patient.values():
+        times = [_when(m.event["occurred_at"]) for m in messages]  # type: ignore[index]
+        for message, at in zip(messages, times, strict=True):
+            if message.event["event_type"] in {"discharge", "death"}:  # type: ignore[index]
+                assert at == max(times)
+        reports = [(at, m.report) for m, at in zip(messages, times, strict=True) if m.report]
+        rule_outs = [at for at, truth in reports if truth.category == "ruled_out"]
+        if rule_outs:
+            ruled_out += 1
+            positives = [at for at, truth in reports if truth.suspected_mescc]
+            assert max(positives) < min(rule_outs)
+    assert ruled_out >= 5
