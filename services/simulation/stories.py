@@ -76,6 +76,9 @@ def build_story(
         category = rng.choice(NEGATIVE_CATEGORIES)
         _report_versions(rng, story, negative_study(rng, patient, category=category), scan_at)
         care.noise_medications(start=admitted_at, hours=rng.uniform(12, 72))
+        if rng.random() < 0.15:
+            # Antiemetic dexamethasone with chemotherapy: a steroid with no episode to meet.
+            care.steroid(at=admitted_at + rng.uniform(1, 30) * _H, dose_mg=8.0)
         closed_by = _close(rng, story, after=scan_at + rng.uniform(6, 96) * _H, p_death=0.02)
         truth = StoryTruth(kind, patient_id, None, False, None, None, closed_by)
         return story.drafts, truth

@@ -85,6 +85,7 @@ class CareBuilder:
         status: str = "completed",
         wait: timedelta | None = None,
         record: str | None = None,
+        dose_mg: float | None = None,
     ) -> str:
         """A corticosteroid administration; returns its administration_id."""
         rng = self._rng
@@ -106,7 +107,7 @@ class CareBuilder:
                 "code": drug.rxnorm,
             }
         if status == "completed" or rng.random() < 0.5:
-            fields["dose_mg"] = rng.choice(drug.doses_mg)
+            fields["dose_mg"] = dose_mg or rng.choice(drug.doses_mg)
         self._add(MEDICATIONS, "medication_administration", at, fields, wait=wait)
         return record
 
