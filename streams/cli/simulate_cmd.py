@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rate", type=float, default=20.0, help="messages per second (0: as fast as possible)"
     )
-    size = parser.add_argument_group("how much (default: 50 patients)")
+    size = parser.add_argument_group(
+        "how much (default: 50 patients; with --backdate: admissions across the whole window)"
+    )
     size.add_argument("--patients", type=int, default=None, help="number of patient stories")
     size.add_argument(
         "--duration", type=float, default=None, help="stop after this many seconds of publishing"
@@ -69,7 +71,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--follow",
         action="store_true",
-        help="with --backdate: publish events that lie in the future when their time comes",
+        help="with --backdate or --due-in: publish future events when their time comes",
     )
     parser.add_argument(
         "--start", default=None, help="clinical time of the first admission (RFC 3339)"
