@@ -1,0 +1,285 @@
+"""The timer service: finds due deadlines in this worker's recovered partitions -> TimerDue.
+
+Timers trigger; the stored state decides (STYLE.md). Every worker runs the scan (not only the
+leader) over the partitions it owns, and only once their table partitions are recovered: Faust
+timers are not persisted and keep firing during a rebalance or a changelog recovery, when the
+table is incomplete. Deadlines live in the patients table; an index (a heap per partition of
+(next deadline, patient key)) is rebuilt from the table after each assignment and recovery and
+updated by the pathway agent on every write, so a tick touches only what is due, never every
+patient. A deadline that passed while no worker was up is found by the rebuild and fires at once,
+marked detected late. The scan only sends TimerDue to cordwatch.patient-events: the pathway
+agent stays the single writer, and a TimerDue for a stale timer version is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from aiokafka.partitioner import murmur2
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from models.events import TimerDue
+from models.state import PatientState
+from services.pathway import due_timers, next_deadline
+
+log = structlog.get_logger(__name__)
+
+SCAN_INTERVAL_SECONDS = 1.0
+# A TimerDue whose deadline the agent did not move (lost send, stale version raced by a newer
+# write that the index has not seen yet) is sent again after this long; same event id.
+RETRY_AFTER_SECONDS = 10.0
+# Rebuilding decodes every stored state; yield to the event loop this often so consumer
+# heartbeats and the agents keep running while 100 000 patients are indexed.
+_REBUILD_SLICE = 500
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition aiokafka's (and Java's) default partitioner gives this key."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+@dataclass
+class DeadlineIndex:
+    """When each patient next needs the clock, per partition; a heap with lazy deletion."""
+
+    _deadline: dict[int, dict[bytes, float]] = field(default_factory=dict)
+    _heap: dict[int, list[tuple[float, bytes]]] = field(default_factory=dict)
+    generation: object = None
+
+    def note(self, partition: int, key: bytes, deadline: datetime | float | None) -> None:
+        """Record the patient's next deadline (None: nothing due any more)."""
+        current = self._deadline.setdefault(partition, {})
+        if deadline is None:
+            current.pop(key, None)
+            return
+        at = deadline.timestamp() if isinstance(deadline, datetime) else float(deadline)
+        if current.get(key) == at:
+            return
+        current[key] = at
+        heap = self._heap.setdefault(partition, [])
+        heapq.heappush(heap, (at, key))
+        if len(heap) > 2 * len(current) + 1024:  # superseded entries pile up: compact
+            self._heap[partition] = [(t, k) for k, t in current.items()]
+            heapq.heapify(self._heap[partition])
+
+    def noted(self, partition: int, key: bytes) -> bool:
+        """True when the patient has a deadline in the index."""
+        return key in self._deadline.get(partition, {})
+
+    def pop_due(self, partition: int, now: float) -> list[bytes]:
+        """Keys whose deadline is at or before `now`; they leave the index until noted again."""
+        heap = self._heap.get(partition, [])
+        current = self._deadline.get(partition, {})
+        due: list[bytes] = []
+        while heap and heap[0][0] <= now:
+            at, key = heapq.heappop(heap)
+            if current.get(key) == at:  # else superseded by a later note
+                del current[key]
+                due.append(key)
+        return due
+
+    def next_at(self, partition: int) -> float | None:
+        """The earliest live deadline in a partition."""
+        heap = self._heap.get(partition, [])
+        current = self._deadline.get(partition, {})
+        while heap and current.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def clear(self) -> None:
+        """Forget everything (before a rebuild)."""
+        self._deadline.clear()
+        self._heap.clear()
+        self.generation = None
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._deadline.values())
+
+
+async def rebuild(
+    index: DeadlineIndex,
+    table: Mapping[bytes, bytes],
+    *,
+    owned: Iterable[int],
+    partitions: int,
+) -> int:
+    """Re-index every stored patient of the owned partitions; return how many have a deadline."""
+    index.clear()
+    wanted = set(owned)
+    for position, key in enumerate(list(table.keys())):
+        partition = partition_for(key, partitions)
+        if partition in wanted:
+            raw = table.get(key)
+            if raw:
+                index.note(partition, key, next_deadline(PatientState.model_validate_json(raw)))
+        if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
+            await asyncio.sleep(0)
+    return len(index)
+
+
+@dataclass(frozen=True)
+class TimerMetrics:
+    """The timer service's own health: a stalled scanner is itself alerted on."""
+
+    heartbeat: Gauge
+    waiting: Gauge
+    timer_due_sent: Counter
+    indexed: Gauge
+    scan_seconds: Gauge
+    errors: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> TimerMetrics:
+        """Register on `registry`; use `timer_metrics()` for the cached per-registry instance."""
+        return cls(
+            heartbeat=Gauge(
+                "cordwatch_timer_service_heartbeat_timestamp_seconds",
+                "Unix time of the last completed deadline scan (stale = timers not watched).",
+                registry=registry,
+            ),
+            waiting=Gauge(
+                "cordwatch_timer_service_waiting",
+                "1 while the scan waits for a rebalance or table recovery to finish.",
+                registry=registry,
+            ),
+            timer_due_sent=Counter(
+                "cordwatch_timer_due_sent_total",
+                "TimerDue events sent to cordwatch.patient-events.",
+                ("detected_late",),
+                registry=registry,
+            ),
+            indexed=Gauge(
+                "cordwatch_timer_service_indexed_patients",
+                "Patients with a pending deadline in this worker's deadline index.",
+                registry=registry,
+            ),
+            scan_seconds=Gauge(
+                "cordwatch_timer_service_last_scan_seconds",
+                "Duration of the last deadline scan.",
+                registry=registry,
+            ),
+            errors=Counter(
+                "cordwatch_timer_service_errors_total",
+                "Scans that failed (the next tick retries).",
+                registry=registry,
+            ),
+        )
+
+
+_timer_metrics: dict[int, TimerMetrics] = {}
+
+
+def timer_metrics(registry: CollectorRegistry) -> TimerMetrics:
+    """The timer metrics on `registry`, created once per registry."""
+    if id(registry) not in _timer_metrics:
+        _timer_metrics[id(registry)] = TimerMetrics.create(registry)
+    return _timer_metrics[id(registry)]
+
+
+SendTimerDue = Callable[[bytes, TimerDue], Awaitable[Any]]
+
+
+async def scan(
+    index: DeadlineIndex,
+    table: Mapping[bytes, bytes],
+    *,
+    owned: Iterable[int],
+    now: datetime,
+    late_after: timedelta,
+    send: SendTimerDue,
+    metrics: TimerMetrics,
+) -> int:
+    """Send a TimerDue for every due deadline in the owned partitions; return how many."""
+    sent = 0
+    now_ts = now.timestamp()
+    for partition in owned:
+        for key in index.pop_due(partition, now_ts):
+            raw = table.get(key)
+            if not raw:
+                continue
+            state = PatientState.model_validate_json(raw)
+            for due in due_timers(state, now, late_after=late_after):
+                await send(key, due)
+                metrics.timer_due_sent.labels(str(due.detected_late).lower()).inc()
+                sent += 1
+            # Until the agent writes the advanced state (and notes its next deadline), retry;
+            # unless the agent already noted a newer state while the sends were awaited.
+            if not index.noted(partition, key):
+                index.note(partition, key, now_ts + RETRY_AFTER_SECONDS)
+    return sent
+
+
+# --- Faust wiring ------------------------------------------------------------------------------
+
+from streams import topics  # noqa: E402 - the pure part above is importable without an app
+from streams.app import app  # noqa: E402
+from streams.bootstrap import get_runtime  # noqa: E402
+
+deadlines = DeadlineIndex()
+"""This worker's deadline index; the pathway agent notes every state it writes."""
+
+
+def _owned_partitions() -> frozenset[int] | None:
+    """Partitions of cordwatch.patient-events this worker owns and has recovered, else None."""
+    if not app.started or app.rebalancing or getattr(app, "in_recovery", False):
+        return None
+    recovery = app.tables.recovery
+    if not recovery.completed.is_set() or recovery.in_recovery:
+        return None
+    return frozenset(
+        tp.partition for tp in app.consumer.assignment() if tp.topic == topics.PATIENT_EVENTS
+    )
+
+
+async def _send(key: bytes, due: TimerDue) -> None:
+    await topics.patient_events.send(key=key, value=due.model_dump_json().encode("utf-8"))
+
+
+@app.timer(SCAN_INTERVAL_SECONDS)
+async def deadline_scan() -> None:
+    """Every second on every worker: fire what is due in this worker's recovered partitions."""
+    from streams.agents.pathway import get_pathway, patients  # the agent module owns the table
+
+    rt = get_runtime()
+    metrics = timer_metrics(rt.registry)
+    owned = _owned_partitions()
+    if owned is None:
+        metrics.waiting.set(1)
+        deadlines.generation = None  # rebuild once the rebalance/recovery is over
+        return
+    metrics.waiting.set(0)
+    started = time.perf_counter()
+    try:
+        generation = (app.consumer_generation_id, owned)
+        if deadlines.generation != generation:
+            count = await rebuild(
+                deadlines, patients, owned=owned, partitions=app.conf.topic_partitions
+            )
+            deadlines.generation = generation
+            log.info("timers.index_rebuilt", partitions=sorted(owned), pending=count)
+        sent = await scan(
+            deadlines,
+            patients,
+            owned=sorted(owned),
+            now=rt.clock.now(),
+            late_after=get_pathway().policy.late_after,
+            send=_send,
+            metrics=metrics,
+        )
+        if sent:
+            log.info("timers.due_sent", count=sent)
+    except Exception as exc:  # a failed scan must not kill the worker; the next tick retries
+        deadlines.generation = None
+        metrics.errors.inc()
+        log.error("timers.scan_failed", error=type(exc).__name__)
+        return
+    metrics.indexed.set(len(deadlines))
+    metrics.scan_seconds.set(time.perf_counter() - started)
+    metrics.heartbeat.set(time.time())

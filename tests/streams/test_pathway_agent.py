@@ -1,0 +1,281 @@
+"""The pathway agent and timer service: `process`/`scan` with fakes, and the Faust wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from models.dead_letter import DeadLetter
+from models.events import TimerDue
+from models.outputs import Alert
+from services.config import Settings
+from services.policy import load_policy
+from streams import topics
+from streams.agents import pathway, timers
+from streams.agents.ingest import Inbound
+from streams.bootstrap import Runtime, build_runtime
+from tests.unit.pathway.helpers import fake_detect
+
+SUSPECTED_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+POLICY = load_policy()
+DEPS = pathway.Pathway(policy=POLICY, detector=fake_detect)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class RecordingSink:
+    """Records every emit with the table's state at that moment, to check the order of effects."""
+
+    def __init__(self, table: dict[bytes, bytes], *, fail_on: str | None = None) -> None:
+        self.table = table
+        self.fail_on = fail_on
+        self.sent: list[tuple[str, bytes, bytes, bytes | None]] = []
+
+    async def emit(self, *, topic: str, key: bytes, value: bytes) -> None:
+        if topic == self.fail_on:
+            raise RuntimeError("broker refused")
+        self.sent.append((topic, key, value, self.table.get(key)))
+
+    def on(self, topic: str) -> list[dict[str, Any]]:
+        return [json.loads(value) for t, _, value, _ in self.sent if t == topic]
+
+
+def runtime(now: datetime) -> Runtime:
+    return build_runtime(Settings(), clock=Clock(now), registry=CollectorRegistry())
+
+
+def report(patient: str = "MRN-7", event_id: str = "r-1", at: datetime = SUSPECTED_AT) -> bytes:
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "event_type": "imaging_report",
+            "occurred_at": at.isoformat(),
+            "patient_id": patient,
+            "facility": "RLH",
+            "accession": "ACC-1",
+            "status": "final",
+            "modality": "MR",
+            "exam": "MRI whole spine",
+            "text": "SUSPECT grade=2 levels=T7,T8",
+        }
+    ).encode()
+
+
+def inbound(value: bytes, *, partition: int = 2, offset: int = 10) -> Inbound:
+    return Inbound(topics.PATIENT_EVENTS, partition, offset, b"MRN-7", value)
+
+
+async def run(
+    value: bytes, *, rt: Runtime, table: dict[bytes, bytes], index: timers.DeadlineIndex
+) -> RecordingSink:
+    sink = RecordingSink(table)
+    await pathway.process(inbound(value), rt=rt, pathway=DEPS, table=table, sink=sink, index=index)
+    return sink
+
+
+async def test_report_opens_episode_outputs_go_before_the_state_that_records_them() -> None:
+    table: dict[bytes, bytes] = {}
+    index = timers.DeadlineIndex()
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    sink = await run(report(), rt=rt, table=table, index=index)
+    alerts = sink.on(topics.ALERTS)
+    assert [a["alert_type"] for a in alerts] == ["mescc_suspected"]
+    assert sink.on(topics.EPISODE_CHANGES)
+    # Every output was acknowledged while the table still held the state from before the event.
+    assert all(before is None for *_, before in sink.sent)
+    state = json.loads(table[b"MRN-7"])  # plain JSON in the table and its changelog
+    assert state["patient_id"] == "MRN-7"
+    assert len(state["episodes"]) == 1
+    # The first warning (50% of 24 h) is the patient's next deadline in the index.
+    first_warning = (SUSPECTED_AT + timedelta(hours=12)).timestamp()
+    assert index.next_at(2) == first_warning
+    labels = {"alert_type": "mescc_suspected", "priority": "critical"}
+    assert rt.registry.get_sample_value("cordwatch_alerts_emitted_total", labels) == 1
+
+
+async def test_redelivered_event_sends_nothing_and_writes_nothing() -> None:
+    table: dict[bytes, bytes] = {}
+    index = timers.DeadlineIndex()
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    await run(report(), rt=rt, table=table, index=index)
+    stored = table[b"MRN-7"]
+    again = await run(report(), rt=rt, table=table, index=index)
+    assert again.sent == []
+    assert table[b"MRN-7"] == stored
+    labels = {"event_type": "imaging_report"}
+    assert rt.registry.get_sample_value("cordwatch_pathway_noop_events_total", labels) == 1
+
+
+async def test_poison_message_is_parked_and_never_raises() -> None:
+    table: dict[bytes, bytes] = {}
+    rt = runtime(SUSPECTED_AT)
+    sink = await run(
+        b'{"event_type": "timer_due"}', rt=rt, table=table, index=timers.DeadlineIndex()
+    )
+    [(topic, _, value, _)] = sink.sent
+    assert topic == topics.DEAD_LETTERS
+    letter = DeadLetter.model_validate_json(value)
+    assert (letter.reason_code, letter.partition, letter.offset) == ("processing_error", 2, 10)
+    assert letter.original_bytes() == b'{"event_type": "timer_due"}'
+    assert table == {}
+    labels = {"topic": topics.PATIENT_EVENTS, "reason": "processing_error"}
+    assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
+
+
+async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everything() -> None:
+    table: dict[bytes, bytes] = {}
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    sink = RecordingSink(table, fail_on=topics.ALERTS)
+    index = timers.DeadlineIndex()
+    await pathway.process(
+        inbound(report()), rt=rt, pathway=DEPS, table=table, sink=sink, index=index
+    )
+    assert table == {}  # the state must not get ahead of the alert it would record
+    assert len(index) == 0
+    assert any(t == topics.DEAD_LETTERS for t, *_ in sink.sent)
+
+
+async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() -> None:
+    table: dict[bytes, bytes] = {}
+    index = timers.DeadlineIndex()
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
+    metrics = timers.timer_metrics(CollectorRegistry())
+    sent: list[tuple[bytes, TimerDue]] = []
+
+    async def send(key: bytes, due: TimerDue) -> None:
+        sent.append((key, due))
+
+    # No worker was up for two days: both timers are long overdue when the partition recovers.
+    now = SUSPECTED_AT + timedelta(hours=48)
+    await timers.rebuild(index, table, owned=[timers.partition_for(b"MRN-7", 4)], partitions=4)
+    count = await timers.scan(
+        index,
+        table,
+        owned=[timers.partition_for(b"MRN-7", 4)],
+        now=now,
+        late_after=POLICY.late_after,
+        send=send,
+        metrics=metrics,
+    )
+    assert count == len(sent) == 2
+    assert {due.timer for _, due in sent} == {"steroids", "surgical_evaluation"}
+    assert all(due.detected_late for _, due in sent)
+    assert metrics.timer_due_sent.labels("true")._value.get() == 2
+    rt = runtime(now)
+    breaches: list[dict[str, Any]] = []
+    for _, due in sent:
+        sink = await run(due.model_dump_json().encode(), rt=rt, table=table, index=index)
+        breaches += [a for a in sink.on(topics.ALERTS) if a["alert_type"] == "timer_breached"]
+    assert sorted(a["timer"] for a in breaches) == ["steroids", "surgical_evaluation"]
+    assert all(a["detected_late"] for a in breaches)
+    # The same TimerDue again (a retry, or a duplicate after a crash) is stale: nothing happens.
+    for _, due in sent:
+        again = await run(due.model_dump_json().encode(), rt=rt, table=table, index=index)
+        assert again.sent == []
+
+
+async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
+    table: dict[bytes, bytes] = {}
+    index = timers.DeadlineIndex()
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
+    mine = timers.partition_for(b"MRN-7", 4)
+    assert await timers.rebuild(index, table, owned=[mine], partitions=4) == 1
+    assert await timers.rebuild(index, table, owned=[(mine + 1) % 4], partitions=4) == 0
+    await timers.rebuild(index, table, owned=[mine], partitions=4)
+    sent: list[TimerDue] = []
+
+    async def send(key: bytes, due: TimerDue) -> None:
+        sent.append(due)
+
+    metrics = timers.timer_metrics(CollectorRegistry())
+    early = SUSPECTED_AT + timedelta(hours=1)
+    args: dict[str, Any] = {"late_after": POLICY.late_after, "send": send, "metrics": metrics}
+    assert await timers.scan(index, table, owned=[mine], now=early, **args) == 0
+    assert len(index) == 1  # not due yet: still indexed
+    at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
+    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 2
+    assert not any(due.detected_late for due in sent)
+    # Not yet handled by the agent: re-sent after the retry interval, not on every tick.
+    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 0
+    later = at_warning + timedelta(seconds=timers.RETRY_AFTER_SECONDS)
+    assert await timers.scan(index, table, owned=[mine], now=later, **args) == 2
+
+
+def test_index_keeps_only_the_latest_deadline_per_patient() -> None:
+    index = timers.DeadlineIndex()
+    index.note(0, b"a", 100.0)
+    index.note(0, b"a", 50.0)
+    index.note(0, b"b", 70.0)
+    index.note(1, b"c", 10.0)
+    assert index.next_at(0) == 50.0
+    assert index.pop_due(0, 60.0) == [b"a"]
+    assert index.pop_due(0, 200.0) == [b"b"]  # a's superseded 100.0 entry is dropped
+    index.note(1, b"c", None)
+    assert index.pop_due(1, 200.0) == []
+    assert len(index) == 0
+
+
+def test_index_compacts_superseded_entries() -> None:
+    index = timers.DeadlineIndex()
+    for step in range(5000):
+        index.note(0, b"a", float(step))
+    assert len(index._heap[0]) < 2000
+    assert index.pop_due(0, 1e9) == [b"a"]
+
+
+def test_partition_for_matches_the_producer_partitioner() -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+
+    for key in (b"MRN-1", b"MRN-2", b"x" * 40):
+        assert timers.partition_for(key, 8) == DefaultPartitioner()(key, list(range(8)), [])
+
+
+@pytest.fixture
+async def faust_app() -> None:
+    from streams.app import app
+
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+
+
+async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
+    acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    acked.set_result(None)
+    alerts = mock.AsyncMock(return_value=acked)
+    changes = mock.AsyncMock(return_value=acked)
+    changelog = mock.MagicMock()
+    index = timers.DeadlineIndex()
+    with (
+        mock.patch.object(topics.alerts, "send", alerts),
+        mock.patch.object(topics.episode_changes, "send", changes),
+        mock.patch.object(pathway.patients, "send_changelog", changelog),
+        mock.patch.object(pathway, "get_pathway", return_value=DEPS),
+        mock.patch.object(pathway, "deadlines", index),
+    ):
+        async with pathway.pathway_agent.test_context() as agent:
+            # The agent runs on the wall clock: a report from a minute ago has nothing overdue.
+            recent = report("MRN-W", at=datetime.now(UTC) - timedelta(minutes=1))
+            await agent.put(recent, key=b"MRN-W")
+            await agent.put(recent, key=b"MRN-W")  # redelivered
+    assert alerts.await_count == 1
+    alert = Alert.model_validate_json(alerts.await_args.kwargs["value"])
+    assert alert.alert_type == "mescc_suspected"
+    assert alerts.await_args.kwargs["key"] == b"MRN-W"
+    assert changelog.call_count == 1  # one state written, for the first delivery only
+    _, key, value = changelog.call_args.args[:3]
+    assert key == b"MRN-W"
+    assert json.loads(value)["patient_id"] == "MRN-W"
+    assert len(index) == 1
