@@ -166,9 +166,7 @@ class _WorkerProcess:
             "CORDWATCH_PSEUDONYM_KEY": key,
             "CORDWATCH_LOG_FORMAT": "json",
         }
-        process = spawn_owned(
-            [sys.executable, "-c", _WORKER_MAIN], stdout=subprocess.PIPE, env=env
-        )
+        process = spawn_owned([sys.executable, "-c", _WORKER_MAIN], stdout=subprocess.PIPE, env=env)
         log_path = Path(os.environ.get("CORDWATCH_DATA_DIR", "var")) / "demo-worker.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         worker = cls(process, log_path)
@@ -272,7 +270,7 @@ class _OutputWatcher:
     async def collect(self, *, valid: int, invalid: int, within: float) -> None:
         import time
 
-        from streams.topics import PATIENT_EVENTS
+        from streams.topics import INBOUND, PATIENT_EVENTS
 
         deadline = time.monotonic() + within
         try:
@@ -284,8 +282,9 @@ class _OutputWatcher:
                     for record in records:
                         if tp.topic == PATIENT_EVENTS:
                             self.forwarded.append(json.loads(record.value))
-                        else:
-                            self.dead.append(json.loads(record.value))
+                        elif (letter := json.loads(record.value))["topic"] in INBOUND:
+                            # Only ingest's refusals; other agents park their own failures here.
+                            self.dead.append(letter)
         finally:
             await self.consumer.stop()
 
@@ -294,12 +293,18 @@ async def _scrape(url: str) -> dict[str, float]:
     import aiohttp
     from prometheus_client.parser import text_string_to_metric_families
 
+    from streams.topics import INBOUND
+
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         text = await response.text()
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         if family.name in ("cordwatch_events_ingested", "cordwatch_dead_letters"):
-            totals[family.name] = sum(s.value for s in family.samples if s.name.endswith("_total"))
+            totals[family.name] = sum(
+                s.value
+                for s in family.samples
+                if s.name.endswith("_total") and s.labels.get("topic") in INBOUND
+            )
     return totals
 
 
