@@ -1,0 +1,120 @@
+"""A lean ConText engine: which modifiers of a sentence reach which finding.
+
+Follows Harkema et al., J Biomed Inform 2009;42:839-851: a trigger reaches forward (``pre``) or
+backward (``post``) from where it stands until a scope terminator or the end of the sentence;
+pseudo-triggers are consumed by the matcher (leftmost-longest) so they never fire. Two changes
+for radiology: a trigger inside the finding's own words ("the cord is not compressed") reaches
+it, and the reach is capped at a few words (NegEx, Chapman 2001, used five) so a "no" at the
+start of a long list does not negate the whole sentence.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from services.detection.matcher import Rule
+
+PRE_WINDOW_WORDS = 8  # NegEx used 5; radiology lists ("no A, B, C or D") need a little more
+POST_WINDOW_WORDS = 4
+_REACH_CHARS = 140  # a bound on the search, so repeated triggers cannot make it quadratic
+
+Hit = tuple[int, int, Rule]
+
+
+@dataclass(slots=True)
+class Assertion:
+    """What the modifiers say about one finding."""
+
+    negated: bool = False
+    hedged: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    unassessable: bool = False
+    partial: bool = False
+    global_: bool = False
+    triggers: tuple[Hit, ...] = ()
+
+    @property
+    def current(self) -> bool:
+        """Asserted (or suspected) now: not negated, past, hypothetical or unassessable."""
+        return not (self.negated or self.historical or self.hypothetical or self.unassessable)
+
+
+class SentenceScope:
+    """The modifiers of one sentence, indexed for scope look-ups."""
+
+    __slots__ = ("_data", "_mod_starts", "_mods", "_term_starts")
+
+    def __init__(self, data: bytes, mods: list[Hit]) -> None:
+        self._data = data
+        self._mods = [m for m in mods if m[2].role not in ("term", "pseudo")]
+        self._mod_starts = [m[0] for m in self._mods]
+        self._term_starts = [m[0] for m in mods if m[2].role == "term"]
+
+    def same_clause(self, a: int, b: int) -> bool:
+        """No scope terminator starts between positions a and b."""
+        if a > b:
+            a, b = b, a
+        terms = self._term_starts
+        return bisect_left(terms, b) == bisect_left(terms, a)
+
+    def clause_has(self, a: int, b: int) -> bool:
+        """Alias of ``same_clause`` for readability at call sites about cue positions."""
+        return self.same_clause(a, b)
+
+    def assess(self, start: int, end: int, *, negatable: bool = True) -> Assertion:
+        """Apply every modifier whose scope reaches the finding at [start, end)."""
+        result = Assertion()
+        mods = self._mods
+        if not mods:
+            return result
+        data = self._data
+        first = bisect_left(self._mod_starts, start - _REACH_CHARS)
+        last = bisect_left(self._mod_starts, end + _REACH_CHARS)
+        current = False
+        fired: list[Hit] = []
+        for hit in mods[first:last]:
+            m_start, m_end, rule = hit
+            direction = rule.value
+            if m_start >= start and m_end <= end:
+                reaches = True  # inside the finding's own words
+            elif m_end <= start and direction in ("pre", "both"):
+                reaches = (
+                    data.count(b" ", m_end, start) <= PRE_WINDOW_WORDS
+                    and self.same_clause(m_end, start)
+                )
+            elif m_start >= end and direction in ("post", "both"):
+                reaches = (
+                    data.count(b" ", end, m_start) <= POST_WINDOW_WORDS
+                    and self.same_clause(end, m_start)
+                )
+            else:
+                reaches = False
+            if not reaches:
+                continue
+            role = rule.role
+            if role == "neg":
+                if not negatable:
+                    continue
+                result.negated = True
+            elif role == "hedge":
+                result.hedged = True
+            elif role == "hist":
+                result.historical = True
+            elif role == "current":
+                current = True
+            elif role == "hypo":
+                result.hypothetical = True
+            elif role == "unassessable":
+                result.unassessable = True
+            elif role == "partial":
+                result.partial = True
+            elif role == "global":
+                result.global_ = True
+            fired.append(hit)
+        if current:
+            result.historical = False
+        if fired:
+            result.triggers = tuple(fired)
+        return result

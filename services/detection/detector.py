@@ -1,0 +1,265 @@
+"""detect(): one radiology report in, a Detection with evidence for every field out.
+
+Pure: no I/O, no logging, no clock. The verdict follows how radiologists write: a history or
+indication asks, it does not find; the impression outranks the findings; a later addendum that
+is decisive replaces what came before it; a finding counts only when it is current, asserted or
+suspected (hedges count, NICE NG234: suspected MSCC is treated as MSCC), and caused by tumour.
+"""
+
+from __future__ import annotations
+
+from models.detection import HIGH_GRADES, Detection
+from services.detection.evidence import EvidenceLog
+from services.detection.levels import ordered
+from services.detection.report import Mention, Report
+from services.detection.sins_extract import extract_sins, index_level
+from services.detection.text import normalise, split
+
+GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
+# Radiographs and bone scans cannot show the epidural space (NICE NG234 1.4: MRI is the test);
+# from them only an explicit statement of cord compression counts.
+_NO_EPIDURAL_VIEW = frozenset({"XR", "NM"})
+_MODALITY_WORDS = (
+    ("PET-CT", (b"pet",)), ("NM", (b"bone scan", b"scintig", b"isotope", b"spect", b"nm ")),
+    ("MR", (b"mri", b"mr ", b"magnetic")), ("CT", (b"ct ", b"ct\n", b"computed", b"myelogra")),
+    ("XR", (b"xr", b"x-ray", b"radiograph", b"film", b"views")),
+)
+
+
+def detect(text: str, *, modality: str | None = None, exam: str | None = None) -> Detection:
+    """Read one report and say whether it describes suspected MESCC, with evidence."""
+    data = normalise(text if isinstance(text, str) else "")
+    sentences = split(data)
+    if not sentences:
+        return Detection()
+    report = Report(data, sentences)
+    kind = _modality(modality, exam, data)
+    log = EvidenceLog(text, data, sentences)
+
+    positives, negations, superseded = _verdict(report, kind)
+    if superseded:  # a reversing addendum: what it replaced no longer describes the patient
+        report.drop_parts(superseded)
+    suspected = bool(positives)
+    for m in positives[:6]:
+        log.add("suspected_mescc", m)
+
+    grade, grade_from = _grade(report, positives, kind)
+    for m in grade_from[:3]:
+        log.add("escc_grade", m)
+    levels: set[str] = set()
+    for m in positives:
+        found = report.levels_of(m)
+        levels.update(found)
+        if found and len(log.of("levels")) < 8:
+            log.add("levels", m)
+
+    index = index_level(report, positives, grade)
+    bone_disease = suspected or grade == "0" or report.metastasis_affirmed
+    sins = extract_sins(report, index, log) if bone_disease else None
+
+    cord_signal = _first_current(report, "cord_signal", log)
+    retropulsion = _first_current(report, "retropulsion", log)
+    excludes = (
+        not suspected
+        and kind not in _NO_EPIDURAL_VIEW
+        and bool(negations["epidural"] or negations["metastasis"])
+        and bool(negations["compression"])
+    )
+    if excludes:
+        for m in (*negations["epidural"][:2], *negations["metastasis"][:1],
+                  *negations["compression"][:2]):
+            log.add("excludes_mescc", m)
+
+    return Detection.model_construct(
+        suspected_mescc=suspected,
+        escc_grade=grade,
+        high_grade=grade in HIGH_GRADES,
+        levels=ordered(levels) if suspected else [],
+        sins_imaging=sins if sins is not None else Detection.model_fields["sins_imaging"]
+        .get_default(call_default_factory=True),
+        cord_signal=cord_signal,
+        excludes_mescc=excludes,
+        retropulsion=retropulsion,
+        evidence=log.items,
+    )
+
+
+def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
+    given = (modality or "").strip().upper().replace(" ", "")
+    aliases = {"MRI": "MR", "PET": "PET-CT", "PETCT": "PET-CT", "PET/CT": "PET-CT", "CR": "XR",
+               "DX": "XR", "X-RAY": "XR", "XRAY": "XR", "BONESCAN": "NM"}
+    given = aliases.get(given, given)
+    if given in ("MR", "CT", "PET-CT", "XR", "NM"):
+        return given
+    probe = ((exam or "").lower().encode("ascii", "ignore") + b" " + data[:160]) + b" "
+    for name, words in _MODALITY_WORDS:
+        if any(w in probe for w in words):
+            return name
+    return "MR"  # spine reports are MRI unless they say otherwise
+
+
+def _is_positive(report: Report, m: Mention, kind: str) -> bool:
+    role = m.rule.role
+    if role not in ("epidural", "mass", "mscc", "escc", "grade"):
+        return False
+    if not m.assertion.current or m.cause != "malignant":
+        return False
+    if role in ("escc", "grade"):
+        return m.grade is not None and m.grade != "0"
+    if kind in _NO_EPIDURAL_VIEW:
+        return role == "mscc" or (role == "mass" and m.rule.value in ("2", "2t"))
+    return True
+
+
+def _negation_kind(report: Report, m: Mention) -> str | None:
+    """Which global negation a mention states, if any ("no epidural disease")."""
+    a = m.assertion
+    role = m.rule.role
+    if role in ("escc", "grade") and m.grade == "0" and a.current:
+        return "epidural"
+    if not a.negated or a.partial:
+        return None
+    scope = report.scopes[m.sentence]
+    own_levels = any(scope.same_clause(pos, m.start) for pos, _ in report.levels[m.sentence])
+    if own_levels and not a.global_:
+        return None
+    if role == "epidural":
+        return "epidural"
+    if role == "mscc" or (role == "mass" and m.rule.value in ("2", "2t")):
+        return "compression"
+    if role == "metastasis" and report.spine_context[m.sentence]:
+        return "metastasis"
+    return None
+
+
+def _verdict(
+    report: Report, kind: str
+) -> tuple[list[Mention], dict[str, list[Mention]], set[int]]:
+    by_part: dict[int, list[Mention]] = {}
+    negated_by_part: dict[int, list[Mention]] = {}
+    negations: dict[str, list[Mention]] = {"epidural": [], "compression": [], "metastasis": []}
+    for mentions in report.mentions:
+        for m in mentions:
+            part = report.sentences[m.sentence].part
+            if _is_positive(report, m, kind):
+                by_part.setdefault(part, []).append(m)
+                continue
+            negation = _negation_kind(report, m)
+            if negation is not None:
+                negations[negation].append(m)
+                if negation != "compression":
+                    negated_by_part.setdefault(part, []).append(m)
+    decisive = [p for p in set(by_part) | set(negated_by_part) if p > 0]
+    if decisive:
+        last = max(decisive)
+        if last not in by_part:  # the final addendum rules MESCC out
+            return [], negations, {p for p in range(last)}
+        earlier = [m for p, ms in by_part.items() if p < last and p not in negated_by_part
+                   for m in ms]
+        return [*by_part[last], *earlier], negations, set()
+    main = [m for p, ms in by_part.items() for m in ms]
+    in_impression = [m for m in main if report.sentences[m.sentence].section == "impression"]
+    impression_negates = any(
+        report.sentences[m.sentence].section == "impression"
+        for ms in negated_by_part.values() for m in ms
+    )
+    if main and not in_impression and impression_negates:
+        return [], negations, set()  # the impression outranks a finding it contradicts
+    main.sort(key=lambda m: (report.sentences[m.sentence].section != "impression", m.start))
+    return main, negations, set()
+
+
+def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | None,
+                                                                          list[Mention]]:
+    if not positives:
+        return _negative_grade(report, kind)
+    unassessable = _unassessable(report)
+    for m in positives:
+        if m.rule.role not in ("escc", "grade"):
+            m.grade = _descriptive_grade(report, m, kind, unassessable)
+    stated = [m for m in positives if m.grade is not None and m.rule.role in ("escc", "grade")]
+    graded = stated or [m for m in positives if m.grade is not None]
+    if not graded:
+        return None, []
+    best = max(graded, key=lambda m: GRADE_RANK[m.grade or "0"])
+    if stated:  # a stated grade is the radiologist's own reading: the index level follows it
+        for m in positives:
+            if m.rule.role not in ("escc", "grade") and m.grade != best.grade:
+                m.grade = None
+    return best.grade, [best]
+
+
+def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention]]:
+    zero = [
+        m for ms in report.mentions for m in ms
+        if m.rule.role in ("escc", "grade") and m.grade == "0" and m.assertion.current
+    ]
+    if zero:
+        return "0", zero[:1]
+    if report.metastasis_affirmed and kind in ("MR", "CT", "PET-CT"):
+        cues = [m for ms in report.mentions for m in ms if m.rule.role == "metastasis"
+                and m.assertion.current and report.spine_context[m.sentence]]
+        return "0", cues[:1]
+    return None, []
+
+
+def _unassessable(report: Report) -> bool:
+    return any(
+        hit[2].role == "unassessable"
+        for i, mods in enumerate(report.mods) if report.readable[i] for hit in mods
+    )
+
+
+def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool) -> str | None:
+    role = m.rule.role
+    if role == "epidural":
+        return "1a" if kind == "MR" and not unassessable else None
+    if role != "mass":
+        return None
+    csf_absent, csf_present, severity = _sentence_cues(report, m)
+    if kind != "MR" and (m.assertion.hedged or not (csf_absent or csf_present)):
+        return None
+    value = m.rule.value
+    if value in ("2", "2t"):
+        if csf_absent:
+            return "3"
+        if csf_present:
+            return "2"
+        if severity == "severe":
+            return "3"
+        if value == "2t":
+            return "2" if severity == "moderate" else "1b"
+        return "2"
+    return value
+
+
+def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
+    """CSF and severity words that qualify a compression, in its sentence or the next one."""
+    absent = present = False
+    severity: str | None = None
+    i = m.sentence
+    candidates = list(report.mentions[i])
+    if i + 1 < len(report.sentences) and report.sentences[i + 1].line == report.sentences[i].line:
+        following = report.mentions[i + 1]
+        if not any(x.rule.role in ("mass", "epidural") for x in following):
+            candidates.extend(following)
+    for x in candidates:
+        role = x.rule.role
+        if role == "csf_absent":
+            absent = True
+        elif role == "csf_present" and not x.assertion.negated:
+            present = True
+        elif role == "severity" and x.sentence == i and (
+            m.start - 40 <= x.start <= m.end
+        ) and severity != "severe":
+            severity = x.rule.value
+    return absent, present, severity
+
+
+def _first_current(report: Report, role: str, log: EvidenceLog) -> bool:
+    for mentions in report.mentions:
+        for m in mentions:
+            if m.rule.role == role and m.assertion.current:
+                log.add(role, m)
+                return True
+    return False

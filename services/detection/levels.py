@@ -1,0 +1,108 @@
+"""Vertebral levels as radiologists write them: "T4-6", "T4 to T6", "T4/5", "T 11", "T12-L1".
+
+Ranges expand in cranio-caudal order across regions (C7-T2 is C7, T1, T2). MRI sequence names
+(T1, T2 in "T2 hyperintense", "on T1") are not levels, and a disc or foramen ("T11-T12 neural
+foramen") names a joint between two levels, not a diseased level.
+"""
+
+from __future__ import annotations
+
+from services.detection.matcher import Rule
+
+ORDER: tuple[str, ...] = (
+    *(f"C{n}" for n in range(1, 8)),
+    *(f"T{n}" for n in range(1, 13)),
+    *(f"L{n}" for n in range(1, 6)),
+    *(f"S{n}" for n in range(1, 6)),
+)
+RANK: dict[str, int] = {name: i for i, name in enumerate(ORDER)}
+
+# Named junctions a radiologist uses instead of numbers (SINS junctional segments, Fisher 2010).
+JUNCTIONS: dict[bytes, tuple[str, ...]] = {
+    b"thoracolumbar": ("T12", "L1"),
+    b"cervicothoracic": ("C7", "T1"),
+    b"lumbosacral": ("L5", "S1"),
+    b"craniocervical": ("C1", "C2"),
+    b"craniovertebral": ("C1", "C2"),
+    b"atlantoaxial": ("C1", "C2"),
+    b"atlanto-axial": ("C1", "C2"),
+}
+
+LEVEL_RULES: tuple[Rule, ...] = (
+    Rule("level", r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
+         r"(?:[ctls] ?)?(?:1[0-2]|[1-9]))?", "level"),
+    Rule("junction", r"(?:thoracolumbar|cervicothoracic|lumbosacral|craniocervical|"
+         r"craniovertebral|atlanto-?axial) junction", "junction"),
+)
+
+_SEQUENCE_AFTER = (
+    b"weighted", b"w ", b"hyper", b"hypo", b"iso", b"signal", b"flair", b"stir", b"fat",
+    b"sequence", b"image", b"imaging", b"bright", b"dark", b"dixon", b"shortening", b"prolong",
+    b"post", b"pre", b"gad", b"fs ", b"tse", b"fse", b"map", b"intens", b"and t1", b"and t2",
+    b"and stir", b"/t2", b"/t1", b"/stir", b"-weighted", b"w/", b"mapping", b"relaxation",
+)
+_SEQUENCE_BEFORE = frozenset(
+    b"on high low intermediate sagittal axial coronal increased decreased bright dark both "
+    b"heterogeneous homogeneous hyperintense hypointense isointense and/or pre post".split()
+)
+_NOT_A_LEVEL_AFTER = (b"neural foram", b"foram", b"disc", b"interspace", b"intervertebral",
+                      b"facet", b"disk", b"level disc")
+_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
+
+
+def _is_sequence(data: bytes, start: int, end: int) -> bool:
+    after = data[end : end + 12].lstrip(b" ,")
+    if after.startswith(_SEQUENCE_AFTER):
+        return True
+    before = data[max(0, start - 16) : start].split()
+    return bool(before) and before[-1].strip(b"(,") in _SEQUENCE_BEFORE
+
+
+def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
+    """The levels a level match names, in cranio-caudal order; () when it is not a level."""
+    text = data[start:end]
+    if rule.role == "junction":
+        return JUNCTIONS.get(text.split()[0], ())
+    digits = text[1:].lstrip()[:2]
+    if (
+        text[:1] == b"t"
+        and digits[:1] in (b"1", b"2")
+        and not digits[1:2].isdigit()
+        and _is_sequence(data, start, end)
+    ):
+        return ()
+    if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
+        return ()
+    return _expand(text)
+
+
+def _expand(text: bytes) -> tuple[str, ...]:
+    chars = text.decode("ascii").upper().replace(" ", "")
+    for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
+        chars = chars.replace(sep, "~") if sep in chars[1:] else chars
+    first, _, second = chars.partition("~")
+    first = first.replace("THE", "")
+    second = second.replace("THE", "")
+    low = _level(first, first[:1])
+    if low is None:
+        return ()
+    if not second:
+        return (low,)
+    high = _level(second, first[:1])
+    if high is None or RANK[high] < RANK[low] or RANK[high] - RANK[low] > 12:
+        return (low,)
+    return ORDER[RANK[low] : RANK[high] + 1]
+
+
+def _level(token: str, region: str) -> str | None:
+    if token[:1].isalpha():
+        region, token = token[:1], token[1:]
+    if not token.isdigit() or region not in _MAX:
+        return None
+    number = int(token)
+    return f"{region}{number}" if 1 <= number <= _MAX[region] else None
+
+
+def ordered(levels: set[str]) -> list[str]:
+    """Levels in cranio-caudal order."""
+    return sorted(levels, key=RANK.__getitem__)

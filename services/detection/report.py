@@ -1,0 +1,244 @@
+"""One report, read once: every rule hit placed in its sentence, asserted, located and caused.
+
+The layers scan the whole report once each (linear time); everything after that works on the
+short per-sentence lists, so the cost grows with the number of hits, not with their products.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from services.detection.context import Assertion, SentenceScope
+from services.detection.levels import LEVEL_RULES, parse
+from services.detection.lexicon.context import MODIFIERS
+from services.detection.lexicon.findings import FINDINGS
+from services.detection.lexicon.sins import SINS
+from services.detection.matcher import Layer, Rule
+from services.detection.text import Sentence
+
+MODIFIER_LAYER = Layer(MODIFIERS)
+FINDINGS_LAYER = Layer(FINDINGS)
+SINS_LAYER = Layer(SINS)
+LEVEL_LAYER = Layer(LEVEL_RULES)
+
+CONTENT_SECTIONS = frozenset({None, "findings", "impression", "addendum"})
+TARGET_ROLES = frozenset({"epidural", "mass", "mscc", "escc", "grade"})
+_ASSESSED_ROLES = TARGET_ROLES | {
+    "malignant", "metastasis", "benign", "cord_signal", "retropulsion", "csf_present",
+}
+_SPINE_WORDS = (b"osse", b"bone", b"bony", b"vertebr", b"marrow", b"spin", b"sacr", b"skelet",
+                b"pedicle", b"body", b"lamina", b"posterior element")
+_GRADE_CONTEXT = (b"epidural", b"bilsky", b"escc", b"sosg", b"cord", b"thecal", b"cauda")
+_PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
+
+
+@dataclass(slots=True)
+class Mention:
+    """A rule hit in a readable sentence, with what the context says about it."""
+
+    start: int
+    end: int
+    rule: Rule
+    sentence: int
+    assertion: Assertion
+    cause: str | None = None  # "malignant" or "benign" for targets
+    grade: str | None = None
+
+
+Level = tuple[int, tuple[str, ...]]  # position and the levels named there
+
+
+class Report:
+    """The indexed report: sentences with their modifiers, findings, SINS cues and levels."""
+
+    def __init__(self, data: bytes, sentences: list[Sentence]) -> None:
+        self.data = data
+        self.sentences = sentences
+        n = len(sentences)
+        starts = [s.start for s in sentences]
+        self.mods: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
+        self.facts: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
+        self.sins: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
+        self.levels: list[list[Level]] = [[] for _ in range(n)]
+        for bucket, layer in (
+            (self.mods, MODIFIER_LAYER), (self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER),
+        ):
+            for hit in layer.find(data):
+                i = bisect_right(starts, hit[0]) - 1
+                if i >= 0 and hit[0] < sentences[i].end:
+                    bucket[i].append(hit)
+        for start, end, rule in LEVEL_LAYER.find(data):
+            i = bisect_right(starts, start) - 1
+            if i >= 0 and start < sentences[i].end:
+                named = parse(data, start, end, rule)
+                if named:
+                    self.levels[i].append((start, named))
+        self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
+        self.scopes = [SentenceScope(data, mods) for mods in self.mods]
+        self.context_levels = self._context_levels()
+        self.mentions: list[list[Mention]] = [self._assess(i) for i in range(n)]
+        self.spine_context = [self._spine_context(i) for i in range(n)]
+        self.metastasis_affirmed = any(
+            m.rule.role == "metastasis" and self.spine_context[m.sentence] and valid_cue(m)
+            for ms in self.mentions for m in ms
+        )
+        self.malignant_context = self.metastasis_affirmed or any(
+            valid_cue(m) and self.spine_context[m.sentence]
+            and (m.rule.role == "malignant" or _explicit(m.rule))
+            for ms in self.mentions for m in ms
+        )
+        self._sentence_cause: list[str | None] = [None] * n
+        for i in range(n):
+            self._resolve_causes(i)
+
+    def drop_parts(self, parts: set[int]) -> None:
+        """Forget the parts of a report that a later addendum replaced."""
+        for i, sentence in enumerate(self.sentences):
+            if sentence.part in parts:
+                self.readable[i] = False
+                self.mentions[i] = []
+        self.metastasis_affirmed = any(
+            m.rule.role == "metastasis" and self.spine_context[m.sentence] and valid_cue(m)
+            for ms in self.mentions for m in ms
+        )
+
+    # -- assertion -------------------------------------------------------------------------
+    def _assess(self, i: int) -> list[Mention]:
+        if not self.readable[i]:
+            return []
+        scope = self.scopes[i]
+        out: list[Mention] = []
+        sentence = self.sentences[i]
+        hits = self.facts[i]
+        extra = [h for h in self.sins[i] if h[2].role in ("cord_signal", "retropulsion")]
+        if extra:
+            hits = sorted(hits + extra, key=lambda h: h[0])
+        for start, end, rule in hits:
+            role = rule.role
+            if role == "ignore":
+                continue
+            if role == "grade" and not self._has(i, _GRADE_CONTEXT):
+                continue
+            if role in _ASSESSED_ROLES:
+                assertion = scope.assess(start, end, negatable=rule.negatable)
+            else:
+                assertion = Assertion()
+            mention = Mention(start, end, rule, i, assertion)
+            if role in ("escc", "grade"):
+                mention.grade = _stated_grade(self.data[start:end])
+            out.append(mention)
+        del sentence
+        return out
+
+    def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
+        s = self.sentences[i]
+        text = self.data[s.start : s.end]
+        return any(w in text for w in words)
+
+    def _spine_context(self, i: int) -> bool:
+        return bool(self.levels[i]) or self._has(i, _SPINE_WORDS)
+
+    # -- levels ----------------------------------------------------------------------------
+    def _context_levels(self) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = []
+        previous: tuple[str, ...] = ()
+        last_line = -1
+        for i, sentence in enumerate(self.sentences):
+            if sentence.line != last_line:
+                previous = ()
+                last_line = sentence.line
+            own = tuple(name for _, names in self.levels[i] for name in names)
+            if own:
+                previous = own
+            out.append(previous)
+        return out
+
+    def levels_of(self, m: Mention) -> tuple[str, ...]:
+        """Levels of a mention: its clause, else its sentence, else the paragraph so far."""
+        levels = self.levels[m.sentence]
+        scope = self.scopes[m.sentence]
+        own = tuple(n for pos, names in levels if scope.same_clause(pos, m.start) for n in names)
+        if own:
+            return own
+        if levels:
+            return tuple(n for _, names in levels for n in names)
+        i = m.sentence
+        if i > 0 and self.sentences[i - 1].line == self.sentences[i].line:
+            return self.context_levels[i - 1]
+        return ()
+
+    def nearest_levels(self, m: Mention) -> tuple[str, ...]:
+        """The level(s) written closest to a mention ("compresses the cord at T5")."""
+        best: tuple[int, tuple[str, ...]] | None = None
+        for pos, names in self.levels[m.sentence]:
+            distance = abs(pos - m.start)
+            if m.start <= pos:
+                distance //= 2  # "compresses the cord at T5": the level usually follows
+            if best is None or distance < best[0]:
+                best = (distance, names)
+        if best is not None:
+            return best[1]
+        return self.levels_of(m)
+
+    # -- causes ----------------------------------------------------------------------------
+    def _resolve_causes(self, i: int) -> None:
+        mentions = self.mentions[i]
+        scope = self.scopes[i]
+        cues = [(m.start, _cue_kind(m)) for m in mentions if valid_cue(m) and _cue_kind(m)]
+        kinds = {k for _, k in cues}
+        for m in mentions:
+            if m.rule.role not in TARGET_ROLES:
+                continue
+            clause = {k for pos, k in cues if pos != m.start and scope.same_clause(pos, m.start)}
+            if _explicit(m.rule):
+                benign_only = "benign" in clause and "malignant" not in clause
+                m.cause = "benign" if benign_only else "malignant"
+            elif clause:
+                m.cause = "malignant" if "malignant" in clause else "benign"
+            elif kinds - {None}:
+                m.cause = "malignant" if "malignant" in kinds else "benign"
+            else:
+                m.cause = self._paragraph_cause(i)
+        if "malignant" in kinds or any(m.cause == "malignant" for m in mentions):
+            self._sentence_cause[i] = "malignant"
+        elif "benign" in kinds or any(m.cause == "benign" for m in mentions):
+            self._sentence_cause[i] = "benign"
+
+    def _paragraph_cause(self, i: int) -> str:
+        line = self.sentences[i].line
+        j = i - 1
+        while j >= 0 and i - j <= _PREVIOUS_SENTENCES and self.sentences[j].line == line:
+            if self._sentence_cause[j] is not None:
+                return self._sentence_cause[j] or "benign"
+            j -= 1
+        return "malignant" if self.malignant_context else "benign"
+
+
+def valid_cue(m: Mention) -> bool:
+    """A cause word counts when it is not negated and not hypothetical."""
+    return not (m.assertion.negated or m.assertion.hypothetical)
+
+
+def _explicit(rule: Rule) -> bool:
+    return rule.role in ("mscc", "escc", "grade") or (
+        rule.role == "epidural" and rule.value == "explicit"
+    )
+
+
+def _cue_kind(m: Mention) -> str | None:
+    role = m.rule.role
+    if role in ("malignant", "metastasis"):
+        return "malignant"
+    if role == "benign":
+        return "benign"
+    if _explicit(m.rule) and (m.grade is None or m.grade != "0"):
+        return "malignant"
+    return None
+
+
+def _stated_grade(text: bytes) -> str | None:
+    text = text.rstrip()
+    value = text[-2:] if text[-1:] in (b"a", b"b", b"c") else text[-1:]
+    grade = value.decode("ascii", "replace").strip()
+    return grade if grade in ("0", "1a", "1b", "1c", "2", "3") else None
