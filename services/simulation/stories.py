@@ -25,7 +25,7 @@ from services.simulation.report_layout import (
 )
 from services.simulation.report_negative import NEGATIVE_CATEGORIES, negative_study, ruled_out_study
 from services.simulation.report_positive import positive_study
-from services.simulation.story_care import CareBuilder, delay
+from services.simulation.story_care import CareBuilder, delay, judge
 from services.simulation.story_types import ADT, IMAGING, Draft, StoryDrafts, StoryTruth
 
 STORY_WEIGHTS: dict[str, float] = {
@@ -90,7 +90,8 @@ def build_story(
     high = study.truth.escc_grade in {"2", "3"}
     care.assessment(at=suspected_at + rng.uniform(0.2, 3.0) * _H, severity=2 if high else 1)
     care.noise_medications(start=admitted_at, hours=rng.uniform(24, 96))
-    outcome = care.treat(kind=kind, suspected_at=suspected_at, high_grade=high)
+    acted = care.treat(kind=kind, suspected_at=suspected_at, high_grade=high)
+    closed_at: datetime | None = None
     end = suspected_at + rng.uniform(30, 160) * _H
     if ruled_out:
         # The answering MR comes after every version of the study that raised the question,
@@ -99,15 +100,16 @@ def build_story(
         performed = max(
             suspected_at + rng.uniform(3, 28) * _H, last_version + rng.uniform(0.5, 2) * _H
         )
-        _, rule_out_at = _report_versions(rng, story, follow_up, performed)
-        end = rule_out_at + rng.uniform(12, 72) * _H
+        closed_at, last_rule_out = _report_versions(rng, story, follow_up, performed)
+        end = last_rule_out + rng.uniform(12, 72) * _H
     p_death = 0.95 if kind == "mescc_died" else 0.04
     if kind == "mescc_died":
         end = suspected_at + rng.uniform(26, 60) * _H
     closed_by = _close(rng, story, after=end, p_death=p_death)
-    truth = StoryTruth(
-        kind, patient_id, suspected_at, ruled_out, outcome.steroids, outcome.surgical, closed_by
-    )
+    # Discharge and death come after the last event, so only a rule-out can close early.
+    steroids = judge(acted.steroids, suspected_at=suspected_at, closed_at=closed_at)
+    surgical = judge(acted.surgical, suspected_at=suspected_at, closed_at=closed_at)
+    truth = StoryTruth(kind, patient_id, suspected_at, ruled_out, steroids, surgical, closed_by)
     return story.drafts, truth
 
 

@@ -28,11 +28,11 @@ LOOKBACK = timedelta(hours=48)
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """Expected timer outcomes of a story under the default windows."""
+class CareTimes:
+    """When the actions that meet the two timers happened (None: never)."""
 
-    steroids: str
-    surgical: str
+    steroids: datetime | None
+    surgical: datetime | None
 
 
 def delay(rng: random.Random, *, late: float = 0.03) -> timedelta:
@@ -45,10 +45,18 @@ def delay(rng: random.Random, *, late: float = 0.03) -> timedelta:
     return timedelta(seconds=rng.uniform(1, 90))
 
 
-def _judge(done: datetime | None, suspected_at: datetime) -> str:
-    if done is None or done < suspected_at - LOOKBACK:
-        return "never"
-    return "met" if done <= suspected_at + WINDOW else "met_late"
+def judge(done: datetime | None, *, suspected_at: datetime, closed_at: datetime | None) -> str:
+    """The timer outcome DESIGN.md section 3 prescribes: met, met_late, breached or cancelled."""
+    due = suspected_at + WINDOW
+    if (
+        done is not None
+        and done >= suspected_at - LOOKBACK
+        and (closed_at is None or done <= closed_at)
+    ):
+        return "met" if done <= due else "met_late"
+    if closed_at is not None and closed_at < due:
+        return "cancelled"
+    return "breached"
 
 
 class CareBuilder:
@@ -205,13 +213,13 @@ class CareBuilder:
         self._add(ASSESSMENTS, "assessment", at, {k: fields[k] for k in sorted(partial)})
 
     # -- the treatment arc -----------------------------------------------------------------
-    def treat(self, *, kind: str, suspected_at: datetime, high_grade: bool) -> Outcome:
+    def treat(self, *, kind: str, suspected_at: datetime, high_grade: bool) -> CareTimes:
         """Steroids, surgical opinion and definitive treatment as the story kind dictates."""
         steroid_at = self._steroids(kind=kind, suspected_at=suspected_at)
         surgical_at = self._consults(kind=kind, suspected_at=suspected_at)
         if kind != "mescc_ruled_out":
             self._definitive(suspected_at=suspected_at, high_grade=high_grade)
-        return Outcome(_judge(steroid_at, suspected_at), _judge(surgical_at, suspected_at))
+        return CareTimes(steroid_at, surgical_at)
 
     def _prompt(self) -> float:
         # Most loading doses within two hours, a tail to most of a day.

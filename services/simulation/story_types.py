@@ -33,8 +33,8 @@ class Draft:
 class StoryTruth:
     """What the story was written to show; the expected outcome under the default 24 h policy.
 
-    ``steroids`` and ``surgical_evaluation`` are "met", "met_late", "never" or None (no episode);
-    they describe the whole story, so a feed cut at a horizon may end before the outcome.
+    ``steroids`` and ``surgical_evaluation`` are "met", "met_late", "breached", "cancelled" or
+    None (no episode); they describe the whole story, so a feed cut at a horizon may end first.
     """
 
     kind: str

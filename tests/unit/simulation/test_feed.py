@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 
 from models.events import INBOUND_TOPIC_EVENT_TYPES, patient_event_adapter
 from services.ingest import Accepted, Rejected, parse
-from services.simulation import FeedConfig, FeedConfigError, SimMessage, generate
+from services.simulation import FeedConfig, FeedConfigError, ReportTruth, SimMessage, generate
 from tests.unit.simulation.conftest import START, feed
 
 _STEROIDS = ("dexamethasone", "methylprednisolone")
@@ -133,24 +134,28 @@ def test_per_patient_order_is_clinically_sane(big_feed: list[SimMessage]) -> Non
 
 def _first_steroid_delays(messages: list[SimMessage]) -> dict[str, float | None]:
     """Per suspected patient: hours from the first suspicious report to the first kept dose."""
-    suspected: dict[str, datetime] = {}
+    suspected = _first_report_times(messages, lambda truth: truth.suspected_mescc)
     doses: dict[str, dict[str, tuple[datetime, str]]] = defaultdict(dict)
     for m in messages:
-        if m.event is None:
-            continue
-        if m.report is not None and m.report.suspected_mescc:
-            suspected.setdefault(m.key, _when(m.event["occurred_at"]))
-        name = str(m.event.get("medication", "")).lower()
-        if any(drug in name for drug in _STEROIDS):
-            doses[m.key][m.event["administration_id"]] = (
-                _when(m.event["occurred_at"]),
-                m.event["status"],
-            )
+        name = str(m.event.get("medication", "")).lower() if m.event else ""
+        if m.event and any(drug in name for drug in _STEROIDS):
+            record = m.event["administration_id"]
+            doses[m.key][record] = (_when(m.event["occurred_at"]), m.event["status"])
     delays: dict[str, float | None] = {}
     for patient, at in suspected.items():
         kept = sorted(t for t, status in doses[patient].values() if status == "completed")
         delays[patient] = (kept[0] - at).total_seconds() / 3600 if kept else None
     return delays
+
+
+def _first_report_times(
+    messages: list[SimMessage], which: Callable[[ReportTruth], bool]
+) -> dict[str, datetime]:
+    first: dict[str, datetime] = {}
+    for m in messages:
+        if m.event is not None and m.report is not None and which(m.report):
+            first.setdefault(m.key, _when(m.event["occurred_at"]))
+    return first
 
 
 def test_mix_has_prompt_late_and_never_given_steroids(big_feed: list[SimMessage]) -> None:
@@ -165,11 +170,23 @@ def test_mix_has_prompt_late_and_never_given_steroids(big_feed: list[SimMessage]
 
 def test_story_truth_matches_what_the_events_say(big_feed: list[SimMessage]) -> None:
     delays = _first_steroid_delays(big_feed)
+    ruled_out = _first_report_times(big_feed, lambda truth: truth.category == "ruled_out")
     truths = {m.key: m.story for m in big_feed if m.valid}
+    outcomes: Counter[str] = Counter()
     for patient, delay in delays.items():
-        truth = truths[patient]
-        expected = "never" if delay is None else ("met" if delay <= 24 else "met_late")
-        assert truth.steroids == expected, truth.kind
+        closed = ruled_out.get(patient)
+        suspected = truths[patient].suspected_at
+        assert suspected is not None
+        closed_after = None if closed is None else (closed - suspected).total_seconds() / 3600
+        if delay is not None and (closed_after is None or delay <= closed_after):
+            expected = "met" if delay <= 24 else "met_late"
+        elif closed_after is not None and closed_after < 24:
+            expected = "cancelled"
+        else:
+            expected = "breached"
+        assert truths[patient].steroids == expected, truths[patient].kind
+        outcomes[expected] += 1
+    assert set(outcomes) == {"met", "met_late", "breached", "cancelled"}
 
 
 def test_mix_has_positives_negatives_rule_outs_and_closures(big_feed: list[SimMessage]) -> None:
