@@ -119,7 +119,7 @@ def episode_changes(i: int, rng: random.Random) -> list[EpisodeChange]:
     return out
 
 
-def changes_for(episodes: int, *, seed: int = 7) -> list[EpisodeChange]:
-    """Deterministic changes for ``episodes`` episodes (about 5.2 changes per episode)."""
+def changes_for(episodes: int, *, seed: int = 7, offset: int = 0) -> list[EpisodeChange]:
+    """Deterministic changes for episodes offset..offset+episodes (about 5.5 per episode)."""
     rng = random.Random(seed)
-    return [c for i in range(episodes) for c in episode_changes(i, rng)]
+    return [c for i in range(offset, offset + episodes) for c in episode_changes(i, rng)]

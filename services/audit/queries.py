@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     Integer,
     String,
     Table,
@@ -32,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.tables import CareEventRow, EpisodeRow, TimerRow
 from services.audit.shapes import BreachRow, Measure, SummaryRow
-from services.audit.sqlfuncs import epoch_seconds, period_start
+from services.audit.sqlfuncs import bytewise, epoch_seconds, period_start
 
 EPISODES: Table = EpisodeRow.__table__  # type: ignore[attr-defined]
 TIMERS: Table = TimerRow.__table__  # type: ignore[attr-defined]
@@ -47,19 +46,17 @@ NO_FACILITY = "-"
 ALL_FACILITIES = "(all)"
 
 
-def _episodes(
-    *, since: datetime, until: datetime, by: str, facility: str | None, pooled: bool = False
-) -> Select[Any]:
+def _episodes(*, since: datetime, until: datetime, by: str, facility: str | None) -> Select[Any]:
     ep = EPISODES.c
     conditions = [ep.suspected_at >= since, ep.suspected_at < until]
     if facility is not None:
         conditions.append(ep.facility == facility)
-    site = literal(ALL_FACILITIES, String) if pooled else func.coalesce(ep.facility, NO_FACILITY)
+    site = func.coalesce(ep.facility, NO_FACILITY)
     return select(
         ep.episode_id,
-        site.label("facility"),
+        bytewise(site).label("facility"),
         ep.suspected_at,
-        period_start(ep.suspected_at, by).label("period"),
+        bytewise(period_start(ep.suspected_at, by)).label("period"),
     ).where(and_(*conditions))
 
 
@@ -87,28 +84,81 @@ def _first_procedures() -> Select[Any]:
 
 
 def _intervals(episodes: Any) -> Any:
+    """Narrow rows (period, facility, measure, seconds): one per met timer and first treatment."""
     t = TIMERS.c
-    met = t.status.in_(("met", "met_late")) & t.met_at.is_not(None)
-    timed = select(
-        episodes.c.period,
-        episodes.c.facility,
-        cast(t.kind, String).label("measure"),
-        case((met, _seconds_since(episodes.c.suspected_at, t.met_at)), else_=null()).label(
-            "seconds"
-        ),
-        cast(t.status, String).label("status"),
-        cast(t.breach_retracted, Boolean).label("retracted"),
-    ).select_from(episodes.join(TIMERS, t.episode_id == episodes.c.episode_id))
+    timed = (
+        select(
+            episodes.c.period,
+            episodes.c.facility,
+            bytewise(cast(t.kind, String)).label("measure"),
+            _seconds_since(episodes.c.suspected_at, t.met_at).label("seconds"),
+        )
+        .select_from(episodes.join(TIMERS, t.episode_id == episodes.c.episode_id))
+        .where(t.status.in_(("met", "met_late")), t.met_at.is_not(None))
+    )
     first = _first_procedures().subquery("first_procedures")
     treated = select(
         episodes.c.period,
         episodes.c.facility,
-        cast(first.c.measure, String).label("measure"),
+        bytewise(cast(first.c.measure, String)).label("measure"),
         _seconds_since(episodes.c.suspected_at, first.c.first_at).label("seconds"),
-        cast(null(), String).label("status"),
-        cast(null(), Boolean).label("retracted"),
     ).select_from(episodes.join(first, first.c.episode_id == episodes.c.episode_id))
-    return union_all(timed, treated).subquery("intervals")
+    return union_all(timed, treated).cte("intervals")
+
+
+def _percentiles(episodes: Any) -> Select[Any]:
+    """n, median and nearest-rank p90 per period x facility x measure, by window functions.
+
+    The intervals are computed once and ranked twice, per facility and pooled as ``(all)``.
+    """
+    iv = _intervals(episodes)
+    pooled = literal(ALL_FACILITIES, String)
+    both = union_all(
+        select(iv.c.period, iv.c.facility, iv.c.measure, iv.c.seconds),
+        select(iv.c.period, bytewise(pooled), iv.c.measure, iv.c.seconds),
+    ).subquery("both_scopes")
+    partition = (both.c.period, both.c.facility, both.c.measure)
+    # One sort serves both windows (same partition); only real intervals are ranked, so a
+    # partition's rows hold ranks 1..n.
+    ranked = select(
+        both,
+        func.row_number().over(partition_by=partition, order_by=both.c.seconds).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+    r = ranked.c
+    # Integer division: (n+1)/2 and (n+2)/2 are the middle ranks (equal when n is odd);
+    # (9n+9)/10 is ceil(0.9 n), the nearest rank of the 90th percentile.
+    middle = (r.rn == (r.n + 1) // 2) | (r.rn == (r.n + 2) // 2)
+    return select(
+        r.period,
+        r.facility,
+        r.measure,
+        func.max(r.n).label("n"),
+        func.avg(case((middle, r.seconds), else_=null())).label("median_s"),
+        func.max(case((r.rn == (9 * r.n + 9) // 10, r.seconds), else_=null())).label("p90_s"),
+    ).group_by(r.period, r.facility, r.measure)
+
+
+def _timer_counts(episodes: Any) -> Select[Any]:
+    """Timer outcomes per period x facility x kind: a plain GROUP BY, no sort of the rows."""
+    t = TIMERS.c
+    return (
+        select(
+            episodes.c.period,
+            episodes.c.facility,
+            bytewise(cast(t.kind, String)).label("measure"),
+            _count(t.status == "met").label("on_time"),
+            _count(t.status.in_(("met", "met_late", "breached"))).label("decided"),
+            _count(t.status.in_(("met_late", "breached"))).label("breaches"),
+            _count(t.breach_retracted.is_(True)).label("retracted"),
+            _count(t.status == "pending").label("open"),
+        )
+        .select_from(episodes.join(TIMERS, t.episode_id == episodes.c.episode_id))
+        .group_by(episodes.c.period, episodes.c.facility, t.kind)
+    )
+
+
+_OUTCOMES = ("on_time", "decided", "breaches", "retracted", "open")
 
 
 def summary_rows(
@@ -118,84 +168,67 @@ def summary_rows(
     until: datetime,
     by: str,
     facility: str | None = None,
-    pooled: bool = False,
-) -> list[SummaryRow]:
-    """Per period, facility and measure: counts, median, p90, compliance, breaches, open timers.
-
-    ``pooled`` puts every facility in scope into one group labelled ``(all)``.
-    """
-    episodes = _episodes(since=since, until=until, by=by, facility=facility, pooled=pooled).cte(
-        "ep"
-    )
-    iv = _intervals(episodes)
-    partition = (iv.c.period, iv.c.facility, iv.c.measure)
-    ranked = select(
-        iv,
-        func.row_number()
-        .over(partition_by=(*partition, iv.c.seconds.is_(None)), order_by=iv.c.seconds)
-        .label("rn"),
-        func.count(iv.c.seconds).over(partition_by=partition).label("n"),
-    ).subquery("ranked")
-    r = ranked.c
-    has = r.seconds.is_not(None)
-    # Integer division: (n+1)/2 and (n+2)/2 are the middle ranks (equal when n is odd);
-    # (9n+9)/10 is ceil(0.9 n), the nearest rank of the 90th percentile.
-    middle = has & ((r.rn == (r.n + 1) // 2) | (r.rn == (r.n + 2) // 2))
-    stats = (
-        select(
-            r.period,
-            r.facility,
-            r.measure,
-            func.max(r.n).label("n"),
-            func.avg(case((middle, r.seconds), else_=null())).label("median_s"),
-            func.max(case((has & (r.rn == (9 * r.n + 9) // 10), r.seconds), else_=null())).label(
-                "p90_s"
-            ),
-            _count(r.status == "met").label("on_time"),
-            _count(r.status.in_(("met", "met_late", "breached"))).label("decided"),
-            _count(r.status.in_(("met_late", "breached"))).label("breaches"),
-            _count(r.retracted.is_(True)).label("retracted"),
-            _count(r.status == "pending").label("open"),
-        )
-        .group_by(r.period, r.facility, r.measure)
-        .order_by(r.period, r.facility, r.measure)
-    )
+) -> tuple[list[SummaryRow], list[SummaryRow]]:
+    """Per period, facility and measure, and pooled over facilities (labelled ``(all)``):
+    episode counts, n, median and p90 of each interval, timer outcomes."""
+    # A subquery, not a CTE: PostgreSQL plans each use with the table's statistics.
+    episodes = _episodes(since=since, until=until, by=by, facility=facility).subquery("ep")
     counts = select(
         episodes.c.period, episodes.c.facility, func.count().label("episodes")
     ).group_by(episodes.c.period, episodes.c.facility)
-    cells = {(row.period, row.facility): int(row.episodes) for row in conn.execute(counts)}
-    found = {(row.period, row.facility, row.measure): row for row in conn.execute(stats)}
-    out: list[SummaryRow] = []
+    cells: dict[tuple[str, str], int] = {}
+    for row in conn.execute(counts):
+        cells[(row.period, row.facility)] = int(row.episodes)
+        pooled = (row.period, ALL_FACILITIES)
+        cells[pooled] = cells.get(pooled, 0) + int(row.episodes)
+    spread = {(r.period, r.facility, r.measure): r for r in conn.execute(_percentiles(episodes))}
+    # The few outcome rows are summed over facilities here: sums pool exactly, unlike medians.
+    outcome: dict[tuple[str, str, str], dict[str, int]] = {}
+    for r in conn.execute(_timer_counts(episodes)):
+        for fac in (r.facility, ALL_FACILITIES):
+            acc = outcome.setdefault((r.period, fac, r.measure), dict.fromkeys(_OUTCOMES, 0))
+            for name in _OUTCOMES:
+                acc[name] += int(getattr(r, name))
+    per_site: list[SummaryRow] = []
+    pooled_rows: list[SummaryRow] = []
     for period, fac in sorted(cells):
+        target = pooled_rows if fac == ALL_FACILITIES else per_site
         for measure in Measure:
-            row = found.get((period, fac, measure.value))
-            out.append(_summary(period, fac, measure, cells[(period, fac)], row))
-    return out
+            key = (period, fac, measure.value)
+            target.append(
+                _summary(
+                    period, fac, measure, cells[(period, fac)], spread.get(key), outcome.get(key)
+                )
+            )
+    return per_site, pooled_rows
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _summary(period: str, fac: str, measure: Measure, episodes: int, row: Any) -> SummaryRow:
-    if row is None:
-        return SummaryRow(
-            period=period, facility=fac, measure=measure, episodes=episodes, n=0,
-            median_s=None, p90_s=None,
-        )  # fmt: skip
+def _summary(
+    period: str,
+    fac: str,
+    measure: Measure,
+    episodes: int,
+    spread: Any,
+    outcome: dict[str, int] | None,
+) -> SummaryRow:
+    done = outcome or dict.fromkeys(_OUTCOMES, 0)
     return SummaryRow(
         period=period,
         facility=fac,
         measure=measure,
         episodes=episodes,
-        n=int(row.n or 0),
-        median_s=float(row.median_s) if row.median_s is not None else None,
-        p90_s=int(row.p90_s) if row.p90_s is not None else None,
-        on_time=int(row.on_time),
-        decided=int(row.decided),
-        breaches=int(row.breaches),
-        retracted=int(row.retracted),
-        open=int(row.open),
+        n=int(spread.n) if spread is not None else 0,
+        median_s=float(spread.median_s) if spread is not None else None,
+        p90_s=int(spread.p90_s) if spread is not None else None,
+        on_time=done["on_time"],
+        decided=done["decided"],
+        breaches=done["breaches"],
+        retracted=done["retracted"],
+        open=done["open"],
     )
 
 
@@ -207,9 +240,9 @@ def breach_rows(
     as_of: datetime,
     facility: str | None = None,
     limit: int | None = None,
-) -> tuple[list[BreachRow], int]:
-    """Timers that ran past their deadline, latest first by lateness, and how many in all."""
-    episodes = _episodes(since=since, until=until, by="day", facility=facility).cte("ep")
+) -> list[BreachRow]:
+    """Timers that ran past their deadline, the latest first (at most ``limit``)."""
+    episodes = _episodes(since=since, until=until, by="day", facility=facility).subquery("ep")
     t = TIMERS.c
     # Still unmet: late by the time from the deadline to as_of (the report's clock, passed in).
     as_of_s = literal(int(as_of.astimezone(UTC).timestamp()), Integer)
@@ -218,7 +251,6 @@ def breach_rows(
     )
     where = t.status.in_(("met_late", "breached"))
     joined = episodes.join(TIMERS, t.episode_id == episodes.c.episode_id)
-    total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
     stmt = (
         select(
             episodes.c.episode_id,
@@ -248,7 +280,7 @@ def breach_rows(
         )
         for row in conn.execute(stmt)
     ]
-    return rows, int(total)
+    return rows
 
 
 def facilities(conn: Connection) -> Sequence[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from services.audit.queries import breach_rows, summary_rows
@@ -35,11 +36,14 @@ def run_audit(
         raise AuditError("--until must be after --since")
     # One transaction: summary and breach list see the same snapshot on PostgreSQL.
     with engine.begin() as conn:
-        rows = summary_rows(conn, since=since, until=until, by=by, facility=facility)
-        overall = summary_rows(
-            conn, since=since, until=until, by=by, facility=facility, pooled=True
-        )
-        breaches, total = breach_rows(
+        if conn.dialect.name == "postgresql":
+            # Session tuning, not semantics: the audit sorts a few hundred thousand narrow rows,
+            # which fit in memory at 64 MB instead of spilling at the 4 MB default; JIT compiling
+            # costs more than these short queries run.
+            conn.execute(text("SET LOCAL work_mem = '64MB'"))
+            conn.execute(text("SET LOCAL jit = off"))
+        rows, overall = summary_rows(conn, since=since, until=until, by=by, facility=facility)
+        breaches = breach_rows(
             conn, since=since, until=until, as_of=as_of, facility=facility, limit=breach_limit
         )
     return AuditReport(
@@ -51,5 +55,6 @@ def run_audit(
         rows=rows,
         overall=overall,
         breaches=breaches,
-        breaches_total=total,
+        # The summary counted every breach; the list may be cut at breach_limit.
+        breaches_total=sum(r.breaches for r in rows),
     )

@@ -1,0 +1,42 @@
+"""The dialect leaves of the audit SQL compile to the functions each database has."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import column
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.audit.sqlfuncs import bytewise, epoch_seconds, period_start
+
+PG, LITE = postgresql.dialect(), sqlite.dialect()
+
+
+def _sql(expr: object, dialect: object) -> str:
+    return str(expr.compile(dialect=dialect))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("by", "pg", "lite"),
+    [
+        ("day", "'YYYY-MM-DD'", "strftime('%Y-%m-%d', x)"),
+        ("week", "date_trunc('week'", "'weekday 0', '-6 days'"),
+        ("month", "'YYYY-MM'", "strftime('%Y-%m', x)"),
+    ],
+)
+def test_period_start_compiles_per_dialect(by: str, pg: str, lite: str) -> None:
+    expr = period_start(column("x"), by)
+    assert pg in _sql(expr, PG)
+    assert "AT TIME ZONE 'UTC'" in _sql(expr, PG)
+    assert lite in _sql(expr, LITE)
+
+
+def test_unknown_period_is_refused() -> None:
+    with pytest.raises(ValueError, match="period must be one of"):
+        period_start(column("x"), "quarter")
+
+
+def test_epoch_and_bytewise() -> None:
+    assert "date_part('epoch', x)" in _sql(epoch_seconds(column("x")), PG)
+    assert "strftime('%s', x)" in _sql(epoch_seconds(column("x")), LITE)
+    assert _sql(bytewise(column("x")), PG) == '(x) COLLATE "C"'
+    assert _sql(bytewise(column("x")), LITE) == "x"
