@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -185,3 +187,62 @@ async def test_feed_reaches_the_embedded_broker_keyed_by_patient(broker: str) ->
     finally:
         await consumer.stop()
     assert seen == sent
+
+
+class _FakeProducer:
+    """Records sends; stands in for AIOKafkaProducer where no broker is needed."""
+
+    sent: ClassVar[list[tuple[str, bytes, bytes]]] = []
+    options: ClassVar[dict[str, object]] = {}
+
+    def __init__(self, **options: object) -> None:
+        type(self).options = options
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None
+
+    async def send(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future[None]:
+        type(self).sent.append((topic, key, value))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_follow_holds_future_events_until_their_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import aiokafka
+
+    from streams.cli import simulate_cmd
+
+    async def no_admin(*_: object, **__: object) -> list[str]:
+        return []
+
+    monkeypatch.setattr(aiokafka, "AIOKafkaProducer", _FakeProducer)
+    monkeypatch.setattr("streams.broker.ensure_topics", no_admin)
+    _FakeProducer.sent = []
+    wall = datetime.now(UTC)
+    messages = list(generate(FeedConfig(seed=3, start=wall - timedelta(hours=30), patients=3)))
+    past = [m for m in messages if m.publish_at <= wall]
+    assert 0 < len(past) < len(messages)
+    counts: Counter[str] = Counter()
+    await simulate_cmd.produce(
+        messages,
+        bootstrap="unused:9092",
+        options={},
+        partitions=4,
+        rate=0,
+        duration=0.5,
+        follow=True,
+        counts=counts,
+    )
+    # What had happened by now went out; the rest waits for its clinical time.
+    assert [value for _, _, value in _FakeProducer.sent] == [m.value for m in past]
+    assert _FakeProducer.options["enable_idempotence"] is False
+    assert _FakeProducer.options["acks"] == "all"
