@@ -206,6 +206,8 @@ def _story_messages(
     )
     messages = []
     for seq, (publish_at, draft) in enumerate(timed):
+        # Seed and start in the id: regenerating a feed redelivers the same ids (a no-op
+        # downstream), while a demo re-run an hour later is new history, not a duplicate.
         event_id = str(uuid.uuid5(_NAMESPACE, f"{config.seed}:{_utc(config.start)}:{index}:{seq}"))
         event = _event(draft, event_id, patient_id, encounter, facility, offset)
         value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
