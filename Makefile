@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Every benchmarks/<name>.py in turn (figures are printed, never asserted).
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	set -e; for module in $$(ls benchmarks/*.py | xargs -n1 basename | grep -v '^_' | sed 's/\.py$$//'); do \
+		echo "== benchmarks.$$module"; $(BIN)/python -m benchmarks.$$module; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

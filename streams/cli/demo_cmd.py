@@ -166,6 +166,9 @@ class _WorkerProcess:
             "CORDWATCH_PSEUDONYM_KEY": key,
             "CORDWATCH_LOG_FORMAT": "json",
         }
+        # Tansu holds a first JoinGroup for half the session timeout: 6 s (Kafka's minimum by
+        # default) gets a newcomer to a ready worker sooner than the production default.
+        env.setdefault("CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS", "6")
         process = spawn_owned([sys.executable, "-c", _WORKER_MAIN], stdout=subprocess.PIPE, env=env)
         log_path = Path(os.environ.get("CORDWATCH_DATA_DIR", "var")) / "demo-worker.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,13 @@ def test_sasl_settings_complete() -> None:
 
 def test_log_level_is_normalised() -> None:
     assert Settings(log_level="debug").log_level == "DEBUG"
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [
+        f"CORDWATCH_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`CORDWATCH_{name.upper()}`" not in readme
+    ]
+    assert missing == [], "add these to the README settings table"
