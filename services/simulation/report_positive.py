@@ -111,6 +111,12 @@ _IMPRESSION: dict[str, tuple[str, ...]] = {
     ),
 }
 
+_VAGUE_IMPRESSIONS: tuple[str, ...] = (
+    "Spinal metastatic disease as detailed above.",
+    "Progressive osseous metastases with the complications described.",
+    "Findings as above; urgent oncology review advised.",
+)
+
 _LESION_WORDS: dict[str, tuple[str, ...]] = {
     "lytic": (
         "Lytic metastasis replacing the {l} vertebral body",
@@ -226,6 +232,11 @@ def _epidural_study(
         ("Cord", rng.choice(_CORD[cord_signal]).format(lv=worst)),
     )
     impression = (_fill(_IMPRESSION[grade][i_imp], lv=lv, tag=tag),)
+    variant = f"e{i_ep}i{i_imp}"
+    if rng.random() < 0.1:
+        # A hard positive: the epidural disease is only in the findings; the impression is vague.
+        impression = (rng.choice(_VAGUE_IMPRESSIONS),)
+        variant = f"e{i_ep}vague"
     return Study(
         modality="MR",
         exam=mr_exam(rng, levels),
@@ -233,7 +244,7 @@ def _epidural_study(
         technique=mr_technique(rng),
         findings=findings,
         impression=impression,
-        truth=ReportTruth(category, True, grade, levels, False, f"{category}/e{i_ep}i{i_imp}"),
+        truth=ReportTruth(category, True, grade, levels, False, f"{category}/{variant}"),
     )
 
 
