@@ -1,0 +1,62 @@
+"""The Faust app is configured for plain Kafka and for safety, from the settings alone."""
+
+from __future__ import annotations
+
+import faust
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+
+from services.config import SaslMechanism, SecurityProtocol, Settings
+from streams.app import broker_credentials, broker_urls, create_app, faust_metrics
+from streams.broker import client_options
+
+
+def test_app_uses_at_least_once_and_hides_table_pages() -> None:
+    settings = Settings(kafka_bootstrap="k1:9092, k2:9092", partitions=12, web_port=7001)
+    app = create_app(settings, registry=CollectorRegistry())
+    conf = app.conf
+    assert str(conf.processing_guarantee) == "ProcessingGuarantee.AT_LEAST_ONCE"
+    assert conf.topic_partitions == 12
+    assert conf.web_port == 7001
+    assert not conf.web_tables_enabled
+    assert not conf.web_router_enabled
+    assert [str(url) for url in conf.broker] == ["kafka://k1:9092", "kafka://k2:9092"]
+
+
+def test_faust_sensors_register_once_per_registry() -> None:
+    registry = CollectorRegistry()
+    first = faust_metrics(registry)
+    assert faust_metrics(registry) is first  # a second App in the process reuses them
+    create_app(Settings(), registry=registry)
+    create_app(Settings(), registry=registry)
+
+
+def test_plaintext_has_no_credentials() -> None:
+    settings = Settings(kafka_bootstrap="k:9092")
+    assert broker_credentials(settings) is None
+    assert client_options(settings) == {"security_protocol": "PLAINTEXT"}
+    assert broker_urls(Settings()) == ["kafka://localhost:9092"]
+
+
+def test_sasl_ssl_reaches_faust_and_aiokafka_alike() -> None:
+    settings = Settings(
+        kafka_bootstrap="k:9093",
+        kafka_security_protocol=SecurityProtocol.SASL_SSL,
+        kafka_sasl_mechanism=SaslMechanism.SCRAM_SHA_256,
+        kafka_sasl_username="cw",
+        kafka_sasl_password=SecretStr("pw"),
+    )
+    options = client_options(settings)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-256"
+    assert options["ssl_context"] is not None
+    credentials = broker_credentials(settings)
+    assert isinstance(credentials, faust.SASLCredentials)
+    assert credentials.protocol.value == "SASL_SSL"
+    assert credentials.mechanism.value == "SCRAM-SHA-256"
+    assert credentials.password == "pw"
+
+
+def test_ssl_only_uses_ssl_credentials() -> None:
+    settings = Settings(kafka_bootstrap="k:9093", kafka_security_protocol=SecurityProtocol.SSL)
+    assert isinstance(broker_credentials(settings), faust.SSLCredentials)

@@ -1,0 +1,53 @@
+"""/ready is the conjunction of its checks; /metrics serves the runtime registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from streams import web
+
+
+@dataclass
+class FakeConsumer:
+    assigned: set[Any] = field(default_factory=set)
+
+    def assignment(self) -> set[Any]:
+        return self.assigned
+
+
+@dataclass
+class FakeApp:
+    started: bool = True
+    rebalancing: bool = False
+    consumer: FakeConsumer = field(default_factory=lambda: FakeConsumer({("hospital.adt", 0)}))
+
+
+@pytest.mark.parametrize(
+    ("app", "reachable", "ready"),
+    [
+        (FakeApp(), True, True),
+        (FakeApp(), False, False),
+        (FakeApp(consumer=FakeConsumer()), True, False),
+        (FakeApp(rebalancing=True), True, False),
+        (FakeApp(started=False), True, False),
+    ],
+)
+async def test_ready_needs_every_check(
+    app: FakeApp, reachable: bool, ready: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def fake_reachable(_target: Any) -> bool:
+        return reachable
+
+    monkeypatch.setattr(web, "broker_reachable", fake_reachable)
+    report = await web.readiness(app)  # type: ignore[arg-type]
+    assert report["ready"] is ready
+
+
+async def test_unreachable_broker_is_reported_not_raised() -> None:
+    class Broken:
+        producer = None  # no producer at all: the probe must say "no", not crash
+
+    assert await web.broker_reachable(Broken()) is False  # type: ignore[arg-type]
