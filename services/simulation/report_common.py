@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from services.simulation.anatomy import exam_region
+from services.simulation.anatomy import exam_region, region_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +43,30 @@ class Study:
     truth: ReportTruth
 
 
-SYMPTOMS: tuple[str, ...] = (
-    "new thoracic back pain",
-    "progressive back pain and bilateral leg weakness x3 days",
-    "band-like chest pain and numbness below the umbilicus",
-    "back pain worse lying flat, waking at night",
-    "new urinary retention and leg heaviness",
-    "falls at home, unsteady gait",
-    "severe lumbar pain radiating to both legs",
-    "neck pain and hand paraesthesia",
-    "saddle numbness and leg weakness",
-    "escalating analgesic requirement for back pain",
-)
+# What brings a patient to a spine MR, by the region the disease is in (a cervical deposit does
+# not cause saddle numbness); the generic ones fit anywhere.
+SYMPTOMS: dict[str, tuple[str, ...]] = {
+    "cervical": (
+        "neck pain and hand paraesthesia",
+        "neck pain, clumsy hands and unsteady gait",
+    ),
+    "thoracic": (
+        "new thoracic back pain",
+        "band-like chest pain and numbness below the umbilicus",
+        "progressive back pain and bilateral leg weakness x3 days",
+    ),
+    "lumbar": (
+        "severe lumbar pain radiating to both legs",
+        "saddle numbness and leg weakness",
+        "low back pain and new urinary retention",
+    ),
+    "any": (
+        "back pain worse lying flat, waking at night",
+        "new urinary retention and leg heaviness",
+        "falls at home, unsteady gait",
+        "escalating analgesic requirement for back pain",
+    ),
+}
 QUESTIONS: tuple[str, ...] = (
     "?MSCC",
     "Evaluate for cord compression.",
@@ -65,10 +77,18 @@ QUESTIONS: tuple[str, ...] = (
 )
 
 
-def history(rng: random.Random, patient: Patient, *, symptom: str | None = None) -> str:
+def history(
+    rng: random.Random,
+    patient: Patient,
+    *,
+    symptom: str | None = None,
+    levels: tuple[str, ...] = (),
+) -> str:
     """The clinical history line a referrer writes: age, sex, primary, symptom, question."""
     sex = {"male": "M", "female": "F"}.get(patient.sex, "")
-    what = symptom or rng.choice(SYMPTOMS)
+    region = region_of(levels[0]) if levels else "any"
+    choices = SYMPTOMS.get(region, ()) + SYMPTOMS["any"]
+    what = symptom or rng.choice(choices)
     forms = (
         f"{patient.age}{sex} with {patient.primary_phrase}, {what}. {rng.choice(QUESTIONS)}",
         f"{patient.age} year old {patient.sex} - {patient.primary_phrase}. {what.capitalize()}. "

@@ -173,7 +173,7 @@ def _degenerative_cervical(rng: random.Random, patient: Patient) -> Study:
     return _study(
         "MR",
         "MRI CERVICAL SPINE W/O CONTRAST",
-        history(rng, patient),
+        history(rng, patient, levels=("C5",)),
         mr_technique(rng),
         (("Findings", finding),),
         (impression,),
@@ -197,7 +197,7 @@ def _degenerative_lumbar(rng: random.Random, patient: Patient) -> Study:
     return _study(
         "MR",
         "MRI LUMBAR SPINE W/O CONTRAST",
-        history(rng, patient),
+        history(rng, patient, levels=("L4",)),
         mr_technique(rng),
         (("Findings", finding),),
         (impression,),

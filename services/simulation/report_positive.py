@@ -240,7 +240,7 @@ def _epidural_study(
     return Study(
         modality="MR",
         exam=mr_exam(rng, levels),
-        history=history(rng, patient),
+        history=history(rng, patient, levels=levels),
         technique=mr_technique(rng),
         findings=findings,
         impression=impression,
@@ -290,7 +290,7 @@ def _multilevel(rng: random.Random, patient: Patient) -> Study:
     return Study(
         modality="MR",
         exam=mr_exam(rng, (upper, lower)),
-        history=history(rng, patient),
+        history=history(rng, patient, levels=(upper,)),
         technique=mr_technique(rng),
         findings=findings,
         impression=tuple(line for line in impression if line),
@@ -342,7 +342,7 @@ def _hedged(rng: random.Random, patient: Patient) -> Study:
     return Study(
         modality="MR",
         exam=mr_exam(rng, (level,)),
-        history=history(rng, patient),
+        history=history(rng, patient, levels=(level,)),
         technique=mr_technique(rng),
         findings=findings,
         impression=(impression.format(lv=level),),
@@ -367,7 +367,7 @@ def _ct_suspicious(rng: random.Random, patient: Patient) -> Study:
     return Study(
         modality="CT",
         exam=ct_exam(rng, (level,)),
-        history=history(rng, patient),
+        history=history(rng, patient, levels=(level,)),
         technique="Axial CT with sagittal and coronal bone-window reformats.",
         findings=(("Bones", finding), ("Other", "Known primary and nodal disease as before.")),
         impression=(impression,),
