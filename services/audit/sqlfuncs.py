@@ -6,6 +6,7 @@ query is written once in SQLAlchemy Core and only these leaves differ. Periods a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, String
@@ -25,18 +26,28 @@ class epoch_seconds(FunctionElement[int]):  # noqa: N801  (SQL function spelling
     name = "epoch_seconds"
 
 
-class period_start(FunctionElement[str]):  # noqa: N801
-    """UTC day (YYYY-MM-DD), ISO week's Monday (YYYY-MM-DD) or month (YYYY-MM) of a timestamp."""
+class period_key(FunctionElement[int]):  # noqa: N801
+    """Epoch seconds of the start of the UTC day, ISO week (Monday) or month holding a timestamp.
 
-    type = String()
+    An integer, not a label: the audit groups and sorts on it, and integers compare far faster
+    than text. ``period_label`` turns it back into ``YYYY-MM`` or ``YYYY-MM-DD``.
+    """
+
+    type = BigInteger()
     inherit_cache = True
-    name = "period_start"
+    name = "period_key"
 
     def __init__(self, column: ColumnElement[Any], by: str) -> None:
         if by not in PERIODS:
             raise ValueError(f"period must be one of {PERIODS}, not {by!r}")
         self.by = by
         super().__init__(column)
+
+
+def period_label(key: int, by: str) -> str:
+    """``YYYY-MM`` for a month, ``YYYY-MM-DD`` (the Monday, for a week) otherwise."""
+    start = datetime.fromtimestamp(key, UTC)
+    return f"{start:%Y-%m}" if by == "month" else f"{start:%Y-%m-%d}"
 
 
 def _arg(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
@@ -56,26 +67,23 @@ def _epoch_pg(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 _SQLITE_PERIOD = {
-    "day": "strftime('%Y-%m-%d', {x})",
+    "day": "'start of day'",
     # 'weekday 0' moves forward to Sunday (or stays on it); six days back is that week's Monday.
-    "week": "strftime('%Y-%m-%d', {x}, 'weekday 0', '-6 days')",
-    "month": "strftime('%Y-%m', {x})",
-}
-_PG_PERIOD = {
-    "day": "to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-    "week": "to_char(date_trunc('week', {x} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-    "month": "to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM')",
+    "week": "'weekday 0', '-6 days', 'start of day'",
+    "month": "'start of month'",
 }
 
 
-@compiles(period_start, "sqlite")
-def _period_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return _SQLITE_PERIOD[element.by].format(x=_arg(element, compiler, **kw))
+@compiles(period_key, "sqlite")
+def _period_sqlite(element: period_key, compiler: SQLCompiler, **kw: Any) -> str:
+    x = _arg(element, compiler, **kw)
+    return f"CAST(strftime('%s', {x}, {_SQLITE_PERIOD[element.by]}) AS INTEGER)"
 
 
-@compiles(period_start, "postgresql")
-def _period_pg(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return _PG_PERIOD[element.by].format(x=_arg(element, compiler, **kw))
+@compiles(period_key, "postgresql")
+def _period_pg(element: period_key, compiler: SQLCompiler, **kw: Any) -> str:
+    x = _arg(element, compiler, **kw)
+    return f"CAST(date_part('epoch', date_trunc('{element.by}', {x} AT TIME ZONE 'UTC')) AS BIGINT)"
 
 
 class bytewise(FunctionElement[str]):  # noqa: N801
