@@ -8,13 +8,14 @@ suspected (hedges count, NICE NG234: suspected MSCC is treated as MSCC), and cau
 
 from __future__ import annotations
 
-from models.detection import HIGH_GRADES, Detection
+from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
 from services.detection.report import Mention, Report
 from services.detection.sins_extract import extract_sins, index_level
 from services.detection.text import normalise, split
 
+_NO_SINS = SinsImaging()
 GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 # Radiographs and bone scans cannot show the epidural space (NICE NG234 1.4: MRI is the test);
 # from them only an explicit statement of cord compression counts.
@@ -75,8 +76,7 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
         escc_grade=grade,
         high_grade=grade in HIGH_GRADES,
         levels=ordered(levels) if suspected else [],
-        sins_imaging=sins if sins is not None else Detection.model_fields["sins_imaging"]
-        .get_default(call_default_factory=True),
+        sins_imaging=sins if sins is not None else _NO_SINS,
         cord_signal=cord_signal,
         excludes_mescc=excludes,
         retropulsion=retropulsion,

@@ -42,7 +42,7 @@ class EvidenceLog:
         self._count[field] = count + 1
         s = self._sentences[sentence]
         self.items.append(
-            Evidence.model_construct(
+            Evidence(
                 field=field,
                 rule=label,
                 sentence=self._text[s.start : s.end],

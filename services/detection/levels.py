@@ -77,6 +77,18 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
 
 
 def _expand(text: bytes) -> tuple[str, ...]:
+    found = _EXPANDED.get(text)
+    if found is None:
+        if len(_EXPANDED) > 20_000:
+            _EXPANDED.clear()
+        found = _EXPANDED[text] = _expand_uncached(text)
+    return found
+
+
+_EXPANDED: dict[bytes, tuple[str, ...]] = {}
+
+
+def _expand_uncached(text: bytes) -> tuple[str, ...]:
     chars = text.decode("ascii").upper().replace(" ", "")
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
         chars = chars.replace(sep, "~") if sep in chars[1:] else chars

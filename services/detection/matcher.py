@@ -7,8 +7,9 @@ so no report, however pathological, can make the detector stall (the issue's ReD
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import re2
 
@@ -133,6 +134,21 @@ def bounded(pattern: str) -> str:
     return "(?:" + "|".join(_bound_one(alt) for alt in _top_level_alternatives(pattern)) + ")"
 
 
+def _scan_all(
+    run: Callable[..., Any], data: bytes, ranges: Iterable[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """All (start, end) pairs of unanchored scans over the ranges, as one list."""
+    out: list[tuple[int, int]] = []
+    for pos, stop in ranges:
+        while pos <= stop:
+            begin, finish = run(_UNANCHORED, data, pos, stop)[0]
+            if begin < 0:
+                break
+            out.append((begin, finish))
+            pos = finish if finish > pos else pos + 1
+    return out
+
+
 class Layer:
     """A table of rules compiled into one scan; each hit is attributed to its first rule."""
 
@@ -143,11 +159,22 @@ class Layer:
         self._each = [compile_bytes(bounded(rule.pattern)) for rule in self.rules]
         self._known: dict[bytes, Rule] = {}
 
-    def find(self, data: bytes) -> list[tuple[int, int, Rule]]:
-        """Every non-overlapping leftmost-longest hit as (start, end, rule)."""
+    def find(
+        self, data: bytes, ranges: Sequence[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int, Rule]]:
+        """Every non-overlapping leftmost-longest hit as (start, end, rule), optionally only
+        inside the given (start, end) ranges."""
         found: list[tuple[int, int, Rule]] = []
         known = self._known
-        for start, end in spans(self._scan, data):
+        handle = getattr(self._scan, "_regexp", None)
+        todo = ranges if ranges is not None else ((0, len(data)),)
+        if handle is None:
+            pairs: Iterable[tuple[int, int]] = [
+                pair for start, stop in todo for pair in spans(self._scan, data, start, stop)
+            ]
+        else:
+            pairs = _scan_all(handle.Match, data, todo)
+        for start, end in pairs:
             text = data[start:end]
             rule = known.get(text)
             if rule is None:

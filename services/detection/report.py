@@ -7,7 +7,9 @@ short per-sentence lists, so the cost grows with the number of hits, not with th
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from services.detection.context import Assertion, SentenceScope
 from services.detection.levels import LEVEL_RULES, parse
@@ -49,6 +51,25 @@ class Mention:
 Level = tuple[int, tuple[str, ...]]  # position and the levels named there
 
 
+class _Lazy:
+    """A list whose items are computed on first use (most sentences never need them)."""
+
+    __slots__ = ("_items", "_make")
+
+    def __init__(self, make: Callable[[int], Any], n: int) -> None:
+        self._make = make
+        self._items: list[Any] = [_UNSET] * n
+
+    def __getitem__(self, i: int) -> Any:
+        item = self._items[i]
+        if item is _UNSET:
+            item = self._items[i] = self._make(i)
+        return item
+
+
+_UNSET = object()
+
+
 class Report:
     """The indexed report: sentences with their modifiers, findings, SINS cues and levels."""
 
@@ -61,36 +82,41 @@ class Report:
         self.facts: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
         self.sins: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
         self.levels: list[list[Level]] = [[] for _ in range(n)]
-        for bucket, layer in (
-            (self.mods, MODIFIER_LAYER), (self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER),
-        ):
-            for hit in layer.find(data):
-                i = bisect_right(starts, hit[0]) - 1
-                if i >= 0 and hit[0] < sentences[i].end:
-                    bucket[i].append(hit)
-        for start, end, rule in LEVEL_LAYER.find(data):
+        self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
+        readable_ranges = _ranges(sentences, self.readable)
+        for bucket, layer in ((self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER)):
+            _distribute(layer.find(data, readable_ranges), starts, sentences, bucket)
+        for start, end, rule in LEVEL_LAYER.find(data, readable_ranges):
             i = bisect_right(starts, start) - 1
             if i >= 0 and start < sentences[i].end:
                 named = parse(data, start, end, rule)
                 if named:
                     self.levels[i].append((start, named))
-        self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
-        self.scopes = [SentenceScope(data, mods) for mods in self.mods]
+        # Modifiers matter only where there is something for them to modify.
+        wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
+        _distribute(MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences,
+                    self.mods)
+        self.scopes = _Lazy(lambda i: SentenceScope(data, self.mods[i]), n)
+        self.spine_context = _Lazy(self._spine_context, n)
         self.context_levels = self._context_levels()
-        self.mentions: list[list[Mention]] = [self._assess(i) for i in range(n)]
-        self.spine_context = [self._spine_context(i) for i in range(n)]
-        self.metastasis_affirmed = any(
-            m.rule.role == "metastasis" and self.spine_context[m.sentence] and valid_cue(m)
-            for ms in self.mentions for m in ms
-        )
-        self.malignant_context = self.metastasis_affirmed or any(
-            valid_cue(m) and self.spine_context[m.sentence]
-            and (m.rule.role == "malignant" or _explicit(m.rule))
-            for ms in self.mentions for m in ms
-        )
+        self.mentions: list[list[Mention]] = [
+            self._assess(i) if (self.facts[i] or self.sins[i]) and self.readable[i] else []
+            for i in range(n)
+        ]
+        self.metastasis_affirmed = False
+        self.malignant_context = False
+        for ms in self.mentions:
+            for m in ms:
+                role = m.rule.role
+                cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
+                if cause_word and valid_cue(m) and self.spine_context[m.sentence]:
+                    self.malignant_context = True
+                    if role == "metastasis":
+                        self.metastasis_affirmed = True
         self._sentence_cause: list[str | None] = [None] * n
         for i in range(n):
-            self._resolve_causes(i)
+            if self.mentions[i]:
+                self._resolve_causes(i)
 
     def drop_parts(self, parts: set[int]) -> None:
         """Forget the parts of a report that a later addendum replaced."""
@@ -105,11 +131,8 @@ class Report:
 
     # -- assertion -------------------------------------------------------------------------
     def _assess(self, i: int) -> list[Mention]:
-        if not self.readable[i]:
-            return []
         scope = self.scopes[i]
         out: list[Mention] = []
-        sentence = self.sentences[i]
         hits = self.facts[i]
         extra = [h for h in self.sins[i] if h[2].role in ("cord_signal", "retropulsion")]
         if extra:
@@ -128,7 +151,6 @@ class Report:
             if role in ("escc", "grade"):
                 mention.grade = _stated_grade(self.data[start:end])
             out.append(mention)
-        del sentence
         return out
 
     def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
@@ -213,6 +235,31 @@ class Report:
                 return self._sentence_cause[j] or "benign"
             j -= 1
         return "malignant" if self.malignant_context else "benign"
+
+
+def _ranges(sentences: list[Sentence], keep: list[bool]) -> list[tuple[int, int]]:
+    """Byte ranges covering the kept sentences, adjacent ones merged."""
+    out: list[tuple[int, int]] = []
+    for sentence, wanted in zip(sentences, keep, strict=True):
+        if not wanted:
+            continue
+        if out and sentence.start - out[-1][1] <= 2:
+            out[-1] = (out[-1][0], sentence.end)
+        else:
+            out.append((sentence.start, sentence.end))
+    return out
+
+
+def _distribute(
+    hits: list[tuple[int, int, Rule]],
+    starts: list[int],
+    sentences: list[Sentence],
+    bucket: list[list[tuple[int, int, Rule]]],
+) -> None:
+    for hit in hits:
+        i = bisect_right(starts, hit[0]) - 1
+        if i >= 0 and hit[0] < sentences[i].end:
+            bucket[i].append(hit)
 
 
 def valid_cue(m: Mention) -> bool:

@@ -8,13 +8,11 @@ highlighted in the report exactly as the radiologist signed it.
 from __future__ import annotations
 
 import codecs
+import re
 from bisect import bisect_right
-from dataclasses import dataclass
-
-import re2
+from typing import NamedTuple
 
 from services.detection.lexicon.sections import HEADER_KINDS, INLINE_IMPRESSION, KIND_PRIORITY
-from services.detection.matcher import spans
 
 # Unicode dashes, quotes and spaces to their ASCII look-alike; "~" is the HL7 repetition
 # separator that flattened interfaces use as a line break (HL7 v2.5 section 2.5.5).
@@ -52,8 +50,7 @@ def normalise(text: str) -> bytes:
     return data
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence of the report: its span, section kind, report part and line."""
 
     start: int
@@ -63,23 +60,36 @@ class Sentence:
     line: int
 
 
-_HEADER = re2.compile(
-    rb"(?m)^[ *#>_=-]*(?:\d{1,2}[.)] *)?([a-z][a-z /&'-]{0,40}?(?: *\([^)\n]{0,40}\))?) *:"
-)
+_LABEL_CHARS = b"abcdefghijklmnopqrstuvwxyz /&'-"
 _ONE_LINE_KINDS = frozenset({"history", "technique", "title"})
-_BOUNDARY = re2.compile(rb"[.!?]+(?: +|$)")
+# Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
+_BOUNDARY = re.compile(rb"[.!?] ")
 _ABBREVIATIONS = frozenset(
     b"dr mr mrs ms st vs approx e.g i.e eg ie fig no nos prof dept inc etc cf resp est".split()
 )
 
 
-def _header_kind(label: bytes) -> str | None:
-    words = label.replace(b"/", b" ").replace(b"(", b" ").replace(b"-", b" ").split()
+def _header(data: bytes, pos: int, colon: int, line_end: int) -> tuple[str | None, int]:
+    """The section kind a line's leading "Label:" names, and where its content starts."""
+    label = data[pos:colon]
+    if b"(" in label and b")" not in label:  # "ADDENDUM (06/15/2024 08:40):"
+        close = data.find(b")", colon, line_end)
+        colon = data.find(b":", close, line_end) if close >= 0 else -1
+        if colon < 0:
+            return None, pos
+        label = data[pos:colon]
+    label = label.lstrip(b" *#>_=-").rstrip()
+    if label[:1].isdigit():  # a numbered header "2. Impression:"
+        label = label.lstrip(b"0123456789").lstrip(b".) ")
+    base = label.split(b"(", 1)[0]
+    if not base[:1].isalpha() or len(base) > 41 or base.translate(None, _LABEL_CHARS):
+        return None, pos
+    words = base.replace(b"/", b" ").replace(b"-", b" ").split()
     kinds = {HEADER_KINDS.get(word.decode()) for word in words}
     for kind in KIND_PRIORITY:  # "findings/impression" is an impression
         if kind in kinds:
-            return kind
-    return None
+            return kind, colon + 1
+    return None, pos
 
 
 def split(data: bytes) -> list[Sentence]:
@@ -97,14 +107,13 @@ def split(data: bytes) -> list[Sentence]:
         line_end = length if nl < 0 else nl
         content_start = pos
         colon = data.find(b":", pos, min(line_end, pos + 64))
-        header = _HEADER.match(data, pos, line_end) if colon >= 0 else None
-        kind = _header_kind(header.group(1)) if header is not None else None
-        if header is not None and kind is not None:
+        kind, content = _header(data, pos, colon, line_end) if colon >= 0 else (None, pos)
+        if kind is not None:
             if kind == "addendum":
                 part += 1
             section = kind
             seen_header = True
-            content_start = header.end()
+            content_start = content
             # "Indication: 67M, back pain." covers its own line; a bare "HISTORY:" heads a block.
             one_line_section = kind in _ONE_LINE_KINDS and bool(
                 data[content_start:line_end].strip()
@@ -128,8 +137,7 @@ def split(data: bytes) -> list[Sentence]:
 
 
 def _starts_summary(data: bytes, start: int, end: int) -> bool:
-    head = data[start:end].lstrip()[:20]
-    return any(head.startswith(word) for word in INLINE_IMPRESSION)
+    return data[start : start + 24].lstrip(b" ").startswith(INLINE_IMPRESSION)
 
 
 def _split_line(
@@ -141,9 +149,14 @@ def _split_line(
     line_no: int,
     out: list[Sentence],
 ) -> None:
-    first = len(out)
+    line = data[start:end]
+    if not (b". " in line or b"? " in line or b"! " in line):
+        _append(data, start, end, section, part, line_no, out)  # the common one-sentence line
+        return
     sent_start = start
-    for stop, after in spans(_BOUNDARY, data, start, end):
+    for match in _BOUNDARY.finditer(line):
+        stop = start + match.start()
+        after = start + match.end()
         word_start = max(
             data.rfind(b" ", sent_start, stop), data.rfind(b"(", sent_start, stop), sent_start - 1
         )
@@ -153,8 +166,6 @@ def _split_line(
         _append(data, sent_start, after, section, part, line_no, out)
         sent_start = after
     _append(data, sent_start, end, section, part, line_no, out)
-    if len(out) == first:  # keep one (empty) sentence per line so line numbering stays simple
-        out.append(Sentence(start, start, section, part, line_no))
 
 
 def _append(
@@ -166,12 +177,11 @@ def _append(
     line: int,
     out: list[Sentence],
 ) -> None:
-    while start < end and data[start] == 32:
-        start += 1
-    while end > start and data[end - 1] in b" \n":
-        end -= 1
-    if end > start:
-        out.append(Sentence(start, end, section, part, line))
+    piece = data[start:end]
+    stripped = piece.strip(b" ")
+    if stripped:
+        start += piece.index(stripped[:1])
+        out.append(Sentence(start, start + len(stripped), section, part, line))
 
 
 def index_of(starts: list[int], position: int) -> int:
