@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -241,25 +242,41 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+@contextlib.contextmanager
+def _quiet_aiokafka() -> Iterator[None]:
+    # aiokafka logs an ERROR line per failed connection attempt; while probing a broker that is
+    # still starting, those are expected and would bury the one line that matters.
+    logger = logging.getLogger("aiokafka")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
 async def wait_ready(
     bootstrap: str, *, options: Mapping[str, Any] | None = None, within: float = 30.0
 ) -> float:
     """Wait until the cluster answers a metadata request; return the seconds it took."""
     started = time.monotonic()
     last: Exception | None = None
-    while time.monotonic() - started < within:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap, request_timeout_ms=5000, **(options or {})
-        )
-        try:
-            await admin.start()
-            await admin.list_topics()
-            return time.monotonic() - started
-        except (KafkaError, OSError) as exc:
-            last = exc
-            await asyncio.sleep(0.2)
-        finally:
-            await admin.close()
+    pause = 0.1
+    with _quiet_aiokafka():
+        while time.monotonic() - started < within:
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=bootstrap, request_timeout_ms=5000, **(options or {})
+            )
+            try:
+                await admin.start()
+                await admin.list_topics()
+                return time.monotonic() - started
+            except (KafkaError, OSError) as exc:
+                last = exc
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
+            finally:
+                await admin.close()
     raise BrokerError(f"no metadata from {bootstrap} in {within:.0f}s: {type(last).__name__}")
 
 

@@ -26,9 +26,12 @@ def run(args: argparse.Namespace) -> int:
     """Prepare the cluster, then run the worker until SIGINT/SIGTERM."""
     import asyncio
 
+    import structlog
+
     from services.config import get_settings
     from services.logging import configure_logging
     from streams.bootstrap import prepare_cluster, publish_bootstrap, start_embedded_broker
+    from streams.broker import BrokerError
 
     settings = get_settings()
     configure_logging(settings)
@@ -41,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(prepare_cluster(settings, settings.kafka_bootstrap))
+        try:
+            loop.run_until_complete(prepare_cluster(settings, settings.kafka_bootstrap))
+        except BrokerError as exc:
+            structlog.get_logger(__name__).error("worker.broker_unavailable", error=str(exc))
+            return 1
         return _run_worker(loop)
     finally:
         # The worker has committed its offsets by now; only then may the broker go.

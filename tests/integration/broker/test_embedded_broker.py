@@ -139,3 +139,10 @@ def test_session_fixture_leaves_no_process_after_the_session(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     port = int(out.read_text().rsplit(":", 1)[1])
     assert tansu_pids_on(port) == []
+
+
+async def test_unreachable_cluster_fails_with_a_named_error() -> None:
+    from streams.broker import BrokerError, free_port, wait_ready
+
+    with pytest.raises(BrokerError, match=r"no metadata from 127\.0\.0\.1"):
+        await wait_ready(f"127.0.0.1:{free_port()}", within=1.0)
