@@ -161,14 +161,15 @@ class CareEventRow(_NoPatientRepr, table=True):
 
     __tablename__ = "care_events"
 
-    # A source record id is unique within its source system, not across episodes: key on both.
+    # Source record ids are unique per family (administration, consult, procedure) and one
+    # record may fall in two episodes' windows: the key is all three.
     episode_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=16)
     record_id: str = Field(primary_key=True, max_length=128)
     patient_id: str = Field(max_length=64)
     facility: str | None = Field(default=None, max_length=32)
     version: int
     changed_at: datetime = _ts(nullable=False)
-    kind: str = Field(max_length=16)
     occurred_at: datetime = _ts(nullable=False)
     status: str = Field(max_length=32)
     detail: str = Field(max_length=256)

@@ -47,17 +47,17 @@ def upgrade() -> None:
 
     op.create_table('care_events',
     sa.Column('episode_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('record_id', sa.String(length=128), nullable=False),
     sa.Column('patient_id', sa.String(length=64), nullable=False),
     sa.Column('facility', sa.String(length=32), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('detail', sa.String(length=256), nullable=False),
     sa.Column('counts_for', sa.String(length=32), nullable=True),
-    sa.PrimaryKeyConstraint('episode_id', 'record_id')
+    sa.PrimaryKeyConstraint('episode_id', 'kind', 'record_id')
     )
     op.create_table('detections',
     sa.Column('detection_id', sa.String(length=64), nullable=False),

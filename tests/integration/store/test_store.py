@@ -186,3 +186,23 @@ def test_converters_fill_every_column_of_their_table() -> None:
         assert row_values(change_row(change)) == values
     alert_cols = {c.name for c in AlertRow.__table__.columns}
     assert set(alert_values(_alert())) == alert_cols
+
+
+def test_same_record_id_in_two_care_families_is_two_rows(store: Store) -> None:
+    from models.outputs import CareEventRecorded, CareEventSnapshot, CareKind
+
+    def care(kind: CareKind, detail: str) -> CareEventRecorded:
+        return CareEventRecorded(
+            change_id=f"c-{kind}", patient_id="MRN-E1", facility="N", episode_id="E1",
+            version=1, at=T0,
+            care_event=CareEventSnapshot(
+                record_id="42", kind=kind, occurred_at=T0, status="completed", detail=detail
+            ),
+        )  # fmt: skip
+
+    result = store.apply(
+        changes=[care(CareKind.MEDICATION, "dexamethasone"), care(CareKind.PROCEDURE, "sbrt")]
+    )
+    assert result.written == 2
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from care_events")).scalar_one() == 2
