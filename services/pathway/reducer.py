@@ -9,6 +9,8 @@ service) and the replay driver (TimerDue at each deadline) reach the same output
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -265,9 +267,11 @@ def _reconcile_episode(
         opened_by_accession=shape.opened_by_accession,
         facility=run.facility,
     )
-    score, score_version = base.score, base.score_version
+    score, score_version, full_score = base.score, base.score_version, None
     if old is None or (rescore and shape.status == EpisodeStatus.OPEN):
-        score, score_version = _rescore(run, state, base, view, shape, score, score_version)
+        score, score_version, full_score = _rescore(
+            run, state, base, view, shape, score, score_version
+        )
     episode = base.model_copy(
         update={
             "status": shape.status,
@@ -312,8 +316,8 @@ def _reconcile_episode(
         for record in state.context.care.values():
             if record.counts_for is not None and _in_window(record, episode, run.policy):
                 emit.emit_care_record(run, episode, record)
-    if score is not None and score_version != base.score_version:
-        emit.emit_score(run, episode, score, score_version)
+    if full_score is not None:
+        emit.emit_score(run, episode, full_score, score_version)
     for timer in changed_timers:
         emit.emit_timer(run, episode, timer)
     for intent in (*intents[:1], *timer_intents, *intents[1:]):
@@ -329,19 +333,24 @@ def _rescore(
     shape: EpisodeShape,
     score: ScoreSnapshot | None,
     version: int,
-) -> tuple[ScoreSnapshot | None, int]:
+) -> tuple[ScoreSnapshot | None, int, ScoreSnapshot | None]:
+    """(stored compact scores, version, full scores to emit or None when unchanged)."""
     try:
         inputs = score_input(state.context, view, suspected_at=shape.suspected_at)
         result = run.scorer(inputs).model_dump(mode="json", exclude={"explanation"})
     except ValueError:
         # Inputs the scorer rejects must not stop the timers: keep the last scores.
-        return score, version
-    if score is not None and score.result == result:
-        return score, version
-    snapshot = ScoreSnapshot(
+        return score, version, None
+    digest = hashlib.sha256(json.dumps(result, sort_keys=True).encode()).hexdigest()[:32]
+    if score is not None and score.result.get("digest") == digest:
+        return score, version, None
+    full = ScoreSnapshot(
         score_id=ids.score_id(episode.episode_id), computed_at=run.now, result=result
     )
-    return snapshot, version + 1
+    # The state keeps what priority and summaries read plus a digest; the full result (advice
+    # text and all) goes to the sink once, which keeps a changelog record a few kB smaller.
+    compact = {"sins": result.get("sins"), "escc": result.get("escc"), "digest": digest}
+    return full.model_copy(update={"result": compact}), version + 1, full
 
 
 def _priority(flagged: bool, score: ScoreSnapshot | None) -> Priority:
