@@ -40,6 +40,8 @@ def test_defaults_match_the_specification_and_every_section_cites_a_source() -> 
         ("Ondansetron", None, None, False),
         ("Dextrose 5%", None, None, False),
         ("Metoclopramide", None, None, False),
+        ("Dex infusion 0.5 mcg/kg/h", "intravenous", None, False),
+        ("Dexmedetomidine", None, None, False),
     ],
 )
 def test_corticosteroid_names_brands_misspellings_and_codes(
