@@ -196,7 +196,7 @@ def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention
     ]
     if zero:
         return "0", zero[:1]
-    if report.metastasis_affirmed and kind in ("MR", "CT", "PET-CT"):
+    if report.metastasis_affirmed and kind in ("MR", "CT", "PET-CT") and not _unassessable(report):
         cues = [m for ms in report.mentions for m in ms if m.rule.role == "metastasis"
                 and m.assertion.current and report.spine_context[m.sentence]]
         return "0", cues[:1]
@@ -213,7 +213,10 @@ def _unassessable(report: Report) -> bool:
 def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool) -> str | None:
     role = m.rule.role
     if role == "epidural":
-        return "1a" if kind == "MR" and not unassessable else None
+        if kind != "MR" or unassessable:
+            return None
+        # "complete effacement of CSF around the cord by epidural tumour" is grade 3 as written
+        return "3" if _sentence_cues(report, m)[0] else "1a"
     if role != "mass":
         return None
     csf_absent, csf_present, severity = _sentence_cues(report, m)
@@ -245,7 +248,7 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
             candidates.extend(following)
     for x in candidates:
         role = x.rule.role
-        if role == "csf_absent":
+        if role == "csf_absent" and not x.assertion.negated:
             absent = True
         elif role == "csf_present" and not x.assertion.negated:
             present = True

@@ -28,6 +28,7 @@ CONTENT_SECTIONS = frozenset({None, "findings", "impression", "addendum"})
 TARGET_ROLES = frozenset({"epidural", "mass", "mscc", "escc", "grade"})
 _ASSESSED_ROLES = TARGET_ROLES | {
     "malignant", "metastasis", "benign", "cord_signal", "retropulsion", "csf_present",
+    "csf_absent",
 }
 _SPINE_WORDS = (b"osse", b"bone", b"bony", b"vertebr", b"marrow", b"spin", b"sacr", b"skelet",
                 b"pedicle", b"body", b"lamina", b"posterior element")
@@ -92,10 +93,7 @@ class Report:
                 named = parse(data, start, end, rule)
                 if named:
                     self.levels[i].append((start, named))
-        # Modifiers matter only where there is something for them to modify.
-        wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
-        _distribute(MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences,
-                    self.mods)
+        _distribute(MODIFIER_LAYER.find(data, readable_ranges), starts, sentences, self.mods)
         self.scopes = _Lazy(lambda i: SentenceScope(data, self.mods[i]), n)
         self.spine_context = _Lazy(self._spine_context, n)
         self.context_levels = self._context_levels()
@@ -105,9 +103,13 @@ class Report:
         ]
         self.metastasis_affirmed = False
         self.malignant_context = False
+        self.benign_context = False
         for ms in self.mentions:
             for m in ms:
                 role = m.rule.role
+                negated_disease = m.assertion.negated and role in ("metastasis", "epidural", "mscc")
+                if (role == "benign" and valid_cue(m)) or negated_disease:
+                    self.benign_context = True
                 cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
                 if cause_word and valid_cue(m) and self.spine_context[m.sentence]:
                     self.malignant_context = True
@@ -234,7 +236,9 @@ class Report:
             if self._sentence_cause[j] is not None:
                 return self._sentence_cause[j] or "benign"
             j -= 1
-        return "malignant" if self.malignant_context else "benign"
+        if self.malignant_context or not self.benign_context:
+            return "malignant"  # nothing says benign: a missed MSCC costs more than an alert
+        return "benign"
 
 
 def _ranges(sentences: list[Sentence], keep: list[bool]) -> list[tuple[int, int]]:

@@ -44,6 +44,8 @@ NEGATION: tuple[Rule, ...] = (
     Rule("unlikely", r"(?:is |are )?(?:unlikely|improbable)", "neg", "post"),
     Rule("resolved_neg", r"(?:is |are )?no longer (?:seen|present|visible|evident)", "neg",
          "post"),
+    # structured reports: "Epidural disease: none", "Cord compression: absent"
+    Rule("label_none", r": ?(?:none|absent|nil|negative|not present|not seen)", "neg", "post"),
 )
 
 # Phrases that contain a trigger word but do not negate (ConText pseudo-triggers), and the
@@ -137,7 +139,7 @@ TERMINATORS: tuple[Rule, ...] = (
     Rule("but", r"but|however|although|though|whereas|whilst|while|except|apart from|"
          r"aside from|other than|save for|with the exception of|yet|otherwise|nevertheless|"
          r"nonetheless|in contrast|instead|which|where|now", "term"),
-    Rule("punctuation", r";|:|\||\(|\)| - ", "term"),
+    Rule("punctuation", r";|\||\(|\)| - ", "term"),
     Rule("comma_with", r", with|, and (?:there is|there are)|and with", "term"),
     Rule("separate", r"separately|additionally|also|further(?:more)?|in addition", "term"),
 )

@@ -57,7 +57,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule("thecal_sac_deformity", rf"(?:{SAC}|sac) (?:{W}{{0,5}})?(?:deformity|deformation|"
          rf"deformed|indentation|indented|effacement|effaced|narrowing|narrowed|impression|"
          rf"distortion|distorted|displaced|displacement|impingement|impinged)", "mass", "1b"),
-    Rule("thecal_sac_passive", rf"{SAC}[^.;\n]{{0,40}} (?:is |are |was )(?:mildly |minimally |"
+    Rule("thecal_sac_passive", rf"{SAC}[^.;\n]{{0,40}} (?:is |are |was )?(?:mildly |minimally |"
          rf"slightly |moderately )?(?:deformed|indented|effaced|narrowed|displaced)", "mass",
          "1b"),
     Rule("mass_effect_sac", rf"mass effect (?:on|upon) (?:the )?{W}{{0,2}}(?:{SAC}|sac)",
@@ -67,6 +67,8 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule("cord_abutted", rf"(?:{CORD}|roots?) (?:{W}{{0,4}})?(?:abutment|abutted|contacted|"
          rf"touched|contact)", "mass", "1c"),
     Rule("displaces_cord", rf"displac\w* (?:the )?{W}{{0,2}}{CORD}", "mass", "1c"),
+    Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass",
+         "1c"),
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
     Rule("compression_of_cord", rf"(?:compression|compresion|impingement) (?:of|on|upon) "
          rf"(?:the )?{W}{{0,3}}{CORD}", "mass", "2"),
@@ -91,17 +93,19 @@ MSCC: tuple[Rule, ...] = (
 
 GRADES: tuple[Rule, ...] = (
     Rule("escc_shorthand", r"(?:escc|bilsky|bilski|billsky|sosg)(?: \((?:bilsky|sosg|escc)\))?"
-         r"(?: grade| score| classification| scale)?(?: is| now| of| =)?:? ?[0-3][abc]?", "escc"),
-    Rule("grade_bare", r"grade [0-3][abc]?", "grade"),
-    Rule("csf_absent", r"no (?:residual |surrounding |intervening |visible |perimedullary )?"
-         r"(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no (?:intrathecal )?contrast "
-         r"(?:is )?(?:visible )?(?:around|surrounding)|"
-         r"without (?:any )?(?:residual )?(?:csf|cerebrospinal fluid)|(?:complete|total|"
-         r"near[ -]complete|almost complete|near[ -]total)? ?(?:effacement|obliteration|loss) of "
-         r"(?:the )?(?:surrounding |perimedullary |ventral |dorsal |all )?(?:csf|"
-         r"cerebrospinal fluid)(?: signal| space)?|(?:csf|cerebrospinal fluid)(?: space| signal)?"
-         r" (?:is |was |are )?(?:completely |entirely )?(?:effaced|obliterated|absent)|"
-         r"complete (?:myelographic |csf )?block", "csf_absent", negatable=False),
+         r"(?: grade| score| classification| scale)?(?: is| now| of| =)?:? ?[0-3][abc]?", "escc",
+         negatable=False),
+    Rule("grade_bare", r"grade [0-3][abc]?", "grade", negatable=False),
+    # "no CSF" carries its own negation; the effacement forms can themselves be negated.
+    Rule("csf_absent_stated", r"no (?:residual |surrounding |intervening |visible |"
+         r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no "
+         r"(?:intrathecal )?contrast (?:is )?(?:visible )?(?:around|surrounding)|without (?:any )?"
+         r"(?:residual )?(?:csf|cerebrospinal fluid)", "csf_absent", negatable=False),
+    Rule("csf_absent", r"(?:complete|total|near[ -]complete|almost complete|near[ -]total)? ?"
+         r"(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |perimedullary |ventral |"
+         r"dorsal |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|cerebrospinal "
+         r"fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?(?:effaced|"
+         r"obliterated|absent)|complete (?:myelographic |csf )?block", "csf_absent"),
     Rule("csf_present", r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
          r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
          r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"

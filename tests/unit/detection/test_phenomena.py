@@ -1,0 +1,375 @@
+"""What real reports do to a naive matcher: one positive and one negative report per phenomenon.
+
+Every report here was written for these tests (not taken from the corpus), in the voices of
+different radiologists, so the rules are checked on wording they were not tuned on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.detection import detect
+
+
+def _positive(text: str, **kw: str) -> None:
+    result = detect(text, **kw)
+    assert result.suspected_mescc, [e.rule for e in result.evidence]
+
+
+def _negative(text: str, **kw: str) -> None:
+    result = detect(text, **kw)
+    assert not result.suspected_mescc, [
+        (e.field, e.rule, e.sentence) for e in result.evidence if e.field == "suspected_mescc"
+    ]
+
+
+# -- sections ----------------------------------------------------------------------------------
+def test_question_in_history_is_not_a_finding() -> None:
+    _negative(
+        "INDICATION: Breast cancer, leg weakness. R/O cord compression. ?MSCC\n"
+        "FINDINGS: Normal marrow signal. The thoracic cord is normal.\n"
+        "IMPRESSION: Normal study."
+    )
+
+
+def test_history_block_then_positive_findings() -> None:
+    _positive(
+        "CLINICAL HISTORY:\nProstate cancer. Evaluate for cord compression.\n\n"
+        "FINDINGS:\nThere is epidural tumour at T9 which compresses the spinal cord.\n"
+        "IMPRESSION:\nT9 metastatic cord compression."
+    )
+
+
+def test_addendum_reversing_a_negative_report_wins() -> None:
+    text = (
+        "FINDINGS: Lytic lesion in T10. No epidural disease.\n"
+        "IMPRESSION: T10 metastasis without epidural extension.\n"
+        "ADDENDUM: On review of the axial images there is ventral epidural tumour at T10 "
+        "abutting the cord. Impression amended."
+    )
+    result = detect(text)
+    assert result.suspected_mescc
+    assert result.escc_grade == "1c"
+    assert result.levels == ["T10"]
+
+
+def test_addendum_reversing_a_positive_report_wins() -> None:
+    _negative(
+        "PRELIMINARY: Possible epidural tumour at L3.\n"
+        "ADDENDUM (attending): The L3 epidural signal is a venous plexus. There is no epidural "
+        "tumour and no metastatic disease. No cauda equina compression."
+    )
+
+
+def test_impression_negation_outranks_an_equivocal_finding() -> None:
+    _negative(
+        "FINDINGS: Possible thin epidural soft tissue posterior to T6.\n"
+        "IMPRESSION: On the axial images this is CSF pulsation artefact. No epidural disease."
+    )
+
+
+def test_finding_only_in_findings_counts() -> None:
+    _positive(
+        "FINDINGS: Sclerotic metastasis in L2 with tumour extending into the ventral epidural "
+        "space without mass effect on the thecal sac.\nIMPRESSION: L2 metastasis."
+    )
+
+
+# -- negation and its scope ------------------------------------------------------------------
+def test_negation_does_not_cross_but() -> None:
+    result = detect("IMPRESSION: No cord compression, but there is epidural tumour at T9.")
+    assert result.suspected_mescc
+    assert result.levels == ["T9"]
+
+
+def test_negated_list() -> None:
+    _negative("FINDINGS: T4 and T8 metastases. No epidural extension or cord compression.")
+
+
+def test_negation_after_the_finding() -> None:
+    _negative("FINDINGS: Epidural tumour is not seen. The cord is not compressed.")
+
+
+def test_double_negative_cannot_be_excluded_is_suspicion() -> None:
+    _positive("FINDINGS: T7 metastasis. Early epidural extension cannot be excluded.")
+
+
+def test_double_negative_not_ruled_out_is_suspicion() -> None:
+    _positive("IMPRESSION: C5 deposit; epidural extension is not ruled out.")
+
+
+def test_no_definite_is_negative() -> None:
+    _negative("IMPRESSION: L1 metastasis. No definite epidural tumour. No cord compression.")
+
+
+# -- hedging -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Soft tissue at T11 is suspicious for epidural disease.",
+        "Likely early epidural extension at T11.",
+        "Findings concerning for epidural tumour at T11.",
+        "Probable small epidural component at T11.",
+    ],
+)
+def test_hedged_findings_are_suspected(sentence: str) -> None:
+    result = detect(f"FINDINGS: Lytic T11 metastasis. {sentence}")
+    assert result.suspected_mescc
+    assert result.levels == ["T11"]
+
+
+def test_unlikely_is_negative() -> None:
+    _negative("IMPRESSION: T11 metastasis. Epidural extension is unlikely.")
+
+
+# -- history and resolution -----------------------------------------------------------------
+def test_resolved_epidural_disease_is_negative() -> None:
+    result = detect(
+        "FINDINGS: The previously seen epidural tumour at T5 has resolved after radiotherapy. "
+        "Treated sclerotic T5 metastasis.\nIMPRESSION: Resolution of epidural disease. ESCC 0."
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade == "0"
+
+
+def test_progressing_previous_disease_is_current() -> None:
+    _positive(
+        "FINDINGS: The previously seen epidural tumour at T5 has enlarged and now compresses "
+        "the cord with a thin rim of CSF preserved."
+    )
+
+
+# -- benign causes ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FINDINGS: Broad disc osteophyte complex at C5-6 with severe canal stenosis compressing "
+        "the cord. No marrow lesion.\nIMPRESSION: Degenerative cord compression C5-6.",
+        "FINDINGS: Acute osteoporotic T12 fracture with retropulsion compressing the conus. "
+        "Preserved fatty marrow. No metastases.",
+        "FINDINGS: Rim-enhancing dorsal epidural abscess T4 to T7 compressing the cord.",
+        "FINDINGS: Spontaneous epidural haematoma from C6 to T2 compressing the cord.\n"
+        "IMPRESSION: Epidural hematoma. No tumour.",
+        "IMPRESSION: Typical vertebral haemangioma of T9. No epidural extension. No metastasis.",
+        "FINDINGS: Epidural phlegmon at L4-5 indenting the thecal sac with discitis.",
+    ],
+)
+def test_benign_causes_in_cancer_patients_are_negative(text: str) -> None:
+    _negative("HISTORY: Metastatic lung cancer.\n" + text)
+
+
+def test_pathological_fracture_with_retropulsion_is_positive() -> None:
+    result = detect(
+        "FINDINGS: Pathological fracture of T8 through a lytic metastasis with 60% height loss. "
+        "A retropulsed fragment compresses the cord; no CSF is visible around the cord."
+    )
+    assert result.suspected_mescc
+    assert result.escc_grade == "3"
+    assert result.retropulsion
+    assert result.sins_imaging.collapse == "gt50"
+
+
+def test_tumour_favoured_over_abscess_is_positive() -> None:
+    _positive(
+        "IMPRESSION: Enhancing ventral epidural soft tissue at L2 contiguous with a lytic "
+        "vertebral metastasis; epidural tumour is favoured rather than abscess."
+    )
+
+
+# -- leptomeningeal versus epidural -----------------------------------------------------------
+def test_leptomeningeal_only_is_negative() -> None:
+    _negative(
+        "FINDINGS: Nodular leptomeningeal enhancement along the conus and cauda equina, in keeping "
+        "with leptomeningeal metastases. The epidural space is clear."
+    )
+
+
+def test_leptomeningeal_with_epidural_disease_is_positive() -> None:
+    _positive(
+        "FINDINGS: Leptomeningeal metastases along the cauda equina. Separately, epidural tumour "
+        "at L1 indents the thecal sac."
+    )
+
+
+# -- modalities ---------------------------------------------------------------------------------
+def test_bone_scan_spinal_metastases_is_negative() -> None:
+    result = detect(
+        "Whole body bone scan. Multiple foci of uptake in the thoracic spine consistent with "
+        "metastases, including T7 and T9.",
+        modality="NM",
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade is None
+    assert not result.excludes_mescc
+
+
+def test_radiograph_stating_suspected_compression_is_positive() -> None:
+    _positive(
+        "XR thoracic spine. Pathological collapse of T9. Metastatic cord compression is "
+        "suspected given the new paraparesis.",
+        modality="XR",
+    )
+
+
+def test_radiograph_of_a_lytic_lesion_is_negative() -> None:
+    result = detect("XR lumbar spine: lytic lesion in L3 suspicious for metastasis.",
+                    modality="XR")
+    assert not result.suspected_mescc
+    assert result.escc_grade is None
+
+
+# -- levels ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "levels"),
+    [
+        ("T4-6", ["T4", "T5", "T6"]),
+        ("T4 to T6", ["T4", "T5", "T6"]),
+        ("T4 through T6", ["T4", "T5", "T6"]),
+        ("T4/5", ["T4", "T5"]),
+        ("T 11", ["T11"]),
+        ("T12-L1", ["T12", "L1"]),
+        ("C7-T2", ["C7", "T1", "T2"]),
+        ("the thoracolumbar junction", ["T12", "L1"]),
+    ],
+)
+def test_level_notations(written: str, levels: list[str]) -> None:
+    result = detect(f"FINDINGS: Epidural tumour at {written} deforms the thecal sac.")
+    assert result.levels == levels
+
+
+def test_mri_sequence_names_are_not_levels() -> None:
+    result = detect(
+        "FINDINGS: T1 hypointense, T2 hyperintense mass in the L3 body with epidural extension."
+    )
+    assert result.levels == ["L3"]
+
+
+def test_levels_of_negated_sites_are_left_out() -> None:
+    result = detect(
+        "FINDINGS: Metastases at T3, T6 and T10. Epidural tumour at T6 abuts the cord. "
+        "T3 and T10 show no epidural extension."
+    )
+    assert result.levels == ["T6"]
+
+
+# -- grades ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("words", "grade"),
+    [
+        ("Minimal epidural tumour at T8 without deformity of the thecal sac.", "1a"),
+        ("Epidural tumour at T8 causes mild deformity of the thecal sac; the cord is not "
+         "contacted.", "1b"),
+        ("Epidural tumour at T8 deforms the thecal sac and abuts the cord without compressing "
+         "it.", "1c"),
+        ("Epidural tumour compresses the cord at T8; CSF is still visible around the cord.",
+         "2"),
+        ("Epidural tumour at T8 causes cord compression with effacement of CSF.", "3"),
+        ("Severe cord compression at T8 by epidural tumour.", "3"),
+        ("T8 metastasis, Bilsky 1c.", "1c"),
+        ("T8 epidural disease, ESCC 2.", "2"),
+        ("T8 metastasis with SOSG grade 3 epidural compression.", "3"),
+    ],
+)
+def test_grades_in_words_and_shorthand(words: str, grade: str) -> None:
+    result = detect(f"MRI thoracic spine.\nFINDINGS: {words}", modality="MR")
+    assert result.suspected_mescc
+    assert result.escc_grade == grade
+    assert result.high_grade == (grade in ("2", "3"))
+
+
+def test_previous_grade_in_brackets_is_not_current() -> None:
+    result = detect("IMPRESSION: Epidural tumour at T4 now compresses the cord, CSF preserved "
+                    "(Bilsky 2, previously 1b).")
+    assert result.escc_grade == "2"
+
+
+# -- cauda equina ----------------------------------------------------------------------------
+def test_severe_cauda_equina_compression_is_grade_3() -> None:
+    result = detect("FINDINGS: Epidural metastasis at L4 severely compresses the cauda equina, "
+                    "with no CSF signal in the thecal sac at L4.")
+    assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "3", ["L4"])
+
+
+def test_moderate_cauda_equina_compression_with_csf_is_grade_2() -> None:
+    result = detect("FINDINGS: Epidural tumour at L3 moderately compresses the cauda equina; CSF "
+                    "is still seen between the nerve roots.")
+    assert result.escc_grade == "2"
+
+
+def test_disc_cauda_equina_compression_is_negative() -> None:
+    _negative("FINDINGS: Massive L4-5 disc extrusion severely compressing the cauda equina. "
+              "Normal marrow signal.\nIMPRESSION: Cauda equina compression from disc extrusion.")
+
+
+# -- spelling, case and transport ------------------------------------------------------------
+def test_american_and_british_spelling() -> None:
+    for text in ("Epidural tumor at T6 with cord edema.", "Epidural tumour at T6 with cord "
+                 "oedema."):
+        result = detect("FINDINGS: " + text)
+        assert result.suspected_mescc
+        assert result.cord_signal
+
+
+def test_all_caps_report() -> None:
+    result = detect(
+        "HISTORY: LUNG CA. R/O CORD COMPRESSION.\nFINDINGS: DESTRUCTIVE T9 METASTASIS WITH "
+        "CIRCUMFERENTIAL EPIDURAL TUMOR SEVERELY COMPRESSING THE CORD. NO CSF AROUND THE CORD.\n"
+        "IMPRESSION: HIGH GRADE MSCC AT T9."
+    )
+    assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "3", ["T9"])
+
+
+def test_all_caps_negative_report() -> None:
+    _negative("HISTORY: R/O CORD COMPRESSION.\nIMPRESSION: NO EPIDURAL DISEASE. NO CORD "
+              "COMPRESSION.")
+
+
+def test_hl7_flattened_line_breaks() -> None:
+    text = ("HISTORY: Breast ca, r/o MSCC\\.br\\FINDINGS: Epidural tumour at T10 abuts the cord."
+            "\\.br\\IMPRESSION: T10 ESCC 1c.")
+    result = detect(text)
+    assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "1c", ["T10"])
+    evidence = [e for e in result.evidence if e.field == "suspected_mescc"]
+    assert evidence
+    assert all(text[e.start : e.end] for e in evidence)
+
+
+def test_tilde_line_breaks_keep_the_history_separate() -> None:
+    _negative("HX: ?cord compression~FINDINGS: No epidural disease. No cord compression.~"
+              "IMPRESSION: Negative.")
+
+
+def test_speech_recognition_slips() -> None:
+    result = detect("FINDINGS: Epidural tumour at T7 compressing the spinal chord. The thecal "
+                    "sack is effaced.")
+    assert result.suspected_mescc
+    assert result.escc_grade == "2"
+
+
+# -- excludes_mescc, retropulsion, cord signal --------------------------------------------------
+def test_excludes_mescc_needs_both_statements() -> None:
+    both = detect("IMPRESSION: No epidural disease. No cord or cauda equina compression.",
+                  modality="MR")
+    only_one = detect("IMPRESSION: Bone metastases. No cord compression.", modality="MR")
+    assert both.excludes_mescc
+    assert not both.suspected_mescc
+    assert not only_one.excludes_mescc
+
+
+def test_retropulsion_negated() -> None:
+    result = detect("FINDINGS: T12 pathological fracture without retropulsion. No epidural "
+                    "tumour.")
+    assert not result.retropulsion
+    assert not result.suspected_mescc
+
+
+def test_cord_signal_negated_and_affirmed() -> None:
+    assert not detect("FINDINGS: No abnormal cord signal. Cord normal.").cord_signal
+    assert detect("FINDINGS: High T2 signal within the cord at T5, in keeping with "
+                  "oedema.").cord_signal
+
+
+# -- non-spine studies ----------------------------------------------------------------------
+def test_compression_of_other_structures_is_negative() -> None:
+    _negative("CT chest: mediastinal mass with severe compression of the superior vena cava and "
+              "left main bronchus. Thoracic spine unremarkable.", modality="CT")
