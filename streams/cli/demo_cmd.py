@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,16 +254,18 @@ class _OutputWatcher:
         )
         self.forwarded: list[Any] = []
         self.dead: list[dict[str, Any]] = []
+        # What the pathway made of the feed (alerts, episode changes), counted by kind only.
+        self.downstream: Counter[str] = Counter()
 
     async def start(self) -> None:
         from aiokafka import TopicPartition
 
-        from streams.topics import DEAD_LETTERS, PATIENT_EVENTS
+        from streams.topics import ALERTS, DEAD_LETTERS, EPISODE_CHANGES, PATIENT_EVENTS
 
         await self.consumer.start()
         parts = [
             TopicPartition(topic, p)
-            for topic in (PATIENT_EVENTS, DEAD_LETTERS)
+            for topic in (PATIENT_EVENTS, DEAD_LETTERS, ALERTS, EPISODE_CHANGES)
             for p in sorted(self.consumer.partitions_for_topic(topic) or ())
         ]
         self.consumer.assign(parts)
@@ -271,25 +274,43 @@ class _OutputWatcher:
             self.consumer.seek(tp, offset)
 
     async def collect(self, *, valid: int, invalid: int, within: float) -> None:
+        """Read until ingest's outputs are all in (or `within` passes), then a little longer."""
         import time
-
-        from streams.topics import INBOUND, PATIENT_EVENTS
 
         deadline = time.monotonic() + within
         try:
             while len(self.forwarded) < valid or len(self.dead) < invalid:
                 if time.monotonic() > deadline:
                     break
-                batches = await self.consumer.getmany(timeout_ms=200)
-                for tp, records in batches.items():
-                    for record in records:
-                        if tp.topic == PATIENT_EVENTS:
-                            self.forwarded.append(json.loads(record.value))
-                        elif (letter := json.loads(record.value))["topic"] in INBOUND:
-                            # Only ingest's refusals; other agents park their own failures here.
-                            self.dead.append(letter)
+                await self._read(timeout_ms=200)
+            # The pathway reacts to forwarded events a moment later.
+            settle = time.monotonic() + 2.0
+            while time.monotonic() < settle:
+                await self._read(timeout_ms=200)
         finally:
             await self.consumer.stop()
+
+    async def _read(self, *, timeout_ms: int) -> None:
+        from models.events import INBOUND_TOPIC_EVENT_TYPES
+        from streams.topics import ALERTS, DEAD_LETTERS, INBOUND, PATIENT_EVENTS
+
+        inbound_types = frozenset().union(*INBOUND_TOPIC_EVENT_TYPES.values())
+        batches = await self.consumer.getmany(timeout_ms=timeout_ms)
+        for tp, records in batches.items():
+            for record in records:
+                value = json.loads(record.value)
+                if tp.topic == PATIENT_EVENTS:
+                    # Timer events travel on the same topic; only canonical inbound ones count.
+                    if value.get("event_type") in inbound_types:
+                        self.forwarded.append(value)
+                elif tp.topic == DEAD_LETTERS:
+                    # Only ingest's refusals; other agents park their own failures here.
+                    if value.get("topic") in INBOUND:
+                        self.dead.append(value)
+                elif tp.topic == ALERTS:
+                    self.downstream[f"alert {value.get('alert_type', '?')}"] += 1
+                else:
+                    self.downstream[f"episode change {value.get('change_type', '?')}"] += 1
 
 
 async def _scrape(url: str) -> dict[str, float]:
@@ -314,8 +335,6 @@ async def _scrape(url: str) -> dict[str, float]:
 def _summary(
     feed: list[FeedMessage], outputs: _OutputWatcher, metrics: dict[str, float], *, url: str
 ) -> bool:
-    from collections import Counter
-
     from streams.topics import DEAD_LETTERS, PATIENT_EVENTS
 
     sent = Counter(m.topic for m in feed)
@@ -332,6 +351,8 @@ def _summary(
     print(
         f"{DEAD_LETTERS:<38}{len(outputs.dead):>6} dead letters (expected {len(feed) - valid_sent})"
     )
+    for kind, count in sorted(outputs.downstream.items()):
+        print(f"  pathway output: {count} x {kind}", flush=True)
     ingested = metrics.get("cordwatch_events_ingested", 0.0)
     dead = metrics.get("cordwatch_dead_letters", 0.0)
     print(

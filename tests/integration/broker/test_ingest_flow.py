@@ -34,6 +34,7 @@ KEY = "integration-test-pseudonym-key-0123456789abcdef"
 NAME = "Zebedee Quartermaine"
 REPORT_PHRASE = "XYZZY epidural tumour encases the cord at T7"
 FACILITY = "ITEST"
+INBOUND_EVENT_TYPES = frozenset().union(*INBOUND_TOPIC_EVENT_TYPES.values())
 WORKER_MAIN = "import sys; from streams.cli import main; sys.exit(main(['worker']))"
 
 
@@ -289,6 +290,8 @@ async def _drain(
     for tp, records in batches.items():
         for record in records:
             if tp.topic == "cordwatch.patient-events":
-                forwarded.append((record.key, record.value))
+                # The timer service also writes here (TimerDue); only canonical events count.
+                if json.loads(record.value)["event_type"] in INBOUND_EVENT_TYPES:
+                    forwarded.append((record.key, record.value))
             else:
                 dead.append(json.loads(record.value))
