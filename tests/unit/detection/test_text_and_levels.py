@@ -1,0 +1,76 @@
+"""The text layer (offsets, sections, sentences) and the level notation parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.detection.levels import LEVEL_RULES, ordered, parse
+from services.detection.matcher import Layer
+from services.detection.text import normalise, split
+
+_LEVELS = Layer(LEVEL_RULES)
+
+
+def _levels(text: str) -> list[tuple[str, ...]]:
+    data = normalise(text)
+    return [named for s, e, r in _LEVELS.find(data) if (named := parse(data, s, e, r))]
+
+
+def test_normalise_keeps_every_offset() -> None:
+    text = "İstanbul – EPIDURAL\ttumour\\.br\\T4~T5 \u00e9"
+    data = normalise(text)
+    assert len(data) == len(text)
+    assert data[text.index("EPIDURAL") : text.index("EPIDURAL") + 8] == b"epidural"
+    assert data.count(b"\n") == 2  # the HL7 break and the tilde
+
+
+def test_sections_and_parts() -> None:
+    text = ("MRI T SPINE\nHISTORY: ?cord compression\nFINDINGS: One. Two.\n"
+            "IMPRESSION: Three.\nADDENDUM (01/02/2024 10:30): Four.\nFINAL IMPRESSION: Five.")
+    got = [(text[s.start : s.end], s.section, s.part) for s in split(normalise(text))]
+    assert got == [
+        ("MRI T SPINE", "title", 0), ("?cord compression", "history", 0),
+        ("One.", "findings", 0), ("Two.", "findings", 0), ("Three.", "impression", 0),
+        ("Four.", "addendum", 1), ("Five.", "impression", 1),
+    ]
+
+
+def test_one_line_history_does_not_swallow_the_next_line() -> None:
+    text = "Indication: back pain.\nEpidural tumour at T4."
+    sections = [s.section for s in split(normalise(text))]
+    assert sections == ["history", None]
+
+
+def test_abbreviations_and_numbers_do_not_end_sentences() -> None:
+    text = "FINDINGS: Dr. Smith reviewed 1. the T4 lesion, approx. 2 cm. Next sentence."
+    got = [text[s.start : s.end] for s in split(normalise(text))]
+    assert got == ["Dr. Smith reviewed 1. the T4 lesion, approx. 2 cm.", "Next sentence."]
+
+
+def test_letter_summary_paragraph_is_an_impression() -> None:
+    text = "Dear Dr X,\n\nThere is a lesion.\n\nIn summary, epidural disease at T4."
+    assert split(normalise(text))[-1].section == "impression"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("at T4-6", [("T4", "T5", "T6")]),
+        ("from C7 through T2", [("C7", "T1", "T2")]),
+        ("L5/S1", [("L5", "S1")]),
+        ("T 11", [("T11",)]),
+        ("thoracolumbar junction", [("T12", "L1")]),
+        ("T1 and T2 hyperintense lesion at T8", [("T8",)]),
+        ("on T2 and at L3", [("L3",)]),
+        ("T2/STIR hyperintensity", []),
+        ("C8 and T13 and L6", []),
+        ("through the T11-T12 neural foramen", []),
+        ("T6 to T4", [("T6",)]),
+    ],
+)
+def test_level_notations(text: str, expected: list[tuple[str, ...]]) -> None:
+    assert _levels(text) == expected
+
+
+def test_ordered_is_cranio_caudal() -> None:
+    assert ordered({"S1", "C2", "T12", "L1", "T2"}) == ["C2", "T2", "T12", "L1", "S1"]
