@@ -60,3 +60,15 @@ def test_sasl_ssl_reaches_faust_and_aiokafka_alike() -> None:
 def test_ssl_only_uses_ssl_credentials() -> None:
     settings = Settings(kafka_bootstrap="k:9093", kafka_security_protocol=SecurityProtocol.SSL)
     assert isinstance(broker_credentials(settings), faust.SSLCredentials)
+
+
+async def test_producer_is_plain_kafka_not_idempotent() -> None:
+    # Tansu answers InitProducerId with an error, so an idempotent or transactional producer
+    # would never start on the embedded broker; at-least-once needs neither.
+    app = create_app(Settings(kafka_bootstrap="k:9092"), registry=CollectorRegistry())
+    producer = app.producer
+    options = {**producer._settings_default(), **producer._settings_extra()}
+    assert options.get("enable_idempotence", False) is False
+    assert options["acks"] == -1
+    client = producer._new_producer()
+    assert client._txn_manager is None  # aiokafka creates one only for idempotent producers
