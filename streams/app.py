@@ -15,7 +15,7 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from services.config import SecurityProtocol, Settings, get_settings
-from services.logging import logging_config
+from services.logging import configure_structlog, logging_config
 from streams.broker import client_options
 
 # Faust's own sensors register on a registry at creation; a second App in one process (tests)
@@ -75,7 +75,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "broker_session_timeout": session,
         # Kafka's rule: heartbeat at most a third of the session timeout.
         "broker_heartbeat_interval": min(3.0, session / 4),
-        "datadir": str(settings.data_dir / "faust"),
+        # Faust creates only the last path level (mkdir without parents): the data dir itself.
+        "datadir": str(settings.data_dir),
         "web_enabled": True,
         "web_bind": settings.web_host,
         "web_host": settings.web_host,
@@ -94,6 +95,14 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
     }
     app = faust.App(settings.app_id, **options)
     app.monitor = PrometheusMonitor(metrics=faust_metrics(registry))
+
+    def _configure_structlog(*_args: Any, **_kwargs: Any) -> None:
+        # `cordwatch worker` configures logging itself; `faust -A streams.app worker` only
+        # applies `logging_config` (stdlib), so structlog, and with it the PHI scrubber, is
+        # configured here, before any agent logs.
+        configure_structlog(settings)
+
+    app.on_worker_init.connect(_configure_structlog, weak=False)
     return app
 
 

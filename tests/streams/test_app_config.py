@@ -72,3 +72,18 @@ async def test_producer_is_plain_kafka_not_idempotent() -> None:
     assert options["acks"] == -1
     client = producer._new_producer()
     assert client._txn_manager is None  # aiokafka creates one only for idempotent producers
+
+
+def test_faust_cli_worker_gets_the_phi_scrubber() -> None:
+    import structlog
+
+    from services.logging import PhiScrubber
+
+    structlog.reset_defaults()
+    app = create_app(Settings(), registry=CollectorRegistry())
+    app.on_worker_init.send()  # what `faust -A streams.app worker` fires before starting
+    try:
+        processors = structlog.get_config()["processors"]
+        assert any(isinstance(p, PhiScrubber) for p in processors)
+    finally:
+        structlog.reset_defaults()
