@@ -204,10 +204,7 @@ def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention
 
 
 def _unassessable(report: Report) -> bool:
-    return any(
-        hit[2].role == "unassessable"
-        for i, mods in enumerate(report.mods) if report.readable[i] for hit in mods
-    )
+    return report.unassessable
 
 
 def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool) -> str | None:

@@ -33,6 +33,10 @@ _ASSESSED_ROLES = TARGET_ROLES | {
 _SPINE_WORDS = (b"osse", b"bone", b"bony", b"vertebr", b"marrow", b"spin", b"sacr", b"skelet",
                 b"pedicle", b"body", b"lamina", b"posterior element")
 _GRADE_CONTEXT = (b"epidural", b"bilsky", b"escc", b"sosg", b"cord", b"thecal", b"cauda")
+_UNASSESSABLE_WORDS = (b"not assess", b"be assess", b"not evaluat", b"be evaluat", b"gradab",
+                       b"gradeab", b"be graded", b"not graded", b"determin", b"applicable",
+                       b"n/a", b"limited", b"scope", b"field", b"not included", b"characteri",
+                       b"not reliably", b"not well", b"not adequately", b"not fully")
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 
 
@@ -69,6 +73,7 @@ class _Lazy:
 
 
 _UNSET = object()
+_UNMODIFIED = Assertion()  # shared by hits no modifier can change; never mutated
 
 
 class Report:
@@ -93,7 +98,14 @@ class Report:
                 named = parse(data, start, end, rule)
                 if named:
                     self.levels[i].append((start, named))
-        _distribute(MODIFIER_LAYER.find(data, readable_ranges), starts, sentences, self.mods)
+        # Modifiers matter only where there is something for them to modify; "not assessable"
+        # statements are looked for separately (cheaply) because they qualify the whole study.
+        wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
+        _distribute(MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences,
+                    self.mods)
+        self.unassessable = any(
+            word in data[a:b] for a, b in readable_ranges for word in _UNASSESSABLE_WORDS
+        ) and self._unassessable_stated(readable_ranges)
         self.scopes = _Lazy(lambda i: SentenceScope(data, self.mods[i]), n)
         self.spine_context = _Lazy(self._spine_context, n)
         self.context_levels = self._context_levels()
@@ -119,6 +131,9 @@ class Report:
         for i in range(n):
             if self.mentions[i]:
                 self._resolve_causes(i)
+
+    def _unassessable_stated(self, ranges: list[tuple[int, int]]) -> bool:
+        return any(hit[2].role == "unassessable" for hit in MODIFIER_LAYER.find(self.data, ranges))
 
     def drop_parts(self, parts: set[int]) -> None:
         """Forget the parts of a report that a later addendum replaced."""
@@ -148,7 +163,7 @@ class Report:
             if role in _ASSESSED_ROLES:
                 assertion = scope.assess(start, end, negatable=rule.negatable)
             else:
-                assertion = Assertion()
+                assertion = _UNMODIFIED
             mention = Mention(start, end, rule, i, assertion)
             if role in ("escc", "grade"):
                 mention.grade = _stated_grade(self.data[start:end])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from typing import NamedTuple
 
 from services.detection.lexicon.sections import HEADER_KINDS, INLINE_IMPRESSION, KIND_PRIORITY
@@ -60,6 +61,8 @@ class Sentence(NamedTuple):
     line: int
 
 
+_HEADER_BYTES = {word.encode(): kind for word, kind in HEADER_KINDS.items()}
+_PRIORITY = {kind: rank for rank, kind in enumerate(KIND_PRIORITY)}
 _LABEL_CHARS = b"abcdefghijklmnopqrstuvwxyz /&'-"
 _ONE_LINE_KINDS = frozenset({"history", "technique", "title"})
 # Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
@@ -69,119 +72,97 @@ _ABBREVIATIONS = frozenset(
 )
 
 
-def _header(data: bytes, pos: int, colon: int, line_end: int) -> tuple[str | None, int]:
+def _header(line: bytes, colon: int) -> tuple[str | None, int]:
     """The section kind a line's leading "Label:" names, and where its content starts."""
-    label = data[pos:colon]
+    label = line[:colon]
     if b"(" in label and b")" not in label:  # "ADDENDUM (06/15/2024 08:40):"
-        close = data.find(b")", colon, line_end)
-        colon = data.find(b":", close, line_end) if close >= 0 else -1
+        close = line.find(b")", colon)
+        colon = line.find(b":", close) if close >= 0 else -1
         if colon < 0:
-            return None, pos
-        label = data[pos:colon]
+            return None, 0
+        label = line[:colon]
     label = label.lstrip(b" *#>_=-").rstrip()
     if label[:1].isdigit():  # a numbered header "2. Impression:"
         label = label.lstrip(b"0123456789").lstrip(b".) ")
     base = label.split(b"(", 1)[0]
     if not base[:1].isalpha() or len(base) > 41 or base.translate(None, _LABEL_CHARS):
-        return None, pos
-    words = base.replace(b"/", b" ").replace(b"-", b" ").split()
-    kinds = {HEADER_KINDS.get(word.decode()) for word in words}
-    for kind in KIND_PRIORITY:  # "findings/impression" is an impression
-        if kind in kinds:
-            return kind, colon + 1
-    return None, pos
+        return None, 0
+    best: str | None = None
+    for word in base.replace(b"/", b" ").replace(b"-", b" ").split():
+        kind = _HEADER_BYTES.get(word)
+        if kind is not None and (best is None or _PRIORITY[kind] < _PRIORITY[best]):
+            best = kind  # "findings/impression" is an impression
+    return (best, colon + 1) if best is not None else (None, 0)
 
 
 def split(data: bytes) -> list[Sentence]:
     """Split normalised text into sentences, each tagged with its section and report part."""
-    sentences: list[Sentence] = []
+    out: list[Sentence] = []
+    append = out.append
     section: str | None = None
     part = 0
-    seen_header = False
+    seen_header = one_line_section = False
     pos = 0
-    length = len(data)
-    line_no = 0
-    one_line_section = False
-    while pos <= length:
-        nl = data.find(b"\n", pos)
-        line_end = length if nl < 0 else nl
-        content_start = pos
-        colon = data.find(b":", pos, min(line_end, pos + 64))
-        kind, content = _header(data, pos, colon, line_end) if colon >= 0 else (None, pos)
+    for line_no, line in enumerate(data.split(b"\n")):
+        line_start = pos
+        pos += len(line) + 1
+        colon = line.find(b":", 0, 64)
+        kind, content = _header(line, colon) if colon > 0 else (None, 0)
         if kind is not None:
             if kind == "addendum":
                 part += 1
             section = kind
             seen_header = True
-            content_start = content
             # "Indication: 67M, back pain." covers its own line; a bare "HISTORY:" heads a block.
-            one_line_section = kind in _ONE_LINE_KINDS and bool(
-                data[content_start:line_end].strip()
-            )
-        elif not seen_header and line_no == 0 and b"." not in data[pos:line_end]:
+            one_line_section = kind in _ONE_LINE_KINDS and bool(line[content:].strip())
+        elif not seen_header and line_no == 0 and b"." not in line:
             section = "title"  # the exam title line of a report that has no header above it
         elif section == "title" or one_line_section:
             section = None
             one_line_section = False
-        elif section in _ONE_LINE_KINDS and not data[pos:line_end].strip():
+        elif section in _ONE_LINE_KINDS and not line.strip():
             section = None  # a blank line ends a history or technique block
+        body = line[content:] if content else line
+        stripped = body.strip(b" ")
+        if not stripped:
+            continue
         kind = section
-        if section in ("findings", None) and _starts_summary(data, content_start, line_end):
+        if section in ("findings", None) and stripped.startswith(INLINE_IMPRESSION):
             kind = "impression"  # "In summary, ..." closes a letter-style report
-        _split_line(data, content_start, line_end, kind, part, line_no, sentences)
-        if nl < 0:
-            break
-        pos = nl + 1
-        line_no += 1
-    return sentences
-
-
-def _starts_summary(data: bytes, start: int, end: int) -> bool:
-    return data[start : start + 24].lstrip(b" ").startswith(INLINE_IMPRESSION)
-
-
-def _split_line(
-    data: bytes,
-    start: int,
-    end: int,
-    section: str | None,
-    part: int,
-    line_no: int,
-    out: list[Sentence],
-) -> None:
-    line = data[start:end]
-    if not (b". " in line or b"? " in line or b"! " in line):
-        _append(data, start, end, section, part, line_no, out)  # the common one-sentence line
-        return
-    sent_start = start
-    for match in _BOUNDARY.finditer(line):
-        stop = start + match.start()
-        after = start + match.end()
-        word_start = max(
-            data.rfind(b" ", sent_start, stop), data.rfind(b"(", sent_start, stop), sent_start - 1
-        )
-        word = data[word_start + 1 : stop]
-        if word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2):
-            continue  # "Dr.", initials, list numbers "1."
-        _append(data, sent_start, after, section, part, line_no, out)
-        sent_start = after
-    _append(data, sent_start, end, section, part, line_no, out)
+        base = line_start + content
+        if not (b". " in body or b"? " in body or b"! " in body):  # one sentence: most lines
+            first = base + body.index(stripped[:1])
+            append(Sentence(first, first + len(stripped), kind, part, line_no))
+            continue
+        sent_start = 0
+        for match in _BOUNDARY.finditer(body):
+            stop = match.start()
+            word_start = max(body.rfind(b" ", sent_start, stop), body.rfind(b"(", sent_start, stop),
+                             sent_start - 1)
+            word = body[word_start + 1 : stop]
+            if word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2):
+                continue  # "Dr.", initials, list numbers "1."
+            _append(body, base, sent_start, match.end(), kind, part, line_no, append)
+            sent_start = match.end()
+        _append(body, base, sent_start, len(body), kind, part, line_no, append)
+    return out
 
 
 def _append(
-    data: bytes,
+    body: bytes,
+    base: int,
     start: int,
     end: int,
     section: str | None,
     part: int,
     line: int,
-    out: list[Sentence],
+    append: Callable[[Sentence], None],
 ) -> None:
-    piece = data[start:end]
+    piece = body[start:end]
     stripped = piece.strip(b" ")
     if stripped:
-        start += piece.index(stripped[:1])
-        out.append(Sentence(start, start + len(stripped), section, part, line))
+        first = base + start + piece.index(stripped[:1])
+        append(Sentence(first, first + len(stripped), section, part, line))
 
 
 def index_of(starts: list[int], position: int) -> int:
