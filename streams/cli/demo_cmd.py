@@ -78,7 +78,26 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     feed = load_feed(args.events)
+    _migrate_store()
     return asyncio.run(_demo(feed, within=args.timeout, keep_running=args.keep_running))
+
+
+def _migrate_store() -> None:
+    """Bring the audit store's schema up to date, as `cordwatch db upgrade` would."""
+    from sqlalchemy.engine import make_url
+
+    from services.config import get_settings
+    from services.store.engine import make_engine
+    from services.store.migrations import upgrade
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        revision = upgrade(engine=engine)
+    finally:
+        engine.dispose()
+    shown = make_url(url).render_as_string(hide_password=True)
+    _print("store", f"audit store {shown} at schema revision {revision}")
 
 
 def _print(prefix: str, text: str) -> None:

@@ -43,3 +43,7 @@ def test_demo_runs_to_a_clean_finish(tmp_path: Path) -> None:
     pids = [int(p) for p in re.findall(r"\bpid (\d+)", out)]
     assert len(pids) == 2, "the demo names its broker and worker pids"
     assert not any(pid_alive(pid) for pid in pids)
+    # A newcomer's first run shows no error from any agent (the demo migrates the store first).
+    log = (tmp_path / "var" / "demo-worker.log").read_text()
+    errors = [line for line in log.splitlines() if '"level": "error"' in line]
+    assert errors == []
