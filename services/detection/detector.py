@@ -20,10 +20,13 @@ GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 # Radiographs and bone scans cannot show the epidural space (NICE NG234 1.4: MRI is the test);
 # from them only an explicit statement of cord compression counts.
 _NO_EPIDURAL_VIEW = frozenset({"XR", "NM"})
+# Words of an exam name or report title that give the modality (checked as whole words).
 _MODALITY_WORDS = (
-    ("PET-CT", (b"pet",)), ("NM", (b"bone scan", b"scintig", b"isotope", b"spect", b"nm ")),
-    ("MR", (b"mri", b"mr ", b"magnetic")), ("CT", (b"ct ", b"ct\n", b"computed", b"myelogra")),
-    ("XR", (b"xr", b"x-ray", b"radiograph", b"film", b"views")),
+    ("PET-CT", (b"pet", b"pet-ct", b"pet/ct", b"petct", b"fdg", b"psma")),
+    ("NM", (b"nm", b"scintigraphy", b"isotope", b"spect", b"scan:bone", b"mdp", b"hdp")),
+    ("MR", (b"mri", b"mr", b"magnetic")),
+    ("CT", (b"ct", b"computed", b"myelogram", b"myelography", b"cta")),
+    ("XR", (b"xr", b"x-ray", b"xray", b"radiograph", b"radiographs", b"film", b"views")),
 )
 
 
@@ -91,9 +94,13 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
     given = aliases.get(given, given)
     if given in ("MR", "CT", "PET-CT", "XR", "NM"):
         return given
-    probe = ((exam or "").lower().encode("ascii", "ignore") + b" " + data[:160]) + b" "
-    for name, words in _MODALITY_WORDS:
-        if any(w in probe for w in words):
+    first_line = data[: data.find(b"\n")] if b"\n" in data[:200] else data[:120]
+    probe = (exam or "").lower().encode("ascii", "ignore") + b" " + first_line
+    words = set(probe.replace(b"/", b" ").replace(b"(", b" ").replace(b")", b" ").split())
+    if b"bone scan" in probe or b"bone scintigra" in probe:
+        return "NM"
+    for name, names in _MODALITY_WORDS:
+        if words.intersection(names):
             return name
     return "MR"  # spine reports are MRI unless they say otherwise
 
