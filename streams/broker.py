@@ -54,12 +54,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+    # libc is loaded here, in the parent: between fork and exec the child may only do
+    # async-signal-safe work, and dlopen (taking the loader lock another thread may hold) is not.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
     def preexec() -> None:
-        # Runs in the child between fork and exec. PDEATHSIG fires when the forking *thread*
-        # exits, so brokers must be started from a long-lived thread (the main/event-loop one).
-        if sys.platform.startswith("linux"):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        # PDEATHSIG fires when the forking *thread* exits, so brokers must be started from a
+        # long-lived thread (the main/event-loop one), never from a short-lived worker thread.
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             if os.getppid() != parent_pid:  # the owner died before prctl took effect
                 os._exit(1)
 
