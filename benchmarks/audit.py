@@ -4,7 +4,7 @@ Loads deterministic synthetic episodes through the real store, then times ``run_
 per facility, pooled summary and the breach list) by month, week and day. Baseline in the same
 process: fetching the same intervals into Python and computing medians and p90s there.
 
-    .venv/bin/python -m benchmarks.audit [episodes] [--no-sqlite]
+    .venv/bin/python -m benchmarks.audit [episodes] [postgresql|sqlite]
 """
 
 from __future__ import annotations
@@ -100,12 +100,13 @@ def run(name: str, scratch: Callable[[], AbstractContextManager[Engine]], episod
 
 
 def main(argv: Sequence[str]) -> None:
-    """PostgreSQL first (the goal), then SQLite."""
+    """PostgreSQL first (the goal), then SQLite; name one to run only it."""
     numbers = [int(a) for a in argv if a.isdigit()]
     episodes = numbers[0] if numbers else 100_000
-    run("postgresql", scratch_postgres, episodes)
-    if "--no-sqlite" not in argv:
-        run("sqlite", scratch_sqlite, episodes)
+    chosen = {a for a in argv if a in ("postgresql", "sqlite")} or {"postgresql", "sqlite"}
+    for name, scratch in (("postgresql", scratch_postgres), ("sqlite", scratch_sqlite)):
+        if name in chosen:
+            run(name, scratch, episodes)
 
 
 if __name__ == "__main__":

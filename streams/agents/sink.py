@@ -1,0 +1,180 @@
+"""The sink agents: cordwatch.episode-changes and cordwatch.alerts into the audit store.
+
+Batches of up to ``BATCH`` messages; Faust's ``take_events`` acknowledges a batch only when the
+loop asks for the next one, i.e. after ``process_batch`` returned, i.e. after the database
+commit. While the database is down the loop waits inside the store's retry (the partitions
+pause), ``SINK_HEALTH`` says why, and no offset moves. The store must be at the code's schema
+revision: until it is, the sink waits and says so rather than write into an old schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import structlog
+from faust.types import StreamT
+from prometheus_client import CollectorRegistry, Counter
+
+from models.dead_letter import DeadLetter, RejectReason
+from services.config import Settings, get_settings
+from services.store import SchemaError, Store, check_schema, make_engine
+from services.store.sink import (
+    DEFAULT_BACKOFF,
+    Backoff,
+    BatchStore,
+    SinkHealth,
+    decode,
+    write_batch,
+)
+from streams import topics
+from streams.agents.ingest import Inbound
+from streams.app import app
+from streams.bootstrap import Runtime, get_runtime
+
+log = structlog.get_logger(__name__)
+
+BATCH = 500
+WITHIN_SECONDS = 0.5
+SCHEMA_RECHECK_SECONDS = 10.0
+
+SINK_HEALTH = SinkHealth()
+
+
+@lru_cache(maxsize=1)
+def get_store() -> Store:
+    """The worker's audit store (CORDWATCH_DATABASE_URL)."""
+    return Store(engine=make_engine(get_settings().database_url, pool_pre_ping=True))
+
+
+def ensure_schema_current(settings: Settings) -> str:
+    """For `cordwatch worker` before it starts: raise SchemaError unless the store is current."""
+    engine = make_engine(settings.database_url)
+    try:
+        return check_schema(engine=engine)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class SinkMetrics:
+    """Rows written or dropped (replays, stale versions) and retries, no patient labels."""
+
+    changes: Counter
+    retries: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> SinkMetrics:
+        """Register on `registry`; use `sink_metrics()` for the cached instance."""
+        return cls(
+            changes=Counter(
+                "cordwatch_sink_records_total",
+                "Episode changes and alerts the sink handled, by result.",
+                ("result",),
+                registry=registry,
+            ),
+            retries=Counter(
+                "cordwatch_sink_retries_total",
+                "Batch writes retried because the database was unavailable.",
+                registry=registry,
+            ),
+        )
+
+
+_metrics: dict[int, SinkMetrics] = {}
+
+
+def sink_metrics(registry: CollectorRegistry) -> SinkMetrics:
+    """The sink's metrics on `registry`, created once per registry."""
+    if id(registry) not in _metrics:
+        _metrics[id(registry)] = SinkMetrics.create(registry)
+    return _metrics[id(registry)]
+
+
+class DeadLetters(Protocol):
+    """Where refused records go."""
+
+    async def send(self, *, key: bytes | None, value: bytes) -> None: ...
+
+
+class DeadLetterTopic:
+    """cordwatch.dead-letters, waiting for the broker's acknowledgement."""
+
+    async def send(self, *, key: bytes | None, value: bytes) -> None:
+        fut = await topics.dead_letters.send(key=key, value=value)
+        await fut
+
+
+async def process_batch(
+    messages: Sequence[Inbound],
+    *,
+    rt: Runtime,
+    store: BatchStore,
+    dead_letters: DeadLetters,
+    health: SinkHealth,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> None:
+    """Write one batch; returns only after the commit (or after parking what cannot be read)."""
+    metrics = sink_metrics(rt.registry)
+    decoded = decode([m.value for m in messages])
+    retries_before = health.retries
+    result, refused = await write_batch(
+        decoded, store=store, health=health, now=rt.clock.now, backoff=backoff
+    )
+    metrics.retries.inc(health.retries - retries_before)
+    metrics.changes.labels("written").inc(result.written)
+    metrics.changes.labels("dropped").inc(result.dropped)
+    parked = list(decoded.rejects)
+    parked += [(decoded.message_index(i), "refused by the database") for i in refused]
+    for index, reason in parked:
+        msg = messages[index]
+        letter = DeadLetter.build(
+            reason_code=RejectReason.PROCESSING_ERROR, reason=reason, topic=msg.topic,
+            raw=msg.value, key=msg.key, received_at=rt.clock.now(), partition=msg.partition,
+            offset=msg.offset,
+        )  # fmt: skip
+        await dead_letters.send(key=msg.key, value=letter.to_bytes())
+        rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
+        log.error("sink.parked", topic=msg.topic, offset=msg.offset, reason=reason)
+
+
+async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> None:
+    """Hold the sink (and its partitions) until the database is at the code's revision."""
+    while True:
+        try:
+            await asyncio.to_thread(check_schema, engine=store.engine)
+        except SchemaError as exc:
+            health.failing(str(exc), now=rt.clock.now())
+            log.error("sink.schema_not_current", reason=str(exc))
+        except Exception as exc:  # unreachable database: same wait, different reason
+            health.failing(f"database unavailable: {type(exc).__name__}", now=rt.clock.now())
+        else:
+            return
+        await asyncio.sleep(SCHEMA_RECHECK_SECONDS)
+
+
+async def _run(stream: StreamT[bytes]) -> None:
+    rt, store, letters = get_runtime(), get_store(), DeadLetterTopic()
+    await wait_for_schema(store=store, health=SINK_HEALTH, rt=rt)
+    async for events in stream.take_events(BATCH, within=WITHIN_SECONDS):
+        batch = [
+            Inbound(e.message.topic, e.message.partition, e.message.offset, e.message.key,
+                    e.message.value or b"")
+            for e in events
+        ]  # fmt: skip
+        await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=SINK_HEALTH)
+
+
+@app.agent(topics.episode_changes, name="sink")
+async def episode_sink(stream: StreamT[bytes]) -> None:
+    """Episode changes into the audit store, committed before their offsets."""
+    await _run(stream)
+
+
+@app.agent(topics.alerts, name="alert_sink")
+async def alert_sink(stream: StreamT[bytes]) -> None:
+    """Alerts into the audit store (once per alert_id; delivery facts are added later)."""
+    await _run(stream)
