@@ -92,11 +92,11 @@ def _bound_one(pattern: str) -> str:
     if first[:1] == "[":
         first = first[1:]
     head = r"\b" if first[:1].isalnum() else ""
-    last = pattern.rstrip("?*+")
-    if last.endswith("}"):
-        last = last[: last.rfind("{")]
-    tail = r"\b" if (last[-1:].isalnum() or last.endswith((")", "]"))) and not last.endswith(
-        ("\\)", "\\(", "\\]")
+    last = pattern
+    while last and last[-1] in ")?*+}":  # look past closing groups and quantifiers
+        last = last[: last.rfind("{")] if last[-1] == "}" else last[:-1]
+    tail = r"\b" if (last[-1:].isalnum() or last.endswith("]")) and not last.endswith(
+        ("\\)", "\\(", "\\]", "\\.", "\\?")
     ) else ""
     out: list[str] = []
     in_class = escaped = False

@@ -107,7 +107,13 @@ def split(data: bytes) -> list[Sentence]:
         line_start = pos
         pos += len(line) + 1
         colon = line.find(b":", 0, 64)
-        kind, content = _header(line, colon) if colon > 0 else (None, 0)
+        if colon > 0:
+            kind, content = _header(line, colon)
+        elif 0 < len(line) <= 40 and len(line.split()) <= 3 and b"." not in line:
+            kind, _ = _header(line, len(line))  # "FINDINGS" alone on its line
+            content = len(line) if kind is not None else 0
+        else:
+            kind, content = None, 0
         if kind is not None:
             if kind == "addendum":
                 part += 1

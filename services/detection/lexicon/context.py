@@ -31,7 +31,7 @@ NEGATION: tuple[Rule, ...] = (
     Rule("nothing", r"nothing (?:to suggest|suspicious|of note)", "neg", "pre"),
     Rule("negative_for", r"negative for", "neg", "pre"),
     Rule("free_of", r"free (?:of|from)", "neg", "pre"),
-    Rule("absence_of", r"absence of|absent", "neg", "both"),
+    Rule("absence_of", r"absence of|absent|lack of|lacks|lacking", "neg", "both"),
     Rule("neither_nor", r"neither|nor", "neg", "pre"),
     Rule("none", r"none(?: of)?", "neg", "both"),
     Rule("rather_than", r"rather than|instead of|as opposed to", "neg", "pre"),
@@ -45,7 +45,8 @@ NEGATION: tuple[Rule, ...] = (
     Rule("resolved_neg", r"(?:is |are )?no longer (?:seen|present|visible|evident)", "neg",
          "post"),
     # structured reports: "Epidural disease: none", "Cord compression: absent"
-    Rule("label_none", r": ?(?:none|absent|nil|negative|not present|not seen)", "neg", "post"),
+    Rule("label_none", r": ?(?:none|absent|nil|negative|not present|not seen|no\.|no,|no;)", "neg",
+         "post"),
 )
 
 # Phrases that contain a trigger word but do not negate (ConText pseudo-triggers), and the
@@ -88,7 +89,7 @@ HEDGE: tuple[Rule, ...] = (
     Rule("favoured", r"favou?r(?:s|ed|ing)?", "hedge", "both"),
     Rule("differential", r"differential(?: diagnosis)?(?: includes?| considerations?)?|ddx|"
          r"versus|vs\.?", "hedge", "both"),
-    Rule("query_mark", r"\?", "hedge", "pre"),
+    Rule("query_mark", r"\?|query|\?\?", "hedge", "pre"),
 )
 
 HISTORY: tuple[Rule, ...] = (
@@ -111,8 +112,14 @@ HYPOTHETICAL: tuple[Rule, ...] = (
          "hypo", "pre"),
     Rule("to_assess", r"(?:to )?(?:assess|evaluate|evaluation|screen|look|check|exclude|"
          r"investigate|monitor|watch|rule out|r/o|ro) (?:for|of)|to (?:assess|evaluate|exclude|"
-         r"rule out)|rule out|r/o|query|\?\?|at risk (?:of|for)|risk of|prevent(?:ion of)?",
+         r"rule out)|rule out|r/o|at risk (?:of|for)|risk of|prevent(?:ion of)?|question of|"
+         r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of",
          "hypo", "pre"),
+    # the referrer's question, in a letter or a request: not the radiologist's finding
+    Rule("referral", r"(?:thank you for )?(?:referring|referral of|referred (?:with|for))|"
+         r"presents? with|presenting with|clinical(?:ly)? (?:suspected|concern (?:for|of|about)|"
+         r"suspicion (?:for|of)|query|question)|symptoms? (?:of|suggestive of|suspicious for)|"
+         r"signs? (?:of|suggestive of)", "hypo", "pre"),
     Rule("recommend", r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"
          r"evaluate)", "hypo", "pre"),
 )

@@ -373,3 +373,29 @@ def test_cord_signal_negated_and_affirmed() -> None:
 def test_compression_of_other_structures_is_negative() -> None:
     _negative("CT chest: mediastinal mass with severe compression of the superior vena cava and "
               "left main bronchus. Thoracic spine unremarkable.", modality="CT")
+
+
+# -- questions written outside a history section ------------------------------------------
+def test_headers_without_colons() -> None:
+    _negative("CLINICAL HISTORY\n?MSCC, breast ca\n\nFINDINGS\nNormal marrow. No epidural "
+              "disease.\n\nIMPRESSION\nNormal.")
+
+
+def test_referrers_question_in_a_letter_is_not_a_finding() -> None:
+    _negative("Dear Dr Obi,\nThank you for referring this lady with suspected cord compression. "
+              "Her spine shows normal marrow signal and the cord is normal.")
+
+
+def test_clinical_concern_is_not_the_radiologists_suspicion() -> None:
+    _negative("IMPRESSION: Lytic T8 lesion. Given clinical concern for cord compression, an "
+              "urgent MRI is advised.", modality="CT")
+
+
+def test_query_in_findings_is_a_suspicion() -> None:
+    _positive("FINDINGS: Lytic T6 metastasis. Query early epidural extension at T6.")
+
+
+@pytest.mark.parametrize("text", ["MSCC: no.", "Epidural disease: none.",
+                                  "Cord compression: absent.", "Lack of epidural tumour."])
+def test_structured_negative_answers(text: str) -> None:
+    _negative("FINDINGS: Sclerotic T9 metastasis.\n" + text)
