@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Any
 
 from services.detection.matcher import Rule
 
@@ -20,6 +21,7 @@ POST_WINDOW_WORDS = 4
 _REACH_CHARS = 140  # a bound on the search, so repeated triggers cannot make it quadratic
 
 Hit = tuple[int, int, Rule]
+_EMPTY: list[Any] = []
 
 
 @dataclass(slots=True)
@@ -48,6 +50,9 @@ class SentenceScope:
 
     def __init__(self, data: bytes, mods: list[Hit]) -> None:
         self._data = data
+        if not mods:
+            self._mods = self._mod_starts = self._term_starts = _EMPTY
+            return
         self._mods = [m for m in mods if m[2].role not in ("term", "pseudo")]
         self._mod_starts = [m[0] for m in self._mods]
         self._term_starts = [m[0] for m in mods if m[2].role == "term"]

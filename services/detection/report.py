@@ -103,12 +103,12 @@ class Report:
         wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
         _distribute(MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences,
                     self.mods)
-        self.unassessable = any(
-            word in data[a:b] for a, b in readable_ranges for word in _UNASSESSABLE_WORDS
-        ) and self._unassessable_stated(readable_ranges)
+        self.unassessable = any(word in data for word in _UNASSESSABLE_WORDS) and (
+            self._unassessable_stated(readable_ranges)
+        )
         self.scopes = _Lazy(lambda i: SentenceScope(data, self.mods[i]), n)
         self.spine_context = _Lazy(self._spine_context, n)
-        self.context_levels = self._context_levels()
+        self.context_levels = _Lazy(self._context_levels, n)
         self.mentions: list[list[Mention]] = [
             self._assess(i) if (self.facts[i] or self.sins[i]) and self.readable[i] else []
             for i in range(n)
@@ -179,19 +179,14 @@ class Report:
         return bool(self.levels[i]) or self._has(i, _SPINE_WORDS)
 
     # -- levels ----------------------------------------------------------------------------
-    def _context_levels(self) -> list[tuple[str, ...]]:
-        out: list[tuple[str, ...]] = []
-        previous: tuple[str, ...] = ()
-        last_line = -1
-        for i, sentence in enumerate(self.sentences):
-            if sentence.line != last_line:
-                previous = ()
-                last_line = sentence.line
-            own = tuple(name for _, names in self.levels[i] for name in names)
-            if own:
-                previous = own
-            out.append(previous)
-        return out
+    def _context_levels(self, i: int) -> tuple[str, ...]:
+        """Levels named most recently in sentence i's paragraph (line), up to sentence i."""
+        line = self.sentences[i].line
+        while i >= 0 and self.sentences[i].line == line:
+            if self.levels[i]:
+                return tuple(name for _, names in self.levels[i] for name in names)
+            i -= 1
+        return ()
 
     def levels_of(self, m: Mention) -> tuple[str, ...]:
         """Levels of a mention: its clause, else its sentence, else the paragraph so far."""
