@@ -188,12 +188,15 @@ def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | N
     graded = stated or [m for m in positives if m.grade is not None]
     if not graded:
         return None, []
-    best = max(graded, key=lambda m: GRADE_RANK[m.grade or "0"])
+    # Ties go to a compression over a bare epidural mention: it names what the grade measures.
+    best = max(graded, key=lambda m: (GRADE_RANK[m.grade or "0"], m.rule.role == "mass"))
     if stated:  # a stated grade is the radiologist's own reading: the index level follows it
         for m in positives:
             if m.rule.role not in ("escc", "grade") and m.grade != best.grade:
                 m.grade = None
-    return best.grade, [best]
+    qualifiers = [x for x in report.mentions[best.sentence]
+                  if x.rule.role in ("csf_absent", "csf_present", "severity")]
+    return best.grade, [best, *qualifiers[:2]]
 
 
 def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention]]:

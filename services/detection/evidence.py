@@ -32,6 +32,8 @@ class EvidenceLog:
             label += f" [{fired}]"
         if m.cause is not None:
             label += f" cause={m.cause}"
+        if m.grade is not None and field in ("escc_grade", "suspected_mescc"):
+            label += f" grade={m.grade}"
         self.add_span(field, m.sentence, m.start, m.end, label)
 
     def add_span(self, field: str, sentence: int, start: int, end: int, label: str) -> None:

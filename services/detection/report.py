@@ -219,18 +219,27 @@ class Report:
     def _resolve_causes(self, i: int) -> None:
         mentions = self.mentions[i]
         scope = self.scopes[i]
-        cues = [(m.start, _cue_kind(m)) for m in mentions if valid_cue(m) and _cue_kind(m)]
-        kinds = {k for _, k in cues}
+        # Cause words first; named targets (explicit) are resolved from them, and then count as
+        # cause words themselves for the mass-effect phrases around them.
+        cues = [(m.start, kind) for m in mentions if valid_cue(m) and (kind := _cue_kind(m))]
         for m in mentions:
-            if m.rule.role not in TARGET_ROLES:
-                continue
-            clause = {k for pos, k in cues if pos != m.start and scope.same_clause(pos, m.start)}
-            if _explicit(m.rule):
+            if m.rule.role in TARGET_ROLES and _explicit(m.rule):
+                if m.rule.value == "tumour":
+                    m.cause = "malignant"
+                    continue
+                clause = {k for pos, k in cues if scope.same_clause(pos, m.start)}
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
-            elif clause:
+        cues += [(m.start, m.cause) for m in mentions
+                 if m.cause is not None and valid_cue(m) and not _zero_grade(m)]
+        kinds = {k for _, k in cues}
+        for m in mentions:
+            if m.rule.role not in TARGET_ROLES or m.cause is not None:
+                continue
+            clause = {k for pos, k in cues if pos != m.start and scope.same_clause(pos, m.start)}
+            if clause:
                 m.cause = "malignant" if "malignant" in clause else "benign"
-            elif kinds - {None}:
+            elif kinds:
                 m.cause = "malignant" if "malignant" in kinds else "benign"
             else:
                 m.cause = self._paragraph_cause(i)
@@ -283,7 +292,7 @@ def valid_cue(m: Mention) -> bool:
 
 def _explicit(rule: Rule) -> bool:
     return rule.role in ("mscc", "escc", "grade") or (
-        rule.role == "epidural" and rule.value == "explicit"
+        rule.role == "epidural" and rule.value in ("explicit", "tumour")
     )
 
 
@@ -293,9 +302,11 @@ def _cue_kind(m: Mention) -> str | None:
         return "malignant"
     if role == "benign":
         return "benign"
-    if _explicit(m.rule) and (m.grade is None or m.grade != "0"):
-        return "malignant"
     return None
+
+
+def _zero_grade(m: Mention) -> bool:
+    return m.rule.role in ("escc", "grade") and m.grade == "0"
 
 
 def _stated_grade(text: bytes) -> str | None:

@@ -27,15 +27,22 @@ CORD = r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina
        r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots)"
 SAC = r"(?:thecal|dural|the cal) sack?"
 TUMOUR_NOUNS = (
-    r"tumou?rs?|tumer|mass(?:es)?|disease|extension|extention|component|deposits?|"
-    r"metastas[ie]s|mets?|lymphoma|plasmacytoma|myeloma|spread|involvement|infiltration|"
-    r"invasion|extent|soft tissue (?:mass|component|tumou?r)|disease burden|lesions?|"
-    r"abnormality|abnormalities"
+    r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
+    r"myeloma|neoplasm|malignancy|soft tissue tumou?r"
+)
+EXTENT_NOUNS = (
+    r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
+    r"invasion|extent|soft tissue (?:mass|component)|disease burden|lesions?|abnormality|"
+    r"abnormalities"
 )
 
 EPIDURAL: tuple[Rule, ...] = (
+    # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
     Rule("epidural_tumour", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
-         rf"(?:{W}{{0,2}})?(?:{TUMOUR_NOUNS})", "epidural", "explicit"),
+         rf"(?:{W}{{0,2}})?(?:{TUMOUR_NOUNS})", "epidural", "tumour"),
+    # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
+    Rule("epidural_extension", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
+         rf"(?:{W}{{0,2}})?(?:{EXTENT_NOUNS})", "epidural", "explicit"),
     Rule("epidural_soft_tissue", r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"
          r"tissue|enhancement|signal abnormality)", "epidural", "ambiguous"),
     Rule("into_epidural_space", rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
@@ -47,6 +54,11 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule("canal_involvement", r"(?:spinal |sacral |vertebral )?canal (?:involvement|invasion|"
          r"extension)|(?:spinal |sacral )canal (?:is |was )?(?:not )?(?:involved|invaded)",
          "epidural", "ambiguous"),
+    Rule("intracanalicular", r"intra-?canal(?:icular)? (?:extension|tumou?r|component|disease|"
+         r"mass|spread)", "epidural", "explicit"),
+    Rule("canal_encroachment", rf"encroach\w* (?:on |upon |into )?(?:the )?{W}{{0,2}}"
+         rf"(?:spinal |central |vertebral )?canal|(?:spinal |central |vertebral )?canal "
+         rf"(?:encroachment|compromise|invasion)", "epidural", "ambiguous"),
     Rule("paraspinal_through_foramen", rf"through (?:the )?{W}{{0,4}}(?:neural )?foram\w* "
          rf"into", "epidural", "ambiguous"),
 )

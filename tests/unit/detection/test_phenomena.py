@@ -399,3 +399,22 @@ def test_query_in_findings_is_a_suspicion() -> None:
                                   "Cord compression: absent.", "Lack of epidural tumour."])
 def test_structured_negative_answers(text: str) -> None:
     _negative("FINDINGS: Sclerotic T9 metastasis.\n" + text)
+
+
+def test_tumour_in_a_differential_with_abscess_is_suspected() -> None:
+    _positive("FINDINGS: Epidural tumour versus abscess at L3 indenting the thecal sac.")
+
+
+def test_extension_of_an_abscess_is_benign() -> None:
+    _negative("FINDINGS: Discitis L3-4 with epidural extension of the abscess indenting the "
+              "thecal sac.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Paravertebral mass at T9 with intraspinal extension.",
+     "Tumour at T6 with canal encroachment.",
+     "Metastasis at T6 with intracanalicular extension."],
+)
+def test_other_words_for_epidural_extension(text: str) -> None:
+    _positive("FINDINGS: " + text)
