@@ -8,10 +8,18 @@ import logging
 
 import pytest
 import structlog
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from services.config import Settings
-from services.logging import PhiScrubber, configure_logging, logging_config, pseudonymise
+from services.logging import (
+    PHI_KEYS,
+    PhiScrubber,
+    configure_logging,
+    logging_config,
+    pseudonymise,
+)
 
 KEY = b"k" * 32
 
@@ -75,3 +83,29 @@ def test_library_payload_debug_lines_stay_off_even_at_debug(captured: io.StringI
     structlog.get_logger("ours").debug("ingest.forwarded", patient_id="MRN-7")
     assert "MRN-7" not in captured.getvalue()
     assert "ingest.forwarded" in captured.getvalue()  # our own DEBUG lines do get through
+
+
+_values = st.recursive(
+    st.none() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(sorted(PHI_KEYS | {"patient_id", "ok", "n"})), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(PHI_KEYS | {"patient_id", "event", "x"})), _values))
+def test_no_phi_key_or_patient_id_survives_at_any_depth(event: dict[str, object]) -> None:
+    out = PhiScrubber(key=KEY)(None, "info", dict(event))
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    assert keys(out).isdisjoint(PHI_KEYS | {"patient_id"})
