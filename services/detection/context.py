@@ -46,16 +46,26 @@ class Assertion:
 class SentenceScope:
     """The modifiers of one sentence, indexed for scope look-ups."""
 
-    __slots__ = ("_data", "_mod_starts", "_mods", "_term_starts")
+    __slots__ = ("_data", "_level_term_starts", "_mod_starts", "_mods", "_term_starts")
 
     def __init__(self, data: bytes, mods: list[Hit]) -> None:
         self._data = data
         if not mods:
             self._mods = self._mod_starts = self._term_starts = _EMPTY
+            self._level_term_starts = _EMPTY
             return
         self._mods = [m for m in mods if m[2].role not in ("term", "pseudo")]
         self._mod_starts = [m[0] for m in self._mods]
-        self._term_starts = [m[0] for m in mods if m[2].role == "term"]
+        terms = [m for m in mods if m[2].role == "term"]
+        self._term_starts = [m[0] for m in terms]
+        # A short aside such as "(1b)" or "(ESCC 2)" does not end a list of levels.
+        brackets = {m[0] for i, m in enumerate(terms)
+                    if data[m[0]:m[1]] == b"(" and i + 1 < len(terms)
+                    and data[terms[i + 1][0]:terms[i + 1][1]] == b")"
+                    and terms[i + 1][0] - m[0] <= 16}
+        closing = {terms[i + 1][0] for i, m in enumerate(terms) if m[0] in brackets}
+        self._level_term_starts = [t for t in self._term_starts
+                                   if t not in brackets and t not in closing]
 
     def same_clause(self, a: int, b: int) -> bool:
         """No scope terminator starts between positions a and b."""
@@ -64,9 +74,12 @@ class SentenceScope:
         terms = self._term_starts
         return bisect_left(terms, b) == bisect_left(terms, a)
 
-    def clause_has(self, a: int, b: int) -> bool:
-        """Alias of ``same_clause`` for readability at call sites about cue positions."""
-        return self.same_clause(a, b)
+    def same_level_clause(self, a: int, b: int) -> bool:
+        """Like ``same_clause``, but a short bracketed aside ("(1b)") does not separate."""
+        if a > b:
+            a, b = b, a
+        terms = self._level_term_starts
+        return bisect_left(terms, b) == bisect_left(terms, a)
 
     def assess(self, start: int, end: int, *, negatable: bool = True) -> Assertion:
         """Apply every modifier whose scope reaches the finding at [start, end)."""

@@ -192,7 +192,8 @@ class Report:
         """Levels of a mention: its clause, else its sentence, else the paragraph so far."""
         levels = self.levels[m.sentence]
         scope = self.scopes[m.sentence]
-        own = tuple(n for pos, names in levels if scope.same_clause(pos, m.start) for n in names)
+        own = tuple(n for pos, names in levels if scope.same_level_clause(pos, m.start)
+                    for n in names)
         if own:
             return own
         if levels:

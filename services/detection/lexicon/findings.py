@@ -20,7 +20,7 @@ compression), ``mscc`` (named metastatic compression), ``escc`` (a stated grade)
 
 from __future__ import annotations
 
-from services.detection.lexicon import W
+from services.detection.lexicon import EPIDURAL_ADJECTIVES, W
 from services.detection.matcher import Rule
 
 CORD = r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|" \
@@ -39,10 +39,10 @@ EXTENT_NOUNS = (
 EPIDURAL: tuple[Rule, ...] = (
     # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
     Rule("epidural_tumour", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
-         rf"(?:{W}{{0,2}})?(?:{TUMOUR_NOUNS})", "epidural", "tumour"),
+         rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})", "epidural", "tumour"),
     # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
     Rule("epidural_extension", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
-         rf"(?:{W}{{0,2}})?(?:{EXTENT_NOUNS})", "epidural", "explicit"),
+         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})", "epidural", "explicit"),
     Rule("epidural_soft_tissue", r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"
          r"tissue|enhancement|signal abnormality)", "epidural", "ambiguous"),
     Rule("into_epidural_space", rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
@@ -74,6 +74,8 @@ MASS_EFFECT: tuple[Rule, ...] = (
          "1b"),
     Rule("mass_effect_sac", rf"mass effect (?:on|upon) (?:the )?{W}{{0,2}}(?:{SAC}|sac)",
          "mass", "1b"),
+    Rule("abuts_not_compressing", rf"abut\w*,? but (?:does |do |is |are )?not "
+         rf"compress\w*(?: (?:the )?{W}{{0,2}}{CORD})?", "mass", "1c", negatable=False),
     Rule("abuts_cord", rf"(?:abut\w*|contact\w*|touch\w*|abutment of|contact with|"
          rf"abutting on) (?:the )?{W}{{0,4}}(?:{CORD}|(?:nerve )?roots)", "mass", "1c"),
     Rule("cord_abutted", rf"(?:{CORD}|roots?) (?:{W}{{0,4}})?(?:abutment|abutted|contacted|"
@@ -86,6 +88,9 @@ MASS_EFFECT: tuple[Rule, ...] = (
          rf"(?:the )?{W}{{0,3}}{CORD}", "mass", "2"),
     Rule("compresses_cord", rf"compress(?:es|ed|ing|ess)? (?:on |upon )?(?:the )?{W}{{0,4}}"
          rf"{CORD}", "mass", "2"),
+    Rule("cord_abutted_not_compressed", rf"{CORD} (?:{W}{{0,2}})?(?:abutted|contacted|touched|"
+         rf"displaced|deformed),? but (?:is |are )?not compressed", "mass", "1c",
+         negatable=False),
     Rule("cord_compressed", rf"{CORD} (?:{W}{{0,4}})?(?:compressed|flattened|deformed|"
          rf"squashed)", "mass", "2"),
     Rule("flattens_cord", rf"(?:flatten\w*|deform\w*|mass effect (?:on|upon)) (?:of )?"

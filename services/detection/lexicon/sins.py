@@ -63,7 +63,7 @@ SINS: tuple[Rule, ...] = (
          rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
          rf"compression)", "collapse_pct"),
     Rule("collapsed_by_percent", r"(?:collapsed?|height loss|loss of height|compressed|wedged|"
-         r"loss) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |over |"
+         r"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |over |"
          r"~ ?)?\d{1,3} ?%", "collapse_pct"),
     Rule("collapse_lt50", r"(?:<|less than |under )50 ?% (?:collapse|height loss)|collapse "
          r"(?:of )?(?:<|less than )(?:50 ?%|half)", "collapse", "lt50"),

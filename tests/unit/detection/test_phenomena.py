@@ -418,3 +418,29 @@ def test_extension_of_an_abscess_is_benign() -> None:
 )
 def test_other_words_for_epidural_extension(text: str) -> None:
     _positive("FINDINGS: " + text)
+
+
+def test_abuts_but_does_not_compress_is_1c() -> None:
+    for text in ("Epidural tumour at T5 abuts but does not compress the cord.",
+                 "Epidural tumour at T5. The cord is abutted but not compressed."):
+        result = detect("FINDINGS: " + text)
+        assert (result.escc_grade, result.levels) == ("1c", ["T5"])
+
+
+def test_enhancement_without_mass_effect_is_low_grade_disease() -> None:
+    result = detect("FINDINGS: At L2 there is a small focus of epidural enhancement without mass "
+                    "effect.")
+    assert (result.suspected_mescc, result.escc_grade) == (True, "1a")
+
+
+def test_multilevel_report_keeps_every_level_and_the_worst_grade() -> None:
+    result = detect(
+        "FINDINGS:\nAt T4 there is a pathologic fracture with 40% loss of height. Epidural tumor "
+        "compresses the spinal cord with no CSF signal around the cord.\nAt T9, ventral epidural "
+        "tumor indents the thecal sac without contacting the cord.\n"
+        "IMPRESSION:\n1. High-grade epidural spinal cord compression at T4 (ESCC 3).\n"
+        "2. Lower grade epidural disease at T9 (1b) and L2 (1a)."
+    )
+    assert (result.escc_grade, result.levels) == ("3", ["T4", "T9", "L2"])
+    assert result.sins_imaging.location == "semi_rigid"
+    assert result.sins_imaging.collapse == "lt50"

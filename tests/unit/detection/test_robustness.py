@@ -78,3 +78,18 @@ def test_long_realistic_report() -> None:
     _valid(text, result)
     assert result.suspected_mescc
     assert result.escc_grade == "1c"
+
+
+def test_matcher_never_runs_out_of_dfa_memory(capfd: pytest.CaptureFixture[str]) -> None:
+    # RE2 logs "DFA out of memory" to standard error when a table outgrows its budget; the
+    # scan still works (linearly) but several times more slowly, so a table edit that causes
+    # it must fail here rather than quietly slow production down.
+    words = (
+        "epidural", "tumour", "compresses", "the", "cord", "abuts", "thecal", "sac", "no", "CSF",
+        "severe", "T4", "L5", "disc", "abscess", "metastasis", "without", "not", "cannot", "be",
+        "excluded", "both", "pedicles", "40%", "height", "loss", "retropulsed", "fragment",
+        "oedema", "ESCC", "2", "Bilsky", "1c", "into", "spinal", "canal",
+    )
+    text = " ".join(words[(i * 7) % len(words)] for i in range(30_000))
+    detect(text)
+    assert "out of memory" not in capfd.readouterr().err
