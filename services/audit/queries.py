@@ -68,7 +68,8 @@ def _in_range(
     return conditions
 
 
-def _seconds_since(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[int]:
+def seconds_since(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[int]:
+    """Whole seconds from ``start`` to ``end``, never negative."""
     # Care inside the steroid lookback precedes suspicion: the patient waited zero time.
     diff = epoch_seconds(end) - epoch_seconds(start)
     return case((diff < 0, 0), else_=diff)
@@ -105,7 +106,7 @@ def _summary_statement(
             epf.c.pk,
             epf.c.fid,
             _measure_code(t.kind).label("m"),
-            case((met, _seconds_since(epf.c.suspected_at, t.met_at)), else_=null()).label("s"),
+            case((met, seconds_since(epf.c.suspected_at, t.met_at)), else_=null()).label("s"),
             t.status,
             t.breach_retracted,
         )
@@ -128,7 +129,7 @@ def _summary_statement(
     intervals = union_all(
         select(timed.c.pk, timed.c.fid, timed.c.m, timed.c.s).where(timed.c.s.is_not(None)),
         select(
-            epf.c.pk, epf.c.fid, first.c.m, _seconds_since(epf.c.suspected_at, first.c.first_at)
+            epf.c.pk, epf.c.fid, first.c.m, seconds_since(epf.c.suspected_at, first.c.first_at)
         ).select_from(epf.join(first, first.c.episode_id == epf.c.episode_id)),
     ).cte("intervals")
     iv = intervals.c

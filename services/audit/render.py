@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from services.audit.episodes import EpisodeIntervals
 from services.audit.shapes import DEFINITIONS, AuditReport, BreachRow, SummaryRow
 
 COLUMNS = (
@@ -134,3 +135,46 @@ def to_json(report: AuditReport) -> str:
         "breaches_total": report.breaches_total,
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+EPISODE_COLUMNS = (
+    "episode_id", "facility", "status", "suspected_at", "steroids_status", "steroids_h",
+    "surgical_evaluation_status", "surgical_evaluation_h", "radiotherapy_h", "surgery_h",
+)  # fmt: skip
+
+
+def episode_record(row: EpisodeIntervals) -> dict[str, Any]:
+    """One episode's intervals as plain values, hours rounded like the summary."""
+    return {
+        "episode_id": row.episode_id,
+        "facility": row.facility,
+        "status": row.status,
+        "suspected_at": row.suspected_at.isoformat(),
+        "steroids_status": row.steroids_status,
+        "steroids_h": _hours(row.steroids_s),
+        "surgical_evaluation_status": row.surgical_evaluation_status,
+        "surgical_evaluation_h": _hours(row.surgical_evaluation_s),
+        "radiotherapy_h": _hours(row.radiotherapy_s),
+        "surgery_h": _hours(row.surgery_s),
+    }
+
+
+def episodes_text(rows: list[EpisodeIntervals], fmt: str) -> str:
+    """Per-episode intervals as ``table``, ``csv`` or ``json``."""
+    recs = [episode_record(r) for r in rows]
+    if fmt == "json":
+        return json.dumps({"episodes": recs}, indent=2) + "\n"
+
+    def cell(col: str, value: Any, missing: str) -> str:
+        if value is None:
+            return missing
+        return f"{value:.2f}" if col.endswith("_h") else str(value)
+
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(EPISODE_COLUMNS)
+        writer.writerows([cell(c, r[c], "") for c in EPISODE_COLUMNS] for r in recs)
+        return buf.getvalue()
+    lines = [[cell(c, r[c], "-") for c in EPISODE_COLUMNS] for r in recs]
+    return "\n".join(_align(EPISODE_COLUMNS, lines) if lines else ["(no episodes)"]) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 ORDER = 50
 FORMATS = ("table", "csv", "json", "html")
@@ -37,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--output", "-o", help="write to this file (default: standard output)")
     parser.add_argument(
+        "--episodes",
+        action="store_true",
+        help="list each episode's intervals instead of the summary (table, csv or json)",
+    )
+    parser.add_argument(
         "--breach-limit", type=int, default=500, help="breached timers listed (default 500)"
     )
     parser.add_argument(
@@ -60,8 +66,13 @@ def run(args: argparse.Namespace) -> int:
     since = args.since or until - timedelta(days=365)
     url = database_url(args)
     engine = make_engine(url)
+    if args.episodes and args.format == "html":
+        print("cordwatch audit: --episodes prints table, csv or json", file=sys.stderr)
+        return 2
     try:
         check_schema(engine=engine)
+        if args.episodes:
+            return _episodes(engine, since=since, until=until, args=args)
         report = run_audit(
             engine=engine, since=since, until=until, by=args.by, as_of=min(now, until),
             facility=args.facility, breach_limit=args.breach_limit,
@@ -77,10 +88,23 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     render = {"table": to_table, "csv": to_csv, "json": to_json, "html": to_html}[args.format]
-    text = render(report)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
+    _write(render(report), args.output)
+    return 0
+
+
+def _episodes(engine: Any, *, since: datetime, until: datetime, args: argparse.Namespace) -> int:
+    from services.audit.episodes import episode_intervals
+    from services.audit.render import episodes_text
+
+    with engine.connect() as conn:
+        rows = episode_intervals(conn, since=since, until=until, facility=args.facility)
+    _write(episodes_text(rows, args.format), args.output)
+    return 0
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
-    return 0

@@ -76,3 +76,29 @@ def test_facility_filter_on_the_command_line(
     )
     assert {r["facility"] for r in doc["rows"]} == {"SOUTH", "(all)"}
     assert {r["period"] for r in doc["rows"]} == {"2025-12-29", "2026-01-05"}
+
+
+def test_episode_listing_in_every_text_format(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    main(["db", "upgrade", "--database-url", db_url])
+    engine = make_engine(db_url)
+    Store(engine=engine).apply(changes=known_dataset())
+    engine.dispose()
+    capsys.readouterr()
+    rows = json.loads(_audit(capsys, db_url, "--episodes", "--format", "json"))["episodes"]
+    by_id = {r["episode_id"]: r for r in rows}
+    assert (by_id["E2"]["steroids_h"], by_id["E2"]["surgery_h"]) == (30.0, 48.0)
+    assert by_id["E2"]["surgical_evaluation_status"] == "breached"
+    csv_rows = list(
+        csv.DictReader(io.StringIO(_audit(capsys, db_url, "--episodes", "--format", "csv")))
+    )
+    assert [r["episode_id"] for r in csv_rows] == [r["episode_id"] for r in rows]
+    assert csv_rows[0]["surgery_h"] == "40.00"
+    table = _audit(capsys, db_url, "--episodes")
+    assert "E7" in table
+    assert "MRN" not in table
+    assert main(["audit", "--database-url", db_url, "--episodes", "--format", "html"]) == 2
