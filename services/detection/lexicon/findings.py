@@ -118,11 +118,17 @@ GRADES: tuple[Rule, ...] = (
          r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no "
          r"(?:intrathecal )?contrast (?:is )?(?:visible )?(?:around|surrounding)|without (?:any )?"
          r"(?:residual )?(?:csf|cerebrospinal fluid)", "csf_absent", negatable=False),
-    Rule("csf_absent", r"(?:complete|total|near[ -]complete|almost complete|near[ -]total)? ?"
-         r"(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |perimedullary |ventral |"
-         r"dorsal |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|cerebrospinal "
-         r"fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?(?:effaced|"
-         r"obliterated|absent)|complete (?:myelographic |csf )?block", "csf_absent"),
+    Rule("csf_absent", r"(?:complete|total|near[ -]complete|almost complete|near[ -]total|"
+         r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
+         r"perimedullary |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|"
+         r"cerebrospinal fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?"
+         r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block", "csf_absent"),
+    # CSF effaced on one side of the cord only: the thecal sac is deformed (Bilsky 1b).
+    Rule("csf_partly_effaced", r"(?:effac\w*|obliterat\w*) (?:of )?(?:the )?(?:ventral|dorsal|"
+         r"anterior|posterior|lateral|left|right|partial|anterior and posterior) (?:subarachnoid |"
+         r"csf |cerebrospinal fluid )?(?:csf|cerebrospinal fluid|space|subarachnoid space)|"
+         r"(?:ventral|dorsal|anterior|posterior) (?:subarachnoid|csf) space (?:is )?(?:partly |"
+         r"partially |mildly )?effaced", "mass", "1b"),
     Rule("csf_present", r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
          r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
          r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"

@@ -444,3 +444,12 @@ def test_multilevel_report_keeps_every_level_and_the_worst_grade() -> None:
     assert (result.escc_grade, result.levels) == ("3", ["T4", "T9", "L2"])
     assert result.sins_imaging.location == "semi_rigid"
     assert result.sins_imaging.collapse == "lt50"
+
+
+def test_csf_effaced_on_one_side_is_thecal_sac_deformity_not_grade_3() -> None:
+    one_side = detect("FINDINGS: Epidural tumour at T6 effaces the ventral CSF space without "
+                      "cord compression.")
+    all_round = detect("FINDINGS: Circumferential epidural tumour at T3 with complete "
+                       "effacement of the CSF around the cord.")
+    assert one_side.escc_grade == "1b"
+    assert all_round.escc_grade == "3"
