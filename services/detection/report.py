@@ -200,7 +200,17 @@ class Report:
             return tuple(n for _, names in levels for n in names)
         i = m.sentence
         if i > 0 and self.sentences[i - 1].line == self.sentences[i].line:
-            return self.context_levels[i - 1]
+            inherited = self.context_levels[i - 1]
+            if inherited:
+                return inherited
+        # "2. Epidural tumour at this level compresses the cord": the level is in the line above.
+        here = self.sentences[i]
+        for j in range(i - 1, max(i - 3, -1), -1):
+            before = self.sentences[j]
+            if before.section != here.section or before.part != here.part:
+                break
+            if self.levels[j]:
+                return tuple(n for _, names in self.levels[j] for n in names)
         return ()
 
     def nearest_levels(self, m: Mention) -> tuple[str, ...]:

@@ -453,3 +453,9 @@ def test_csf_effaced_on_one_side_is_thecal_sac_deformity_not_grade_3() -> None:
                        "effacement of the CSF around the cord.")
     assert one_side.escc_grade == "1b"
     assert all_round.escc_grade == "3"
+
+
+def test_level_named_on_the_line_above() -> None:
+    result = detect("IMPRESSION:\n1. T7 pathological fracture.\n2. Epidural tumour at this "
+                    "level compresses the cord.")
+    assert (result.levels, result.escc_grade) == (["T7"], "2")
