@@ -166,7 +166,7 @@ async def test_database_outage_mid_stream_loses_nothing_and_writes_nothing_twice
         try:
             await worker.wait_ready()
             await _publish(broker, values[:half])
-            await _until(lambda: _rows(schema, prefix)["episodes"] == EPISODES // 2, 60)
+            await _until(lambda: _rows(schema, prefix)["episodes"] == EPISODES // 2, 90)
 
             await proxy.cut()  # the database is gone for the sink
             await _publish(broker, values[half:])
@@ -181,6 +181,10 @@ async def test_database_outage_mid_stream_loses_nothing_and_writes_nothing_twice
             # also includes other tests' changes on the shared broker, hence >=.)
             written = await worker.metric("cordwatch_sink_records_total", result="written")
             assert written >= EPISODES * 3
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}\nrows: {_rows(schema, prefix)}\n{worker.log_tail()}"
+            ) from exc
         finally:
             worker.stop()
             if proxy.server is not None:
