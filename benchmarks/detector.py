@@ -79,12 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reports_per_second_wall: {rate:.0f}")
     print(f"reports_per_second_cpu: {rate_cpu:.0f}")
     print(f"medspacy_baseline_reports_per_second: {MEDSPACY_REPORTS_PER_SECOND:.0f} (quoted)")
-    print(f"speedup_vs_medspacy: {rate / MEDSPACY_REPORTS_PER_SECOND:.1f}x wall, "
-          f"{rate_cpu / MEDSPACY_REPORTS_PER_SECOND:.1f}x cpu")
+    print(
+        f"speedup_vs_medspacy: {rate / MEDSPACY_REPORTS_PER_SECOND:.1f}x wall, "
+        f"{rate_cpu / MEDSPACY_REPORTS_PER_SECOND:.1f}x cpu"
+    )
     print(f"peak_traced_python_mb: {traced_peak / 1e6:.1f}")
     print(f"peak_rss_mb: {rss_kib / 1024:.1f}")
-    print(f"target_5000_per_second: {'met' if max(rate, rate_cpu) >= 5000 else 'NOT met'}; "
-          f"memory_under_100mb: {'met' if rss_kib / 1024 < 100 else 'NOT met'}")
+    print(
+        f"target_5000_per_second: {'met' if max(rate, rate_cpu) >= 5000 else 'NOT met'}; "
+        f"memory_under_100mb: {'met' if rss_kib / 1024 < 100 else 'NOT met'}"
+    )
     return 0
 
 

@@ -59,13 +59,18 @@ class SentenceScope:
         terms = [m for m in mods if m[2].role == "term"]
         self._term_starts = [m[0] for m in terms]
         # A short aside such as "(1b)" or "(ESCC 2)" does not end a list of levels.
-        brackets = {m[0] for i, m in enumerate(terms)
-                    if data[m[0]:m[1]] == b"(" and i + 1 < len(terms)
-                    and data[terms[i + 1][0]:terms[i + 1][1]] == b")"
-                    and terms[i + 1][0] - m[0] <= 16}
+        brackets = {
+            m[0]
+            for i, m in enumerate(terms)
+            if data[m[0] : m[1]] == b"("
+            and i + 1 < len(terms)
+            and data[terms[i + 1][0] : terms[i + 1][1]] == b")"
+            and terms[i + 1][0] - m[0] <= 16
+        }
         closing = {terms[i + 1][0] for i, m in enumerate(terms) if m[0] in brackets}
-        self._level_term_starts = [t for t in self._term_starts
-                                   if t not in brackets and t not in closing]
+        self._level_term_starts = [
+            t for t in self._term_starts if t not in brackets and t not in closing
+        ]
 
     def same_clause(self, a: int, b: int) -> bool:
         """No scope terminator starts between positions a and b."""
@@ -98,14 +103,12 @@ class SentenceScope:
             if m_start >= start and m_end <= end:
                 reaches = True  # inside the finding's own words
             elif m_end <= start and direction in ("pre", "both"):
-                reaches = (
-                    data.count(b" ", m_end, start) <= PRE_WINDOW_WORDS
-                    and self.same_clause(m_end, start)
+                reaches = data.count(b" ", m_end, start) <= PRE_WINDOW_WORDS and self.same_clause(
+                    m_end, start
                 )
             elif m_start >= end and direction in ("post", "both"):
-                reaches = (
-                    data.count(b" ", end, m_start) <= POST_WINDOW_WORDS
-                    and self.same_clause(end, m_start)
+                reaches = data.count(b" ", end, m_start) <= POST_WINDOW_WORDS and self.same_clause(
+                    end, m_start
                 )
             else:
                 reaches = False

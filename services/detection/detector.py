@@ -70,8 +70,11 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
         and bool(negations["compression"])
     )
     if excludes:
-        for m in (*negations["epidural"][:2], *negations["metastasis"][:1],
-                  *negations["compression"][:2]):
+        for m in (
+            *negations["epidural"][:2],
+            *negations["metastasis"][:1],
+            *negations["compression"][:2],
+        ):
             log.add("excludes_mescc", m)
 
     return Detection.model_construct(
@@ -89,8 +92,17 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
 
 def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
     given = (modality or "").strip().upper().replace(" ", "")
-    aliases = {"MRI": "MR", "PET": "PET-CT", "PETCT": "PET-CT", "PET/CT": "PET-CT", "CR": "XR",
-               "DX": "XR", "X-RAY": "XR", "XRAY": "XR", "BONESCAN": "NM"}
+    aliases = {
+        "MRI": "MR",
+        "PET": "PET-CT",
+        "PETCT": "PET-CT",
+        "PET/CT": "PET-CT",
+        "CR": "XR",
+        "DX": "XR",
+        "X-RAY": "XR",
+        "XRAY": "XR",
+        "BONESCAN": "NM",
+    }
     given = aliases.get(given, given)
     if given in ("MR", "CT", "PET-CT", "XR", "NM"):
         return given
@@ -139,9 +151,7 @@ def _negation_kind(report: Report, m: Mention) -> str | None:
     return None
 
 
-def _verdict(
-    report: Report, kind: str
-) -> tuple[list[Mention], dict[str, list[Mention]], set[int]]:
+def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[Mention]], set[int]]:
     by_part: dict[int, list[Mention]] = {}
     negated_by_part: dict[int, list[Mention]] = {}
     negations: dict[str, list[Mention]] = {"epidural": [], "compression": [], "metastasis": []}
@@ -161,14 +171,16 @@ def _verdict(
         last = max(decisive)
         if last not in by_part:  # the final addendum rules MESCC out
             return [], negations, {p for p in range(last)}
-        earlier = [m for p, ms in by_part.items() if p < last and p not in negated_by_part
-                   for m in ms]
+        earlier = [
+            m for p, ms in by_part.items() if p < last and p not in negated_by_part for m in ms
+        ]
         return [*by_part[last], *earlier], negations, set()
     main = [m for p, ms in by_part.items() for m in ms]
     in_impression = [m for m in main if report.sentences[m.sentence].section == "impression"]
     impression_negates = any(
         report.sentences[m.sentence].section == "impression"
-        for ms in negated_by_part.values() for m in ms
+        for ms in negated_by_part.values()
+        for m in ms
     )
     if main and not in_impression and impression_negates:
         return [], negations, set()  # the impression outranks a finding it contradicts
@@ -176,8 +188,7 @@ def _verdict(
     return main, negations, set()
 
 
-def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | None,
-                                                                          list[Mention]]:
+def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | None, list[Mention]]:
     if not positives:
         return _negative_grade(report, kind)
     unassessable = _unassessable(report)
@@ -194,21 +205,32 @@ def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | N
         for m in positives:
             if m.rule.role not in ("escc", "grade") and m.grade != best.grade:
                 m.grade = None
-    qualifiers = [x for x in report.mentions[best.sentence]
-                  if x.rule.role in ("csf_absent", "csf_present", "severity")]
+    qualifiers = [
+        x
+        for x in report.mentions[best.sentence]
+        if x.rule.role in ("csf_absent", "csf_present", "severity")
+    ]
     return best.grade, [best, *qualifiers[:2]]
 
 
 def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention]]:
     zero = [
-        m for ms in report.mentions for m in ms
+        m
+        for ms in report.mentions
+        for m in ms
         if m.rule.role in ("escc", "grade") and m.grade == "0" and m.assertion.current
     ]
     if zero:
         return "0", zero[:1]
     if report.metastasis_affirmed and kind in ("MR", "CT", "PET-CT") and not _unassessable(report):
-        cues = [m for ms in report.mentions for m in ms if m.rule.role == "metastasis"
-                and m.assertion.current and report.spine_context[m.sentence]]
+        cues = [
+            m
+            for ms in report.mentions
+            for m in ms
+            if m.rule.role == "metastasis"
+            and m.assertion.current
+            and report.spine_context[m.sentence]
+        ]
         return "0", cues[:1]
     return None, []
 
@@ -259,9 +281,12 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
             absent = True
         elif role == "csf_present" and not x.assertion.negated:
             present = True
-        elif role == "severity" and x.sentence == i and (
-            m.start - 40 <= x.start <= m.end
-        ) and severity != "severe":
+        elif (
+            role == "severity"
+            and x.sentence == i
+            and (m.start - 40 <= x.start <= m.end)
+            and severity != "severe"
+        ):
             severity = x.rule.value
     return absent, present, severity
 

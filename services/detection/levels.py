@@ -29,24 +29,71 @@ JUNCTIONS: dict[bytes, tuple[str, ...]] = {
 }
 
 LEVEL_RULES: tuple[Rule, ...] = (
-    Rule("level", r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
-         r"(?:[ctls] ?)?(?:1[0-2]|[1-9]))?", "level"),
-    Rule("junction", r"(?:thoracolumbar|cervicothoracic|lumbosacral|craniocervical|"
-         r"craniovertebral|atlanto-?axial) junction", "junction"),
+    Rule(
+        "level",
+        r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
+        r"(?:[ctls] ?)?(?:1[0-2]|[1-9]))?",
+        "level",
+    ),
+    Rule(
+        "junction",
+        r"(?:thoracolumbar|cervicothoracic|lumbosacral|craniocervical|"
+        r"craniovertebral|atlanto-?axial) junction",
+        "junction",
+    ),
 )
 
 _SEQUENCE_AFTER = (
-    b"weighted", b"w ", b"hyper", b"hypo", b"iso", b"signal", b"flair", b"stir", b"fat",
-    b"sequence", b"image", b"imaging", b"bright", b"dark", b"dixon", b"shortening", b"prolong",
-    b"post", b"pre", b"gad", b"fs ", b"tse", b"fse", b"map", b"intens", b"and t1", b"and t2",
-    b"and stir", b"/t2", b"/t1", b"/stir", b"-weighted", b"w/", b"mapping", b"relaxation",
+    b"weighted",
+    b"w ",
+    b"hyper",
+    b"hypo",
+    b"iso",
+    b"signal",
+    b"flair",
+    b"stir",
+    b"fat",
+    b"sequence",
+    b"image",
+    b"imaging",
+    b"bright",
+    b"dark",
+    b"dixon",
+    b"shortening",
+    b"prolong",
+    b"post",
+    b"pre",
+    b"gad",
+    b"fs ",
+    b"tse",
+    b"fse",
+    b"map",
+    b"intens",
+    b"and t1",
+    b"and t2",
+    b"and stir",
+    b"/t2",
+    b"/t1",
+    b"/stir",
+    b"-weighted",
+    b"w/",
+    b"mapping",
+    b"relaxation",
 )
 _SEQUENCE_BEFORE = frozenset(
     b"on high low intermediate sagittal axial coronal increased decreased bright dark both "
     b"heterogeneous homogeneous hyperintense hypointense isointense and/or pre post".split()
 )
-_NOT_A_LEVEL_AFTER = (b"neural foram", b"foram", b"disc", b"interspace", b"intervertebral",
-                      b"facet", b"disk", b"level disc")
+_NOT_A_LEVEL_AFTER = (
+    b"neural foram",
+    b"foram",
+    b"disc",
+    b"interspace",
+    b"intervertebral",
+    b"facet",
+    b"disk",
+    b"level disc",
+)
 _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 
 

@@ -40,9 +40,9 @@ def compile_bytes(pattern: str, *, longest: bool = False) -> re2._Regexp:
     return re2.compile(pattern.encode("ascii"), _OPTIONS if longest else _PLAIN)
 
 
-def spans(regex: re2._Regexp, data: bytes, pos: int = 0, end: int | None = None) -> Iterator[
-    tuple[int, int]
-]:
+def spans(
+    regex: re2._Regexp, data: bytes, pos: int = 0, end: int | None = None
+) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of successive matches.
 
     Calls RE2::Match directly: the wrapper's ``finditer`` builds a Match object per hit, which
@@ -99,9 +99,12 @@ def _bound_one(pattern: str) -> str:
     last = pattern
     while last and last[-1] in ")?*+}":  # look past closing groups and quantifiers
         last = last[: last.rfind("{")] if last[-1] == "}" else last[:-1]
-    tail = r"\b" if (last[-1:].isalnum() or last.endswith("]")) and not last.endswith(
-        ("\\)", "\\(", "\\]", "\\.", "\\?")
-    ) else ""
+    tail = (
+        r"\b"
+        if (last[-1:].isalnum() or last.endswith("]"))
+        and not last.endswith(("\\)", "\\(", "\\]", "\\.", "\\?"))
+        else ""
+    )
     out: list[str] = []
     in_class = escaped = False
     skip = False

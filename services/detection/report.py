@@ -6,6 +6,7 @@ short per-sentence lists, so the cost grows with the number of hits, not with th
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,16 +28,53 @@ LEVEL_LAYER = Layer(LEVEL_RULES)
 CONTENT_SECTIONS = frozenset({None, "findings", "impression", "addendum"})
 TARGET_ROLES = frozenset({"epidural", "mass", "mscc", "escc", "grade"})
 _ASSESSED_ROLES = TARGET_ROLES | {
-    "malignant", "metastasis", "benign", "cord_signal", "retropulsion", "csf_present",
+    "malignant",
+    "metastasis",
+    "benign",
+    "cord_signal",
+    "retropulsion",
+    "csf_present",
     "csf_absent",
 }
-_SPINE_WORDS = (b"osse", b"bone", b"bony", b"vertebr", b"marrow", b"spin", b"sacr", b"skelet",
-                b"pedicle", b"body", b"lamina", b"posterior element")
+_SPINE_WORDS = (
+    b"osse",
+    b"bone",
+    b"bony",
+    b"vertebr",
+    b"marrow",
+    b"spin",
+    b"sacr",
+    b"skelet",
+    b"pedicle",
+    b"body",
+    b"lamina",
+    b"posterior element",
+)
 _GRADE_CONTEXT = (b"epidural", b"bilsky", b"escc", b"sosg", b"cord", b"thecal", b"cauda")
-_UNASSESSABLE_WORDS = (b"not assess", b"be assess", b"not evaluat", b"be evaluat", b"gradab",
-                       b"gradeab", b"be graded", b"not graded", b"determin", b"applicable",
-                       b"n/a", b"limited", b"scope", b"field", b"not included", b"characteri",
-                       b"not reliably", b"not well", b"not adequately", b"not fully")
+_UNASSESSABLE_WORDS: tuple[bytes, ...] = (
+    b"not assess",
+    b"be assess",
+    b"not evaluat",
+    b"be evaluat",
+    b"gradab",
+    b"gradeab",
+    b"be graded",
+    b"not graded",
+    b"determin",
+    b"applicable",
+    b"n/a",
+    b"limited",
+    b"scope",
+    b"field",
+    b"not included",
+    b"characteri",
+    b"not reliably",
+    b"not well",
+    b"not adequately",
+    b"not fully",
+)
+# Plain alternation of literals (no quantifier): the stdlib engine cannot backtrack on it.
+_UNASSESSABLE_HINT = re.compile(b"|".join(re.escape(w) for w in _UNASSESSABLE_WORDS))
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 
 
@@ -74,6 +112,7 @@ class _Lazy:
 
 _UNSET = object()
 _UNMODIFIED = Assertion()  # shared by hits no modifier can change; never mutated
+_NO_SCOPE = SentenceScope(b"", [])  # the scope of a sentence without modifiers
 
 
 class Report:
@@ -101,12 +140,14 @@ class Report:
         # Modifiers matter only where there is something for them to modify; "not assessable"
         # statements are looked for separately (cheaply) because they qualify the whole study.
         wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
-        _distribute(MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences,
-                    self.mods)
-        self.unassessable = any(word in data for word in _UNASSESSABLE_WORDS) and (
+        _distribute(
+            MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences, self.mods
+        )
+        self.unassessable = _UNASSESSABLE_HINT.search(data) is not None and (
             self._unassessable_stated(readable_ranges)
         )
-        self.scopes = _Lazy(lambda i: SentenceScope(data, self.mods[i]), n)
+        mods = self.mods
+        self.scopes = [SentenceScope(data, mods[i]) if mods[i] else _NO_SCOPE for i in range(n)]
         self.spine_context = _Lazy(self._spine_context, n)
         self.context_levels = _Lazy(self._context_levels, n)
         self.mentions: list[list[Mention]] = [
@@ -143,7 +184,8 @@ class Report:
                 self.mentions[i] = []
         self.metastasis_affirmed = any(
             m.rule.role == "metastasis" and self.spine_context[m.sentence] and valid_cue(m)
-            for ms in self.mentions for m in ms
+            for ms in self.mentions
+            for m in ms
         )
 
     # -- assertion -------------------------------------------------------------------------
@@ -192,8 +234,9 @@ class Report:
         """Levels of a mention: its clause, else its sentence, else the paragraph so far."""
         levels = self.levels[m.sentence]
         scope = self.scopes[m.sentence]
-        own = tuple(n for pos, names in levels if scope.same_level_clause(pos, m.start)
-                    for n in names)
+        own = tuple(
+            n for pos, names in levels if scope.same_level_clause(pos, m.start) for n in names
+        )
         if own:
             return own
         if levels:
@@ -241,8 +284,11 @@ class Report:
                 clause = {k for pos, k in cues if scope.same_clause(pos, m.start)}
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
-        cues += [(m.start, m.cause) for m in mentions
-                 if m.cause is not None and valid_cue(m) and not _zero_grade(m)]
+        cues += [
+            (m.start, m.cause)
+            for m in mentions
+            if m.cause is not None and valid_cue(m) and not _zero_grade(m)
+        ]
         kinds = {k for _, k in cues}
         for m in mentions:
             if m.rule.role not in TARGET_ROLES or m.cause is not None:

@@ -19,8 +19,17 @@ GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 _ALIGNMENT_RANK = {"subluxation": 3, "deformity": 2, "normal": 1}
 _POSTEROLATERAL_RANK = {"bilateral": 3, "unilateral": 2, "none": 1}
 Cue = tuple[int, int, int, str, str | None, str]  # sentence, start, end, role, value, rule name
-_DETAIL_ROLES = frozenset({"lesion", "alignment", "collapse", "collapse_pct", "involvement",
-                           "involvement_pct", "posterolateral"})
+_DETAIL_ROLES = frozenset(
+    {
+        "lesion",
+        "alignment",
+        "collapse",
+        "collapse_pct",
+        "involvement",
+        "involvement_pct",
+        "posterolateral",
+    }
+)
 
 
 def index_level(report: Report, positives: list[Mention], grade: str | None) -> str | None:
@@ -90,11 +99,10 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
     values: dict[str, str | None] = {
         "location": stated.get("location") or (LOCATION_OF_LEVEL.get(index) if index else None),
         "lesion": stated.get("lesion") or _lesion(cues.get("lesion", [])),
-        "alignment": stated.get("alignment") or _ranked(cues.get("alignment", []),
-                                                       _ALIGNMENT_RANK),
+        "alignment": stated.get("alignment") or _ranked(cues.get("alignment", []), _ALIGNMENT_RANK),
         "collapse": stated.get("collapse") or _collapse(cues),
-        "posterolateral": stated.get("posterolateral") or _ranked(
-            cues.get("posterolateral", []), _POSTEROLATERAL_RANK),
+        "posterolateral": stated.get("posterolateral")
+        or _ranked(cues.get("posterolateral", []), _POSTEROLATERAL_RANK),
     }
     for field, chosen in values.items():
         if chosen is None:
@@ -125,8 +133,9 @@ def _stated(report: Report) -> dict[str, str]:
             elif role == "involvement" and value == "gt50":
                 involved = True
             elif role == "collapse_pct":
-                out.setdefault("collapse", "gt50" if _percent(report.data[start:end]) >= 50
-                               else "lt50")
+                out.setdefault(
+                    "collapse", "gt50" if _percent(report.data[start:end]) >= 50 else "lt50"
+                )
         if out.get("collapse") == "none" and involved:
             out["collapse"] = "none_gt50_involved"
         if b"normal" in parts and "alignment" not in out:
@@ -161,23 +170,34 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
             cue: Cue = (i, start, end, rule.role, value, rule.name)
             key = rule.role
             if key == "involvement_pct":
-                key, cue = "involvement", (i, start, end, "involvement",
-                                           "gt50" if _percent(report.data[start:end]) > 50
-                                           else "lt50", rule.name)
+                key, cue = (
+                    "involvement",
+                    (
+                        i,
+                        start,
+                        end,
+                        "involvement",
+                        "gt50" if _percent(report.data[start:end]) > 50 else "lt50",
+                        rule.name,
+                    ),
+                )
             anywhere.setdefault(key, []).append(cue)
             if index is not None and index in levels:
                 at_index.setdefault(key, []).append(cue)
             elif not levels:
                 unlevelled.setdefault(key, []).append(cue)
     chosen: dict[str, list[Cue]] = {}
-    for key in ("lesion", "alignment", "collapse", "collapse_pct", "involvement",
-                "posterolateral"):
-        chosen[key] = at_index.get(key) or unlevelled.get(key) or (
-            anywhere.get(key, []) if (index is None or key == "alignment") and key != "involvement"
-            else [])
-    if chosen.get("collapse_pct") and at_index.get("collapse") and not at_index.get(
-        "collapse_pct"
-    ):
+    for key in ("lesion", "alignment", "collapse", "collapse_pct", "involvement", "posterolateral"):
+        chosen[key] = (
+            at_index.get(key)
+            or unlevelled.get(key)
+            or (
+                anywhere.get(key, [])
+                if (index is None or key == "alignment") and key != "involvement"
+                else []
+            )
+        )
+    if chosen.get("collapse_pct") and at_index.get("collapse") and not at_index.get("collapse_pct"):
         chosen["collapse_pct"] = []
     return chosen
 

@@ -19,10 +19,24 @@ from services.detection.lexicon.sections import HEADER_KINDS, INLINE_IMPRESSION,
 # separator that flattened interfaces use as a line break (HL7 v2.5 section 2.5.5).
 _TRANSLATE = str.maketrans(
     {
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\r": "\n",
-        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "~": "\n",
-        "\u2265": ">", "\u2264": "<",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\r": "\n",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "~": "\n",
+        "\u2265": ">",
+        "\u2264": "<",
     }
 )
 # HL7 v2 formatted-text escapes for a line break, replaced by a same-length run.
@@ -143,8 +157,11 @@ def split(data: bytes) -> list[Sentence]:
         sent_start = 0
         for match in _BOUNDARY.finditer(body):
             stop = match.start()
-            word_start = max(body.rfind(b" ", sent_start, stop), body.rfind(b"(", sent_start, stop),
-                             sent_start - 1)
+            word_start = max(
+                body.rfind(b" ", sent_start, stop),
+                body.rfind(b"(", sent_start, stop),
+                sent_start - 1,
+            )
             word = body[word_start + 1 : stop]
             if word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2):
                 continue  # "Dr.", initials, list numbers "1."

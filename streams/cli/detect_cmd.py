@@ -17,8 +17,16 @@ from typing import Any, TextIO
 
 ORDER = 20
 _MAX_TEXT_CHARS = 200_000  # DESIGN.md section 2: a report is at most 200 000 characters
-_FIELDS = ("suspected_mescc", "escc_grade", "high_grade", "levels", "sins_imaging",
-           "cord_signal", "excludes_mescc", "retropulsion")
+_FIELDS = (
+    "suspected_mescc",
+    "escc_grade",
+    "high_grade",
+    "levels",
+    "sins_imaging",
+    "cord_signal",
+    "excludes_mescc",
+    "retropulsion",
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,15 +115,18 @@ def _explain_one(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        sys.stdout.write(explain(text, result.model_dump(mode="json"),
-                                 colour=sys.stdout.isatty()))
+        sys.stdout.write(explain(text, result.model_dump(mode="json"), colour=sys.stdout.isatty()))
     return 0
 
 
 # One colour per field so the reader sees which words decided what.
 _COLOURS = {
-    "suspected_mescc": "1;31", "excludes_mescc": "1;32", "escc_grade": "1;35",
-    "levels": "1;34", "cord_signal": "1;33", "retropulsion": "1;36",
+    "suspected_mescc": "1;31",
+    "excludes_mescc": "1;32",
+    "escc_grade": "1;35",
+    "levels": "1;34",
+    "cord_signal": "1;33",
+    "retropulsion": "1;36",
 }
 
 
@@ -131,13 +142,20 @@ def explain(text: str, result: dict[str, Any], *, colour: bool) -> str:
     spans: dict[tuple[int, int], str] = {}
     for item in evidence:
         spans.setdefault((item["start"], item["end"]), item["field"])
-    lines += ["", "Report (evidence marked):", _highlight(text, spans, colour=colour), "",
-              "Evidence:"]
+    lines += [
+        "",
+        "Report (evidence marked):",
+        _highlight(text, spans, colour=colour),
+        "",
+        "Evidence:",
+    ]
     for item in evidence:
         words = text[item["start"] : item["end"]]
         section = item.get("section") or "-"
-        lines.append(f"  {item['field']:<26} {_mark(words, item['field'], colour)}"
-                     f"  <{item['rule']}>  [{section}]")
+        lines.append(
+            f"  {item['field']:<26} {_mark(words, item['field'], colour)}"
+            f"  <{item['rule']}>  [{section}]"
+        )
     if not evidence:
         lines.append("  (none: no rule fired in a findings, impression or addendum section)")
     return "\n".join(lines) + "\n"

@@ -23,11 +23,20 @@ NEGATION: tuple[Rule, ...] = (
     Rule("not", r"not", "neg", "pre"),
     Rule("nt", r"(?:doesn|don|isn|aren|wasn|weren|didn)'t", "neg", "pre"),
     Rule("without", r"w/o|without", "neg", "pre"),
-    Rule("no_evidence", r"no (?:[a-z]+ )?(?:evidence|signs?|suggestion|features?|findings?)"
-         r"(?: of| for| to suggest| suggestive of)?", "neg", "pre"),
-    Rule("no_definite", r"no (?:definite|convincing|obvious|discrete|significant|appreciable|"
-         r"measurable|visible|demonstrable|identifiable|focal|residual|new|further|other)",
-         "neg", "pre"),
+    Rule(
+        "no_evidence",
+        r"no (?:[a-z]+ )?(?:evidence|signs?|suggestion|features?|findings?)"
+        r"(?: of| for| to suggest| suggestive of)?",
+        "neg",
+        "pre",
+    ),
+    Rule(
+        "no_definite",
+        r"no (?:definite|convincing|obvious|discrete|significant|appreciable|"
+        r"measurable|visible|demonstrable|identifiable|focal|residual|new|further|other)",
+        "neg",
+        "pre",
+    ),
     Rule("nothing", r"nothing (?:to suggest|suspicious|of note)", "neg", "pre"),
     Rule("negative_for", r"negative for", "neg", "pre"),
     Rule("free_of", r"free (?:of|from)", "neg", "pre"),
@@ -37,125 +46,241 @@ NEGATION: tuple[Rule, ...] = (
     Rule("rather_than", r"rather than|instead of|as opposed to", "neg", "pre"),
     Rule("no_longer", r"no longer", "neg", "pre"),
     Rule("nil", r"nil", "neg", "pre"),
-    Rule("not_seen", r"(?:is |are |was |were )?not (?:been )?(?:seen|identified|present|"
-         r"demonstrated|evident|visuali[sz]ed|appreciated|detected|shown|apparent)", "neg",
-         "post"),
+    Rule(
+        "not_seen",
+        r"(?:is |are |was |were )?not (?:been )?(?:seen|identified|present|"
+        r"demonstrated|evident|visuali[sz]ed|appreciated|detected|shown|apparent)",
+        "neg",
+        "post",
+    ),
     Rule("excluded", r"(?:has |have )?(?:been )?(?:excluded|ruled out)", "neg", "post"),
     Rule("unlikely", r"(?:is |are )?(?:unlikely|improbable)", "neg", "post"),
-    Rule("resolved_neg", r"(?:is |are )?no longer (?:seen|present|visible|evident)", "neg",
-         "post"),
+    Rule("resolved_neg", r"(?:is |are )?no longer (?:seen|present|visible|evident)", "neg", "post"),
     # structured reports: "Epidural disease: none", "Cord compression: absent"
-    Rule("label_none", r": ?(?:none|absent|nil|negative|not present|not seen|no\.|no,|no;)", "neg",
-         "post"),
+    Rule(
+        "label_none",
+        r": ?(?:none|absent|nil|negative|not present|not seen|no\.|no,|no;)",
+        "neg",
+        "post",
+    ),
 )
 
 # Phrases that contain a trigger word but do not negate (ConText pseudo-triggers), and the
 # double negatives that mean "possible".
 PSEUDO: tuple[Rule, ...] = (
-    Rule("no_change", r"no (?:significant |interval |appreciable |definite )?(?:change|"
-         r"increase|progression)(?: in| of)?", "pseudo"),
+    Rule(
+        "no_change",
+        r"no (?:significant |interval |appreciable |definite )?(?:change|"
+        r"increase|progression)(?: in| of)?",
+        "pseudo",
+    ),
     Rule("without_change", r"without (?:significant |interval )?change", "pseudo"),
     Rule("not_only", r"not only|not necessarily|not changed|not significantly changed", "pseudo"),
     Rule("no_doubt", r"no doubt", "pseudo"),
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),
     # A comparison names the prior study without making the finding historical.
-    Rule("compared_with", r"(?:compared|in comparison) (?:with|to) (?:the )?(?:prior|previous|"
-         r"preceding|last|recent)(?: study| scan| mri| ct| exam| examination| imaging)?|"
-         r"(?:since|from|than(?: on)?|to) (?:the )?(?:prior|previous)(?: study| scan| mri| ct|"
-         r" exam| examination| imaging)?", "pseudo"),
+    Rule(
+        "compared_with",
+        r"(?:compared|in comparison) (?:with|to) (?:the )?(?:prior|previous|"
+        r"preceding|last|recent)(?: study| scan| mri| ct| exam| examination| imaging)?|"
+        r"(?:since|from|than(?: on)?|to) (?:the )?(?:prior|previous)(?: study| scan| mri| ct|"
+        r" exam| examination| imaging)?",
+        "pseudo",
+    ),
 )
 
 # Words that put a finding in the present even after "previously": "the previously seen
 # epidural tumour has enlarged" is current disease (ConText temporality, Harkema 2009).
 CURRENT: tuple[Rule, ...] = (
-    Rule("current", r"increas\w*|enlarg\w*|progress\w*|grown|larger|new|now|persist\w*|"
-         r"residual|remains?|stable|unchanged|again|still|worse(?:ned|ning)?|re-?demonstrated",
-         "current", "both"),
+    Rule(
+        "current",
+        r"increas\w*|enlarg\w*|progress\w*|grown|larger|new|now|persist\w*|"
+        r"residual|remains?|stable|unchanged|again|still|worse(?:ned|ning)?|re-?demonstrated",
+        "current",
+        "both",
+    ),
 )
 
 HEDGE: tuple[Rule, ...] = (
-    Rule("cannot_exclude", r"(?:cannot|can not|can't|could not|unable to|not possible to|"
-         r"difficult to) (?:be )?(?:entirely |completely |confidently |definitely )?"
-         r"(?:exclude[ds]?|excluded|rule[ds]? out|ruled out)", "hedge", "both"),
-    Rule("not_excluded", r"not (?:be )?(?:entirely |completely |confidently )?(?:excluded|"
-         r"ruled out)", "hedge", "both"),
+    Rule(
+        "cannot_exclude",
+        r"(?:cannot|can not|can't|could not|unable to|not possible to|"
+        r"difficult to) (?:be )?(?:entirely |completely |confidently |definitely )?"
+        r"(?:exclude[ds]?|excluded|rule[ds]? out|ruled out)",
+        "hedge",
+        "both",
+    ),
+    Rule(
+        "not_excluded",
+        r"not (?:be )?(?:entirely |completely |confidently )?(?:excluded|"
+        r"ruled out)",
+        "hedge",
+        "both",
+    ),
     Rule("not_without", r"not without", "hedge", "pre"),
-    Rule("possible", r"possibl[ey]|probabl[ey]|likely|most likely|presum(?:ed|ably|ptive)|"
-         r"suspect(?:ed)?|suspicio(?:us|n)(?: of| for)?|question(?:able|ed)|equivocal|"
-         r"indeterminate|borderline|apparent|potential(?:ly)?", "hedge", "both"),
-    Rule("concerning", r"(?:concerning|worrisome|worrying|suggestive) (?:for|of)|concern for|"
-         r"suggest(?:s|ing|ed)?|may (?:represent|be|reflect|indicate)|could (?:represent|be)|"
-         r"might (?:represent|be)|cannot be distinguished from", "hedge", "both"),
+    Rule(
+        "possible",
+        r"possibl[ey]|probabl[ey]|likely|most likely|presum(?:ed|ably|ptive)|"
+        r"suspect(?:ed)?|suspicio(?:us|n)(?: of| for)?|question(?:able|ed)|equivocal|"
+        r"indeterminate|borderline|apparent|potential(?:ly)?",
+        "hedge",
+        "both",
+    ),
+    Rule(
+        "concerning",
+        r"(?:concerning|worrisome|worrying|suggestive) (?:for|of)|concern for|"
+        r"suggest(?:s|ing|ed)?|may (?:represent|be|reflect|indicate)|could (?:represent|be)|"
+        r"might (?:represent|be)|cannot be distinguished from",
+        "hedge",
+        "both",
+    ),
     Rule("favoured", r"favou?r(?:s|ed|ing)?", "hedge", "both"),
-    Rule("differential", r"differential(?: diagnosis)?(?: includes?| considerations?)?|ddx|"
-         r"versus|vs\.?", "hedge", "both"),
+    Rule(
+        "differential",
+        r"differential(?: diagnosis)?(?: includes?| considerations?)?|ddx|"
+        r"versus|vs\.?",
+        "hedge",
+        "both",
+    ),
     Rule("query_mark", r"\?|query|\?\?", "hedge", "pre"),
 )
 
 HISTORY: tuple[Rule, ...] = (
-    Rule("previously", r"previous(?:ly)?|prior|formerly|pre-?op(?:erative(?:ly)?)?|"
-         r"pre-?treatment|pre-?radiotherapy|pre-?rt|pre-?sbrt|pre-?surgery", "hist", "pre"),
-    Rule("previously_post", r"(?:was |were )?previously(?: seen| noted| demonstrated)?|"
-         r"on (?:the )?(?:prior|previous)(?: study| scan| mri| exam| examination| imaging)?|"
-         r"before (?:treatment|radiotherapy|surgery|sbrt)", "hist", "post"),
+    Rule(
+        "previously",
+        r"previous(?:ly)?|prior|formerly|pre-?op(?:erative(?:ly)?)?|"
+        r"pre-?treatment|pre-?radiotherapy|pre-?rt|pre-?sbrt|pre-?surgery",
+        "hist",
+        "pre",
+    ),
+    Rule(
+        "previously_post",
+        r"(?:was |were )?previously(?: seen| noted| demonstrated)?|"
+        r"on (?:the )?(?:prior|previous)(?: study| scan| mri| exam| examination| imaging)?|"
+        r"before (?:treatment|radiotherapy|surgery|sbrt)",
+        "hist",
+        "post",
+    ),
     Rule("history_of", r"history of|hx of|h/o|s/p|status post|known history", "hist", "pre"),
-    Rule("resolution", r"(?:complete |interval |near[- ]complete )?resolution of|resolved|"
-         r"resolving", "hist", "pre"),
-    Rule("has_resolved", r"(?:has|have) (?:now |since |completely |largely |entirely )?"
-         r"(?:resolved|regressed|disappeared|gone)|(?:is |are )?(?:now )?resolved", "hist",
-         "post"),
+    Rule(
+        "resolution",
+        r"(?:complete |interval |near[- ]complete )?resolution of|resolved|"
+        r"resolving",
+        "hist",
+        "pre",
+    ),
+    Rule(
+        "has_resolved",
+        r"(?:has|have) (?:now |since |completely |largely |entirely )?"
+        r"(?:resolved|regressed|disappeared|gone)|(?:is |are )?(?:now )?resolved",
+        "hist",
+        "post",
+    ),
     Rule("healed", r"old|healed|remote|chronic", "hist", "pre"),
 )
 
 HYPOTHETICAL: tuple[Rule, ...] = (
-    Rule("if", r"if|in case of|should (?:there|the|symptoms|clinical)|whether|in the event of",
-         "hypo", "pre"),
-    Rule("to_assess", r"(?:to )?(?:assess|evaluate|evaluation|screen|look|check|exclude|"
-         r"investigate|monitor|watch|rule out|r/o|ro) (?:for|of)|to (?:assess|evaluate|exclude|"
-         r"rule out)|rule out|r/o|at risk (?:of|for)|risk of|prevent(?:ion of)?|question of|"
-         r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of",
-         "hypo", "pre"),
+    Rule(
+        "if",
+        r"if|in case of|should (?:there|the|symptoms|clinical)|whether|in the event of",
+        "hypo",
+        "pre",
+    ),
+    Rule(
+        "to_assess",
+        r"(?:to )?(?:assess|evaluate|evaluation|screen|look|check|exclude|"
+        r"investigate|monitor|watch|rule out|r/o|ro) (?:for|of)|to (?:assess|evaluate|exclude|"
+        r"rule out)|rule out|r/o|at risk (?:of|for)|risk of|prevent(?:ion of)?|question of|"
+        r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of",
+        "hypo",
+        "pre",
+    ),
     # the referrer's question, in a letter or a request: not the radiologist's finding
-    Rule("referral", r"(?:thank you for )?(?:referring|referral of|referred (?:with|for))|"
-         r"presents? with|presenting with|clinical(?:ly)? (?:suspected|concern (?:for|of|about)|"
-         r"suspicion (?:for|of)|query|question)|symptoms? (?:of|suggestive of|suspicious for)|"
-         r"signs? (?:of|suggestive of)", "hypo", "pre"),
-    Rule("recommend", r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"
-         r"evaluate)", "hypo", "pre"),
+    Rule(
+        "referral",
+        r"(?:thank you for )?(?:referring|referral of|referred (?:with|for))|"
+        r"presents? with|presenting with|clinical(?:ly)? (?:suspected|concern (?:for|of|about)|"
+        r"suspicion (?:for|of)|query|question)|symptoms? (?:of|suggestive of|suspicious for)|"
+        r"signs? (?:of|suggestive of)",
+        "hypo",
+        "pre",
+    ),
+    Rule(
+        "recommend",
+        r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"
+        r"evaluate)",
+        "hypo",
+        "pre",
+    ),
 )
 
 UNASSESSABLE: tuple[Rule, ...] = (
-    Rule("not_assessed", r"(?:cannot|can not|could not|can't) (?:be )?(?:reliably |accurately |"
-         r"fully |adequately )?(?:assess(?:ed)?|evaluated?|graded?|determined?|characteri[sz]ed)|"
-         r"(?:is |are )?not (?:be )?(?:reliably |well |adequately |fully )?(?:assessed|"
-         r"evaluated|assessable|gradable|gradeable|determinable|determined|graded|evaluable)|"
-         r"not (?:applicable|assessable)|limited (?:assessment|evaluation)|n/a|"
-         r"beyond the (?:scope|field)|not included|outside the field", "unassessable", "both"),
+    Rule(
+        "not_assessed",
+        r"(?:cannot|can not|could not|can't) (?:be )?(?:reliably |accurately |"
+        r"fully |adequately )?(?:assess(?:ed)?|evaluated?|graded?|determined?|characteri[sz]ed)|"
+        r"(?:is |are )?not (?:be )?(?:reliably |well |adequately |fully )?(?:assessed|"
+        r"evaluated|assessable|gradable|gradeable|determinable|determined|graded|evaluable)|"
+        r"not (?:applicable|assessable)|limited (?:assessment|evaluation)|n/a|"
+        r"beyond the (?:scope|field)|not included|outside the field",
+        "unassessable",
+        "both",
+    ),
 )
 
 QUALIFIERS: tuple[Rule, ...] = (
-    Rule("other_levels", r"(?:at |in )?(?:the )?(?:other|remaining|additional|further|rest of "
-         r"the|all other) (?:levels?|sites?|segments?|vertebrae|lesions?)|elsewhere",
-         "partial", "both"),
-    Rule("all_levels", r"(?:at |in )?(?:any|all|every|either) (?:spinal )?(?:levels?|sites?|"
-         r"segments?)|throughout(?: the spine)?|anywhere|in the (?:visuali[sz]ed |imaged )?"
-         r"(?:spine|spinal canal)", "global", "both"),
+    Rule(
+        "other_levels",
+        r"(?:at |in )?(?:the )?(?:other|remaining|additional|further|rest of "
+        r"the|all other) (?:levels?|sites?|segments?|vertebrae|lesions?)|elsewhere",
+        "partial",
+        "both",
+    ),
+    Rule(
+        "all_levels",
+        r"(?:at |in )?(?:any|all|every|either) (?:spinal )?(?:levels?|sites?|"
+        r"segments?)|throughout(?: the spine)?|anywhere|in the (?:visuali[sz]ed |imaged )?"
+        r"(?:spine|spinal canal)",
+        "global",
+        "both",
+    ),
 )
 
 TERMINATORS: tuple[Rule, ...] = (
-    Rule("but", r"but|however|although|though|whereas|whilst|while|except|apart from|"
-         r"aside from|other than|save for|with the exception of|yet|otherwise|nevertheless|"
-         r"nonetheless|in contrast|instead|which|where|now", "term"),
+    Rule(
+        "but",
+        r"but|however|although|though|whereas|whilst|while|except|apart from|"
+        r"aside from|other than|save for|with the exception of|yet|otherwise|nevertheless|"
+        r"nonetheless|in contrast|instead|which|where|now",
+        "term",
+    ),
     Rule("punctuation", r";|\||\(|\)| - ", "term"),
     Rule("comma_with", r", with|, and (?:there is|there are)|and with", "term"),
     Rule("separate", r"separately|additionally|also|further(?:more)?|in addition", "term"),
 )
 
 # ``W`` is re-exported so tables that build on this one can use the same gap word.
-__all__ = ["CURRENT", "HEDGE", "HISTORY", "HYPOTHETICAL", "NEGATION", "PSEUDO", "QUALIFIERS",
-           "TERMINATORS", "UNASSESSABLE", "W"]
+__all__ = [
+    "CURRENT",
+    "HEDGE",
+    "HISTORY",
+    "HYPOTHETICAL",
+    "NEGATION",
+    "PSEUDO",
+    "QUALIFIERS",
+    "TERMINATORS",
+    "UNASSESSABLE",
+    "W",
+]
 
 MODIFIERS: tuple[Rule, ...] = (
-    *PSEUDO, *HEDGE, *NEGATION, *HISTORY, *CURRENT, *HYPOTHETICAL, *UNASSESSABLE, *QUALIFIERS,
+    *PSEUDO,
+    *HEDGE,
+    *NEGATION,
+    *HISTORY,
+    *CURRENT,
+    *HYPOTHETICAL,
+    *UNASSESSABLE,
+    *QUALIFIERS,
     *TERMINATORS,
 )

@@ -23,8 +23,10 @@ from __future__ import annotations
 from services.detection.lexicon import EPIDURAL_ADJECTIVES, W
 from services.detection.matcher import Rule
 
-CORD = r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|" \
-       r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots)"
+CORD = (
+    r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|"
+    r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots)"
+)
 SAC = r"(?:thecal|dural|the cal) sack?"
 TUMOUR_NOUNS = (
     r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
@@ -38,170 +40,353 @@ EXTENT_NOUNS = (
 
 EPIDURAL: tuple[Rule, ...] = (
     # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
-    Rule("epidural_tumour", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
-         rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})", "epidural", "tumour"),
+    Rule(
+        "epidural_tumour",
+        rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
+        rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})",
+        "epidural",
+        "tumour",
+    ),
     # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
-    Rule("epidural_extension", rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
-         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})", "epidural", "explicit"),
-    Rule("epidural_soft_tissue", r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"
-         r"tissue|enhancement|signal abnormality)", "epidural", "ambiguous"),
-    Rule("into_epidural_space", rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
-         rf"occupies|enter\w*|along|breach\w* into) (?:the )?{W}{{0,5}}(?:epidural|extradural) "
-         rf"(?:space|compartment)", "epidural", "ambiguous"),
-    Rule("into_canal", rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
-         rf"projects? into|protrud\w* into) (?:the )?{W}{{0,5}}(?:spinal |sacral |vertebral |"
-         rf"central )?canal", "epidural", "ambiguous"),
-    Rule("canal_involvement", r"(?:spinal |sacral |vertebral )?canal (?:involvement|invasion|"
-         r"extension)|(?:spinal |sacral )canal (?:is |was )?(?:not )?(?:involved|invaded)",
-         "epidural", "ambiguous"),
-    Rule("intracanalicular", r"intra-?canal(?:icular)? (?:extension|tumou?r|component|disease|"
-         r"mass|spread)", "epidural", "explicit"),
-    Rule("canal_encroachment", rf"encroach\w* (?:on |upon |into )?(?:the )?{W}{{0,2}}"
-         rf"(?:spinal |central |vertebral )?canal|(?:spinal |central |vertebral )?canal "
-         rf"(?:encroachment|compromise|invasion)", "epidural", "ambiguous"),
-    Rule("paraspinal_through_foramen", rf"through (?:the )?{W}{{0,4}}(?:neural )?foram\w* "
-         rf"into", "epidural", "ambiguous"),
+    Rule(
+        "epidural_extension",
+        rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
+        rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})",
+        "epidural",
+        "explicit",
+    ),
+    Rule(
+        "epidural_soft_tissue",
+        r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"
+        r"tissue|enhancement|signal abnormality)",
+        "epidural",
+        "ambiguous",
+    ),
+    Rule(
+        "into_epidural_space",
+        rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
+        rf"occupies|enter\w*|along|breach\w* into) (?:the )?{W}{{0,5}}(?:epidural|extradural) "
+        rf"(?:space|compartment)",
+        "epidural",
+        "ambiguous",
+    ),
+    Rule(
+        "into_canal",
+        rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
+        rf"projects? into|protrud\w* into) (?:the )?{W}{{0,5}}(?:spinal |sacral |vertebral |"
+        rf"central )?canal",
+        "epidural",
+        "ambiguous",
+    ),
+    Rule(
+        "canal_involvement",
+        r"(?:spinal |sacral |vertebral )?canal (?:involvement|invasion|"
+        r"extension)|(?:spinal |sacral )canal (?:is |was )?(?:not )?(?:involved|invaded)",
+        "epidural",
+        "ambiguous",
+    ),
+    Rule(
+        "intracanalicular",
+        r"intra-?canal(?:icular)? (?:extension|tumou?r|component|disease|"
+        r"mass|spread)",
+        "epidural",
+        "explicit",
+    ),
+    Rule(
+        "canal_encroachment",
+        rf"encroach\w* (?:on |upon |into )?(?:the )?{W}{{0,2}}"
+        rf"(?:spinal |central |vertebral )?canal|(?:spinal |central |vertebral )?canal "
+        rf"(?:encroachment|compromise|invasion)",
+        "epidural",
+        "ambiguous",
+    ),
+    Rule(
+        "paraspinal_through_foramen",
+        rf"through (?:the )?{W}{{0,4}}(?:neural )?foram\w* "
+        rf"into",
+        "epidural",
+        "ambiguous",
+    ),
 )
 
 MASS_EFFECT: tuple[Rule, ...] = (
-    Rule("thecal_sac_deformed", rf"(?:deform|indent|effac|flatten|narrow|impress|imping|distort|"
-         rf"scallop)\w* (?:on |upon |of )?(?:the )?{W}{{0,3}}{SAC}", "mass", "1b"),
-    Rule("thecal_sac_deformity", rf"(?:{SAC}|sac) (?:{W}{{0,5}})?(?:deformity|deformation|"
-         rf"deformed|indentation|indented|effacement|effaced|narrowing|narrowed|impression|"
-         rf"distortion|distorted|displaced|displacement|impingement|impinged)", "mass", "1b"),
-    Rule("thecal_sac_passive", rf"{SAC}[^.;\n]{{0,40}} (?:is |are |was )?(?:mildly |minimally |"
-         rf"slightly |moderately )?(?:deformed|indented|effaced|narrowed|displaced)", "mass",
-         "1b"),
-    Rule("mass_effect_sac", rf"mass effect (?:on|upon) (?:the )?{W}{{0,2}}(?:{SAC}|sac)",
-         "mass", "1b"),
-    Rule("abuts_not_compressing", rf"abut\w*,? but (?:does |do |is |are )?not "
-         rf"compress\w*(?: (?:the )?{W}{{0,2}}{CORD})?", "mass", "1c", negatable=False),
-    Rule("abuts_cord", rf"(?:abut\w*|contact\w*|touch\w*|abutment of|contact with|"
-         rf"abutting on) (?:the )?{W}{{0,4}}(?:{CORD}|(?:nerve )?roots)", "mass", "1c"),
-    Rule("cord_abutted", rf"(?:{CORD}|roots?) (?:{W}{{0,4}})?(?:abutment|abutted|contacted|"
-         rf"touched|contact)", "mass", "1c"),
+    Rule(
+        "thecal_sac_deformed",
+        rf"(?:deform|indent|effac|flatten|narrow|impress|imping|distort|"
+        rf"scallop)\w* (?:on |upon |of )?(?:the )?{W}{{0,3}}{SAC}",
+        "mass",
+        "1b",
+    ),
+    Rule(
+        "thecal_sac_deformity",
+        rf"(?:{SAC}|sac) (?:{W}{{0,5}})?(?:deformity|deformation|"
+        rf"deformed|indentation|indented|effacement|effaced|narrowing|narrowed|impression|"
+        rf"distortion|distorted|displaced|displacement|impingement|impinged)",
+        "mass",
+        "1b",
+    ),
+    Rule(
+        "thecal_sac_passive",
+        rf"{SAC}[^.;\n]{{0,40}} (?:is |are |was )?(?:mildly |minimally |"
+        rf"slightly |moderately )?(?:deformed|indented|effaced|narrowed|displaced)",
+        "mass",
+        "1b",
+    ),
+    Rule(
+        "mass_effect_sac",
+        rf"mass effect (?:on|upon) (?:the )?{W}{{0,2}}(?:{SAC}|sac)",
+        "mass",
+        "1b",
+    ),
+    Rule(
+        "abuts_not_compressing",
+        rf"abut\w*,? but (?:does |do |is |are )?not "
+        rf"compress\w*(?: (?:the )?{W}{{0,2}}{CORD})?",
+        "mass",
+        "1c",
+        negatable=False,
+    ),
+    Rule(
+        "abuts_cord",
+        rf"(?:abut\w*|contact\w*|touch\w*|abutment of|contact with|"
+        rf"abutting on) (?:the )?{W}{{0,4}}(?:{CORD}|(?:nerve )?roots)",
+        "mass",
+        "1c",
+    ),
+    Rule(
+        "cord_abutted",
+        rf"(?:{CORD}|roots?) (?:{W}{{0,4}})?(?:abutment|abutted|contacted|"
+        rf"touched|contact)",
+        "mass",
+        "1c",
+    ),
     Rule("displaces_cord", rf"displac\w* (?:the )?{W}{{0,2}}{CORD}", "mass", "1c"),
-    Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass",
-         "1c"),
+    Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass", "1c"),
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
-    Rule("compression_of_cord", rf"(?:compression|compresion|impingement) (?:of|on|upon) "
-         rf"(?:the )?{W}{{0,3}}{CORD}", "mass", "2"),
-    Rule("compresses_cord", rf"compress(?:es|ed|ing|ess)? (?:on |upon )?(?:the )?{W}{{0,4}}"
-         rf"{CORD}", "mass", "2"),
-    Rule("cord_abutted_not_compressed", rf"{CORD} (?:{W}{{0,2}})?(?:abutted|contacted|touched|"
-         rf"displaced|deformed),? but (?:is |are )?not compressed", "mass", "1c",
-         negatable=False),
-    Rule("cord_compressed", rf"{CORD} (?:{W}{{0,4}})?(?:compressed|flattened|deformed|"
-         rf"squashed)", "mass", "2"),
-    Rule("flattens_cord", rf"(?:flatten\w*|deform\w*|mass effect (?:on|upon)) (?:of )?"
-         rf"(?:the )?{W}{{0,3}}{CORD}", "mass", "2"),
+    Rule(
+        "compression_of_cord",
+        rf"(?:compression|compresion|impingement) (?:of|on|upon) "
+        rf"(?:the )?{W}{{0,3}}{CORD}",
+        "mass",
+        "2",
+    ),
+    Rule(
+        "compresses_cord",
+        rf"compress(?:es|ed|ing|ess)? (?:on |upon )?(?:the )?{W}{{0,4}}"
+        rf"{CORD}",
+        "mass",
+        "2",
+    ),
+    Rule(
+        "cord_abutted_not_compressed",
+        rf"{CORD} (?:{W}{{0,2}})?(?:abutted|contacted|touched|"
+        rf"displaced|deformed),? but (?:is |are )?not compressed",
+        "mass",
+        "1c",
+        negatable=False,
+    ),
+    Rule(
+        "cord_compressed",
+        rf"{CORD} (?:{W}{{0,4}})?(?:compressed|flattened|deformed|"
+        rf"squashed)",
+        "mass",
+        "2",
+    ),
+    Rule(
+        "flattens_cord",
+        rf"(?:flatten\w*|deform\w*|mass effect (?:on|upon)) (?:of )?"
+        rf"(?:the )?{W}{{0,3}}{CORD}",
+        "mass",
+        "2",
+    ),
     Rule("cord_flattening", rf"{CORD} (?:flattening|deformity|deformation)", "mass", "2"),
-    Rule("sac_compression", rf"{SAC} compression|compression of (?:the )?{W}{{0,2}}{SAC}|"
-         rf"compress(?:es|ed|ing)? (?:the )?{W}{{0,3}}{SAC}|(?:{SAC}|sac) (?:{W}{{0,4}})?"
-         rf"compressed", "mass", "2t"),
+    Rule(
+        "sac_compression",
+        rf"{SAC} compression|compression of (?:the )?{W}{{0,2}}{SAC}|"
+        rf"compress(?:es|ed|ing)? (?:the )?{W}{{0,3}}{SAC}|(?:{SAC}|sac) (?:{W}{{0,4}})?"
+        rf"compressed",
+        "mass",
+        "2t",
+    ),
 )
 
 MSCC: tuple[Rule, ...] = (
     Rule("mscc", r"mscc|mescc", "mscc"),
-    Rule("metastatic_cord_compression", rf"(?:metastatic|malignant|neoplastic|tumou?r(?:al)?|"
-         rf"pathologic(?:al)?) (?:epidural )?(?:spinal )?(?:cord|conus|cauda equina|epidural) "
-         rf"compression|metastatic compression(?: of (?:the )?{W}{{0,2}}{CORD})?", "mscc"),
+    Rule(
+        "metastatic_cord_compression",
+        rf"(?:metastatic|malignant|neoplastic|tumou?r(?:al)?|"
+        rf"pathologic(?:al)?) (?:epidural )?(?:spinal )?(?:cord|conus|cauda equina|epidural) "
+        rf"compression|metastatic compression(?: of (?:the )?{W}{{0,2}}{CORD})?",
+        "mscc",
+    ),
 )
 
 GRADES: tuple[Rule, ...] = (
-    Rule("escc_shorthand", r"(?:escc|bilsky|bilski|billsky|sosg)(?: \((?:bilsky|sosg|escc)\))?"
-         r"(?: grade| score| classification| scale)?(?: is| now| of| =)?:? ?[0-3][abc]?", "escc",
-         negatable=False),
+    Rule(
+        "escc_shorthand",
+        r"(?:escc|bilsky|bilski|billsky|sosg)(?: \((?:bilsky|sosg|escc)\))?"
+        r"(?: grade| score| classification| scale)?(?: is| now| of| =)?:? ?[0-3][abc]?",
+        "escc",
+        negatable=False,
+    ),
     Rule("grade_bare", r"grade [0-3][abc]?", "grade", negatable=False),
     # "no CSF" carries its own negation; the effacement forms can themselves be negated.
-    Rule("csf_absent_stated", r"no (?:residual |surrounding |intervening |visible |"
-         r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no "
-         r"(?:intrathecal )?contrast (?:is )?(?:visible )?(?:around|surrounding)|without (?:any )?"
-         r"(?:residual )?(?:csf|cerebrospinal fluid)", "csf_absent", negatable=False),
-    Rule("csf_absent", r"(?:complete|total|near[ -]complete|almost complete|near[ -]total|"
-         r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
-         r"perimedullary |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|"
-         r"cerebrospinal fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?"
-         r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block", "csf_absent"),
+    Rule(
+        "csf_absent_stated",
+        r"no (?:residual |surrounding |intervening |visible |"
+        r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no "
+        r"(?:intrathecal )?contrast (?:is )?(?:visible )?(?:around|surrounding)|without (?:any )?"
+        r"(?:residual )?(?:csf|cerebrospinal fluid)",
+        "csf_absent",
+        negatable=False,
+    ),
+    Rule(
+        "csf_absent",
+        r"(?:complete|total|near[ -]complete|almost complete|near[ -]total|"
+        r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
+        r"perimedullary |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|"
+        r"cerebrospinal fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?"
+        r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block",
+        "csf_absent",
+    ),
     # CSF effaced on one side of the cord only: the thecal sac is deformed (Bilsky 1b).
-    Rule("csf_partly_effaced", r"(?:effac\w*|obliterat\w*) (?:of )?(?:the )?(?:ventral|dorsal|"
-         r"anterior|posterior|lateral|left|right|partial|anterior and posterior) (?:subarachnoid |"
-         r"csf |cerebrospinal fluid )?(?:csf|cerebrospinal fluid|space|subarachnoid space)|"
-         r"(?:ventral|dorsal|anterior|posterior) (?:subarachnoid|csf) space (?:is )?(?:partly |"
-         r"partially |mildly )?effaced", "mass", "1b"),
-    Rule("csf_present", r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
-         r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
-         r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"
-         r"persists|remains|identified|evident)|(?:preserved|residual|some|remaining|visible) "
-         r"(?:csf|cerebrospinal fluid)|(?:partial|mild|partly|some|moderate|incomplete) "
-         r"effacement of (?:the )?(?:surrounding )?(?:csf|cerebrospinal fluid)", "csf_present"),
-    Rule("severe", r"sever(?:e|ely)|marked(?:ly)?|high[- ]grade|critical(?:ly)?|tight|"
-         r"significant(?:ly)?", "severity", "severe"),
+    Rule(
+        "csf_partly_effaced",
+        r"(?:effac\w*|obliterat\w*) (?:of )?(?:the )?(?:ventral|dorsal|"
+        r"anterior|posterior|lateral|left|right|partial|anterior and posterior) (?:subarachnoid |"
+        r"csf |cerebrospinal fluid )?(?:csf|cerebrospinal fluid|space|subarachnoid space)|"
+        r"(?:ventral|dorsal|anterior|posterior) (?:subarachnoid|csf) space (?:is )?(?:partly |"
+        r"partially |mildly )?effaced",
+        "mass",
+        "1b",
+    ),
+    Rule(
+        "csf_present",
+        r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
+        r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
+        r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"
+        r"persists|remains|identified|evident)|(?:preserved|residual|some|remaining|visible) "
+        r"(?:csf|cerebrospinal fluid)|(?:partial|mild|partly|some|moderate|incomplete) "
+        r"effacement of (?:the )?(?:surrounding )?(?:csf|cerebrospinal fluid)",
+        "csf_present",
+    ),
+    Rule(
+        "severe",
+        r"sever(?:e|ely)|marked(?:ly)?|high[- ]grade|critical(?:ly)?|tight|"
+        r"significant(?:ly)?",
+        "severity",
+        "severe",
+    ),
     Rule("moderate", r"moderate(?:ly)?", "severity", "moderate"),
     Rule("mild", r"mild(?:ly)?|slight(?:ly)?|minimal(?:ly)?", "severity", "mild"),
-    Rule("maximal_at", r"(?:most marked|maximal(?:ly)?|maximum|cent(?:re|er)d|worst|largest|"
-         r"most severe|greatest|most pronounced|dominant|epicentre|epicenter) (?:at|in|on)",
-         "maximal"),
+    Rule(
+        "maximal_at",
+        r"(?:most marked|maximal(?:ly)?|maximum|cent(?:re|er)d|worst|largest|"
+        r"most severe|greatest|most pronounced|dominant|epicentre|epicenter) (?:at|in|on)",
+        "maximal",
+    ),
 )
 
 CAUSES: tuple[Rule, ...] = (
-    Rule("metastasis", r"metasta(?:sis|ses|tic(?: disease| deposits?| lesions?| focus)?)|"
-         r"metatstatic|metastsis|mets?|deposits?|plasmacytomas?|myeloma(?:tous)?|"
-         r"(?:osteo)?(?:lytic|sclerotic|blastic) (?:lesions?|foci|focus|deposits?)|"
-         r"marrow[- ]replac\w*(?: lesions?)?", "metastasis"),
-    Rule("malignant", r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|carcinoma\w*|sarcoma|"
-         r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|mass(?:es)?|destructive|"
-         rf"extra-?osseous (?:tumou?r|soft tissue|extension|component|disease)|"
-         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
-         rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
-         rf"tumou?r|deposit)", "malignant"),
-    Rule("benign", r"degenerat\w*|spondylo\w*|dis[ck]s?|herniat\w*|osteophyt\w*|"
-         r"uncovertebral|facet\w*|ligamentum flavum|stenosis|synovial|cysts?|tarlov|pannus|"
-         r"rheumatoid|abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|infect\w*|septic|"
-         r"pus|ha?ematoma|bleed|seroma|pseudomeningocele|cement|kyphoplasty|vertebroplasty|"
-         r"lipomatosis|fat|venous|plexus|varix|varices|ha?emangioma\w*|hemangeoma|"
-         r"osteoporo\w*|osteopeni\w*|insufficiency|benign|traumatic|trauma|paget\w*|schmorl|"
-         r"arachnoid\w*|syrinx|fibrosis|scar|collection|gas|calcified|ossification|opll|"
-         r"granulation|sarcoid\w*|ha?ematopoiesis|lipoma|meningioma|schwannoma|"
-         r"neurofibroma|nerve sheath tumou?r|ependymoma|wedge fracture|"
-         r"fluid|steroid", "benign"),
-    Rule("epidural_benign", rf"(?:epidural|extradural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
-         rf"ha?ematoma|collection|fluid|lipomatosis|fat|venous plexus|veins?|varix|varices|gas|"
-         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|"
-         rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)", "benign"),
+    Rule(
+        "metastasis",
+        r"metasta(?:sis|ses|tic(?: disease| deposits?| lesions?| focus)?)|"
+        r"metatstatic|metastsis|mets?|deposits?|plasmacytomas?|myeloma(?:tous)?|"
+        r"(?:osteo)?(?:lytic|sclerotic|blastic) (?:lesions?|foci|focus|deposits?)|"
+        r"marrow[- ]replac\w*(?: lesions?)?",
+        "metastasis",
+    ),
+    Rule(
+        "malignant",
+        r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|carcinoma\w*|sarcoma|"
+        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|mass(?:es)?|destructive|"
+        rf"extra-?osseous (?:tumou?r|soft tissue|extension|component|disease)|"
+        rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
+        rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
+        rf"tumou?r|deposit)",
+        "malignant",
+    ),
+    Rule(
+        "benign",
+        r"degenerat\w*|spondylo\w*|dis[ck]s?|herniat\w*|osteophyt\w*|"
+        r"uncovertebral|facet\w*|ligamentum flavum|stenosis|synovial|cysts?|tarlov|pannus|"
+        r"rheumatoid|abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|infect\w*|septic|"
+        r"pus|ha?ematoma|bleed|seroma|pseudomeningocele|cement|kyphoplasty|vertebroplasty|"
+        r"lipomatosis|fat|venous|plexus|varix|varices|ha?emangioma\w*|hemangeoma|"
+        r"osteoporo\w*|osteopeni\w*|insufficiency|benign|traumatic|trauma|paget\w*|schmorl|"
+        r"arachnoid\w*|syrinx|fibrosis|scar|collection|gas|calcified|ossification|opll|"
+        r"granulation|sarcoid\w*|ha?ematopoiesis|lipoma|meningioma|schwannoma|"
+        r"neurofibroma|nerve sheath tumou?r|ependymoma|wedge fracture|"
+        r"fluid|steroid",
+        "benign",
+    ),
+    Rule(
+        "epidural_benign",
+        rf"(?:epidural|extradural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
+        rf"ha?ematoma|collection|fluid|lipomatosis|fat|venous plexus|veins?|varix|varices|gas|"
+        rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|"
+        rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)",
+        "benign",
+    ),
 )
 
 OTHER: tuple[Rule, ...] = (
-    Rule("cord_signal", rf"(?:cord|conus|intramedullary|medullary|cord/conus):? (?:{W}{{0,3}})?"
-         rf"(?:t2(?:/stir)? |stir )?(?:hyperintens\w*|hyper intens\w*|(?:high|increased|abnormal|"
-         rf"bright) (?:t2 |stir )?signal|(?:t2|stir)(?: hyperintense)? signal|signal (?:change|"
-         rf"abnormality|alteration|intensity change)s?|o?edema|odema|myelomalacia|swelling|"
-         rf"expansion)|abnormal (?:cord|conus|intramedullary) signal|(?:hyperintens\w*|high "
-         rf"(?:t2 |stir )?signal|t2 signal|signal (?:change|abnormality)|o?edema) (?:{W}{{0,3}})?"
-         rf"(?:in|within|of|involving|throughout) (?:the )?(?:{W}{{0,2}})?(?:spinal )?"
-         rf"(?:cord|conus)|myelopath\w*|myelitis|myelomalacia", "cord_signal"),
-    Rule("retropulsion", r"retro-?puls\w*(?: (?:bone|bony|fragment|fragments|cortex))?",
-         "retropulsion"),
-    Rule("compression_fracture", r"(?:wedge |burst |vertebral |osteoporotic )?compression "
-         r"(?:fractures?|deformit\w*|fx)|wedge compression", "ignore"),
-    Rule("mscc_service", r"(?:mscc|mescc|escc) (?:protocol|pathway|coordinator|team|service|"
-         r"nurse|referral|guidelines?|clinic|hotline|bleep|on-?call|alert|form|lead|assessment)|"
-         r"cord compression (?:protocol|pathway|team)", "ignore"),
+    Rule(
+        "cord_signal",
+        rf"(?:cord|conus|intramedullary|medullary|cord/conus):? (?:{W}{{0,3}})?"
+        rf"(?:t2(?:/stir)? |stir )?(?:hyperintens\w*|hyper intens\w*|(?:high|increased|abnormal|"
+        rf"bright) (?:t2 |stir )?signal|(?:t2|stir)(?: hyperintense)? signal|signal (?:change|"
+        rf"abnormality|alteration|intensity change)s?|o?edema|odema|myelomalacia|swelling|"
+        rf"expansion)|abnormal (?:cord|conus|intramedullary) signal|(?:hyperintens\w*|high "
+        rf"(?:t2 |stir )?signal|t2 signal|signal (?:change|abnormality)|o?edema) (?:{W}{{0,3}})?"
+        rf"(?:in|within|of|involving|throughout) (?:the )?(?:{W}{{0,2}})?(?:spinal )?"
+        rf"(?:cord|conus)|myelopath\w*|myelitis|myelomalacia",
+        "cord_signal",
+    ),
+    Rule(
+        "retropulsion",
+        r"retro-?puls\w*(?: (?:bone|bony|fragment|fragments|cortex))?",
+        "retropulsion",
+    ),
+    Rule(
+        "compression_fracture",
+        r"(?:wedge |burst |vertebral |osteoporotic )?compression "
+        r"(?:fractures?|deformit\w*|fx)|wedge compression",
+        "ignore",
+    ),
+    Rule(
+        "mscc_service",
+        r"(?:mscc|mescc|escc) (?:protocol|pathway|coordinator|team|service|"
+        r"nurse|referral|guidelines?|clinic|hotline|bleep|on-?call|alert|form|lead|assessment)|"
+        r"cord compression (?:protocol|pathway|team)",
+        "ignore",
+    ),
     Rule("mass_effect_only", r"mass effect", "ignore"),
-    Rule("patient_cancer", rf"metastatic (?:{W}{{0,3}})?(?:cancer|carcinoma|adenocarcinoma|ca|"
-         rf"melanoma|malignancy|disease elsewhere|nsclc|sclc|rcc|crpc|mcrpc)", "ignore"),
-    Rule("elsewhere_metastasis", rf"(?:brain|liver|hepatic|lung|pulmonary|nodal|adrenal|"
-         rf"cerebral|cerebellar|intracranial|leptomeningeal|intramedullary|intradural|drop|"
-         rf"peritoneal|pleural|skin|subcutaneous|muscular|rib|pelvic|iliac|calvarial|skull|"
-         rf"cutaneous|visceral|soft tissue|cord) (?:{W}{{0,2}})?metasta\w*|leptomeningeal "
-         rf"(?:{W}{{0,2}})?(?:disease|carcinomatosis|enhancement|tumou?r|spread)", "ignore"),
+    Rule(
+        "patient_cancer",
+        rf"metastatic (?:{W}{{0,3}})?(?:cancer|carcinoma|adenocarcinoma|ca|"
+        rf"melanoma|malignancy|disease elsewhere|nsclc|sclc|rcc|crpc|mcrpc)",
+        "ignore",
+    ),
+    Rule(
+        "elsewhere_metastasis",
+        rf"(?:brain|liver|hepatic|lung|pulmonary|nodal|adrenal|"
+        rf"cerebral|cerebellar|intracranial|leptomeningeal|intramedullary|intradural|drop|"
+        rf"peritoneal|pleural|skin|subcutaneous|muscular|rib|pelvic|iliac|calvarial|skull|"
+        rf"cutaneous|visceral|soft tissue|cord) (?:{W}{{0,2}})?metasta\w*|leptomeningeal "
+        rf"(?:{W}{{0,2}})?(?:disease|carcinomatosis|enhancement|tumou?r|spread)",
+        "ignore",
+    ),
 )
 
 # Cord signal and retropulsion are read in their own layer (with the SINS words), so that a
 # long compression phrase cannot swallow them ("compressing the cord with cord T2 signal").
-DESCRIPTORS: tuple[Rule, ...] = tuple(r for r in OTHER if r.role in ("cord_signal",
-                                                                     "retropulsion"))
+DESCRIPTORS: tuple[Rule, ...] = tuple(r for r in OTHER if r.role in ("cord_signal", "retropulsion"))
 FINDINGS: tuple[Rule, ...] = (
-    *(r for r in OTHER if r.role not in ("cord_signal", "retropulsion")), *MSCC, *EPIDURAL,
-    *MASS_EFFECT, *GRADES, *CAUSES,
+    *(r for r in OTHER if r.role not in ("cord_signal", "retropulsion")),
+    *MSCC,
+    *EPIDURAL,
+    *MASS_EFFECT,
+    *GRADES,
+    *CAUSES,
 )

@@ -10,36 +10,78 @@ the report).
 
 HEADER_KINDS: dict[str, str] = {
     # the question asked, or the past
-    "history": "history", "hx": "history", "indication": "history", "indications": "history",
-    "details": "history", "clinical": "history", "reason": "history", "primary": "history",
-    "treatment": "history", "patient": "history", "re": "history", "question": "history",
-    "request": "history", "information": "history", "pmh": "history", "background": "history",
+    "history": "history",
+    "hx": "history",
+    "indication": "history",
+    "indications": "history",
+    "details": "history",
+    "clinical": "history",
+    "reason": "history",
+    "primary": "history",
+    "treatment": "history",
+    "patient": "history",
+    "re": "history",
+    "question": "history",
+    "request": "history",
+    "information": "history",
+    "pmh": "history",
+    "background": "history",
     # how the study was done
-    "technique": "technique", "comparison": "technique", "comparisons": "technique",
-    "comp": "technique", "protocol": "technique", "sequences": "technique",
-    "contrast": "technique", "dose": "technique",
+    "technique": "technique",
+    "comparison": "technique",
+    "comparisons": "technique",
+    "comp": "technique",
+    "protocol": "technique",
+    "sequences": "technique",
+    "contrast": "technique",
+    "dose": "technique",
     # what was seen
-    "findings": "findings", "finding": "findings", "report": "findings",
+    "findings": "findings",
+    "finding": "findings",
+    "report": "findings",
     "observations": "findings",
     # the radiologist's conclusion
-    "impression": "impression", "impressions": "impression", "conclusion": "impression",
-    "conclusions": "impression", "summary": "impression", "imp": "impression",
-    "opinion": "impression", "diagnosis": "impression", "interpretation": "impression",
+    "impression": "impression",
+    "impressions": "impression",
+    "conclusion": "impression",
+    "conclusions": "impression",
+    "summary": "impression",
+    "imp": "impression",
+    "opinion": "impression",
+    "diagnosis": "impression",
+    "interpretation": "impression",
     # a later statement that can reverse the report
-    "addendum": "addendum", "addenda": "addendum", "amendment": "addendum",
+    "addendum": "addendum",
+    "addenda": "addendum",
+    "amendment": "addendum",
     # neither findings nor questions
-    "exam": "title", "examination": "title", "site": "title", "facility": "title",
-    "signed": "title", "procedure": "title", "study": "title",
+    "exam": "title",
+    "examination": "title",
+    "site": "title",
+    "facility": "title",
+    "signed": "title",
+    "procedure": "title",
+    "study": "title",
 }
 
 # When a header holds several kinds ("findings/impression", "reason for exam"), the first of
 # these wins.
 KIND_PRIORITY: tuple[str, ...] = (
-    "addendum", "impression", "history", "findings", "technique", "title",
+    "addendum",
+    "impression",
+    "history",
+    "findings",
+    "technique",
+    "title",
 )
 
 # A paragraph opening with one of these is the conclusion of a letter-style report.
 INLINE_IMPRESSION: tuple[bytes, ...] = (
-    b"in summary", b"in conclusion", b"summary", b"conclusion", b"overall", b"to summarise",
+    b"in summary",
+    b"in conclusion",
+    b"summary",
+    b"conclusion",
+    b"overall",
+    b"to summarise",
     b"to summarize",
 )

@@ -20,12 +20,20 @@ from services.detection.matcher import Rule
 
 LOCATION_OF_LEVEL: dict[str, str] = {
     **{f"C{n}": "mobile" for n in range(3, 7)},
-    "C1": "junctional", "C2": "junctional", "C7": "junctional",
-    "T1": "junctional", "T2": "junctional",
+    "C1": "junctional",
+    "C2": "junctional",
+    "C7": "junctional",
+    "T1": "junctional",
+    "T2": "junctional",
     **{f"T{n}": "semi_rigid" for n in range(3, 11)},
-    "T11": "junctional", "T12": "junctional", "L1": "junctional",
-    "L2": "mobile", "L3": "mobile", "L4": "mobile",
-    "L5": "junctional", "S1": "junctional",
+    "T11": "junctional",
+    "T12": "junctional",
+    "L1": "junctional",
+    "L2": "mobile",
+    "L3": "mobile",
+    "L4": "mobile",
+    "L5": "junctional",
+    "S1": "junctional",
     **{f"S{n}": "rigid" for n in range(2, 6)},
 }
 
@@ -36,68 +44,145 @@ SINS: tuple[Rule, ...] = (
     Rule("location_semi_rigid", r"semi[- ]?rigid", "location", "semi_rigid"),
     Rule("location_rigid", r"rigid", "location", "rigid"),
     # bone lesion quality
-    Rule("lesion_mixed", r"mixed(?: (?:lytic|sclerotic|density|osteolytic|osteoblastic|"
-         r"lytic[ /-]sclerotic|lytic and sclerotic|sclerotic and lytic))?|(?:osteo)?lytic(?:[ /-]|"
-         r" and | and (?:osteo)?)(?:osteo)?(?:sclerotic|blastic)|(?:osteo)?(?:sclerotic|blastic)"
-         r"(?:[ /-]| and )(?:osteo)?lytic", "lesion", "mixed"),
-    Rule("lesion_lytic", r"(?:osteo)?lytic|permeative|lucen(?:t|cy|cies)|radiolucent",
-         "lesion", "lytic"),
-    Rule("lesion_blastic", r"(?:osteo)?sclerotic|(?:osteo)?blastic|sclerosis of the body",
-         "lesion", "blastic"),
+    Rule(
+        "lesion_mixed",
+        r"mixed(?: (?:lytic|sclerotic|density|osteolytic|osteoblastic|"
+        r"lytic[ /-]sclerotic|lytic and sclerotic|sclerotic and lytic))?|(?:osteo)?lytic(?:[ /-]|"
+        r" and | and (?:osteo)?)(?:osteo)?(?:sclerotic|blastic)|(?:osteo)?(?:sclerotic|blastic)"
+        r"(?:[ /-]| and )(?:osteo)?lytic",
+        "lesion",
+        "mixed",
+    ),
+    Rule(
+        "lesion_lytic",
+        r"(?:osteo)?lytic|permeative|lucen(?:t|cy|cies)|radiolucent",
+        "lesion",
+        "lytic",
+    ),
+    Rule(
+        "lesion_blastic",
+        r"(?:osteo)?sclerotic|(?:osteo)?blastic|sclerosis of the body",
+        "lesion",
+        "blastic",
+    ),
     # alignment
-    Rule("alignment_normal", r"normal (?:spinal |vertebral |sagittal |coronal )?alignment|"
-         r"alignment:?(?: is| was| otherwise| remains)* (?:normal|maintained|preserved|nl|"
-         r"anatomic(?:al)?|unremarkable|satisfactory|intact|within normal limits|0)"
-         r"(?: (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis))?|"
-         r"no malalignment|normal (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis)|"
-         r"alignment normal", "alignment", "normal", negatable=False),
-    Rule("alignment_deformity", r"(?:(?:new|de novo|focal|angular|progressive|kyphotic|mild|"
-         r"severe|marked|acute|segmental|early) )*(?:kyphosis|kyphotic (?:deformity|angulation)|"
-         r"scoliosis|scoliotic deformity|gibbus)", "alignment", "deformity"),
-    Rule("alignment_subluxation", r"subluxation|(?:antero|retro|spondylo)?listhesis|"
-         r"translation(?:al deformity)?|malalignment|dislocation", "alignment", "subluxation"),
-    Rule("degenerative_listhesis", r"(?:grade \d )?degenerative (?:antero|retro|spondylo)?"
-         r"listhesis|grade \d (?:antero|retro)listhesis", "ignore"),
+    Rule(
+        "alignment_normal",
+        r"normal (?:spinal |vertebral |sagittal |coronal )?alignment|"
+        r"alignment:?(?: is| was| otherwise| remains)* (?:normal|maintained|preserved|nl|"
+        r"anatomic(?:al)?|unremarkable|satisfactory|intact|within normal limits|0)"
+        r"(?: (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis))?|"
+        r"no malalignment|normal (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis)|"
+        r"alignment normal",
+        "alignment",
+        "normal",
+        negatable=False,
+    ),
+    Rule(
+        "alignment_deformity",
+        r"(?:(?:new|de novo|focal|angular|progressive|kyphotic|mild|"
+        r"severe|marked|acute|segmental|early) )*(?:kyphosis|kyphotic (?:deformity|angulation)|"
+        r"scoliosis|scoliotic deformity|gibbus)",
+        "alignment",
+        "deformity",
+    ),
+    Rule(
+        "alignment_subluxation",
+        r"subluxation|(?:antero|retro|spondylo)?listhesis|"
+        r"translation(?:al deformity)?|malalignment|dislocation",
+        "alignment",
+        "subluxation",
+    ),
+    Rule(
+        "degenerative_listhesis",
+        r"(?:grade \d )?degenerative (?:antero|retro|spondylo)?"
+        r"listhesis|grade \d (?:antero|retro)listhesis",
+        "ignore",
+    ),
     # collapse
-    Rule("collapse_percent", rf"\d{{1,3}} ?%\)? (?:{W}{{0,1}})?(?:height loss|loss of "
-         rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
-         rf"compression)", "collapse_pct"),
-    Rule("collapsed_by_percent", r"(?:collapsed?|height loss|loss of height|compressed|wedged|"
-         r"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |over |"
-         r"~ ?)?\d{1,3} ?%", "collapse_pct"),
-    Rule("collapse_lt50", r"(?:<|less than |under )50 ?% (?:collapse|height loss)|collapse "
-         r"(?:of )?(?:<|less than )(?:50 ?%|half)", "collapse", "lt50"),
-    Rule("collapse_gt50", r"(?:>|more than |greater than |over )50 ?% (?:collapse|height loss)|"
-         r"collapse (?:of )?(?:>|more than |greater than )(?:50 ?%|half)|vertebra plana|"
-         r"(?:complete|severe|near[- ]complete) (?:vertebral )?collapse", "collapse", "gt50"),
-    Rule("collapse_none", r"no (?:vertebral |pathologic(?:al)? |new |acute )?(?:collapse|"
-         r"fracture|fx)|without (?:vertebral |pathologic(?:al)? )?(?:collapse|fracture)|"
-         r"(?:vertebral )?(?:body )?heights? (?:is |are )?(?:maintained|preserved|normal|"
-         r"unchanged)|no loss of (?:vertebral )?(?:body )?height|no (?:vertebral )?height loss|"
-         r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height",
-         "collapse", "none", negatable=False),
-    Rule("involvement_gt50", r"(?:more|greater) than (?:50 ?%|half)|>50 ?%(?: (?:of )?(?:the )?"
-         r"(?:vertebral )?body)?(?: involved| involvement| replaced)?|(?:largely|extensively|"
-         r"predominantly|mostly|almost entirely|entirely|completely) replaced", "involvement",
-         "gt50"),
-    Rule("involvement_percent", r"\d{1,3} ?% (?:of (?:the |each )?(?:vertebral )?body|"
-         r"(?:of )?body (?:involved|involvement)|replaced)|\d{1,3} ?% replaced",
-         "involvement_pct"),
+    Rule(
+        "collapse_percent",
+        rf"\d{{1,3}} ?%\)? (?:{W}{{0,1}})?(?:height loss|loss of "
+        rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
+        rf"compression)",
+        "collapse_pct",
+    ),
+    Rule(
+        "collapsed_by_percent",
+        r"(?:collapsed?|height loss|loss of height|compressed|wedged|"
+        r"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |over |"
+        r"~ ?)?\d{1,3} ?%",
+        "collapse_pct",
+    ),
+    Rule(
+        "collapse_lt50",
+        r"(?:<|less than |under )50 ?% (?:collapse|height loss)|collapse "
+        r"(?:of )?(?:<|less than )(?:50 ?%|half)",
+        "collapse",
+        "lt50",
+    ),
+    Rule(
+        "collapse_gt50",
+        r"(?:>|more than |greater than |over )50 ?% (?:collapse|height loss)|"
+        r"collapse (?:of )?(?:>|more than |greater than )(?:50 ?%|half)|vertebra plana|"
+        r"(?:complete|severe|near[- ]complete) (?:vertebral )?collapse",
+        "collapse",
+        "gt50",
+    ),
+    Rule(
+        "collapse_none",
+        r"no (?:vertebral |pathologic(?:al)? |new |acute )?(?:collapse|"
+        r"fracture|fx)|without (?:vertebral |pathologic(?:al)? )?(?:collapse|fracture)|"
+        r"(?:vertebral )?(?:body )?heights? (?:is |are )?(?:maintained|preserved|normal|"
+        r"unchanged)|no loss of (?:vertebral )?(?:body )?height|no (?:vertebral )?height loss|"
+        r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height",
+        "collapse",
+        "none",
+        negatable=False,
+    ),
+    Rule(
+        "involvement_gt50",
+        r"(?:more|greater) than (?:50 ?%|half)|>50 ?%(?: (?:of )?(?:the )?"
+        r"(?:vertebral )?body)?(?: involved| involvement| replaced)?|(?:largely|extensively|"
+        r"predominantly|mostly|almost entirely|entirely|completely) replaced",
+        "involvement",
+        "gt50",
+    ),
+    Rule(
+        "involvement_percent",
+        r"\d{1,3} ?% (?:of (?:the |each )?(?:vertebral )?body|"
+        r"(?:of )?body (?:involved|involvement)|replaced)|\d{1,3} ?% replaced",
+        "involvement_pct",
+    ),
     Rule("involvement_lt50", r"less than (?:50 ?%|half)(?: of)?", "involvement", "lt50"),
     # posterolateral elements
-    Rule("posterolateral_bilateral", rf"both (?:{W}{{0,2}})?(?:pedicles|laminae|posterior "
-         rf"elements|facets?|costovertebral)|bilateral (?:{W}{{0,1}})?(?:pedicles?|laminae|"
-         rf"posterior elements?|pedicular|posterolateral|facets?)|pedicles bilaterally|"
-         rf"posterolateral bilateral|bilateral\.?$", "posterolateral", "bilateral"),
-    Rule("posterolateral_unilateral", rf"(?:left|right|l|r) (?:{W}{{0,3}})?(?:pedicles?|"
-         rf"hemi-?lamina|lamina|facet|costovertebral|transverse process|posterior elements?)|"
-         rf"unilateral(?: posterolateral)?|posterolateral unilateral", "posterolateral",
-         "unilateral"),
-    Rule("posterolateral_none", r"posterior elements?(?: are| were| is)? (?:spared|not involved|"
-         r"uninvolved|normal|intact|preserved|unremarkable|unaffected)|pedicles (?:are )?(?:intact|"
-         r"spared|normal|preserved|uninvolved)|no (?:pedicle|pedicular|posterior element) "
-         r"involvement|sparing (?:of )?the posterior elements", "posterolateral", "none",
-         negatable=False),
+    Rule(
+        "posterolateral_bilateral",
+        rf"both (?:{W}{{0,2}})?(?:pedicles|laminae|posterior "
+        rf"elements|facets?|costovertebral)|bilateral (?:{W}{{0,1}})?(?:pedicles?|laminae|"
+        rf"posterior elements?|pedicular|posterolateral|facets?)|pedicles bilaterally|"
+        rf"posterolateral bilateral|bilateral\.?$",
+        "posterolateral",
+        "bilateral",
+    ),
+    Rule(
+        "posterolateral_unilateral",
+        rf"(?:left|right|l|r) (?:{W}{{0,3}})?(?:pedicles?|"
+        rf"hemi-?lamina|lamina|facet|costovertebral|transverse process|posterior elements?)|"
+        rf"unilateral(?: posterolateral)?|posterolateral unilateral",
+        "posterolateral",
+        "unilateral",
+    ),
+    Rule(
+        "posterolateral_none",
+        r"posterior elements?(?: are| were| is)? (?:spared|not involved|"
+        r"uninvolved|normal|intact|preserved|unremarkable|unaffected)|pedicles (?:are )?(?:intact|"
+        r"spared|normal|preserved|uninvolved)|no (?:pedicle|pedicular|posterior element) "
+        r"involvement|sparing (?:of )?the posterior elements",
+        "posterolateral",
+        "none",
+        negatable=False,
+    ),
     Rule("pedicle_screws", r"(?:(?:left|right|l|r|bilateral) )?pedicle screws?", "ignore"),
     *DESCRIPTORS,
 )

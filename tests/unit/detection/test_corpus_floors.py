@@ -30,9 +30,11 @@ FLOORS = {
 )
 def test_eval_detector_floors() -> None:
     cordwatch = Path(sys.executable).with_name("cordwatch")
-    command = [str(cordwatch)] if cordwatch.exists() else [
-        sys.executable, "-c", "import sys; from streams.cli import main; sys.exit(main())"
-    ]
+    command = (
+        [str(cordwatch)]
+        if cordwatch.exists()
+        else [sys.executable, "-c", "import sys; from streams.cli import main; sys.exit(main())"]
+    )
     mins = [arg for key, floor in FLOORS.items() for arg in ("--min", f"{key}={floor}")]
     python = shutil.which("python3") or sys.executable
     run = subprocess.run(

@@ -21,11 +21,17 @@ def test_batch_line_has_every_field_eval_detector_reads() -> None:
     assert out["escc_grade"] == "3"
     assert out["high_grade"] is True
     assert out["levels"] == ["T9"]
-    assert set(out["sins_imaging"]) == {"location", "lesion", "alignment", "collapse",
-                                        "posterolateral"}
+    assert set(out["sins_imaging"]) == {
+        "location",
+        "lesion",
+        "alignment",
+        "collapse",
+        "posterolateral",
+    }
     assert {"cord_signal", "excludes_mescc", "retropulsion", "evidence"} <= set(out)
-    assert all({"field", "rule", "sentence", "start", "end", "section"} <= set(e)
-               for e in out["evidence"])
+    assert all(
+        {"field", "rule", "sentence", "start", "end", "section"} <= set(e) for e in out["evidence"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,16 +67,25 @@ def test_error_messages_never_quote_report_text() -> None:
     assert "Jane" not in out["error"]
 
 
-def test_cli_batch_round_trip(monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
-    rows = [{"id": "a", "text": POSITIVE, "modality": "MR", "exam": None},
-            {"id": "b", "text": "IMPRESSION: No epidural disease. No cord compression.",
-             "modality": "MR", "exam": None}]
+def test_cli_batch_round_trip(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"id": "a", "text": POSITIVE, "modality": "MR", "exam": None},
+        {
+            "id": "b",
+            "text": "IMPRESSION: No epidural disease. No cord compression.",
+            "modality": "MR",
+            "exam": None,
+        },
+    ]
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(json.dumps(r) + "\n" for r in rows)))
     assert main(["detect"]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(o["id"], o["suspected_mescc"], o["excludes_mescc"]) for o in out] == [
-        ("a", True, False), ("b", False, True)]
+        ("a", True, False),
+        ("b", False, True),
+    ]
 
 
 def test_explain_marks_the_evidence(capsys: pytest.CaptureFixture[str]) -> None:

@@ -212,8 +212,7 @@ def test_radiograph_stating_suspected_compression_is_positive() -> None:
 
 
 def test_radiograph_of_a_lytic_lesion_is_negative() -> None:
-    result = detect("XR lumbar spine: lytic lesion in L3 suspicious for metastasis.",
-                    modality="XR")
+    result = detect("XR lumbar spine: lytic lesion in L3 suspicious for metastasis.", modality="XR")
     assert not result.suspected_mescc
     assert result.escc_grade is None
 
@@ -257,12 +256,17 @@ def test_levels_of_negated_sites_are_left_out() -> None:
     ("words", "grade"),
     [
         ("Minimal epidural tumour at T8 without deformity of the thecal sac.", "1a"),
-        ("Epidural tumour at T8 causes mild deformity of the thecal sac; the cord is not "
-         "contacted.", "1b"),
-        ("Epidural tumour at T8 deforms the thecal sac and abuts the cord without compressing "
-         "it.", "1c"),
-        ("Epidural tumour compresses the cord at T8; CSF is still visible around the cord.",
-         "2"),
+        (
+            "Epidural tumour at T8 causes mild deformity of the thecal sac; the cord is not "
+            "contacted.",
+            "1b",
+        ),
+        (
+            "Epidural tumour at T8 deforms the thecal sac and abuts the cord without compressing "
+            "it.",
+            "1c",
+        ),
+        ("Epidural tumour compresses the cord at T8; CSF is still visible around the cord.", "2"),
         ("Epidural tumour at T8 causes cord compression with effacement of CSF.", "3"),
         ("Severe cord compression at T8 by epidural tumour.", "3"),
         ("T8 metastasis, Bilsky 1c.", "1c"),
@@ -278,33 +282,43 @@ def test_grades_in_words_and_shorthand(words: str, grade: str) -> None:
 
 
 def test_previous_grade_in_brackets_is_not_current() -> None:
-    result = detect("IMPRESSION: Epidural tumour at T4 now compresses the cord, CSF preserved "
-                    "(Bilsky 2, previously 1b).")
+    result = detect(
+        "IMPRESSION: Epidural tumour at T4 now compresses the cord, CSF preserved "
+        "(Bilsky 2, previously 1b)."
+    )
     assert result.escc_grade == "2"
 
 
 # -- cauda equina ----------------------------------------------------------------------------
 def test_severe_cauda_equina_compression_is_grade_3() -> None:
-    result = detect("FINDINGS: Epidural metastasis at L4 severely compresses the cauda equina, "
-                    "with no CSF signal in the thecal sac at L4.")
+    result = detect(
+        "FINDINGS: Epidural metastasis at L4 severely compresses the cauda equina, "
+        "with no CSF signal in the thecal sac at L4."
+    )
     assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "3", ["L4"])
 
 
 def test_moderate_cauda_equina_compression_with_csf_is_grade_2() -> None:
-    result = detect("FINDINGS: Epidural tumour at L3 moderately compresses the cauda equina; CSF "
-                    "is still seen between the nerve roots.")
+    result = detect(
+        "FINDINGS: Epidural tumour at L3 moderately compresses the cauda equina; CSF "
+        "is still seen between the nerve roots."
+    )
     assert result.escc_grade == "2"
 
 
 def test_disc_cauda_equina_compression_is_negative() -> None:
-    _negative("FINDINGS: Massive L4-5 disc extrusion severely compressing the cauda equina. "
-              "Normal marrow signal.\nIMPRESSION: Cauda equina compression from disc extrusion.")
+    _negative(
+        "FINDINGS: Massive L4-5 disc extrusion severely compressing the cauda equina. "
+        "Normal marrow signal.\nIMPRESSION: Cauda equina compression from disc extrusion."
+    )
 
 
 # -- spelling, case and transport ------------------------------------------------------------
 def test_american_and_british_spelling() -> None:
-    for text in ("Epidural tumor at T6 with cord edema.", "Epidural tumour at T6 with cord "
-                 "oedema."):
+    for text in (
+        "Epidural tumor at T6 with cord edema.",
+        "Epidural tumour at T6 with cord oedema.",
+    ):
         result = detect("FINDINGS: " + text)
         assert result.suspected_mescc
         assert result.cord_signal
@@ -320,13 +334,16 @@ def test_all_caps_report() -> None:
 
 
 def test_all_caps_negative_report() -> None:
-    _negative("HISTORY: R/O CORD COMPRESSION.\nIMPRESSION: NO EPIDURAL DISEASE. NO CORD "
-              "COMPRESSION.")
+    _negative(
+        "HISTORY: R/O CORD COMPRESSION.\nIMPRESSION: NO EPIDURAL DISEASE. NO CORD COMPRESSION."
+    )
 
 
 def test_hl7_flattened_line_breaks() -> None:
-    text = ("HISTORY: Breast ca, r/o MSCC\\.br\\FINDINGS: Epidural tumour at T10 abuts the cord."
-            "\\.br\\IMPRESSION: T10 ESCC 1c.")
+    text = (
+        "HISTORY: Breast ca, r/o MSCC\\.br\\FINDINGS: Epidural tumour at T10 abuts the cord."
+        "\\.br\\IMPRESSION: T10 ESCC 1c."
+    )
     result = detect(text)
     assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "1c", ["T10"])
     evidence = [e for e in result.evidence if e.field == "suspected_mescc"]
@@ -335,21 +352,25 @@ def test_hl7_flattened_line_breaks() -> None:
 
 
 def test_tilde_line_breaks_keep_the_history_separate() -> None:
-    _negative("HX: ?cord compression~FINDINGS: No epidural disease. No cord compression.~"
-              "IMPRESSION: Negative.")
+    _negative(
+        "HX: ?cord compression~FINDINGS: No epidural disease. No cord compression.~"
+        "IMPRESSION: Negative."
+    )
 
 
 def test_speech_recognition_slips() -> None:
-    result = detect("FINDINGS: Epidural tumour at T7 compressing the spinal chord. The thecal "
-                    "sack is effaced.")
+    result = detect(
+        "FINDINGS: Epidural tumour at T7 compressing the spinal chord. The thecal sack is effaced."
+    )
     assert result.suspected_mescc
     assert result.escc_grade == "2"
 
 
 # -- excludes_mescc, retropulsion, cord signal --------------------------------------------------
 def test_excludes_mescc_needs_both_statements() -> None:
-    both = detect("IMPRESSION: No epidural disease. No cord or cauda equina compression.",
-                  modality="MR")
+    both = detect(
+        "IMPRESSION: No epidural disease. No cord or cauda equina compression.", modality="MR"
+    )
     only_one = detect("IMPRESSION: Bone metastases. No cord compression.", modality="MR")
     assert both.excludes_mescc
     assert not both.suspected_mescc
@@ -357,46 +378,63 @@ def test_excludes_mescc_needs_both_statements() -> None:
 
 
 def test_retropulsion_negated() -> None:
-    result = detect("FINDINGS: T12 pathological fracture without retropulsion. No epidural "
-                    "tumour.")
+    result = detect("FINDINGS: T12 pathological fracture without retropulsion. No epidural tumour.")
     assert not result.retropulsion
     assert not result.suspected_mescc
 
 
 def test_cord_signal_negated_and_affirmed() -> None:
     assert not detect("FINDINGS: No abnormal cord signal. Cord normal.").cord_signal
-    assert detect("FINDINGS: High T2 signal within the cord at T5, in keeping with "
-                  "oedema.").cord_signal
+    assert detect(
+        "FINDINGS: High T2 signal within the cord at T5, in keeping with oedema."
+    ).cord_signal
 
 
 # -- non-spine studies ----------------------------------------------------------------------
 def test_compression_of_other_structures_is_negative() -> None:
-    _negative("CT chest: mediastinal mass with severe compression of the superior vena cava and "
-              "left main bronchus. Thoracic spine unremarkable.", modality="CT")
+    _negative(
+        "CT chest: mediastinal mass with severe compression of the superior vena cava and "
+        "left main bronchus. Thoracic spine unremarkable.",
+        modality="CT",
+    )
 
 
 # -- questions written outside a history section ------------------------------------------
 def test_headers_without_colons() -> None:
-    _negative("CLINICAL HISTORY\n?MSCC, breast ca\n\nFINDINGS\nNormal marrow. No epidural "
-              "disease.\n\nIMPRESSION\nNormal.")
+    _negative(
+        "CLINICAL HISTORY\n?MSCC, breast ca\n\nFINDINGS\nNormal marrow. No epidural "
+        "disease.\n\nIMPRESSION\nNormal."
+    )
 
 
 def test_referrers_question_in_a_letter_is_not_a_finding() -> None:
-    _negative("Dear Dr Obi,\nThank you for referring this lady with suspected cord compression. "
-              "Her spine shows normal marrow signal and the cord is normal.")
+    _negative(
+        "Dear Dr Obi,\nThank you for referring this lady with suspected cord compression. "
+        "Her spine shows normal marrow signal and the cord is normal."
+    )
 
 
 def test_clinical_concern_is_not_the_radiologists_suspicion() -> None:
-    _negative("IMPRESSION: Lytic T8 lesion. Given clinical concern for cord compression, an "
-              "urgent MRI is advised.", modality="CT")
+    _negative(
+        "IMPRESSION: Lytic T8 lesion. Given clinical concern for cord compression, an "
+        "urgent MRI is advised.",
+        modality="CT",
+    )
 
 
 def test_query_in_findings_is_a_suspicion() -> None:
     _positive("FINDINGS: Lytic T6 metastasis. Query early epidural extension at T6.")
 
 
-@pytest.mark.parametrize("text", ["MSCC: no.", "Epidural disease: none.",
-                                  "Cord compression: absent.", "Lack of epidural tumour."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MSCC: no.",
+        "Epidural disease: none.",
+        "Cord compression: absent.",
+        "Lack of epidural tumour.",
+    ],
+)
 def test_structured_negative_answers(text: str) -> None:
     _negative("FINDINGS: Sclerotic T9 metastasis.\n" + text)
 
@@ -406,30 +444,36 @@ def test_tumour_in_a_differential_with_abscess_is_suspected() -> None:
 
 
 def test_extension_of_an_abscess_is_benign() -> None:
-    _negative("FINDINGS: Discitis L3-4 with epidural extension of the abscess indenting the "
-              "thecal sac.")
+    _negative(
+        "FINDINGS: Discitis L3-4 with epidural extension of the abscess indenting the thecal sac."
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["Paravertebral mass at T9 with intraspinal extension.",
-     "Tumour at T6 with canal encroachment.",
-     "Metastasis at T6 with intracanalicular extension."],
+    [
+        "Paravertebral mass at T9 with intraspinal extension.",
+        "Tumour at T6 with canal encroachment.",
+        "Metastasis at T6 with intracanalicular extension.",
+    ],
 )
 def test_other_words_for_epidural_extension(text: str) -> None:
     _positive("FINDINGS: " + text)
 
 
 def test_abuts_but_does_not_compress_is_1c() -> None:
-    for text in ("Epidural tumour at T5 abuts but does not compress the cord.",
-                 "Epidural tumour at T5. The cord is abutted but not compressed."):
+    for text in (
+        "Epidural tumour at T5 abuts but does not compress the cord.",
+        "Epidural tumour at T5. The cord is abutted but not compressed.",
+    ):
         result = detect("FINDINGS: " + text)
         assert (result.escc_grade, result.levels) == ("1c", ["T5"])
 
 
 def test_enhancement_without_mass_effect_is_low_grade_disease() -> None:
-    result = detect("FINDINGS: At L2 there is a small focus of epidural enhancement without mass "
-                    "effect.")
+    result = detect(
+        "FINDINGS: At L2 there is a small focus of epidural enhancement without mass effect."
+    )
     assert (result.suspected_mescc, result.escc_grade) == (True, "1a")
 
 
@@ -447,15 +491,20 @@ def test_multilevel_report_keeps_every_level_and_the_worst_grade() -> None:
 
 
 def test_csf_effaced_on_one_side_is_thecal_sac_deformity_not_grade_3() -> None:
-    one_side = detect("FINDINGS: Epidural tumour at T6 effaces the ventral CSF space without "
-                      "cord compression.")
-    all_round = detect("FINDINGS: Circumferential epidural tumour at T3 with complete "
-                       "effacement of the CSF around the cord.")
+    one_side = detect(
+        "FINDINGS: Epidural tumour at T6 effaces the ventral CSF space without cord compression."
+    )
+    all_round = detect(
+        "FINDINGS: Circumferential epidural tumour at T3 with complete "
+        "effacement of the CSF around the cord."
+    )
     assert one_side.escc_grade == "1b"
     assert all_round.escc_grade == "3"
 
 
 def test_level_named_on_the_line_above() -> None:
-    result = detect("IMPRESSION:\n1. T7 pathological fracture.\n2. Epidural tumour at this "
-                    "level compresses the cord.")
+    result = detect(
+        "IMPRESSION:\n1. T7 pathological fracture.\n2. Epidural tumour at this "
+        "level compresses the cord."
+    )
     assert (result.levels, result.escc_grade) == (["T7"], "2")

@@ -13,11 +13,40 @@ from services.detection import detect
 from services.detection.levels import RANK
 
 _CLINICAL = [
-    "no ", "not ", "epidural tumour ", "cord compression ", "T4-6 ", "T 11 ", "cannot be excluded ",
-    "ESCC 2 ", "Bilsky 1c ", "\\.br\\", "~", "FINDINGS: ", "IMPRESSION: ", "ADDENDUM: ", "? ",
-    "abuts the cord ", "no CSF ", "thecal sac ", "( ", ") ", "; ", "but ", "previously ",
-    "retropulsed fragment ", "lytic ", "50% height loss ", "both pedicles ", "\n", ". ",
-    "İ", "ß", "\u2013", "\x00", "\ud800",
+    "no ",
+    "not ",
+    "epidural tumour ",
+    "cord compression ",
+    "T4-6 ",
+    "T 11 ",
+    "cannot be excluded ",
+    "ESCC 2 ",
+    "Bilsky 1c ",
+    "\\.br\\",
+    "~",
+    "FINDINGS: ",
+    "IMPRESSION: ",
+    "ADDENDUM: ",
+    "? ",
+    "abuts the cord ",
+    "no CSF ",
+    "thecal sac ",
+    "( ",
+    ") ",
+    "; ",
+    "but ",
+    "previously ",
+    "retropulsed fragment ",
+    "lytic ",
+    "50% height loss ",
+    "both pedicles ",
+    "\n",
+    ". ",
+    "İ",
+    "ß",
+    "\u2013",
+    "\x00",
+    "\ud800",
 ]
 
 
@@ -40,8 +69,10 @@ def test_arbitrary_unicode(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(_CLINICAL), max_size=60), st.sampled_from(
-    [None, "MR", "CT", "PET-CT", "XR", "NM", "", "weird"]))
+@given(
+    st.lists(st.sampled_from(_CLINICAL), max_size=60),
+    st.sampled_from([None, "MR", "CT", "PET-CT", "XR", "NM", "", "weird"]),
+)
 def test_clinical_fragments_in_any_order(parts: list[str], modality: str | None) -> None:
     text = "".join(parts)
     _valid(text, detect(text, modality=modality, exam=text[:40]))
@@ -56,9 +87,24 @@ def test_empty_and_blank_text() -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["no ", "epidural tumour compresses the cord at T4. ", "T1-", ".", "(", "~", "\\.br\\",
-     "a" * 99 + " ", "compresses the the the ", "thecal sac, which is, ", "no CSF ", "ESCC 3 ",
-     "FINDINGS:", "\u00e9", "12% ", " "],
+    [
+        "no ",
+        "epidural tumour compresses the cord at T4. ",
+        "T1-",
+        ".",
+        "(",
+        "~",
+        "\\.br\\",
+        "a" * 99 + " ",
+        "compresses the the the ",
+        "thecal sac, which is, ",
+        "no CSF ",
+        "ESCC 3 ",
+        "FINDINGS:",
+        "\u00e9",
+        "12% ",
+        " ",
+    ],
 )
 def test_pathological_repetition_up_to_200000_chars(unit: str) -> None:
     text = (unit * (200_000 // len(unit) + 1))[:200_000]
@@ -71,8 +117,10 @@ def test_pathological_repetition_up_to_200000_chars(unit: str) -> None:
 
 
 def test_long_realistic_report() -> None:
-    body = ("FINDINGS: Lytic metastasis at T6 with epidural tumour abutting the cord. "
-            "No cord compression. Alignment normal.\n")
+    body = (
+        "FINDINGS: Lytic metastasis at T6 with epidural tumour abutting the cord. "
+        "No cord compression. Alignment normal.\n"
+    )
     text = (body * (200_000 // len(body)))[:200_000]
     result = detect(text)
     _valid(text, result)
@@ -85,10 +133,42 @@ def test_matcher_never_runs_out_of_dfa_memory(capfd: pytest.CaptureFixture[str])
     # scan still works (linearly) but several times more slowly, so a table edit that causes
     # it must fail here rather than quietly slow production down.
     words = (
-        "epidural", "tumour", "compresses", "the", "cord", "abuts", "thecal", "sac", "no", "CSF",
-        "severe", "T4", "L5", "disc", "abscess", "metastasis", "without", "not", "cannot", "be",
-        "excluded", "both", "pedicles", "40%", "height", "loss", "retropulsed", "fragment",
-        "oedema", "ESCC", "2", "Bilsky", "1c", "into", "spinal", "canal",
+        "epidural",
+        "tumour",
+        "compresses",
+        "the",
+        "cord",
+        "abuts",
+        "thecal",
+        "sac",
+        "no",
+        "CSF",
+        "severe",
+        "T4",
+        "L5",
+        "disc",
+        "abscess",
+        "metastasis",
+        "without",
+        "not",
+        "cannot",
+        "be",
+        "excluded",
+        "both",
+        "pedicles",
+        "40%",
+        "height",
+        "loss",
+        "retropulsed",
+        "fragment",
+        "oedema",
+        "ESCC",
+        "2",
+        "Bilsky",
+        "1c",
+        "into",
+        "spinal",
+        "canal",
     )
     text = " ".join(words[(i * 7) % len(words)] for i in range(30_000))
     detect(text)

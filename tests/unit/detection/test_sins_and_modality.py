@@ -17,47 +17,68 @@ def test_components_at_the_most_severe_level() -> None:
         "and no epidural disease."
     )
     assert result.sins_imaging.model_dump() == {
-        "location": "semi_rigid", "lesion": "lytic", "alignment": "deformity",
-        "collapse": "gt50", "posterolateral": "unilateral",
+        "location": "semi_rigid",
+        "lesion": "lytic",
+        "alignment": "deformity",
+        "collapse": "gt50",
+        "posterolateral": "unilateral",
     }
 
 
 def test_no_collapse_with_more_than_half_the_body_involved() -> None:
-    result = detect("FINDINGS: Osteoblastic deposit at T6 replacing more than half of the body, "
-                    "no collapse, posterior elements spared. Minimal epidural tumour at T6.")
+    result = detect(
+        "FINDINGS: Osteoblastic deposit at T6 replacing more than half of the body, "
+        "no collapse, posterior elements spared. Minimal epidural tumour at T6."
+    )
     assert result.sins_imaging.collapse == "none_gt50_involved"
     assert result.sins_imaging.lesion == "blastic"
     assert result.sins_imaging.posterolateral == "none"
 
 
 def test_mixed_lesion_and_normal_alignment() -> None:
-    result = detect("FINDINGS: Mixed lytic and sclerotic metastasis at L3 with loss of 40% of "
-                    "vertebral body height. Epidural tumour indents the thecal sac. Alignment is "
-                    "anatomic.")
+    result = detect(
+        "FINDINGS: Mixed lytic and sclerotic metastasis at L3 with loss of 40% of "
+        "vertebral body height. Epidural tumour indents the thecal sac. Alignment is "
+        "anatomic."
+    )
     sins = result.sins_imaging
     assert (sins.location, sins.lesion, sins.collapse, sins.alignment) == (
-        "mobile", "mixed", "lt50", "normal")
+        "mobile",
+        "mixed",
+        "lt50",
+        "normal",
+    )
 
 
 def test_explicit_sins_statement_wins() -> None:
-    result = detect("FINDINGS: T12 lytic metastasis, ESCC 1a.\nSINS imaging (T12): junctional; "
-                    "lytic; de novo kyphosis; no collapse, >50% body involved; bilateral.")
+    result = detect(
+        "FINDINGS: T12 lytic metastasis, ESCC 1a.\nSINS imaging (T12): junctional; "
+        "lytic; de novo kyphosis; no collapse, >50% body involved; bilateral."
+    )
     assert result.sins_imaging.model_dump() == {
-        "location": "junctional", "lesion": "lytic", "alignment": "deformity",
-        "collapse": "none_gt50_involved", "posterolateral": "bilateral",
+        "location": "junctional",
+        "lesion": "lytic",
+        "alignment": "deformity",
+        "collapse": "none_gt50_involved",
+        "posterolateral": "bilateral",
     }
 
 
 def test_no_metastasis_no_sins() -> None:
-    result = detect("FINDINGS: Osteoporotic wedge fracture of T8 with 30% height loss. Normal "
-                    "alignment. No metastasis.")
+    result = detect(
+        "FINDINGS: Osteoporotic wedge fracture of T8 with 30% height loss. Normal "
+        "alignment. No metastasis."
+    )
     assert result.sins_imaging.model_dump() == dict.fromkeys(
-        ("location", "lesion", "alignment", "collapse", "posterolateral"))
+        ("location", "lesion", "alignment", "collapse", "posterolateral")
+    )
 
 
 def test_degenerative_listhesis_is_not_tumour_subluxation() -> None:
-    result = detect("FINDINGS: L2 metastasis with minimal epidural tumour. Grade 1 degenerative "
-                    "anterolisthesis of L4 on L5.")
+    result = detect(
+        "FINDINGS: L2 metastasis with minimal epidural tumour. Grade 1 degenerative "
+        "anterolisthesis of L4 on L5."
+    )
     assert result.sins_imaging.alignment is None
 
 

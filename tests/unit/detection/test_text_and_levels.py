@@ -25,13 +25,19 @@ def test_normalise_keeps_every_offset() -> None:
 
 
 def test_sections_and_parts() -> None:
-    text = ("MRI T SPINE\nHISTORY: ?cord compression\nFINDINGS: One. Two.\n"
-            "IMPRESSION: Three.\nADDENDUM (01/02/2024 10:30): Four.\nFINAL IMPRESSION: Five.")
+    text = (
+        "MRI T SPINE\nHISTORY: ?cord compression\nFINDINGS: One. Two.\n"
+        "IMPRESSION: Three.\nADDENDUM (01/02/2024 10:30): Four.\nFINAL IMPRESSION: Five."
+    )
     got = [(text[s.start : s.end], s.section, s.part) for s in split(normalise(text))]
     assert got == [
-        ("MRI T SPINE", "title", 0), ("?cord compression", "history", 0),
-        ("One.", "findings", 0), ("Two.", "findings", 0), ("Three.", "impression", 0),
-        ("Four.", "addendum", 1), ("Five.", "impression", 1),
+        ("MRI T SPINE", "title", 0),
+        ("?cord compression", "history", 0),
+        ("One.", "findings", 0),
+        ("Two.", "findings", 0),
+        ("Three.", "impression", 0),
+        ("Four.", "addendum", 1),
+        ("Five.", "impression", 1),
     ]
 
 
