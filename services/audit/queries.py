@@ -11,7 +11,6 @@ are numbered by a small DISTINCT over the episodes in range; number 0 is the poo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -314,10 +313,3 @@ def breach_rows(
         for row in conn.execute(stmt)
     ]
     return rows
-
-
-def facilities(conn: Connection) -> Sequence[str]:
-    """Facilities that have at least one episode, for the report's filter hints."""
-    ep = EPISODES.c
-    stmt = select(func.coalesce(ep.facility, NO_FACILITY)).distinct().order_by(1)
-    return [row[0] for row in conn.execute(stmt)]

@@ -1,4 +1,4 @@
-"""The two date functions the audit needs, compiled per dialect; every other clause is shared SQL.
+"""The date functions the audit needs, compiled per dialect; every other clause is shared SQL.
 
 SQLite has no interval type and no ``date_trunc``; PostgreSQL has no ``strftime``. The audit
 query is written once in SQLAlchemy Core and only these leaves differ. Periods are UTC.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -84,25 +84,3 @@ def _period_sqlite(element: period_key, compiler: SQLCompiler, **kw: Any) -> str
 def _period_pg(element: period_key, compiler: SQLCompiler, **kw: Any) -> str:
     x = _arg(element, compiler, **kw)
     return f"CAST(date_part('epoch', date_trunc('{element.by}', {x} AT TIME ZONE 'UTC')) AS BIGINT)"
-
-
-class bytewise(FunctionElement[str]):  # noqa: N801
-    """A text key compared byte by byte: group and sort keys need no locale rules.
-
-    PostgreSQL sorts text by the database collation (often a locale, several times slower than
-    memcmp); SQLite's default BINARY collation is already byte order.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "bytewise"
-
-
-@compiles(bytewise, "sqlite")
-def _bytewise_sqlite(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
-    return _arg(element, compiler, **kw)
-
-
-@compiles(bytewise, "postgresql")
-def _bytewise_pg(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
-    return f'({_arg(element, compiler, **kw)}) COLLATE "C"'

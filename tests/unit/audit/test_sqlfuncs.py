@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import column
 from sqlalchemy.dialects import postgresql, sqlite
 
-from services.audit.sqlfuncs import bytewise, epoch_seconds, period_key, period_label
+from services.audit.sqlfuncs import epoch_seconds, period_key, period_label
 
 PG, LITE = postgresql.dialect(), sqlite.dialect()
 
@@ -44,8 +44,6 @@ def test_period_labels() -> None:
     assert period_label(key, "day") == "2026-01-05"
 
 
-def test_epoch_and_bytewise() -> None:
+def test_epoch_seconds() -> None:
     assert "date_part('epoch', x)" in _sql(epoch_seconds(column("x")), PG)
     assert "strftime('%s', x)" in _sql(epoch_seconds(column("x")), LITE)
-    assert _sql(bytewise(column("x")), PG) == '(x) COLLATE "C"'
-    assert _sql(bytewise(column("x")), LITE) == "x"
