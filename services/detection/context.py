@@ -119,6 +119,11 @@ class SentenceScope:
                 if not negatable:
                     continue
                 result.negated = True
+            elif role == "negpartial":
+                if not negatable:
+                    continue
+                result.negated = True
+                result.partial = True
             elif role == "hedge":
                 result.hedged = True
             elif role == "hist":

@@ -77,6 +77,9 @@ class Sentence(NamedTuple):
 
 _HEADER_BYTES = {word.encode(): kind for word, kind in HEADER_KINDS.items()}
 _PRIORITY = {kind: rank for rank, kind in enumerate(KIND_PRIORITY)}
+# A question written on the line after a one-line history ("Back pain. ?MSCC"). Literal
+# alternation without quantifiers: the stdlib engine cannot backtrack on it.
+_QUESTION = re.compile(rb"\?|r/o|rule out|query|evaluate for|assess for|to exclude|exclude ")
 _LABEL_CHARS = b"abcdefghijklmnopqrstuvwxyz /&'-"
 _ONE_LINE_KINDS = frozenset({"history", "technique", "title"})
 # Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
@@ -137,6 +140,8 @@ def split(data: bytes) -> list[Sentence]:
             one_line_section = kind in _ONE_LINE_KINDS and bool(line[content:].strip())
         elif not seen_header and line_no == 0 and b"." not in line:
             section = "title"  # the exam title line of a report that has no header above it
+        elif one_line_section and section == "history" and _QUESTION.search(line):
+            pass  # "?cord compression" on the line after "Clinical details: ...": still asking
         elif section == "title" or one_line_section:
             section = None
             one_line_section = False

@@ -30,10 +30,19 @@ NEGATION: tuple[Rule, ...] = (
         "neg",
         "pre",
     ),
+    # "No new epidural disease": says nothing of the disease already known (a partial negation).
+    Rule(
+        "no_new",
+        r"no (?:new|additional|further|other|new or (?:worsening|progressive)|"
+        r"progressive)",
+        "negpartial",
+        "pre",
+    ),
     Rule(
         "no_definite",
         r"no (?:definite|convincing|obvious|discrete|significant|appreciable|"
-        r"measurable|visible|demonstrable|identifiable|focal|residual|new|further|other)",
+        r"measurable|visible|demonstrable|identifiable|focal|residual|recurrent|"
+        r"(?:new|residual|recurrent) or (?:new|residual|recurrent))",
         "neg",
         "pre",
     ),

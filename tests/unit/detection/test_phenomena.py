@@ -508,3 +508,24 @@ def test_level_named_on_the_line_above() -> None:
         "level compresses the cord."
     )
     assert (result.levels, result.escc_grade) == (["T7"], "2")
+
+
+def test_question_on_the_line_after_the_history_is_still_a_question() -> None:
+    _negative(
+        "Clinical details: 70M, prostate cancer.\nBack pain for 2 weeks, ?cord compression.\n"
+        "Findings: Normal marrow. Cord normal."
+    )
+
+
+def test_no_new_epidural_disease_does_not_rule_out_known_disease() -> None:
+    result = detect(
+        "FINDINGS: Stable epidural tumour at T6 abutting the cord.\n"
+        "IMPRESSION: Stable T6 metastasis. No new epidural disease."
+    )
+    assert (result.suspected_mescc, result.escc_grade) == (True, "1c")
+
+
+def test_no_recurrent_disease_is_a_full_negation() -> None:
+    result = detect("IMPRESSION: No recurrent epidural disease or cord compression.")
+    assert not result.suspected_mescc
+    assert result.excludes_mescc
