@@ -317,7 +317,10 @@ CAUSES: tuple[Rule, ...] = (
         r"arachnoid\w*|syrinx|fibrosis|scar|collection|gas|calcified|ossification|opll|"
         r"granulation|sarcoid\w*|ha?ematopoiesis|lipoma|meningioma|schwannoma|"
         r"neurofibroma|nerve sheath tumou?r|ependymoma|wedge fracture|"
-        r"fluid|steroid",
+        r"fluid|steroid|bulg\w*|protrusion|extrusion|sequestr\w*|ossified|artefact|artifact|"
+        r"chiari|tonsillar|ectasia|meningocele|dislocation|whiplash|hypertroph\w*|"
+        r"spondylolisthesis|listhesis|myelitis|demyelinat\w*|multiple sclerosis|"
+        r"transverse myelitis|ischaemi\w*|ischemi\w*|infarct\w*|radiation myelopathy",
         "benign",
     ),
     Rule(
