@@ -91,6 +91,21 @@ _ABBREVIATIONS = frozenset(
 
 def _header(line: bytes, colon: int) -> tuple[str | None, int]:
     """The section kind a line's leading "Label:" names, and where its content starts."""
+    key = line[: colon + 1]
+    known = _HEADERS_SEEN.get(key)
+    if known is None:
+        known = _parse_header(line, colon)
+        if known[1] == colon + 1 or known[0] is None:  # cacheable: depends only on the label
+            if len(_HEADERS_SEEN) > 10_000:
+                _HEADERS_SEEN.clear()
+            _HEADERS_SEEN[key] = known
+    return known
+
+
+_HEADERS_SEEN: dict[bytes, tuple[str | None, int]] = {}
+
+
+def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
     label = line[:colon]
     if b"(" in label and b")" not in label:  # "ADDENDUM (06/15/2024 08:40):"
         close = line.find(b")", colon)
