@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Kafka's pre-3.0 default. Tansu holds the first JoinGroup for half of it, so it is also the
     # floor on worker start-up time against the embedded broker.
     kafka_session_timeout_seconds: Annotated[float, Field(ge=2.0, le=300.0)] = 10.0
+    # Largest record Cordwatch produces, and the max.message.bytes of the topics it creates. A
+    # dead letter carries the refused message in base64 (4/3 of its size) plus an envelope, so
+    # this must exceed the largest inbound message by a third; Kafka's 1 MB default does not.
+    kafka_max_message_bytes: Annotated[int, Field(ge=1_048_576, le=64 * 1_048_576)] = 4 * 1_048_576
     partitions: TopicCount = 8
     replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
     app_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = (

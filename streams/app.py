@@ -68,6 +68,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "broker_credentials": broker_credentials(settings),
         "processing_guarantee": "at_least_once",
         "producer_acks": -1,
+        "producer_max_request_size": settings.kafka_max_message_bytes,
         "store": "memory://",
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,

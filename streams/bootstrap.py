@@ -104,6 +104,7 @@ async def prepare_cluster(settings: Settings, bootstrap: str) -> list[str]:
         all_topic_names(),
         partitions=settings.partitions,
         replication=settings.replication_factor,
+        max_message_bytes=settings.kafka_max_message_bytes,
         options=options,
     )
     log.info(

@@ -289,10 +289,12 @@ async def ensure_topics(
     *,
     partitions: int,
     replication: int,
+    max_message_bytes: int | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create missing topics; refuse existing ones whose partition count differs."""
     wanted = sorted(set(names))
+    configs = {"max.message.bytes": str(max_message_bytes)} if max_message_bytes else {}
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=10000, **(options or {})
     )
@@ -302,7 +304,7 @@ async def ensure_topics(
         missing = [name for name in wanted if name not in existing]
         if missing:
             response = await admin.create_topics(
-                [NewTopic(name, partitions, replication) for name in missing]
+                [NewTopic(name, partitions, replication, topic_configs=configs) for name in missing]
             )
             failed = [
                 (topic, code)

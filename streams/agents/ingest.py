@@ -17,6 +17,7 @@ from streams.app import app
 from streams.bootstrap import Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
+_HEADROOM_BYTES = 16 * 1024  # record overhead and headers beside the JSON value
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
             log.info("ingest.forwarded", event_type=event_type, patient_id=event.patient_id)
         else:
             letter = result.dead_letter
-            await sink.dead_letter(key=msg.key, value=letter.to_bytes())
+            limit = rt.settings.kafka_max_message_bytes
+            await sink.dead_letter(key=msg.key, value=parkable(letter, msg.value, limit=limit))
             rt.metrics.dead_letters.labels(msg.topic, letter.reason_code.value).inc()
             log.warning("ingest.dead_lettered", reason=letter.reason_code.value)
     except Exception as exc:  # the dead-letter guard: park the message, count it, keep consuming
@@ -84,10 +86,22 @@ async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
             partition=msg.partition,
             offset=msg.offset,
         )
-        await sink.dead_letter(key=msg.key, value=letter.to_bytes())
+        limit = rt.settings.kafka_max_message_bytes
+        await sink.dead_letter(key=msg.key, value=parkable(letter, msg.value, limit=limit))
         rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
     finally:
         rt.metrics.processing_latency.labels(msg.topic).observe(time.perf_counter() - started)
+
+
+def parkable(letter: DeadLetter, raw: bytes, *, limit: int) -> bytes:
+    """The dead letter as one record: without the original copy if that would not fit."""
+    data = letter.to_bytes()
+    if len(data) <= limit - _HEADROOM_BYTES:
+        return data
+    # A record over the limit fails the send and would crash the agent, losing the message.
+    # The original stays readable on its inbound topic at the partition and offset named here.
+    note = f" (original of {len(raw)} bytes not copied: over the record size limit)"
+    return letter.model_copy(update={"original": "", "reason": letter.reason + note}).to_bytes()
 
 
 async def _consume(stream: StreamT[bytes]) -> None:

@@ -135,3 +135,27 @@ def consult(patient: str) -> bytes:
         "service": "spine surgery",
     }
     return json.dumps(event).encode()
+
+
+async def test_dead_letter_too_large_for_one_record_names_where_the_original_is() -> None:
+    limit = 1_048_576
+    rt = build_runtime(
+        Settings(kafka_max_message_bytes=limit), clock=FixedClock(), registry=CollectorRegistry()
+    )
+    sink = ListSink()
+    raw = b"x" * 900_000  # base64 makes 1.2 MB: over the limit
+    await ingest.process(msg(raw), rt=rt, sink=sink)
+    value = sink.dead[0][1]
+    assert len(value) < limit
+    letter = DeadLetter.model_validate_json(value)
+    assert letter.reason_code == "not_json"
+    assert letter.original == ""
+    assert "900000 bytes not copied" in letter.reason
+    assert (letter.topic, letter.partition, letter.offset) == ("hospital.adt", 3, 41)
+
+
+async def test_dead_letter_within_the_limit_keeps_the_original(rt: Runtime) -> None:
+    sink = ListSink()
+    raw = b"y" * 900_000  # 1.2 MB in base64: fits the default 4 MiB
+    await ingest.process(msg(raw), rt=rt, sink=sink)
+    assert DeadLetter.model_validate_json(sink.dead[0][1]).original_bytes() == raw

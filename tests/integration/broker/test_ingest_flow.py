@@ -127,6 +127,8 @@ def invalid_messages() -> list[Sent]:
         Sent("hospital.consults", b"MRN-IT-0005", b"\xff\xfe\x00garbage", reason="not_utf8"),
         Sent("hospital.procedures", None, b"", reason="empty"),
         Sent("hospital.procedures", b"MRN-IT-0006", b"[1, 2, 3]", reason="not_object"),
+        # 900 KB: its dead letter (base64) is over Kafka's 1 MB default record size.
+        Sent("hospital.adt", b"MRN-IT-0007", b"{" + b"x" * 900_000, reason="not_json"),
     ]
 
 
