@@ -93,6 +93,8 @@ class PhiScrubber:
             copy = dict(item)
             self._scrub(copy)
             return copy
+        if isinstance(item, list | tuple):
+            return [self._scrubbed(inner) for inner in item]
         return item
 
 
