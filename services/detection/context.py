@@ -17,7 +17,7 @@ from typing import Any
 from services.detection.matcher import Rule
 
 PRE_WINDOW_WORDS = 8  # NegEx used 5; radiology lists ("no A, B, C or D") need a little more
-POST_WINDOW_WORDS = 4
+POST_WINDOW_WORDS = 6  # "the epidural tumour seen previously at T5 has resolved"
 _REACH_CHARS = 140  # a bound on the search, so repeated triggers cannot make it quadratic
 
 Hit = tuple[int, int, Rule]

@@ -69,16 +69,24 @@ _SEQUENCE_AFTER = (
     b"fse",
     b"map",
     b"intens",
-    b"and t1",
-    b"and t2",
-    b"and stir",
-    b"/t2",
-    b"/t1",
-    b"/stir",
     b"-weighted",
     b"w/",
     b"mapping",
     b"relaxation",
+)
+# "T1 and T2 hyperintense": a second sequence name between the first and the signal word.
+_SECOND_SEQUENCE = (
+    b"and t1",
+    b"and t2",
+    b"and stir",
+    b"or t1",
+    b"or t2",
+    b"/t1",
+    b"/t2",
+    b"/stir",
+    b"-t2",
+    b", t2",
+    b",t2",
 )
 _SEQUENCE_BEFORE = frozenset(
     b"on high low intermediate sagittal axial coronal increased decreased bright dark both "
@@ -98,7 +106,11 @@ _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 
 
 def _is_sequence(data: bytes, start: int, end: int) -> bool:
-    after = data[end : end + 12].lstrip(b" ,")
+    after = data[end : end + 24].lstrip(b" ,-")
+    for second in _SECOND_SEQUENCE:
+        if after.startswith(second):
+            after = after[len(second) :].lstrip(b" ,-")
+            break
     if after.startswith(_SEQUENCE_AFTER):
         return True
     before = data[max(0, start - 16) : start].split()

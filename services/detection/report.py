@@ -300,9 +300,13 @@ class Report:
                 m.cause = "malignant" if "malignant" in kinds else "benign"
             else:
                 m.cause = self._paragraph_cause(i)
+        # What a later sentence of the paragraph may inherit ("It compresses the cord."): a
+        # named cause, not a passing word such as "facet" or "fat".
         if "malignant" in kinds or any(m.cause == "malignant" for m in mentions):
             self._sentence_cause[i] = "malignant"
-        elif "benign" in kinds or any(m.cause == "benign" for m in mentions):
+        elif any(
+            m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
+        ):
             self._sentence_cause[i] = "benign"
 
     def _paragraph_cause(self, i: int) -> str:

@@ -164,7 +164,9 @@ HISTORY: tuple[Rule, ...] = (
     ),
     Rule(
         "previously_post",
-        r"(?:was |were )?previously(?: seen| noted| demonstrated)?|"
+        r"(?:was |were )?previously (?:seen|noted|demonstrated|described|reported)|"
+        r"(?:seen|noted|demonstrated|described|reported) (?:previously|before|earlier|"
+        r"on (?:the )?(?:prior|previous|last)(?: study| scan| mri| exam| examination)?)|"
         r"on (?:the )?(?:prior|previous)(?: study| scan| mri| exam| examination| imaging)?|"
         r"before (?:treatment|radiotherapy|surgery|sbrt)",
         "hist",
@@ -203,6 +205,10 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of",
         "hypo",
         "pre",
+    ),
+    # compression that threatens but has not happened ("impending cord compression")
+    Rule(
+        "impending", r"impending|threatened|imminent|incipient|potential for|at risk", "hypo", "pre"
     ),
     # the referrer's question, in a letter or a request: not the radiologist's finding
     Rule(

@@ -165,8 +165,8 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
     Rule(
         "compression_of_cord",
-        rf"(?:compression|compresion|impingement) (?:of|on|upon) "
-        rf"(?:the )?{W}{{0,3}}{CORD}",
+        rf"(?:compression|compresion|impingement)(?: and (?:displacement|deformity|"
+        rf"flattening|distortion))? (?:of|on|upon) (?:the )?{W}{{0,3}}{CORD}",
         "mass",
         "2",
     ),
@@ -306,21 +306,32 @@ CAUSES: tuple[Rule, ...] = (
         rf"tumou?r|deposit)",
         "malignant",
     ),
+    # A benign cause named as a thing ("an epidural abscess", "a disc extrusion"): it can explain
+    # the compression described in the next sentence ("It compresses the cord").
+    Rule(
+        "benign_entity",
+        r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|seroma|"
+        r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
+        r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningioma|"
+        r"schwannoma|neurofibroma|nerve sheath tumou?r|dis[ck] (?:extrusion|herniation|"
+        r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
+        r"disc osteophyte complex|osteophyt\w*|opll|ossified|ossification|dislocation|"
+        r"myelitis|demyelinat\w*|multiple sclerosis|infarct\w*|radiation myelopathy|"
+        r"degenerative (?:stenosis|disease|change|changes|spondylosis)|spondylosis|"
+        r"spondylotic|fluid collection|collection|cement",
+        "benign",
+        "strong",
+    ),
+    # Words that point to a benign cause only when they stand beside the finding.
     Rule(
         "benign",
-        r"degenerat\w*|spondylo\w*|dis[ck]s?|herniat\w*|osteophyt\w*|"
-        r"uncovertebral|facet\w*|ligamentum flavum|stenosis|synovial|cysts?|tarlov|pannus|"
-        r"rheumatoid|abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|infect\w*|septic|"
-        r"pus|ha?ematoma|bleed|seroma|pseudomeningocele|cement|kyphoplasty|vertebroplasty|"
-        r"lipomatosis|fat|venous|plexus|varix|varices|ha?emangioma\w*|hemangeoma|"
-        r"osteoporo\w*|osteopeni\w*|insufficiency|benign|traumatic|trauma|paget\w*|schmorl|"
-        r"arachnoid\w*|syrinx|fibrosis|scar|collection|gas|calcified|ossification|opll|"
-        r"granulation|sarcoid\w*|ha?ematopoiesis|lipoma|meningioma|schwannoma|"
-        r"neurofibroma|nerve sheath tumou?r|ependymoma|wedge fracture|"
-        r"fluid|steroid|bulg\w*|protrusion|extrusion|sequestr\w*|ossified|artefact|artifact|"
-        r"chiari|tonsillar|ectasia|meningocele|dislocation|whiplash|hypertroph\w*|"
-        r"spondylolisthesis|listhesis|myelitis|demyelinat\w*|multiple sclerosis|"
-        r"transverse myelitis|ischaemi\w*|ischemi\w*|infarct\w*|radiation myelopathy",
+        r"degenerat\w*|spondylo\w*|dis[ck]s?|uncovertebral|facet\w*|ligamentum flavum|"
+        r"stenosis|synovial|cysts?|rheumatoid|infect\w*|septic|pus|bleed|kyphoplasty|"
+        r"vertebroplasty|fat|venous|plexus|varix|varices|osteopeni\w*|trauma|schmorl|"
+        r"arachnoid\w*|syrinx|fibrosis|scar|gas|calcified|granulation|sarcoid\w*|"
+        r"ha?ematopoiesis|lipoma|ependymoma|wedge fracture|fluid|steroid|bulg\w*|protrusion|"
+        r"artefact|artifact|chiari|tonsillar|ectasia|meningocele|whiplash|hypertroph\w*|"
+        r"listhesis|ischaemi\w*|ischemi\w*",
         "benign",
     ),
     Rule(
@@ -330,6 +341,7 @@ CAUSES: tuple[Rule, ...] = (
         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|"
         rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)",
         "benign",
+        "strong",
     ),
 )
 

@@ -529,3 +529,31 @@ def test_no_recurrent_disease_is_a_full_negation() -> None:
     result = detect("IMPRESSION: No recurrent epidural disease or cord compression.")
     assert not result.suspected_mescc
     assert result.excludes_mescc
+
+
+def test_a_passing_benign_word_earlier_in_the_paragraph_is_not_a_cause() -> None:
+    result = detect(
+        "Findings: Blastic deposit in the C7 vertebral body. There is involvement of the left "
+        "pedicle and facet joint. There is minimal epidural enhancing tissue at C7 which does "
+        "not deform the thecal sac."
+    )
+    assert (result.suspected_mescc, result.escc_grade, result.levels) == (True, "1a", ["C7"])
+
+
+def test_it_compresses_the_cord_inherits_a_named_benign_cause() -> None:
+    _negative(
+        "FINDINGS: There is a dorsal epidural collection from T2 to T6 consistent with "
+        "haematoma. It compresses the cord at T4."
+    )
+
+
+def test_impending_compression_is_not_compression() -> None:
+    result = detect(
+        "FINDINGS: Epidural metastasis at T8 contacting the cord; impending cord compression."
+    )
+    assert result.escc_grade == "1c"
+
+
+def test_t1_and_t2_as_levels_not_sequences() -> None:
+    result = detect("FINDINGS: Epidural tumour at T1 and T2 abuts the cord.")
+    assert result.levels == ["T1", "T2"]
