@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from bisect import bisect_right
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -206,8 +205,3 @@ def _append(
     if stripped:
         first = base + start + piece.index(stripped[:1])
         append(Sentence(first, first + len(stripped), section, part, line))
-
-
-def index_of(starts: list[int], position: int) -> int:
-    """Index of the span (given by sorted starts) that contains ``position``."""
-    return bisect_right(starts, position) - 1
