@@ -12,7 +12,12 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from services.detection.lexicon.sections import HEADER_KINDS, INLINE_IMPRESSION, KIND_PRIORITY
+from services.detection.lexicon.sections import (
+    FINAL_READ_HEADERS,
+    HEADER_KINDS,
+    INLINE_IMPRESSION,
+    KIND_PRIORITY,
+)
 
 # Unicode dashes, quotes and spaces to their ASCII look-alike; "~" is the HL7 repetition
 # separator that flattened interfaces use as a line break (HL7 v2.5 section 2.5.5).
@@ -118,6 +123,8 @@ def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
     base = label.split(b"(", 1)[0]
     if not base[:1].isalpha() or len(base) > 41 or base.translate(None, _LABEL_CHARS):
         return None, 0
+    if any(phrase in base for phrase in FINAL_READ_HEADERS):
+        return "addendum", colon + 1  # the final read that follows a preliminary one
     best: str | None = None
     for word in base.replace(b"/", b" ").replace(b"-", b" ").split():
         kind = _HEADER_BYTES.get(word)

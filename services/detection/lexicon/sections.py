@@ -85,3 +85,17 @@ INLINE_IMPRESSION: tuple[bytes, ...] = (
     b"to summarise",
     b"to summarize",
 )
+
+# A final read written after a preliminary one in the same document replaces it, as an addendum
+# does ("FINAL REPORT:", "ATTENDING READ:"); "FINAL IMPRESSION" is only an impression.
+FINAL_READ_HEADERS: tuple[bytes, ...] = (
+    b"final report",
+    b"final read",
+    b"final interpretation",
+    b"attending read",
+    b"attending interpretation",
+    b"attending review",
+    b"consultant review",
+    b"consultant report",
+    b"final attending",
+)

@@ -557,3 +557,10 @@ def test_impending_compression_is_not_compression() -> None:
 def test_t1_and_t2_as_levels_not_sequences() -> None:
     result = detect("FINDINGS: Epidural tumour at T1 and T2 abuts the cord.")
     assert result.levels == ["T1", "T2"]
+
+
+def test_final_read_replaces_the_preliminary_one() -> None:
+    _negative(
+        "PRELIMINARY REPORT: Possible epidural tumour at T6.\n"
+        "FINAL REPORT: No epidural tumour; the T6 signal is a venous plexus. No cord compression."
+    )
