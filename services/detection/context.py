@@ -86,7 +86,9 @@ class SentenceScope:
         terms = self._level_term_starts
         return bisect_left(terms, b) == bisect_left(terms, a)
 
-    def assess(self, start: int, end: int, *, negatable: bool = True) -> Assertion:
+    def assess(
+        self, start: int, end: int, *, negatable: bool = True, stated_grade: bool = False
+    ) -> Assertion:
         """Apply every modifier whose scope reaches the finding at [start, end)."""
         result = Assertion()
         mods = self._mods
@@ -139,7 +141,9 @@ class SentenceScope:
             elif role == "global":
                 result.global_ = True
             fired.append(hit)
-        if current:
+        # "ESCC 3 on prior, now ESCC 1c": a stated grade is dated by its own words, not by a
+        # "now" that belongs to the next grade.
+        if current and not stated_grade:
             result.historical = False
         if fired:
             result.triggers = tuple(fired)

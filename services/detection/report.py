@@ -203,7 +203,9 @@ class Report:
             if role == "grade" and not self._has(i, _GRADE_CONTEXT):
                 continue
             if role in _ASSESSED_ROLES:
-                assertion = scope.assess(start, end, negatable=rule.negatable)
+                assertion = scope.assess(
+                    start, end, negatable=rule.negatable, stated_grade=role in ("escc", "grade")
+                )
             else:
                 assertion = _UNMODIFIED
             mention = Mention(start, end, rule, i, assertion)

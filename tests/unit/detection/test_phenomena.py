@@ -564,3 +564,10 @@ def test_final_read_replaces_the_preliminary_one() -> None:
         "PRELIMINARY REPORT: Possible epidural tumour at T6.\n"
         "FINAL REPORT: No epidural tumour; the T6 signal is a venous plexus. No cord compression."
     )
+
+
+def test_a_grade_on_the_prior_study_is_not_current() -> None:
+    result = detect(
+        "IMPRESSION: Epidural tumour at T7, ESCC 3 on prior, now ESCC 1c after radiotherapy."
+    )
+    assert result.escc_grade == "1c"
