@@ -175,7 +175,7 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
             m for p, ms in by_part.items() if p < last and p not in negated_by_part for m in ms
         ]
         return [*by_part[last], *earlier], negations, set()
-    main = [m for p, ms in by_part.items() for m in ms]
+    main = _unclarified([m for p, ms in by_part.items() for m in ms], report)
     in_impression = [m for m in main if report.sentences[m.sentence].section == "impression"]
     impression_negates = any(
         report.sentences[m.sentence].section == "impression"
@@ -186,6 +186,36 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
         return [], negations, set()  # the impression outranks a finding it contradicts
     main.sort(key=lambda m: (report.sentences[m.sentence].section != "impression", m.start))
     return main, negations, set()
+
+
+def _unclarified(positives: list[Mention], report: Report) -> list[Mention]:
+    """Drop a hedged finding that a later sentence of the same part rules out at its level
+    ("Possible epidural tissue at T6. ... this is a venous plexus; no epidural tumour at T6.")."""
+    hedged = [m for m in positives if m.assertion.hedged]
+    if not hedged:
+        return positives
+    denials = [
+        m
+        for ms in report.mentions
+        for m in ms
+        if m.rule.role in ("epidural", "mscc")
+        and m.assertion.negated
+        and not m.assertion.partial
+        and m.cause == "malignant"
+    ]
+    dropped: set[int] = set()
+    for m in hedged:
+        where = set(report.levels_of(m))
+        for denial in denials:
+            if denial.sentence <= m.sentence:
+                continue
+            if report.sentences[denial.sentence].part != report.sentences[m.sentence].part:
+                continue
+            denied = set(report.levels_of(denial))
+            if not denied or not where or denied & where:
+                dropped.add(id(m))
+                break
+    return [m for m in positives if id(m) not in dropped]
 
 
 def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | None, list[Mention]]:

@@ -65,8 +65,8 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "into_epidural_space",
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
-        rf"occupies|enter\w*|along|breach\w* into) (?:the )?{W}{{0,5}}(?:epidural|extradural) "
-        rf"(?:space|compartment)",
+        rf"occupies|enter\w*|along|breach\w* into) (?:the )?{W}{{0,5}}(?:(?:epidural|extradural) "
+        rf"(?:space|compartment)|lateral recess(?:es)?)",
         "epidural",
         "ambiguous",
     ),
@@ -161,6 +161,22 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "1c",
     ),
     Rule("displaces_cord", rf"displac\w* (?:the )?{W}{{0,2}}{CORD}", "mass", "1c"),
+    # Tumour wrapped around the sac or cord: contact at least (1c), more when it compresses.
+    Rule(
+        "encases_sac_or_cord",
+        rf"(?:encas\w*|surround\w*|encircl\w*|envelop\w*) (?:the )?{W}{{0,2}}"
+        rf"(?:{SAC}|{CORD})",
+        "mass",
+        "1c",
+    ),
+    # Roots crowded together by tumour: compression of the cauda equina.
+    Rule(
+        "crowds_roots",
+        r"crowd\w* (?:of )?(?:the )?(?:cauda equina )?(?:nerve )?roots|(?:cauda equina|nerve) "
+        r"roots? (?:are |were )?(?:crowded|clumped together by tumou?r)",
+        "mass",
+        "2",
+    ),
     Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass", "1c"),
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
     Rule(

@@ -571,3 +571,28 @@ def test_a_grade_on_the_prior_study_is_not_current() -> None:
         "IMPRESSION: Epidural tumour at T7, ESCC 3 on prior, now ESCC 1c after radiotherapy."
     )
     assert result.escc_grade == "1c"
+
+
+def test_hedged_finding_clarified_later_as_benign_is_negative() -> None:
+    _negative(
+        "FINDINGS: Possible epidural soft tissue at T6. On the post-contrast images this is a "
+        "prominent venous plexus; no epidural tumour at T6."
+    )
+
+
+def test_hedged_finding_is_kept_when_a_later_denial_is_about_another_level() -> None:
+    result = detect("FINDINGS: Possible early epidural extension at T6. No epidural tumour at T9.")
+    assert result.levels == ["T6"]
+
+
+@pytest.mark.parametrize(
+    ("text", "grade"),
+    [
+        ("L4 metastasis with tumour extending into the right lateral recess.", "1a"),
+        ("Circumferential tumour at T9 encases the thecal sac.", "1c"),
+        ("Tumour at L3 with crowding of the cauda equina nerve roots.", "2"),
+    ],
+)
+def test_more_ways_of_describing_epidural_tumour(text: str, grade: str) -> None:
+    result = detect("FINDINGS: " + text)
+    assert (result.suspected_mescc, result.escc_grade) == (True, grade)
