@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "processing_guarantee": "at_least_once",
         "producer_acks": -1,
         "producer_max_request_size": settings.kafka_max_message_bytes,
+        "producer_linger_ms": settings.kafka_linger_ms,
         "store": "memory://",
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,
