@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,15 @@ from services.config import Environment, SaslMechanism, SecurityProtocol, Settin
 STRONG_KEY = "k" * 40
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's or CI's CORDWATCH_* variables must not change what these tests check.
+    for name in [n for n in os.environ if n.startswith("CORDWATCH_")]:
+        monkeypatch.delenv(name)
+
+
 def test_defaults_run_the_embedded_development_setup() -> None:
-    settings = Settings(_env_file=None)
+    settings = Settings()
     assert settings.embedded
     assert settings.partitions == 8
     assert settings.environment is Environment.DEVELOPMENT
