@@ -165,7 +165,8 @@ async def cordwatch(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
+        # Ambient CORDWATCH_* settings (a developer's shell) must not leak into the worker.
+        **{k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")},
         "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap,
         "CORDWATCH_PARTITIONS": str(PARTITIONS),
         "CORDWATCH_WEB_PORT": str(port),

@@ -123,7 +123,8 @@ async def test_sigterm_mid_backlog_then_restart_loses_nothing(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
+        # Ambient CORDWATCH_* settings (a developer's shell) must not leak into the worker.
+        **{k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")},
         "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap,
         "CORDWATCH_PARTITIONS": str(TEST_PARTITIONS),
         "CORDWATCH_WEB_PORT": str(port),
