@@ -18,7 +18,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from services.store import make_engine, upgrade
-from streams.broker import free_port
 from tests.integration.pathway.harness import Worker, write_policy
 from tests.integration.store.conftest import PG_URL, postgres_schema_url, postgres_unreachable
 from tests.integration.store.dataset import MET, PENDING, E, S, episode, timer
@@ -32,7 +31,7 @@ class Proxy:
     """A TCP relay to PostgreSQL that can be cut (every connection dropped, new ones refused)."""
 
     def __init__(self, *, upstream_port: int) -> None:
-        self.port = free_port()
+        self.port = 0  # the first open() binds a free port; later ones reuse it
         self.upstream_port = upstream_port
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
@@ -40,6 +39,7 @@ class Proxy:
 
     async def open(self) -> None:
         self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
 
     async def cut(self) -> None:
         assert self.server is not None
