@@ -7,24 +7,98 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import psycopg
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from services.store import make_engine, upgrade
-from tests.integration.pathway.harness import Worker, write_policy
+from streams.broker import free_port, spawn_owned, terminate
+from tests.conftest import TEST_PARTITIONS
 from tests.integration.store.conftest import PG_URL, postgres_schema_url, postgres_unreachable
 from tests.integration.store.dataset import MET, PENDING, E, S, episode, timer
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
 
 EPISODES = 40
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class SinkWorker:
+    """`cordwatch worker` in a child process, configured only by the variables set here."""
+
+    def __init__(self, *, bootstrap: str, app_id: str, database_url: str, workdir: Path) -> None:
+        self.port = free_port()
+        self.log = workdir / "worker.log"
+        base = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+        self.env = {
+            **base,
+            "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap,
+            "CORDWATCH_APP_ID": app_id,
+            "CORDWATCH_PARTITIONS": str(TEST_PARTITIONS),
+            "CORDWATCH_WEB_PORT": str(self.port),
+            "CORDWATCH_DATA_DIR": str(workdir / "var"),
+            "CORDWATCH_DATABASE_URL": database_url,
+            "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "6",
+            "PYTHONPATH": str(ROOT),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("wb") as out:
+            self.process = spawn_owned(
+                [sys.executable, "-c", "import sys; from streams.cli import main; "
+                 "sys.exit(main(['worker']))"],
+                stdout=out, env=self.env,
+            )  # fmt: skip
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{self.port}{path}") as response,
+        ):
+            return response.status, await response.text()
+
+    async def wait_ready(self, within: float = 60.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            assert self.process is not None
+            assert self.process.poll() is None, f"worker exited:\n{self.log_tail()}"
+            with contextlib.suppress(aiohttp.ClientError):
+                if (await self.get("/ready"))[0] == 200:
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"worker not ready in {within:.0f} s:\n{self.log_tail()}")
+
+    async def metric(self, name: str, **labels: str) -> float:
+        _, body = await self.get("/metrics")
+        total = 0.0
+        for line in body.splitlines():
+            head, _, value = line.rpartition(" ")
+            if head.split("{", 1)[0] == name and all(
+                f'{k}="{v}"' in head for k, v in labels.items()
+            ):
+                total += float(value)
+        return total
+
+    def stop(self) -> None:
+        if self.process is not None:
+            terminate(self.process, grace=15.0)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 class Proxy:
@@ -143,7 +217,7 @@ async def pg_schema() -> AsyncIterator[str]:
 
 
 async def test_database_outage_mid_stream_loses_nothing_and_writes_nothing_twice(
-    broker: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    broker: str, tmp_path: Path
 ) -> None:
     async with pg_schema() as schema:
         engine = make_engine(postgres_schema_url(schema))
@@ -152,15 +226,12 @@ async def test_database_outage_mid_stream_loses_nothing_and_writes_nothing_twice
         proxy = Proxy(upstream_port=make_url(PG_URL).port or 5432)
         await proxy.open()
         through_proxy = make_url(postgres_schema_url(schema)).set(port=proxy.port)
-        monkeypatch.setenv(
-            "CORDWATCH_DATABASE_URL", through_proxy.render_as_string(hide_password=False)
-        )
         prefix = f"e2e{uuid.uuid4().hex[:6]}"
         values = _changes(prefix)
         half = len(values) // 2
-        worker = Worker(
+        worker = SinkWorker(
             bootstrap=broker, app_id=f"cw-sink-{prefix}", workdir=tmp_path,
-            policy=write_policy(tmp_path / "policy.yaml", steroids_s=3600, surgical_s=3600),
+            database_url=through_proxy.render_as_string(hide_password=False),
         )  # fmt: skip
         worker.start()
         try:
