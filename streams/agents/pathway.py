@@ -12,14 +12,17 @@ can never leave a state that is ahead of its outputs, which would lose an alert.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import time
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
@@ -36,6 +39,7 @@ from streams.agents.ingest import Inbound
 from streams.agents.timers import DeadlineIndex, deadlines
 from streams.app import app
 from streams.bootstrap import Runtime, get_runtime
+from streams.broker import client_options
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +68,7 @@ class PathwayMetrics:
     events: Counter
     alerts: Counter
     duplicates: Counter
+    resent_alerts_skipped: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PathwayMetrics:
@@ -87,6 +92,11 @@ class PathwayMetrics:
                 ("event_type",),
                 registry=registry,
             ),
+            resent_alerts_skipped=Counter(
+                "cordwatch_pathway_resent_alerts_skipped_total",
+                "Alerts not sent because their id was already on cordwatch.alerts (after a crash).",
+                registry=registry,
+            ),
         )
 
 
@@ -100,10 +110,13 @@ def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
     return _metrics[id(registry)]
 
 
-class Sink(Protocol):
-    """Where outputs go; `emit` returns only once the broker has acknowledged the message."""
+Message = tuple[str, bytes, bytes]  # topic, key, value
 
-    async def emit(self, *, topic: str, key: bytes, value: bytes) -> None: ...
+
+class Sink(Protocol):
+    """Where outputs go; `emit` returns only once the broker has acknowledged every message."""
+
+    async def emit(self, messages: list[Message]) -> None: ...
 
 
 class TopicSink:
@@ -116,19 +129,23 @@ class TopicSink:
             topics.DEAD_LETTERS: topics.dead_letters,
         }
 
-    async def emit(self, *, topic: str, key: bytes, value: bytes) -> None:
-        channel = self._topics[topic]
+    async def emit(self, messages: list[Message]) -> None:
         attempt = 0
         while True:
             try:
-                pending = await channel.send(key=key, value=value)
-                await pending
+                # Enqueue all, then wait for all: one broker round trip per event, not per output.
+                pending = [
+                    await self._topics[topic].send(key=key, value=value)
+                    for topic, key, value in messages
+                ]
+                await asyncio.gather(*pending)
                 return
             except KafkaError as exc:
-                # Moving on without the acknowledgement could lose an alert; blocking this
-                # partition until the broker is back is the at-least-once choice.
+                # Moving on without the acknowledgements could lose an alert; blocking this
+                # partition until the broker is back is the at-least-once choice. A resend
+                # repeats ids that downstream already dedupes.
                 attempt += 1
-                log.warning("pathway.send_retry", topic=topic, error=type(exc).__name__)
+                log.warning("pathway.send_retry", error=type(exc).__name__)
                 await asyncio.sleep(min(_SEND_BACKOFF_CAP_SECONDS, 0.1 * 2**attempt))
 
 
@@ -147,59 +164,158 @@ def decode_state(raw: bytes | None) -> PatientState | None:
     return PatientState.model_validate_json(raw) if raw else None
 
 
-async def process(
-    msg: Inbound,
+TailReader = Callable[[int], Awaitable[set[str]]]
+
+
+class SentAlerts:
+    """Alert ids already on cordwatch.alerts, per partition, read back once per assignment.
+
+    At-least-once without transactions leaves one window: an alert acknowledged by the broker
+    whose state write was lost in a crash is sent again when the event is redelivered. Alert ids
+    are unique per logical alert (uuid5 of patient, episode, timer, kind, cycle, tier), so an id
+    already on the topic is always a resend, never a new page: skipping it cannot lose an alert.
+    The alerts topic is co-partitioned with the patient stream, so the tail of one partition
+    holds every alert the redelivered events of that partition can have produced.
+    """
+
+    def __init__(self, read_tail: TailReader, generation: Callable[[], object]) -> None:
+        self._read_tail = read_tail
+        self._generation = generation
+        self._seen: dict[int, set[str]] = {}
+        self._loaded_for: object = None
+
+    async def ids(self, partition: int) -> set[str]:
+        """The alert ids on this partition's tail (read on first use after an assignment)."""
+        generation = self._generation()
+        if generation != self._loaded_for:
+            self._seen.clear()
+            self._loaded_for = generation
+        if partition not in self._seen:
+            try:
+                self._seen[partition] = await self._read_tail(partition)
+            except Exception as exc:  # cannot read back: a possible resend beats a lost alert
+                log.warning("pathway.alert_tail_unreadable", error=type(exc).__name__)
+                return set()
+        return self._seen[partition]
+
+
+class StateTable(Protocol):
+    """The patients table as the agent uses it: read a state, write one to a known partition."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+    def put(self, partition: int | None, key: bytes, value: bytes) -> None: ...
+
+
+@dataclass
+class _Batch:
+    """What one batch of events decided: messages to send, then states to write."""
+
+    messages: list[tuple[Message, int | None, str | None]]  # message, partition, alert id
+    states: dict[bytes, tuple[int | None, bytes, PatientState]]  # key -> partition, JSON, state
+    alerts: list[Alert]
+    applied: list[str]  # event types that changed a state
+    noops: list[str]  # event types that changed nothing
+
+
+def _fold(
+    batch: list[Inbound], *, now: datetime, pathway: Pathway, table: StateTable, rt: Runtime
+) -> _Batch:
+    """Run the reducer over a batch in order; a later event sees the state an earlier one made."""
+    out = _Batch([], {}, [], [], [])
+    for msg in batch:
+        try:
+            event = patient_event_adapter.validate_json(msg.value)
+            key = event.patient_id.encode("utf-8")
+            before = out.states[key][1] if key in out.states else table.get(key)
+            state, outputs = handle(
+                decode_state(before),
+                event,
+                now,
+                policy=pathway.policy,
+                detector=pathway.detector,
+                scorer=pathway.scorer,
+            )
+            after = encode_state(state)
+        except Exception as exc:  # poison message or bug: park it, count it, keep consuming
+            out.messages.append((_dead_letter(msg, exc, rt=rt, now=now), None, None))
+            continue
+        out.messages += [
+            (
+                (destination(o), key, o.model_dump_json().encode("utf-8")),
+                msg.partition,
+                o.alert_id if isinstance(o, Alert) else None,
+            )
+            for o in outputs
+        ]
+        out.alerts += [o for o in outputs if isinstance(o, Alert)]
+        if after != before:
+            out.states[key] = (msg.partition, after, state)
+            out.applied.append(event.event_type)
+        else:
+            out.noops.append(event.event_type)
+    return out
+
+
+async def process_batch(
+    batch: list[Inbound],
     *,
     rt: Runtime,
     pathway: Pathway,
-    table: MutableMapping[bytes, bytes],
+    table: StateTable,
     sink: Sink,
     index: DeadlineIndex,
+    sent: SentAlerts,
 ) -> None:
-    """Fold one patient event into the table and send its outputs; never raises."""
-    metrics = pathway_metrics(rt.registry)
+    """Fold events into the table and send their outputs; never raises.
+
+    One broker round trip per batch: every output of the batch is acknowledged, and only then
+    are the batch's states written (Faust acks the input offsets after this returns). An alert
+    whose id is already on cordwatch.alerts (sent before a crash lost the state that records
+    it) is not sent again.
+    """
+    if not batch:
+        return
     started = time.perf_counter()
     now = rt.clock.now()
+    metrics = pathway_metrics(rt.registry)
+    folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt)
     try:
-        event = patient_event_adapter.validate_json(msg.value)
-        key = event.patient_id.encode("utf-8")
-        before = table.get(key)
-        state, outputs = handle(
-            decode_state(before),
-            event,
-            now,
-            policy=pathway.policy,
-            detector=pathway.detector,
-            scorer=pathway.scorer,
-        )
-        after = encode_state(state)
-    except Exception as exc:  # poison message or bug: park it, count it, keep consuming
-        await _park(msg, exc, rt=rt, sink=sink, now=now)
+        messages = []
+        for message, partition, alert_id in folded.messages:
+            resent = (
+                alert_id is not None
+                and partition is not None
+                and alert_id in await sent.ids(partition)
+            )
+            if resent:
+                metrics.resent_alerts_skipped.inc()
+                continue
+            messages.append(message)
+        if messages:
+            await sink.emit(messages)
+    except Exception as exc:  # not every output went out: keep the old states, park the events
+        await sink.emit([_dead_letter(msg, exc, rt=rt, now=now) for msg in batch])
         return
-    event_type = event.event_type
-    try:
-        for output in outputs:
-            value = output.model_dump_json().encode("utf-8")
-            await sink.emit(topic=destination(output), key=key, value=value)
-            if isinstance(output, Alert):
-                metrics.alerts.labels(output.alert_type.value, output.priority.value).inc()
-                log.info("pathway.alert", alert_id=output.alert_id, alert_type=output.alert_type)
-    except Exception as exc:  # not every output went out: keep the old state, park the event
-        await _park(msg, exc, rt=rt, sink=sink, now=now)
-        return
-    if after != before:
-        table[key] = after  # only now: the outputs it records are already acknowledged
-        if msg.partition is not None:
-            index.note(msg.partition, key, next_deadline(state))
+    for key, (partition, value, state) in folded.states.items():
+        table.put(partition, key, value)  # only now: the outputs it records are acknowledged
+        if partition is not None:
+            index.note(partition, key, next_deadline(state))
+    for alert in folded.alerts:
+        metrics.alerts.labels(alert.alert_type.value, alert.priority.value).inc()
+        log.info("pathway.alert", alert_id=alert.alert_id, alert_type=alert.alert_type)
+    for event_type in folded.applied:
         metrics.events.labels(event_type).inc()
-    else:
+    for event_type in folded.noops:
         metrics.duplicates.labels(event_type).inc()
-    rt.metrics.processing_latency.labels(msg.topic).observe(time.perf_counter() - started)
+    per_event = (time.perf_counter() - started) / len(batch)
+    for msg in batch:
+        rt.metrics.processing_latency.labels(msg.topic).observe(per_event)
 
 
-async def _park(msg: Inbound, exc: Exception, *, rt: Runtime, sink: Sink, now: datetime) -> None:
+def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) -> Message:
     # Only the exception's type: its message may quote the event (PHI).
     log.error("pathway.failed", error=type(exc).__name__)
+    rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
     letter = DeadLetter.build(
         reason_code=RejectReason.PROCESSING_ERROR,
         reason=type(exc).__name__,
@@ -210,8 +326,7 @@ async def _park(msg: Inbound, exc: Exception, *, rt: Runtime, sink: Sink, now: d
         partition=msg.partition,
         offset=msg.offset,
     )
-    await sink.emit(topic=topics.DEAD_LETTERS, key=msg.key or b"", value=letter.to_bytes())
-    rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
+    return (topics.DEAD_LETTERS, msg.key or b"", letter.to_bytes())
 
 
 # The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
@@ -224,18 +339,74 @@ patients = app.Table(
 )
 
 
+class FaustStateTable:
+    """The Faust table, written to an explicit partition (a batch has no single current event)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.table.get(key)  # type: ignore[no-any-return]
+
+    def put(self, partition: int | None, key: bytes, value: bytes) -> None:
+        # What Table.__setitem__ does, with the partition of the event's own message.
+        self.table.send_changelog(partition, key, value)
+        self.table.data[key] = value
+
+
+# Redelivery after a crash covers at most the events since the last offset commit (Faust
+# commits every 2.8 s): their alerts are among the last few thousand on the partition.
+ALERT_TAIL_MESSAGES = 5000
+
+
+async def read_alert_tail(partition: int) -> set[str]:
+    """The alert ids among the last ALERT_TAIL_MESSAGES messages of one alerts partition."""
+    settings = get_runtime().settings
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        tp = TopicPartition(topics.ALERTS, partition)
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        start = (await consumer.beginning_offsets([tp]))[tp]
+        consumer.seek(tp, max(start, end - ALERT_TAIL_MESSAGES))
+        ids: set[str] = set()
+        while await consumer.position(tp) < end:
+            for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
+                for record in records:
+                    with contextlib.suppress(ValueError, TypeError, KeyError):
+                        ids.add(json.loads(record.value or b"")["alert_id"])
+        log.info("pathway.alert_tail_read", partition=partition, alerts=len(ids))
+        return ids
+    finally:
+        await consumer.stop()
+
+
+# Up to this many events share one broker round trip; a lone event waits at most BATCH_WITHIN.
+BATCH_MAX = 200
+BATCH_WITHIN_SECONDS = 0.01
+
+
 @app.agent(topics.patient_events, name="pathway")
 async def pathway_agent(stream: StreamT[bytes]) -> None:
-    """Single writer per patient: fold each event into the patients table."""
-    rt, sink, deps = get_runtime(), TopicSink(), get_pathway()
-    async for event in stream.events():
-        m = event.message
-        with bound_contextvars(topic=m.topic, partition=m.partition, offset=m.offset):
-            await process(
-                Inbound(m.topic, m.partition, m.offset, m.key, m.value or b""),
-                rt=rt,
-                pathway=deps,
-                table=patients,
-                sink=sink,
-                index=deadlines,
+    """Single writer per patient: fold each batch of events into the patients table."""
+    rt, sink, deps, table = get_runtime(), TopicSink(), get_pathway(), FaustStateTable(patients)
+    sent = SentAlerts(read_alert_tail, lambda: app.consumer_generation_id)
+    # Manual acks: an offset becomes committable only once its batch is done. (take_events acks
+    # in a `finally`, so a stop that cancels a batch mid-send would commit what it never did.)
+    async for events in stream.noack_take(BATCH_MAX, within=BATCH_WITHIN_SECONDS):
+        batch = [
+            Inbound(m.topic, m.partition, m.offset, m.key, m.value or b"")
+            for m in (e.message for e in events)
+        ]
+        with bound_contextvars(topic=topics.PATIENT_EVENTS, batch=len(batch)):
+            await process_batch(
+                batch, rt=rt, pathway=deps, table=table, sink=sink, index=deadlines, sent=sent
             )
+        for event in events:
+            await stream.ack(event)

@@ -35,21 +35,40 @@ class Clock:
         return self.at
 
 
+class DictTable(dict[bytes, bytes]):
+    """The patients table as a dict; remembers which partition each state went to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partitions: dict[bytes, int | None] = {}
+
+    def put(self, partition: int | None, key: bytes, value: bytes) -> None:
+        self[key] = value
+        self.partitions[key] = partition
+
+
 class RecordingSink:
     """Records every emit with the table's state at that moment, to check the order of effects."""
 
-    def __init__(self, table: dict[bytes, bytes], *, fail_on: str | None = None) -> None:
+    def __init__(self, table: DictTable, *, fail_on: str | None = None) -> None:
         self.table = table
         self.fail_on = fail_on
         self.sent: list[tuple[str, bytes, bytes, bytes | None]] = []
 
-    async def emit(self, *, topic: str, key: bytes, value: bytes) -> None:
-        if topic == self.fail_on:
+    async def emit(self, messages: list[tuple[str, bytes, bytes]]) -> None:
+        if any(topic == self.fail_on for topic, _, _ in messages):
             raise RuntimeError("broker refused")
-        self.sent.append((topic, key, value, self.table.get(key)))
+        self.sent += [(topic, key, value, self.table.get(key)) for topic, key, value in messages]
 
     def on(self, topic: str) -> list[dict[str, Any]]:
         return [json.loads(value) for t, _, value, _ in self.sent if t == topic]
+
+
+def nothing_sent() -> pathway.SentAlerts:
+    async def empty(partition: int) -> set[str]:
+        return set()
+
+    return pathway.SentAlerts(empty, lambda: 1)
 
 
 def runtime(now: datetime) -> Runtime:
@@ -78,15 +97,18 @@ def inbound(value: bytes, *, partition: int = 2, offset: int = 10) -> Inbound:
 
 
 async def run(
-    value: bytes, *, rt: Runtime, table: dict[bytes, bytes], index: timers.DeadlineIndex
+    *values: bytes, rt: Runtime, table: DictTable, index: timers.DeadlineIndex
 ) -> RecordingSink:
     sink = RecordingSink(table)
-    await pathway.process(inbound(value), rt=rt, pathway=DEPS, table=table, sink=sink, index=index)
+    batch = [inbound(value, offset=10 + n) for n, value in enumerate(values)]
+    await pathway.process_batch(
+        batch, rt=rt, pathway=DEPS, table=table, sink=sink, index=index, sent=nothing_sent()
+    )
     return sink
 
 
 async def test_report_opens_episode_outputs_go_before_the_state_that_records_them() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     index = timers.DeadlineIndex()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     sink = await run(report(), rt=rt, table=table, index=index)
@@ -106,7 +128,7 @@ async def test_report_opens_episode_outputs_go_before_the_state_that_records_the
 
 
 async def test_redelivered_event_sends_nothing_and_writes_nothing() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     index = timers.DeadlineIndex()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     await run(report(), rt=rt, table=table, index=index)
@@ -119,7 +141,7 @@ async def test_redelivered_event_sends_nothing_and_writes_nothing() -> None:
 
 
 async def test_poison_message_is_parked_and_never_raises() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     rt = runtime(SUSPECTED_AT)
     sink = await run(
         b'{"event_type": "timer_due"}', rt=rt, table=table, index=timers.DeadlineIndex()
@@ -135,12 +157,18 @@ async def test_poison_message_is_parked_and_never_raises() -> None:
 
 
 async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everything() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     sink = RecordingSink(table, fail_on=topics.ALERTS)
     index = timers.DeadlineIndex()
-    await pathway.process(
-        inbound(report()), rt=rt, pathway=DEPS, table=table, sink=sink, index=index
+    await pathway.process_batch(
+        [inbound(report())],
+        rt=rt,
+        pathway=DEPS,
+        table=table,
+        sink=sink,
+        index=index,
+        sent=nothing_sent(),
     )
     assert table == {}  # the state must not get ahead of the alert it would record
     assert len(index) == 0
@@ -148,7 +176,7 @@ async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everythin
 
 
 async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     index = timers.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
     metrics = timers.timer_metrics(CollectorRegistry())
@@ -187,7 +215,7 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
 
 
 async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
-    table: dict[bytes, bytes] = {}
+    table = DictTable()
     index = timers.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
     mine = timers.partition_for(b"MRN-7", 4)
@@ -264,6 +292,7 @@ async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
         mock.patch.object(pathway.patients, "send_changelog", changelog),
         mock.patch.object(pathway, "get_pathway", return_value=DEPS),
         mock.patch.object(pathway, "deadlines", index),
+        mock.patch.object(pathway, "read_alert_tail", mock.AsyncMock(return_value=set())),
     ):
         async with pathway.pathway_agent.test_context() as agent:
             # The agent runs on the wall clock: a report from a minute ago has nothing overdue.
@@ -279,3 +308,84 @@ async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
     assert key == b"MRN-W"
     assert json.loads(value)["patient_id"] == "MRN-W"
     assert len(index) == 1
+
+
+def dose(patient: str = "MRN-7", at: datetime = SUSPECTED_AT + timedelta(hours=2)) -> bytes:
+    return json.dumps(
+        {
+            "event_id": "m-1",
+            "event_type": "medication_administration",
+            "occurred_at": at.isoformat(),
+            "patient_id": patient,
+            "administration_id": "ADM-1",
+            "medication": "dexamethasone",
+            "status": "completed",
+        }
+    ).encode()
+
+
+async def test_a_batch_folds_in_order_and_writes_only_after_every_output() -> None:
+    table = DictTable()
+    index = timers.DeadlineIndex()
+    rt = runtime(SUSPECTED_AT + timedelta(hours=3))
+    sink = await run(report(), b"not json", dose(), rt=rt, table=table, index=index)
+    # The dose saw the episode the report opened in the same batch: the steroid timer is met.
+    state = json.loads(table[b"MRN-7"])
+    timers_by_kind = {t["kind"]: t for t in state["episodes"][0]["timers"]}
+    assert timers_by_kind["steroids"]["status"] == "met"
+    assert table.partitions[b"MRN-7"] == 2
+    # The poison message in the middle was parked; the events around it were not held up.
+    assert len(sink.on(topics.DEAD_LETTERS)) == 1
+    assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
+    assert all(before is None for *_, before in sink.sent)  # nothing written before the sends
+
+
+async def test_alert_already_on_the_topic_is_not_sent_again_but_the_state_is_written() -> None:
+    # A crash after the alert was acknowledged but before the state write reached the changelog:
+    # the redelivered report finds no state and decides the same alert, with the same id.
+    first = DictTable()
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    before_crash = await run(report(), rt=rt, table=first, index=timers.DeadlineIndex())
+    [alert] = before_crash.on(topics.ALERTS)
+    reads: list[int] = []
+
+    async def tail(partition: int) -> set[str]:
+        reads.append(partition)
+        return {alert["alert_id"]}
+
+    generation = [1]
+    sent = pathway.SentAlerts(tail, lambda: generation[0])
+    table = DictTable()
+    sink = RecordingSink(table)
+    args: dict[str, Any] = {"rt": rt, "pathway": DEPS, "table": table, "sink": sink}
+    await pathway.process_batch(
+        [inbound(report())], index=timers.DeadlineIndex(), sent=sent, **args
+    )
+    assert sink.on(topics.ALERTS) == []
+    assert sink.on(topics.EPISODE_CHANGES)  # versioned snapshots: the sink drops stale ones
+    assert table[b"MRN-7"] == first[b"MRN-7"]
+    assert rt.registry.get_sample_value("cordwatch_pathway_resent_alerts_skipped_total") == 1
+    # Read once per partition and assignment; a rebalance reads the tail again.
+    await sent.ids(2)
+    generation[0] = 2
+    await sent.ids(2)
+    assert reads == [2, 2]
+
+
+async def test_unreadable_alert_tail_sends_rather_than_loses() -> None:
+    async def broken(partition: int) -> set[str]:
+        raise OSError("broker away")
+
+    table = DictTable()
+    sink = RecordingSink(table)
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    await pathway.process_batch(
+        [inbound(report())],
+        rt=rt,
+        pathway=DEPS,
+        table=table,
+        sink=sink,
+        index=timers.DeadlineIndex(),
+        sent=pathway.SentAlerts(broken, lambda: 1),
+    )
+    assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
