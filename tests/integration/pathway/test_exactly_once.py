@@ -164,3 +164,30 @@ async def test_two_workers_split_partitions_and_each_alert_appears_once(
     # Both members folded events and both scanned their own partitions' deadlines.
     assert all(n > 0 for n in work), work
     assert all(n > 0 for n in scans), scans
+
+
+async def test_state_lost_after_alerts_were_sent_does_not_resend_them(
+    broker: str, tmp_path: Path
+) -> None:
+    # The crash window at-least-once leaves: alerts acknowledged, the state that records them
+    # lost. A second app id has an empty table and reads the patient stream from the start,
+    # which is exactly that situation for every event the first one handled.
+    prefix = unique("LOST")
+    patients = [f"{prefix}-{i}" for i in range(4)]
+    policy = write_policy(tmp_path / "policy.yaml", steroids_s=3600, surgical_s=3600)
+    first = Worker(broker, unique("cw-lost"), policy, tmp_path, name="first")
+    amnesiac = Worker(broker, unique("cw-lost"), policy, tmp_path, name="amnesiac")
+    async with AlertWatch(broker, prefix) as watch:
+        async with running(first):
+            await publish(broker, [report(p, at=ago(1)) for p in patients])
+            await watch.wait_for("mescc_suspected", len(patients))
+        async with running(amnesiac):
+            skipped = "cordwatch_pathway_resent_alerts_skipped_total"
+            for _ in range(150):
+                if await amnesiac.metric(skipped) >= len(patients):
+                    break
+                await asyncio.sleep(0.1)
+            assert await amnesiac.metric(skipped) >= len(patients)
+            await asyncio.sleep(1.0)
+    assert_each_alert_once(watch)
+    assert sorted(a["patient_id"] for a in watch.of("mescc_suspected")) == sorted(patients)
