@@ -47,6 +47,8 @@ class CareRecord(_Frozen):
     counts_for: TimerKind | None = None
     event_id: str
     version: Annotated[int, Field(ge=1)] = 1
+    # Steroid dose as mg of dexamethasone (None: no dose given or potency unknown).
+    dexamethasone_mg: float | None = None
 
 
 class ReportFact(_Frozen):

@@ -82,6 +82,11 @@ class Corticosteroids(Sourced):
     fuzzy_min_length: Annotated[int, Field(ge=4)] = 8
     excluded_routes: tuple[str, ...] = ()
     excluded_terms: tuple[str, ...] = ()
+    # None: every pre-suspicion dose counts (the lookback applies to any dose).
+    lookback_minimum_dexamethasone_mg: Annotated[float, Field(ge=0)] | None = None
+    lookback_minimum_source: str | None = None
+    dexamethasone_mg_per_mg: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    equivalence_source: str | None = None
 
 
 class SurgicalServices(Sourced):
@@ -165,6 +170,26 @@ class Policy(_Frozen):
             ):
                 return True
         return False
+
+    def dexamethasone_equivalent_mg(self, medication: str, dose_mg: float | None) -> float | None:
+        """The dose as mg of dexamethasone; None when the dose or the potency is unknown."""
+        if dose_mg is None:
+            return None
+        table = {_normalise(k): v for k, v in self.corticosteroids.dexamethasone_mg_per_mg.items()}
+        for token in _normalise(medication).split():
+            factor = table.get(token)
+            if factor is None and len(token) >= self.corticosteroids.fuzzy_min_length:
+                factor = next((v for k, v in table.items() if _within_one_edit(token, k)), None)
+            if factor is not None:
+                return round(dose_mg * factor, 4)
+        return None
+
+    def counts_before_suspicion(self, dexamethasone_mg: float | None) -> bool:
+        """Whether a steroid dose given before suspicion is a MESCC loading dose (see the YAML)."""
+        minimum = self.corticosteroids.lookback_minimum_dexamethasone_mg
+        if minimum is None:
+            return True
+        return dexamethasone_mg is not None and dexamethasone_mg >= minimum
 
     def is_surgical_service(self, service: str) -> bool:
         """A spine-surgical consult service (spinal surgery, neurosurgery, orthopaedic spine)."""

@@ -57,6 +57,7 @@ def _order_key(record: CareRecord) -> tuple[bool, datetime, int, str]:
 def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
     """The source record as this one event describes it, with the timer it can meet."""
     counts_for: TimerKind | None = None
+    dexamethasone_mg: float | None = None
     match event:
         case MedicationAdministration():
             atc = event.code.code if event.code and "ATC" in event.code.system.upper() else None
@@ -64,6 +65,9 @@ def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
                 event.medication, route=event.route, atc_code=atc
             ):
                 counts_for = TimerKind.STEROIDS
+                dexamethasone_mg = policy.dexamethasone_equivalent_mg(
+                    event.medication, event.dose_mg
+                )
             kind, record_id, status, detail = (
                 CareKind.MEDICATION, event.administration_id, event.status, event.medication
             )
@@ -89,6 +93,7 @@ def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
         detail=detail,
         counts_for=counts_for,
         event_id=event.event_id,
+        dexamethasone_mg=dexamethasone_mg,
     )
 
 

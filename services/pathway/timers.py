@@ -41,20 +41,41 @@ def new_timer(episode_id: str, kind: TimerKind, suspected_at: datetime, policy: 
     )
 
 
+def counts_toward(
+    record: CareRecord,
+    kind: TimerKind,
+    *,
+    suspected_at: datetime,
+    closed_at: datetime | None,
+    policy: Policy,
+) -> bool:
+    """Whether this record meets the timer: in [suspected_at - lookback, closed_at], and a
+    pre-suspicion steroid only when it is a MESCC loading dose (policy)."""
+    if record.counts_for != kind:
+        return False
+    if closed_at is not None and record.occurred_at > closed_at:
+        return False
+    if record.occurred_at >= suspected_at:
+        return True
+    if record.occurred_at < suspected_at - policy.lookback_window:
+        return False
+    # An antiemetic dexamethasone dose before the scan is not MESCC treatment.
+    return kind != TimerKind.STEROIDS or policy.counts_before_suspicion(record.dexamethasone_mg)
+
+
 def first_counting(
     records: Iterable[CareRecord],
     kind: TimerKind,
     *,
-    since: datetime,
-    until: datetime | None,
+    suspected_at: datetime,
+    closed_at: datetime | None,
+    policy: Policy,
 ) -> CareRecord | None:
-    """The earliest record that meets this timer within [since, until]."""
+    """The earliest record that meets this timer (see `counts_toward`)."""
     hits = [
         r
         for r in records
-        if r.counts_for == kind
-        and r.occurred_at >= since
-        and (until is None or r.occurred_at <= until)
+        if counts_toward(r, kind, suspected_at=suspected_at, closed_at=closed_at, policy=policy)
     ]
     return min(hits, key=lambda r: (r.occurred_at, r.record_id), default=None)
 
@@ -72,7 +93,7 @@ def resolve(
     """The timer's outcome from the facts: met, met late, cancelled, breached or pending."""
     due = suspected_at + policy.window(timer.kind)
     first = first_counting(
-        records, timer.kind, since=suspected_at - policy.lookback_window, until=closed_at
+        records, timer.kind, suspected_at=suspected_at, closed_at=closed_at, policy=policy
     )
     met_at = met_by = cancel_reason = None
     if first is not None:

@@ -91,13 +91,14 @@ def med(
     admin_id: str = "ADM1",
     name: str = "Dexamethasone 16 mg",
     status: str = "completed",
+    dose_mg: float | None = 16,
 ) -> PatientEvent:
     return _event(
         {
             **_common(event_id, at, "medication_administration"),
             "administration_id": admin_id,
             "medication": name,
-            "dose_mg": 16,
+            "dose_mg": dose_mg,
             "route": "oral",
             "status": status,
         }

@@ -87,3 +87,19 @@ def test_invalid_or_missing_policy_fails_fast(tmp_path: Path) -> None:
         load_policy(_write(tmp_path, {"window_hours": -1}))
     with pytest.raises(PolicyError):
         load_policy(tmp_path / "absent.yaml")
+
+
+def test_every_steroid_name_and_brand_has_a_dexamethasone_equivalence() -> None:
+    from services.policy import load_policy
+
+    policy = load_policy()
+    c = policy.corticosteroids
+    for name in (*c.names, *c.brands):
+        assert policy.dexamethasone_equivalent_mg(name, 10) is not None, name
+    assert policy.dexamethasone_equivalent_mg("Dexamethasone", 16) == 16
+    assert policy.dexamethasone_equivalent_mg("prednisolone", 40) == 6
+    assert policy.dexamethasone_equivalent_mg("hydrocortisone", 100) == 3.75
+    assert policy.dexamethasone_equivalent_mg("ondansetron", 8) is None
+    assert policy.counts_before_suspicion(16)
+    assert not policy.counts_before_suspicion(15.9)
+    assert not policy.counts_before_suspicion(None)

@@ -174,9 +174,7 @@ def test_unacknowledged_breach_escalates_once_after_fifteen_minutes() -> None:
     assert alerts(out, AlertType.ESCALATION) == []
     state, out = step(state, report("z", T0, "NORMAL", accession="Z"), DUE + 15 * M)
     escalations = alerts(out, AlertType.ESCALATION)
-    assert {a.escalates_alert_id for a in escalations if a.timer == K.STEROIDS} == {
-        breach.alert_id
-    }
+    assert {a.escalates_alert_id for a in escalations if a.timer == K.STEROIDS} == {breach.alert_id}
     _, out = step(state, report("w", T0, "NORMAL", accession="W"), DUE + 60 * M)
     assert alerts(out) == []
 
@@ -261,3 +259,39 @@ def test_timer_due_for_an_unknown_episode_is_a_no_op() -> None:
     [due, _] = due_timers(state, T0 + 12 * H)
     ghost = due.model_copy(update={"episode_id": "no-such-episode"})
     assert step(state, ghost, T0 + 12 * H) == (state, [])
+
+
+def test_antiemetic_dose_before_suspicion_does_not_meet_the_steroid_timer() -> None:
+    # 8 mg dexamethasone with chemotherapy the day before the MRI is not MESCC treatment.
+    state, _ = feed(
+        [
+            (med("m1", T0 - 20 * H, name="Dexamethasone", dose_mg=8), T0 - 20 * H),
+            (report("r1", T0), T0),
+        ]
+    )
+    assert _steroids(state).status == TimerStatus.PENDING
+
+
+def test_pre_suspicion_dose_without_a_dose_does_not_count_but_a_loading_dose_does() -> None:
+    state, _ = feed(
+        [
+            (med("m1", T0 - 2 * H, name="Dexamethasone", dose_mg=None), T0 - 2 * H),
+            (report("r1", T0), T0),
+        ]
+    )
+    assert _steroids(state).status == TimerStatus.PENDING
+    # 125 mg methylprednisolone is 23.4 mg dexamethasone (BNF equivalence): a loading dose.
+    state, _ = feed(
+        [
+            (med("m1", T0 - 2 * H, name="Solu-Medrol", dose_mg=125), T0 - 2 * H),
+            (report("r1", T0), T0),
+        ]
+    )
+    assert _steroids(state).met_by == "ADM1"
+
+
+def test_any_systemic_steroid_dose_after_suspicion_meets_the_timer() -> None:
+    state, _ = feed(
+        [(report("r1", T0), T0), (med("m1", T0 + H, name="Dexamethasone", dose_mg=4), T0 + H)]
+    )
+    assert (_steroids(state).status, _steroids(state).met_at) == (TimerStatus.MET, T0 + H)
