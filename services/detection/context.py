@@ -54,23 +54,32 @@ class SentenceScope:
             self._mods = self._mod_starts = self._term_starts = _EMPTY
             self._level_term_starts = _EMPTY
             return
-        self._mods = [m for m in mods if m[2].role not in ("term", "pseudo")]
-        self._mod_starts = [m[0] for m in self._mods]
-        terms = [m for m in mods if m[2].role == "term"]
-        self._term_starts = [m[0] for m in terms]
-        # A short aside such as "(1b)" or "(ESCC 2)" does not end a list of levels.
-        brackets = {
-            m[0]
-            for i, m in enumerate(terms)
-            if data[m[0] : m[1]] == b"("
-            and i + 1 < len(terms)
-            and data[terms[i + 1][0] : terms[i + 1][1]] == b")"
-            and terms[i + 1][0] - m[0] <= 16
-        }
-        closing = {terms[i + 1][0] for i, m in enumerate(terms) if m[0] in brackets}
-        self._level_term_starts = [
-            t for t in self._term_starts if t not in brackets and t not in closing
-        ]
+        kept: list[Hit] = []
+        terms: list[Hit] = []
+        for m in mods:  # one pass: this runs for every sentence with something to modify
+            role = m[2].role
+            if role == "term":
+                terms.append(m)
+            elif role != "pseudo":
+                kept.append(m)
+        self._mods = kept
+        self._mod_starts = [m[0] for m in kept]
+        self._term_starts = term_starts = [m[0] for m in terms]
+        self._level_term_starts = term_starts
+        if any(data[m[0] : m[1]] == b"(" for m in terms):
+            # A short aside such as "(1b)" or "(ESCC 2)" does not end a list of levels.
+            brackets = {
+                m[0]
+                for i, m in enumerate(terms)
+                if data[m[0] : m[1]] == b"("
+                and i + 1 < len(terms)
+                and data[terms[i + 1][0] : terms[i + 1][1]] == b")"
+                and terms[i + 1][0] - m[0] <= 16
+            }
+            closing = {terms[i + 1][0] for i, m in enumerate(terms) if m[0] in brackets}
+            self._level_term_starts = [
+                t for t in term_starts if t not in brackets and t not in closing
+            ]
 
     def same_clause(self, a: int, b: int) -> bool:
         """No scope terminator starts between positions a and b."""
@@ -90,40 +99,46 @@ class SentenceScope:
         self, start: int, end: int, *, negatable: bool = True, stated_grade: bool = False
     ) -> Assertion:
         """Apply every modifier whose scope reaches the finding at [start, end)."""
-        result = Assertion()
         mods = self._mods
         if not mods:
-            return result
-        data = self._data
+            return UNMODIFIED
         first = bisect_left(self._mod_starts, start - _REACH_CHARS)
         last = bisect_left(self._mod_starts, end + _REACH_CHARS)
-        current = False
+        if first == last:
+            return UNMODIFIED
+        data = self._data
         fired: list[Hit] = []
         for hit in mods[first:last]:
             m_start, m_end, rule = hit
             direction = rule.value
             if m_start >= start and m_end <= end:
-                reaches = True  # inside the finding's own words
+                pass  # inside the finding's own words
             elif m_end <= start and direction in ("pre", "both"):
-                reaches = data.count(b" ", m_end, start) <= PRE_WINDOW_WORDS and self.same_clause(
-                    m_end, start
-                )
+                if not (
+                    data.count(b" ", m_end, start) <= PRE_WINDOW_WORDS
+                    and self.same_clause(m_end, start)
+                ):
+                    continue
             elif m_start >= end and direction in ("post", "both"):
-                reaches = data.count(b" ", end, m_start) <= POST_WINDOW_WORDS and self.same_clause(
-                    end, m_start
-                )
+                if not (
+                    data.count(b" ", end, m_start) <= POST_WINDOW_WORDS
+                    and self.same_clause(end, m_start)
+                ):
+                    continue
             else:
-                reaches = False
-            if not reaches:
                 continue
+            if not negatable and rule.role in ("neg", "negpartial"):
+                continue
+            fired.append(hit)
+        if not fired:
+            return UNMODIFIED
+        result = Assertion(triggers=tuple(fired))
+        current = False
+        for _, _, rule in fired:
             role = rule.role
             if role == "neg":
-                if not negatable:
-                    continue
                 result.negated = True
             elif role == "negpartial":
-                if not negatable:
-                    continue
                 result.negated = True
                 result.partial = True
             elif role == "hedge":
@@ -140,11 +155,12 @@ class SentenceScope:
                 result.partial = True
             elif role == "global":
                 result.global_ = True
-            fired.append(hit)
         # "ESCC 3 on prior, now ESCC 1c": a stated grade is dated by its own words, not by a
         # "now" that belongs to the next grade.
         if current and not stated_grade:
             result.historical = False
-        if fired:
-            result.triggers = tuple(fired)
         return result
+
+
+# What a finding no modifier reaches is: shared, so never mutated.
+UNMODIFIED = Assertion()

@@ -7,9 +7,8 @@ so no report, however pathological, can make the detector stall (the issue's ReD
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import re2
 
@@ -141,21 +140,6 @@ def bounded(pattern: str) -> str:
     return "(?:" + "|".join(_bound_one(alt) for alt in _top_level_alternatives(pattern)) + ")"
 
 
-def _scan_all(
-    run: Callable[..., Any], data: bytes, ranges: Iterable[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """All (start, end) pairs of unanchored scans over the ranges, as one list."""
-    out: list[tuple[int, int]] = []
-    for pos, stop in ranges:
-        while pos <= stop:
-            begin, finish = run(_UNANCHORED, data, pos, stop)[0]
-            if begin < 0:
-                break
-            out.append((begin, finish))
-            pos = finish if finish > pos else pos + 1
-    return out
-
-
 class Layer:
     """A table of rules compiled into one scan; each hit is attributed to its first rule."""
 
@@ -171,26 +155,36 @@ class Layer:
     ) -> list[tuple[int, int, Rule]]:
         """Every non-overlapping leftmost-longest hit as (start, end, rule), optionally only
         inside the given (start, end) ranges."""
-        found: list[tuple[int, int, Rule]] = []
-        known = self._known
-        handle = getattr(self._scan, "_regexp", None)
         todo = ranges if ranges is not None else ((0, len(data)),)
-        if handle is None:
-            pairs: Iterable[tuple[int, int]] = [
-                pair for start, stop in todo for pair in spans(self._scan, data, start, stop)
-            ]
-        else:
-            pairs = _scan_all(handle.Match, data, todo)
-        for start, end in pairs:
-            text = data[start:end]
-            rule = known.get(text)
-            if rule is None:
-                rule = self._classify(text)
-                if len(known) >= _CACHE_LIMIT:
-                    known.clear()
-                known[text] = rule
-            found.append((start, end, rule))
+        handle = getattr(self._scan, "_regexp", None)
+        if handle is None:  # a future wrapper without the private handle: use the public API
+            pairs = [pair for start, stop in todo for pair in spans(self._scan, data, start, stop)]
+            return [(start, end, self._rule(data[start:end])) for start, end in pairs]
+        # One loop over RE2::Match per range: the per-hit cost is what bounds throughput.
+        found: list[tuple[int, int, Rule]] = []
+        append = found.append
+        run = handle.Match
+        known = self._known
+        for pos, stop in todo:
+            while pos <= stop:
+                begin, finish = run(_UNANCHORED, data, pos, stop)[0]
+                if begin < 0:
+                    break
+                text = data[begin:finish]
+                rule = known.get(text)
+                append((begin, finish, rule if rule is not None else self._rule(text)))
+                pos = finish if finish > pos else pos + 1
         return found
+
+    def _rule(self, text: bytes) -> Rule:
+        """The rule behind a matched text, remembered (the vocabulary of hits is small)."""
+        rule = self._known.get(text)
+        if rule is None:
+            rule = self._classify(text)
+            if len(self._known) >= _CACHE_LIMIT:
+                self._known.clear()
+            self._known[text] = rule
+        return rule
 
     def _classify(self, text: bytes) -> Rule:
         for rule, regex in zip(self.rules, self._each, strict=True):

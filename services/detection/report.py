@@ -6,13 +6,12 @@ short per-sentence lists, so the cost grows with the number of hits, not with th
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.detection.context import Assertion, SentenceScope
+from services.detection.context import UNMODIFIED, Assertion, SentenceScope
 from services.detection.levels import LEVEL_RULES, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import FINDINGS
@@ -73,8 +72,6 @@ _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
     b"not adequately",
     b"not fully",
 )
-# Plain alternation of literals (no quantifier): the stdlib engine cannot backtrack on it.
-_UNASSESSABLE_HINT = re.compile(b"|".join(re.escape(w) for w in _UNASSESSABLE_WORDS))
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 
 
@@ -111,7 +108,6 @@ class _Lazy:
 
 
 _UNSET = object()
-_UNMODIFIED = Assertion()  # shared by hits no modifier can change; never mutated
 _NO_SCOPE = SentenceScope(b"", [])  # the scope of a sentence without modifiers
 
 
@@ -143,7 +139,8 @@ class Report:
         _distribute(
             MODIFIER_LAYER.find(data, _ranges(sentences, wanted)), starts, sentences, self.mods
         )
-        self.unassessable = _UNASSESSABLE_HINT.search(data) is not None and (
+        # Twenty substring tests (memchr-fast) cost less than one alternation over the report.
+        self.unassessable = any(w in data for w in _UNASSESSABLE_WORDS) and (
             self._unassessable_stated(readable_ranges)
         )
         mods = self.mods
@@ -193,9 +190,11 @@ class Report:
         scope = self.scopes[i]
         out: list[Mention] = []
         hits = self.facts[i]
-        extra = [h for h in self.sins[i] if h[2].role in ("cord_signal", "retropulsion")]
-        if extra:
-            hits = sorted(hits + extra, key=lambda h: h[0])
+        sins = self.sins[i]
+        if sins:
+            extra = [h for h in sins if h[2].role in ("cord_signal", "retropulsion")]
+            if extra:
+                hits = sorted(hits + extra, key=lambda h: h[0])
         for start, end, rule in hits:
             role = rule.role
             if role == "ignore":
@@ -207,7 +206,7 @@ class Report:
                     start, end, negatable=rule.negatable, stated_grade=role in ("escc", "grade")
                 )
             else:
-                assertion = _UNMODIFIED
+                assertion = UNMODIFIED
             mention = Mention(start, end, rule, i, assertion)
             if role in ("escc", "grade"):
                 mention.grade = _stated_grade(self.data[start:end])

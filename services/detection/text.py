@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
+from functools import partial
+from itertools import pairwise
 from typing import NamedTuple
 
 from services.detection.lexicon.sections import (
@@ -79,6 +81,10 @@ class Sentence(NamedTuple):
     line: int
 
 
+# tuple.__new__ builds a Sentence without the generated __new__'s Python-level call.
+_sentence: Callable[[tuple[int, int, str | None, int, int]], Sentence] = partial(
+    tuple.__new__, Sentence
+)
 _HEADER_BYTES = {word.encode(): kind for word, kind in HEADER_KINDS.items()}
 _PRIORITY = {kind: rank for rank, kind in enumerate(KIND_PRIORITY)}
 # A question written on the line after a one-line history ("Back pain. ?MSCC"). Literal
@@ -178,11 +184,12 @@ def split(data: bytes) -> list[Sentence]:
         base = line_start + content
         if not (b". " in body or b"? " in body or b"! " in body):  # one sentence: most lines
             first = base + body.index(stripped[:1])
-            append(Sentence(first, first + len(stripped), kind, part, line_no))
+            append(_sentence((first, first + len(stripped), kind, part, line_no)))
             continue
-        sent_start = 0
+        cuts = [0]
         for match in _BOUNDARY.finditer(body):
             stop = match.start()
+            sent_start = cuts[-1]
             word_start = max(
                 body.rfind(b" ", sent_start, stop),
                 body.rfind(b"(", sent_start, stop),
@@ -191,24 +198,12 @@ def split(data: bytes) -> list[Sentence]:
             word = body[word_start + 1 : stop]
             if word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2):
                 continue  # "Dr.", initials, list numbers "1."
-            _append(body, base, sent_start, match.end(), kind, part, line_no, append)
-            sent_start = match.end()
-        _append(body, base, sent_start, len(body), kind, part, line_no, append)
+            cuts.append(stop + 2)
+        cuts.append(len(body))
+        for start, end in pairwise(cuts):
+            piece = body[start:end]
+            stripped = piece.strip(b" ")
+            if stripped:
+                first = base + start + piece.index(stripped[:1])
+                append(_sentence((first, first + len(stripped), kind, part, line_no)))
     return out
-
-
-def _append(
-    body: bytes,
-    base: int,
-    start: int,
-    end: int,
-    section: str | None,
-    part: int,
-    line: int,
-    append: Callable[[Sentence], None],
-) -> None:
-    piece = body[start:end]
-    stripped = piece.strip(b" ")
-    if stripped:
-        first = base + start + piece.index(stripped[:1])
-        append(Sentence(first, first + len(stripped), section, part, line))
