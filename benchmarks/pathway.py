@@ -1,0 +1,572 @@
+"""The pathway under Faust on the embedded broker: throughput, latency, deadlines at scale, memory.
+
+    .venv/bin/python -m benchmarks.pathway [--events 3000] [--rates 200,100] [--latency-seconds 15]
+        [--episodes 100000] [--due 1000] [--partitions 4] [--detector real|stand-in]
+
+1. Throughput, inbound topic -> alert topic: N imaging reports (N new patients) published to
+   hospital.imaging-reports; time until the N-th mescc_suspected alert is on cordwatch.alerts
+   (ingest agent, patient stream, pathway agent, both with acknowledged sends). Baseline in the
+   same run on the same broker: a Faust pass-through agent (bytes in, `await topic.send`, bytes
+   out) over the same N messages. Both run as worker processes, one after the other.
+2. Latency: reports at fixed rates (200/s, then 100/s); time from the producer's send to the
+   alert's arrival at a consumer in this process (same clock), p50 and p99.
+3. Deadlines with many open episodes: `--episodes` open episodes (states built by the same
+   reducer) are written to the table's changelog; the worker is restarted and recovers them
+   (timed), then `--due` new patients with deadlines a few seconds ahead are published; for each
+   breach alert, arrival time minus deadline.
+4. Memory: the worker's resident set (VmRSS, VmHWM) with those episodes in its table.
+Run on a 2-core machine shared with other work; the figures move between runs by +-20 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from streams.broker import EmbeddedBroker, ensure_topics, free_port, spawn_owned, terminate
+from streams.broker import wait_ready as wait_broker
+
+ROOT = Path(__file__).resolve().parents[1]
+ALERTS = "cordwatch.alerts"
+REPORTS = "hospital.imaging-reports"
+PASS_IN, PASS_OUT = "bench.pass-in", "bench.pass-out"
+APP_ID = "bench-pathway"
+REPORT_TEXT = (
+    "MRI WHOLE SPINE WITH AND WITHOUT CONTRAST.\n"
+    "CLINICAL HISTORY: Known lung cancer, new back pain and leg weakness.\n"
+    "FINDINGS: There is a pathological compression fracture of T8 with epidural tumour "
+    "extending into the spinal canal, causing high-grade spinal cord compression (ESCC grade 3) "
+    "at T8. Multiple other vertebral metastases.\n"
+    "IMPRESSION: Metastatic epidural spinal cord compression at T8, Bilsky grade 3."
+)
+
+
+def report(patient: str, at: datetime) -> bytes:
+    """One contract-valid imaging report that suspects MESCC."""
+    return json.dumps(
+        {
+            "event_id": f"rep-{patient}",
+            "event_type": "imaging_report",
+            "occurred_at": at.isoformat(),
+            "patient_id": patient,
+            "facility": "BENCH",
+            "accession": f"ACC-{patient}",
+            "status": "final",
+            "modality": "MR",
+            "exam": "MRI whole spine",
+            "text": REPORT_TEXT,
+        }
+    ).encode()
+
+
+def stand_in_detect(text: str, *, modality: str | None = None, exam: str | None = None) -> Any:
+    """Constant-time stand-in with the real detector's verdict on REPORT_TEXT."""
+    from models.detection import Detection
+
+    return Detection(suspected_mescc=True, escc_grade="3", high_grade=True, levels=["T8"])
+
+
+def pick_detector(name: str) -> tuple[Callable[..., Any], str]:
+    """The detector to use, and what to print about it."""
+    if name == "real":
+        try:
+            from services.detection import detect
+        except ImportError:
+            return stand_in_detect, "stand-in (services.detection not importable)"
+        return detect, "real (services.detection)"
+    return stand_in_detect, "stand-in"
+
+
+# --- worker processes ----------------------------------------------------------------------------
+
+
+def serve_pathway(detector: str) -> int:
+    """Child: `cordwatch worker` with the chosen detector."""
+    from services.policy import load_policy
+    from streams.agents import pathway
+    from streams.cli import main
+
+    detect, _ = pick_detector(detector)
+    policy = load_policy()
+    pathway.get_pathway = lambda: pathway.Pathway(policy=policy, detector=detect)  # type: ignore[assignment]
+    return main(["worker"])
+
+
+def serve_passthrough() -> int:
+    """Child: a Faust worker whose one agent forwards bytes from one topic to another."""
+    import faust
+    from faust.worker import Worker
+
+    from services.config import get_settings
+    from streams.app import broker_urls
+
+    settings = get_settings()
+    app = faust.App(
+        "bench-passthrough",
+        broker=broker_urls(settings),
+        store="memory://",
+        topic_partitions=settings.partitions,
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.kafka_session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 4),
+        web_enabled=False,
+        datadir=str(settings.data_dir / "faust-pass"),
+    )
+    source = app.topic(PASS_IN, key_serializer="raw", value_serializer="raw")
+    sink = app.topic(PASS_OUT, key_serializer="raw", value_serializer="raw")
+
+    @app.agent(source)
+    async def forward(stream: Any) -> None:
+        async for event in stream.events():
+            await sink.send(key=event.key, value=event.value)
+
+    worker = Worker(app, quiet=True, loglevel="WARNING")
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+class Child:
+    """A worker process of this benchmark, logging to a file."""
+
+    def __init__(self, mode: str, *, bootstrap: str, partitions: int, workdir: Path, **extra: str):
+        self.web_port = free_port()
+        self.log = workdir / f"{mode}-{time.monotonic_ns()}.log"
+        (workdir / "var").mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap,
+            "CORDWATCH_APP_ID": APP_ID,
+            "CORDWATCH_PARTITIONS": str(partitions),
+            "CORDWATCH_WEB_PORT": str(self.web_port),
+            "CORDWATCH_DATA_DIR": str(workdir / "var"),
+            "CORDWATCH_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            **extra,
+        }
+        with self.log.open("wb") as out:
+            self.process = spawn_owned(
+                [sys.executable, "-m", "benchmarks.pathway", "--serve", mode], stdout=out, env=env
+            )
+        self.started = time.monotonic()
+
+    async def metric(self, name: str) -> float:
+        """Sum of one metric's samples on the worker's /metrics (0 when unreachable)."""
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{self.web_port}/metrics") as response,
+            ):
+                text = await response.text()
+        except aiohttp.ClientError:
+            return 0.0
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.split("{", 1)[0].split(" ", 1)[0] == name
+        )
+
+    def memory_mb(self) -> dict[str, float]:
+        """VmRSS and VmHWM (peak) of the worker, in MiB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM")}
+
+    def stop(self) -> None:
+        terminate(self.process, grace=15.0)
+        if self.process.returncode not in (0, -15):
+            print(f"  (worker exit {self.process.returncode}; log {self.log})")
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+class Arrivals:
+    """Arrival time per key of messages on a topic that pass `select`."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int, select: Callable[[Any], Any]):
+        self.bootstrap, self.topic, self.partitions, self.select = (
+            bootstrap,
+            topic,
+            partitions,
+            select,
+        )
+        self.seen: dict[Any, float] = {}
+        self.payloads: dict[Any, dict[str, Any]] = {}
+
+    async def __aenter__(self) -> Arrivals:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await self.consumer.start()
+        tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
+        self.consumer.assign(tps)
+        await self.consumer.seek_to_end(*tps)
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self.consumer.getmany(timeout_ms=100)
+            now = time.time()
+            for messages in batch.values():
+                for message in messages:
+                    picked = self.select(message)
+                    if picked is not None and picked[0] not in self.seen:
+                        self.seen[picked[0]] = now
+                        self.payloads[picked[0]] = picked[1]
+
+    async def __aexit__(self, *_: object) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.consumer.stop()
+
+    def reset(self, select: Callable[[Any], Any] | None = None) -> None:
+        """Forget what arrived; optionally watch for something else from now on."""
+        self.seen.clear()
+        self.payloads.clear()
+        if select is not None:
+            self.select = select
+
+    async def wait(self, count: int, within: float) -> bool:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if len(self.seen) >= count:
+                return True
+            await asyncio.sleep(0.05)
+        return len(self.seen) >= count
+
+
+def alerts_of(kind: str, prefix: str) -> Callable[[Any], Any]:
+    def select(message: Any) -> Any:
+        alert = json.loads(message.value)
+        if alert["alert_type"] == kind and alert["patient_id"].startswith(prefix):
+            return (alert["alert_id"], alert)
+        return None
+
+    return select
+
+
+def by_value(message: Any) -> Any:
+    return (message.value, {})
+
+
+async def producer(bootstrap: str) -> AIOKafkaProducer:
+    started = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5
+    )
+    await started.start()
+    return started
+
+
+async def warm_up(
+    send: Callable[[], Any], arrivals: Arrivals, child: Child, within: float = 90.0
+) -> None:
+    """Send one message until it comes out: the worker is up and its imports are warm."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            raise SystemExit(f"the worker exited; see {child.log}")
+        await send()
+        if await arrivals.wait(1, 3.0):
+            return
+    raise SystemExit("the worker did not come up; see its log")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+async def passthrough_rate(args: argparse.Namespace, bootstrap: str, workdir: Path) -> float:
+    child = Child("passthrough", bootstrap=bootstrap, partitions=args.partitions, workdir=workdir)
+    prod = await producer(bootstrap)
+    try:
+        async with Arrivals(bootstrap, PASS_OUT, args.partitions, by_value) as out:
+            warm = 0
+
+            async def send_warm() -> None:
+                nonlocal warm
+                warm += 1
+                await prod.send_and_wait(PASS_IN, key=b"warm", value=f"warm-{warm}".encode())
+
+            await warm_up(send_warm, out, child)
+            out.reset()
+            values = [report(f"PASS-{i}", datetime.now(UTC)) for i in range(args.events)]
+            started = time.time()
+            for i, value in enumerate(values):
+                await prod.send(PASS_IN, key=f"PASS-{i}".encode(), value=value)
+            await prod.flush()
+            if not await out.wait(args.events, within=300):
+                raise SystemExit(f"pass-through delivered {len(out.seen)}/{args.events}")
+            return args.events / (max(out.seen.values()) - started)
+    finally:
+        await prod.stop()
+        child.stop()
+
+
+async def pathway_runs(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    child = Child(
+        "pathway",
+        bootstrap=bootstrap,
+        partitions=args.partitions,
+        workdir=workdir,
+        BENCH_DETECTOR=args.detector,
+    )
+    prod = await producer(bootstrap)
+    try:
+        async with Arrivals(
+            bootstrap, ALERTS, args.partitions, alerts_of("mescc_suspected", "")
+        ) as out:
+            warm = 0
+
+            async def send_warm() -> None:
+                nonlocal warm
+                warm += 1
+                key = f"WARM-{warm}"
+                await prod.send_and_wait(
+                    REPORTS, key=key.encode(), value=report(key, datetime.now(UTC))
+                )
+
+            await warm_up(send_warm, out, child)
+            results["startup_s"] = time.monotonic() - child.started
+            # Throughput: a burst of new patients, inbound topic to alert topic.
+            out.reset(alerts_of("mescc_suspected", "TPUT-"))
+            values = [
+                (f"TPUT-{i}", report(f"TPUT-{i}", datetime.now(UTC))) for i in range(args.events)
+            ]
+            started = time.time()
+            for key, value in values:
+                await prod.send(REPORTS, key=key.encode(), value=value)
+            await prod.flush()
+            if not await out.wait(args.events, within=600):
+                raise SystemExit(f"pathway delivered {len(out.seen)}/{args.events}")
+            results["rate"] = args.events / (max(out.seen.values()) - started)
+            # Latency at fixed rates (the first is the goal's; later ones for comparison).
+            results["latency"] = []
+            for rate in args.rates:
+                prefix = f"LAT{rate:.0f}-"
+                out.reset(alerts_of("mescc_suspected", prefix))
+                total = int(rate * args.latency_seconds)
+                sent_at: dict[str, float] = {}
+                begin = time.monotonic()
+                for i in range(total):
+                    await asyncio.sleep(max(0.0, begin + i / rate - time.monotonic()))
+                    key = f"{prefix}{i}"
+                    sent_at[key] = time.time()
+                    value = report(key, datetime.now(UTC))
+                    await prod.send(REPORTS, key=key.encode(), value=value)
+                await prod.flush()
+                achieved = total / (time.monotonic() - begin)
+                await out.wait(total, within=120)
+                latencies = [
+                    (out.seen[a] - sent_at[p["patient_id"]]) * 1000 for a, p in out.payloads.items()
+                ]
+                results["latency"].append((achieved, len(latencies), total, latencies))
+                await asyncio.sleep(2.0)  # let the backlog of one rate drain before the next
+    finally:
+        await prod.stop()
+        child.stop()
+    return results
+
+
+async def build_states(args: argparse.Namespace, bootstrap: str) -> float:
+    """Write `--episodes` open-episode states (24 h timers, far from due) to the changelog."""
+    from models.events import patient_event_adapter
+    from services.pathway import handle
+    from services.policy import load_policy
+    from streams.agents.pathway import encode_state
+    from streams.agents.timers import partition_for
+
+    policy = load_policy()
+    detect, _ = pick_detector(args.detector)
+    now = datetime.now(UTC)
+    suspected = now - timedelta(hours=1)
+    prod = await producer(bootstrap)
+    changelog = f"{APP_ID}-patients-changelog"
+    started = time.monotonic()
+    try:
+        for i in range(args.episodes):
+            patient = f"OPEN-{i}"
+            event = patient_event_adapter.validate_json(report(patient, suspected))
+            state, _ = handle(None, event, now, policy=policy, detector=detect)
+            key = patient.encode()
+            await prod.send(
+                changelog,
+                key=key,
+                value=encode_state(state),
+                partition=partition_for(key, args.partitions),
+            )
+            if i % 1000 == 999:
+                await asyncio.sleep(0)
+        await prod.flush()
+    finally:
+        await prod.stop()
+    return time.monotonic() - started
+
+
+async def deadline_run(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
+    """Restart with the big table, then breach `--due` fresh episodes a few seconds ahead."""
+    results: dict[str, Any] = {}
+    child = Child(
+        "pathway",
+        bootstrap=bootstrap,
+        partitions=args.partitions,
+        workdir=workdir,
+        BENCH_DETECTOR=args.detector,
+    )
+    prod = await producer(bootstrap)
+    window = timedelta(hours=24)  # the packaged policy's windows (both timers)
+    try:
+        while await child.metric("cordwatch_timer_service_indexed_patients") < args.episodes:
+            if child.process.poll() is not None:
+                raise SystemExit(f"worker exited; see {child.log}")
+            if time.monotonic() - child.started > 600:
+                raise SystemExit("recovery took more than 10 minutes")
+            await asyncio.sleep(0.5)
+        results["recovered_s"] = time.monotonic() - child.started
+        results["memory_recovered"] = child.memory_mb()
+        async with Arrivals(
+            bootstrap, ALERTS, args.partitions, alerts_of("timer_breached", "DUE-")
+        ) as out:
+            lead = 8.0  # publishing and ingesting them takes a few seconds
+            due_at: dict[str, datetime] = {}
+            start = datetime.now(UTC)
+            for i in range(args.due):
+                patient = f"DUE-{i}"
+                due = start + timedelta(seconds=lead + 5.0 * i / args.due)
+                due_at[patient] = due
+                await prod.send(REPORTS, key=patient.encode(), value=report(patient, due - window))
+            await prod.flush()
+            await out.wait(2 * args.due, within=lead + 60)
+            lateness = [
+                out.seen[a] - due_at[p["patient_id"]].timestamp() for a, p in out.payloads.items()
+            ]
+            results["breach"] = (len(lateness), 2 * args.due, lateness)
+            results["late_flagged"] = sum(p["detected_late"] for p in out.payloads.values())
+        results["memory_after"] = child.memory_mb()
+        results["indexed"] = await child.metric("cordwatch_timer_service_indexed_patients")
+    finally:
+        await prod.stop()
+        child.stop()
+    return results
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    from streams.topics import all_topic_names
+
+    _, note = pick_detector(args.detector)
+    print(
+        f"pathway benchmark: {args.partitions} partitions, detector {note}, {os.cpu_count()} CPUs"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="cordwatch-bench-pathway-"))
+    with EmbeddedBroker() as broker:
+        await wait_broker(broker.bootstrap)
+        await ensure_topics(
+            broker.bootstrap,
+            [*all_topic_names(), PASS_IN, PASS_OUT, f"{APP_ID}-patients-changelog"],
+            partitions=args.partitions,
+            replication=1,
+        )
+        base = await passthrough_rate(args, broker.bootstrap, workdir)
+        print(
+            f"throughput  Faust pass-through agent     {base:8.0f} events/s  ({args.events} events)"
+        )
+        runs = await pathway_runs(args, broker.bootstrap, workdir)
+        rate = runs["rate"]
+        print(
+            f"throughput  pathway (inbound -> alerts)   {rate:8.0f} events/s  "
+            f"= {rate / base:.2f} x pass-through (goal >= 0.5)"
+        )
+        for achieved, got, total, lat in runs["latency"]:
+            if not lat:
+                print(f"latency     at {achieved:.0f} events/s: no alert arrived")
+                continue
+            print(
+                f"latency     report -> mescc_suspected at {achieved:.0f} events/s: "
+                f"p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms, max {max(lat):.0f} ms "
+                f"({got}/{total} alerts; goal p99 < 250 ms at 200/s)"
+            )
+        print(f"startup     worker spawn -> first alert {runs['startup_s']:.1f} s")
+        if args.episodes:
+            built = await build_states(args, broker.bootstrap)
+            print(
+                f"deadlines   {args.episodes} open-episode states written to the changelog "
+                f"in {built:.0f} s"
+            )
+            dl = await deadline_run(args, broker.bootstrap, workdir)
+            got, want, late = dl["breach"]
+            within = sum(1 for x in late if x <= 2.0)
+            print(
+                f"recovery    restart -> {args.episodes} episodes indexed "
+                f"in {dl['recovered_s']:.1f} s; "
+                f"RSS {dl['memory_recovered']['VmRSS']:.0f} MiB"
+            )
+            if late:
+                print(
+                    f"breaches    {got}/{want} breach alerts, "
+                    f"{args.episodes + args.due} episodes open: deadline -> alert received "
+                    f"p50 {pct(late, 0.5):.2f} s, "
+                    f"p99 {pct(late, 0.99):.2f} s, max {max(late):.2f} s; "
+                    f"{within}/{want} within 2 s (goal: all); flagged late {dl['late_flagged']}"
+                )
+            else:
+                print(f"breaches    0/{want} breach alerts arrived")
+            mem = dl["memory_after"]
+            print(
+                f"memory      worker RSS {mem['VmRSS']:.0f} MiB, peak {mem['VmHWM']:.0f} MiB with "
+                f"{dl['indexed']:.0f} indexed episodes (goal < 1024 MiB)"
+            )
+    print(f"logs in {workdir}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument(
+        "--rates",
+        type=lambda text: [float(r) for r in text.split(",")],
+        default=[200.0, 100.0],
+        help="comma-separated publish rates for the latency runs (events/s)",
+    )
+    parser.add_argument("--latency-seconds", type=float, default=15.0)
+    parser.add_argument("--episodes", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--detector", choices=("real", "stand-in"), default="real")
+    parser.add_argument("--serve", choices=("pathway", "passthrough"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "pathway":
+        profile = os.environ.get("BENCH_PROFILE")
+        if profile:  # where the worker's CPU goes: BENCH_PROFILE=/tmp/worker.prof
+            import cProfile
+
+            profiler = cProfile.Profile()
+            try:
+                return profiler.runcall(serve_pathway, os.environ.get("BENCH_DETECTOR", "real"))
+            finally:
+                profiler.dump_stats(profile)
+        return serve_pathway(os.environ.get("BENCH_DETECTOR", "real"))
+    if args.serve == "passthrough":
+        return serve_passthrough()
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
