@@ -152,7 +152,7 @@ def split(data: bytes) -> list[Sentence]:
         pos += len(line) + 1
         colon = line.find(b":", 0, 64)
         if colon > 0:
-            kind, content = _header(line, colon)
+            kind, content = _HEADERS_SEEN.get(line[: colon + 1]) or _header(line, colon)
         elif 0 < len(line) <= 40 and len(line.split()) <= 3 and b"." not in line:
             kind, _ = _header(line, len(line))  # "FINDINGS" alone on its line
             content = len(line) if kind is not None else 0
