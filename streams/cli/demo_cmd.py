@@ -1,36 +1,69 @@
-"""`cordwatch demo` (what `make run` runs): broker, worker, example feed, and what came out.
+"""`cordwatch demo` (what `make run` runs): a hospital feed in, the on-call alerts out, live.
 
-Starts the embedded broker (unless CORDWATCH_KAFKA_BOOTSTRAP is set) and a worker process,
-publishes examples/events.jsonl to the hospital topics, shows the worker's log lines as the
-events flow, then prints per-topic counts and the /metrics URL and stops everything.
+Starts the embedded broker (unless CORDWATCH_KAFKA_BOOTSTRAP is set) and a worker process on the
+migrated audit store, publishes examples/events.jsonl (two messages malformed on purpose) and
+echoes the worker's ingest log lines, then runs the simulated hospital (services.simulation):
+seeded patient stories backdated about a day so that their 24-hour deadlines pass during the
+demo. Every alert on cordwatch.alerts is printed as it fires, patients as pseudonyms only. After
+--duration seconds (or Ctrl-C with --forever) it prints what came out, what would fire next,
+where the audit store is, and stops broker and worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ORDER = 1
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events.jsonl"
+DEFAULT_DURATION_SECONDS = 75.0
+# Chosen from a replay of seeds 1-24: ten suspected MESCCs, breaches, an episode ruled out.
+DEFAULT_SEED = 9
+DEFAULT_PATIENTS = 16
+DEFAULT_RATE = 15.0
+INVALID_FRACTION = 0.02
+PROGRESS_EVERY_SECONDS = 15.0
 
 
 def register(subparsers: Any) -> None:
     """Add the `demo` subcommand."""
     parser = subparsers.add_parser(
         "demo",
-        help="run broker + worker, feed the example events, show what flows where",
+        help="run broker + worker + simulated hospital; show alerts as they fire",
         description=__doc__,
     )
     parser.add_argument("--events", type=Path, default=EXAMPLES, help="JSON-lines feed to publish")
     parser.add_argument(
-        "--keep-running", action="store_true", help="keep broker and worker up until Ctrl-C"
+        "--duration",
+        type=float,
+        default=DEFAULT_DURATION_SECONDS,
+        help="seconds the simulated hospital runs after the examples (default %(default)s; "
+        "0: examples only)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=45.0, help="seconds to wait for all outputs"
+        "--forever",
+        "--keep-running",
+        dest="forever",
+        action="store_true",
+        help="keep the simulated hospital and the worker running until Ctrl-C",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
+    parser.add_argument(
+        "--patients", type=int, default=DEFAULT_PATIENTS, help="simulated patient stories"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=DEFAULT_RATE, help="simulator messages per second"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=45.0, help="seconds to wait for ingest's outputs"
     )
     parser.set_defaults(handler=run)
 
@@ -73,17 +106,93 @@ def load_feed(path: Path) -> list[FeedMessage]:
     return messages
 
 
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the command line asked for."""
+
+    duration: float
+    forever: bool
+    seed: int
+    patients: int
+    rate: float
+    timeout: float
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the demo; exit 0 when every message came out where it should."""
+    """Run the demo; exit 0 when every message came out where it should, 130 on Ctrl-C."""
     import asyncio
 
+    if args.duration < 0 or args.rate <= 0 or args.patients < 0:
+        print("cordwatch demo: --duration, --patients >= 0 and --rate > 0", file=sys.stderr)
+        return 2
+    options = DemoOptions(
+        duration=args.duration,
+        forever=args.forever,
+        seed=args.seed,
+        patients=args.patients,
+        rate=args.rate,
+        timeout=args.timeout,
+    )
+    console = Console(colour=_wants_colour())
     feed = load_feed(args.events)
-    _migrate_store()
-    return asyncio.run(_demo(feed, within=args.timeout, keep_running=args.keep_running))
+    store = _migrate_store(console)
+    try:
+        return asyncio.run(_demo(feed, options=options, console=console, store=store))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        console.line("demo", "interrupted; broker and worker stopped")
+        return 130
 
 
-def _migrate_store() -> None:
-    """Bring the audit store's schema up to date, as `cordwatch db upgrade` would."""
+def _wants_colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+_STYLES = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "magenta": "35",
+    "cyan": "36",
+    "alarm": "1;97;41",
+}
+_TYPE_STYLE = {
+    "mescc_suspected": "magenta",
+    "timer_warning": "yellow",
+    "timer_breached": "red",
+    "escalation": "alarm",
+    "breach_retracted": "green",
+    "episode_closed": "dim",
+}
+_PRIORITY_STYLE = {"critical": "red", "high": "yellow", "routine": "dim"}
+
+
+class Console:
+    """Prefixed lines, one lock for the worker-echo thread and the event loop, optional colour."""
+
+    def __init__(self, *, colour: bool) -> None:
+        self.colour = colour
+        self._lock = threading.Lock()
+
+    def paint(self, text: str, style: str | None) -> str:
+        """Wrap ``text`` in an ANSI style when colour is on."""
+        if not self.colour or style is None:
+            return text
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+
+    def line(self, prefix: str, text: str, *, style: str | None = None) -> None:
+        """One `prefix | text` line."""
+        self.raw(f"{self.paint(f'{prefix:<7}|', 'dim')} {self.paint(text, style)}")
+
+    def raw(self, text: str = "") -> None:
+        """A line as given."""
+        with self._lock:
+            print(text, flush=True)
+
+
+def _migrate_store(console: Console) -> str:
+    """Bring the audit store's schema up to date, as `cordwatch db upgrade` would; its URL."""
     from sqlalchemy.engine import make_url
 
     from services.config import get_settings
@@ -97,60 +206,131 @@ def _migrate_store() -> None:
     finally:
         engine.dispose()
     shown = make_url(url).render_as_string(hide_password=True)
-    _print("store", f"audit store {shown} at schema revision {revision}")
+    console.line("store", f"audit store {shown} at schema revision {revision}")
+    return url
 
 
-def _print(prefix: str, text: str) -> None:
-    print(f"{prefix:<7}| {text}", flush=True)
-
-
-async def _demo(feed: list[FeedMessage], *, within: float, keep_running: bool) -> int:
+async def _demo(
+    feed: list[FeedMessage], *, options: DemoOptions, console: Console, store: str
+) -> int:
+    import asyncio
     import secrets
+    import signal
     import time
 
     from services.config import get_settings
     from services.logging import configure_logging, pseudonymise
+    from services.policy import DEFAULT_POLICY_PATH, load_policy
     from streams.bootstrap import prepare_cluster, start_embedded_broker
     from streams.broker import free_port
 
     settings = get_settings()
     configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
-    # One pseudonym key for the feed's lines and the worker's, so a patient's lines match.
+    # `kill` stops the demo like Ctrl-C does: through the cleanup below.
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+
+    def on_term() -> None:
+        # Once: a second SIGTERM takes the default action (the kernel then stops the children).
+        loop.remove_signal_handler(signal.SIGTERM)
+        main.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, on_term)
+    # One pseudonym key for the demo's lines and the worker's, so a patient's lines match.
     key = secrets.token_hex(32)
     ref = _pseudonymiser(pseudonymise, key.encode())
+    # The packaged policy (real 24-hour windows): the simulator's backdating assumes them.
+    policy = load_policy(DEFAULT_POLICY_PATH)
     broker = start_embedded_broker(settings) if settings.embedded else None
     bootstrap = broker.bootstrap if broker else settings.kafka_bootstrap
-    worker: Any = None
+    worker: _WorkerProcess | None = None
+    watcher: _Watcher | None = None
+    reader: asyncio.Task[None] | None = None
+    interrupted = False
+    sim = _SimCounts()
+    url = ""
+    began = time.monotonic()
     try:
         kind = f"embedded Tansu, in memory, pid {broker.pid}" if broker else "Kafka"
-        _print("broker", f"{kind} at {bootstrap}")
+        console.line("broker", f"{kind} at {bootstrap}")
         await prepare_cluster(settings, bootstrap)
         web_port = free_port(settings.web_host)
         started = time.monotonic()
-        worker = _WorkerProcess.start(bootstrap=bootstrap, web_port=web_port, key=key)
+        worker = _WorkerProcess.start(
+            bootstrap=bootstrap,
+            web_port=web_port,
+            key=key,
+            policy=DEFAULT_POLICY_PATH,
+            log_dir=settings.data_dir,
+            console=console,
+        )
         url = f"http://{settings.web_host}:{web_port}"
         await worker.wait_ready(url, within=60.0)
         ready_in = time.monotonic() - started
-        _print("worker", f"pid {worker.process.pid} ready in {ready_in:.1f}s; {url}/metrics")
-        outputs = _OutputWatcher(bootstrap=bootstrap, settings=settings)
-        await outputs.start()
-        await _publish(feed, bootstrap=bootstrap, settings=settings, ref=ref)
-        expected_valid = sum(m.expect_valid for m in feed)
-        await outputs.collect(
-            valid=expected_valid, invalid=len(feed) - expected_valid, within=within
-        )
-        metrics = await _scrape(f"{url}/metrics")
-        ok = _summary(feed, outputs, metrics, url=url)
-        if keep_running:
-            _print("demo", "still running: broker and worker stay up until Ctrl-C")
-            await _until_interrupted(worker)
-        return 0 if ok else 1
+        console.line("worker", f"pid {worker.process.pid} ready in {ready_in:.1f}s; {url}/metrics")
+        watcher = _Watcher(bootstrap=bootstrap, settings=settings, console=console, ref=ref)
+        await watcher.start()
+        reader = asyncio.create_task(watcher.run())
+        try:
+            await _examples(
+                feed,
+                watcher=watcher,
+                settings=settings,
+                bootstrap=bootstrap,
+                console=console,
+                ref=ref,
+                within=options.timeout,
+            )
+            worker.echo_ingest = False  # from here on the alerts are the story
+            if options.duration > 0 or options.forever:
+                await _simulate(
+                    options,
+                    sim=sim,
+                    watcher=watcher,
+                    worker=worker,
+                    settings=settings,
+                    bootstrap=bootstrap,
+                    console=console,
+                    policy=policy,
+                )
+            valid = sum(m.expect_valid for m in feed) + sim.valid
+            invalid = len(feed) - sum(m.expect_valid for m in feed) + sim.invalid
+            await watcher.wait_for(valid=valid, invalid=invalid, within=options.timeout)
+            await asyncio.sleep(1.5)  # the pathway reacts to the last events a moment later
+        except asyncio.CancelledError:
+            interrupted = True
+            main.uncancel()
+            console.raw()
+            console.line("demo", "interrupted: stopping; what came out so far:")
+        metrics = await _scrape(f"{url}/metrics") if worker.process.poll() is None else {}
+        ok = _Report(
+            feed=feed,
+            sim=sim,
+            watcher=watcher,
+            metrics=metrics,
+            url=url,
+            store=store,
+            policy=policy,
+            console=console,
+            elapsed=time.monotonic() - began,
+        ).show()
+        return 130 if interrupted else (0 if ok else 1)
     finally:
-        if worker is not None:
-            worker.stop()
-        if broker is not None:
-            broker.stop()
-            _print("broker", "stopped")
+        # Each step runs even when the one before it fails or is interrupted.
+        try:
+            if reader is not None:
+                reader.cancel()
+            if watcher is not None:
+                await watcher.stop()
+        finally:
+            try:
+                if worker is not None:
+                    worker.stop()
+            finally:
+                if broker is not None:
+                    broker.stop()
+                    console.line("broker", "stopped")
 
 
 def _pseudonymiser(pseudonymise: Any, key: bytes) -> Any:
@@ -166,16 +346,24 @@ _WORKER_MAIN = "import sys; from streams.cli import main; sys.exit(main(['worker
 class _WorkerProcess:
     """`cordwatch worker` as a child process; its ingest log lines are echoed compactly."""
 
-    def __init__(self, process: Any, log_path: Path) -> None:
+    def __init__(self, process: Any, log_path: Path, console: Console) -> None:
         self.process = process
         self.log_path = log_path
+        self.console = console
+        self.echo_ingest = True
 
     @classmethod
-    def start(cls, *, bootstrap: str, web_port: int, key: str) -> _WorkerProcess:
-        import os
+    def start(
+        cls,
+        *,
+        bootstrap: str,
+        web_port: int,
+        key: str,
+        policy: Path,
+        log_dir: Path,
+        console: Console,
+    ) -> _WorkerProcess:
         import subprocess
-        import sys
-        import threading
 
         from streams.broker import spawn_owned
 
@@ -185,14 +373,15 @@ class _WorkerProcess:
             "CORDWATCH_WEB_PORT": str(web_port),
             "CORDWATCH_PSEUDONYM_KEY": key,
             "CORDWATCH_LOG_FORMAT": "json",
+            "CORDWATCH_POLICY": str(policy),
         }
         # Tansu holds a first JoinGroup for half the session timeout: 6 s (Kafka's minimum by
         # default) gets a newcomer to a ready worker sooner than the production default.
         env.setdefault("CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS", "6")
         process = spawn_owned([sys.executable, "-c", _WORKER_MAIN], stdout=subprocess.PIPE, env=env)
-        log_path = Path(os.environ.get("CORDWATCH_DATA_DIR", "var")) / "demo-worker.log"
+        log_path = log_dir / "demo-worker.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        worker = cls(process, log_path)
+        worker = cls(process, log_path, console)
         threading.Thread(target=worker._echo, daemon=True).start()
         return worker
 
@@ -206,11 +395,15 @@ class _WorkerProcess:
                 except ValueError:
                     continue
                 event = str(entry.get("event", ""))
-                if event.startswith("ingest.") or entry.get("level") in ("error", "critical"):
+                failed = entry.get("level") in ("error", "critical")
+                if failed or (self.echo_ingest and event.startswith("ingest.")):
                     detail = entry.get("event_type") or entry.get("reason") or entry.get("error")
                     where = f"{entry.get('topic')} p{entry.get('partition')}@{entry.get('offset')}"
                     who = entry.get("patient_ref", "")
-                    _print("worker", f"{event:<22} {where:<42} {detail} {who}")
+                    style = "red" if failed else None
+                    self.console.line(
+                        "worker", f"{event:<22} {where:<42} {detail} {who}", style=style
+                    )
 
     async def wait_ready(self, url: str, *, within: float) -> None:
         import asyncio
@@ -236,10 +429,22 @@ class _WorkerProcess:
         from streams.broker import terminate
 
         code = terminate(self.process, grace=15.0)
-        _print("worker", f"stopped (exit {code}); full log in {self.log_path}")
+        self.console.line("worker", f"stopped (exit {code}); full log in {self.log_path}")
 
 
-async def _publish(feed: list[FeedMessage], *, bootstrap: str, settings: Any, ref: Any) -> None:
+async def _examples(
+    feed: list[FeedMessage],
+    *,
+    watcher: _Watcher,
+    settings: Any,
+    bootstrap: str,
+    console: Console,
+    ref: Any,
+    within: float,
+) -> None:
+    """Publish the shipped examples, wait for ingest's verdicts, show the per-topic table."""
+    import asyncio
+
     from aiokafka import AIOKafkaProducer
 
     from streams.broker import client_options
@@ -255,15 +460,222 @@ async def _publish(feed: list[FeedMessage], *, bootstrap: str, settings: Any, re
         for message in feed:
             await producer.send_and_wait(message.topic, message.value, key=message.key)
             label = message.event_type if message.expect_valid else "(malformed on purpose)"
-            _print("feed", f"{message.topic:<36} {label:<26} {ref(message.patient_id)}")
+            console.line("feed", f"{message.topic:<36} {label:<26} {ref(message.patient_id)}")
     finally:
         await producer.stop()
+    valid = sum(m.expect_valid for m in feed)
+    await watcher.wait_for(valid=valid, invalid=len(feed) - valid, within=within)
+    await asyncio.sleep(2.0)  # the pathway's alerts follow ingest by a moment
+    sent = Counter(m.topic for m in feed)
+    parked = Counter(d["topic"] for d in watcher.dead)
+    console.raw()
+    console.raw(f"{'inbound topic':<38}{'sent':>6}{'dead-lettered':>15}")
+    for topic in sorted(sent):
+        console.raw(f"{topic:<38}{sent[topic]:>6}{parked[topic]:>15}")
+    for letter in watcher.dead:
+        console.raw(f"  dead letter from {letter['topic']}: {letter['reason']}")
+    console.raw()
+    if any(alert.get("detected_late") for alert in watcher.alerts.values()):
+        console.line(
+            "note",
+            "the examples are dated March 2026: their deadlines passed long ago, so breaches "
+            "fire at once (late) and are retracted when the on-time care records arrive",
+            style="dim",
+        )
 
 
-class _OutputWatcher:
-    """Reads the two ingest outputs from their current end, so only this run's are counted."""
+@dataclass
+class _SimCounts:
+    """What the simulated hospital published (produce() fills ``by_topic`` as it goes)."""
 
-    def __init__(self, *, bootstrap: str, settings: Any) -> None:
+    by_topic: Counter[str] = field(default_factory=Counter)
+    backlog: int = 0
+    later: int = 0  # story events after the demo's end (published with --forever)
+
+    @property
+    def invalid(self) -> int:
+        return self.by_topic["(invalid)"]
+
+    @property
+    def valid(self) -> int:
+        return sum(n for t, n in self.by_topic.items() if t != "(invalid)") - self.invalid
+
+
+async def _simulate(
+    options: DemoOptions,
+    *,
+    sim: _SimCounts,
+    watcher: _Watcher,
+    worker: _WorkerProcess,
+    settings: Any,
+    bootstrap: str,
+    console: Console,
+    policy: Any,
+) -> None:
+    """Run the simulated hospital for the duration (or until cancelled), with progress lines."""
+    import asyncio
+
+    from streams.broker import client_options
+    from streams.cli.simulate_cmd import produce
+
+    now = datetime.now(UTC)
+    plan = plan_feed(
+        seed=options.seed,
+        patients=options.patients,
+        rate=options.rate,
+        duration=options.duration or DEFAULT_DURATION_SECONDS,
+        now=now,
+    )
+    end = now + timedelta(seconds=options.duration)
+    sim.backlog = sum(1 for m in plan.messages if m.publish_at <= now)
+    sim.later = 0 if options.forever else sum(1 for m in plan.messages if m.publish_at > end)
+    _explain(options, plan=plan, now=now, console=console, policy=policy, backlog=sim.backlog)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    feeding = asyncio.create_task(
+        produce(
+            plan.messages,
+            bootstrap=bootstrap,
+            options=client_options(settings),
+            partitions=settings.partitions,
+            rate=options.rate,
+            duration=None if options.forever else options.duration,
+            follow=True,
+            counts=sim.by_topic,
+        )
+    )
+    try:
+        while True:
+            left = PROGRESS_EVERY_SECONDS
+            if not options.forever:
+                left = min(left, options.duration - (loop.time() - began))
+                if left <= 0:
+                    break
+            if feeding.done():
+                await asyncio.sleep(left)  # everything published; the timers keep firing
+            else:
+                await asyncio.wait({feeding}, timeout=left)
+            if feeding.done() and feeding.exception() is not None:
+                raise feeding.exception()  # type: ignore[misc]
+            if worker.process.poll() is not None:
+                console.line("demo", f"the worker exited; see {worker.log_path}", style="red")
+                break
+            _progress(console, sim=sim, watcher=watcher, elapsed=loop.time() - began)
+    finally:
+        if not feeding.done():
+            feeding.cancel()
+            await asyncio.gather(feeding, return_exceptions=True)
+    console.line(
+        "sim", f"{options.duration:.0f} s up: the simulated hospital stops publishing", style="dim"
+    )
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """The simulated feed for this run, and where its deadlines fall (seconds from now)."""
+
+    messages: list[Any]
+    lead: float
+    window: float
+    due_in_minutes: float
+
+
+def plan_feed(*, seed: int, patients: int, rate: float, duration: float, now: datetime) -> FeedPlan:
+    """Place the stories so the day's backlog is in before the first deadline passes.
+
+    The simulator's --due-in places deadlines in [start, start + window]; the demo starts that
+    window after the backlog has been published at ``rate`` (plus a margin), and ends it a few
+    seconds before the demo does so the last breaches are seen.
+    """
+    from services.simulation import FeedConfig, generate
+
+    def config(start: datetime, window: float) -> Any:
+        return FeedConfig(
+            seed=seed,
+            start=start,
+            patients=patients,
+            invalid_fraction=INVALID_FRACTION,
+            due_within=timedelta(seconds=window),
+        )
+
+    provisional = config(now, max(duration, 1.0))
+    backlog = sum(1 for m in generate(provisional) if m.publish_at <= now)
+    lead = backlog / rate + 4.0
+    window = max(5.0, duration - lead - 6.0)
+    messages = list(generate(config(now + timedelta(seconds=lead), window)))
+    return FeedPlan(messages=messages, lead=lead, window=window, due_in_minutes=window / 60)
+
+
+def _explain(
+    options: DemoOptions,
+    *,
+    plan: FeedPlan,
+    now: datetime,
+    console: Console,
+    policy: Any,
+    backlog: int,
+) -> None:
+    from models.outputs import TimerKind
+
+    steroids = policy.window(TimerKind.STEROIDS).total_seconds() / 3600
+    review = policy.window(TimerKind.SURGICAL_EVALUATION).total_seconds() / 3600
+    warnings = ", ".join(f"{f:.0%}" for f in policy.warnings.fractions)
+    escalation = ", ".join(f"{d.total_seconds() / 60:.0f}" for d in policy.escalation_delays)
+    first = now + timedelta(seconds=plan.lead)
+    last = first + timedelta(seconds=plan.window)
+    console.raw()
+    console.line(
+        "sim",
+        f"simulated hospital: {options.patients} patient stories (seed {options.seed}), "
+        f"{options.rate:g} messages/s, {INVALID_FRACTION:.0%} malformed on purpose",
+        style="bold",
+    )
+    console.line(
+        "sim",
+        f"like `cordwatch simulate --seed {options.seed} --patients {options.patients} "
+        f"--due-in {plan.due_in_minutes:.2f} --follow --rate {options.rate:g}`",
+    )
+    console.line(
+        "sim",
+        f"policy services/policy.yaml: steroids within {steroids:g} h and a spinal surgical "
+        f"review within {review:g} h of suspicion; warnings at {warnings} of each window; "
+        f"escalation {escalation} min after an unacknowledged breach",
+    )
+    console.line(
+        "sim",
+        f"the stories are backdated about a day: {backlog} messages of history arrive first, "
+        f"and every 24-hour deadline falls between {first:%H:%M:%S} and {last:%H:%M:%S} UTC",
+    )
+    console.line(
+        "sim",
+        "a report in the backlog opens its episode after its warning points have passed: each "
+        "open timer pages once at once (marked late); the breaches then fire live",
+    )
+    console.raw()
+
+
+def _progress(console: Console, *, sim: _SimCounts, watcher: _Watcher, elapsed: float) -> None:
+    pending = watcher.pending_deadlines()
+    upcoming = min(pending, default=None)
+    nxt = (
+        f"next deadline in {(upcoming - datetime.now(UTC)).total_seconds():.0f} s"
+        if upcoming is not None
+        else "no deadline pending"
+    )
+    console.line(
+        "sim",
+        f"+{elapsed:.0f}s published {sum(sim.by_topic.values()) - sim.invalid} "
+        f"({sim.invalid} malformed) | ingested {len(watcher.forwarded)} | dead letters "
+        f"{len(watcher.dead)} | alerts {len(watcher.alerts)} | {len(pending)} timers pending, "
+        f"{nxt}",
+        style="dim",
+    )
+
+
+class _Watcher:
+    """Reads Cordwatch's outputs from their current end; prints each alert as it arrives."""
+
+    def __init__(self, *, bootstrap: str, settings: Any, console: Console, ref: Any) -> None:
         from aiokafka import AIOKafkaConsumer
 
         from streams.broker import client_options
@@ -271,10 +683,14 @@ class _OutputWatcher:
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options(settings)
         )
-        self.forwarded: list[Any] = []
+        self.console = console
+        self.ref = ref
+        self.forwarded: list[str] = []  # event types of canonical events on patient-events
         self.dead: list[dict[str, Any]] = []
-        # What the pathway made of the feed (alerts, episode changes), counted by kind only.
-        self.downstream: Counter[str] = Counter()
+        self.alerts: dict[str, dict[str, Any]] = {}  # by alert_id: redeliveries shown once
+        self.episodes: dict[str, tuple[int, str]] = {}  # episode_id -> (version, status)
+        self.timers: dict[str, tuple[int, dict[str, Any], str]] = {}  # id -> (version, snap, ep)
+        self.changes: Counter[str] = Counter()
 
     async def start(self) -> None:
         from aiokafka import TopicPartition
@@ -292,22 +708,32 @@ class _OutputWatcher:
         for tp, offset in ends.items():
             self.consumer.seek(tp, offset)
 
-    async def collect(self, *, valid: int, invalid: int, within: float) -> None:
-        """Read until ingest's outputs are all in (or `within` passes), then a little longer."""
+    async def run(self) -> None:
+        """Read until cancelled."""
+        while True:
+            await self._read(timeout_ms=200)
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    async def wait_for(self, *, valid: int, invalid: int, within: float) -> None:
+        """Until ingest's outputs are all in, or ``within`` seconds pass."""
+        import asyncio
         import time
 
         deadline = time.monotonic() + within
-        try:
-            while len(self.forwarded) < valid or len(self.dead) < invalid:
-                if time.monotonic() > deadline:
-                    break
-                await self._read(timeout_ms=200)
-            # The pathway reacts to forwarded events a moment later.
-            settle = time.monotonic() + 2.0
-            while time.monotonic() < settle:
-                await self._read(timeout_ms=200)
-        finally:
-            await self.consumer.stop()
+        while len(self.forwarded) < valid or len(self.dead) < invalid:
+            if time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.1)
+
+    def pending_deadlines(self) -> list[datetime]:
+        """Due times of timers whose latest snapshot is pending."""
+        return [
+            datetime.fromisoformat(snap["due_at"])
+            for _, snap, _ in self.timers.values()
+            if snap["status"] == "pending"
+        ]
 
     async def _read(self, *, timeout_ms: int) -> None:
         from models.events import INBOUND_TOPIC_EVENT_TYPES
@@ -321,15 +747,48 @@ class _OutputWatcher:
                 if tp.topic == PATIENT_EVENTS:
                     # Timer events travel on the same topic; only canonical inbound ones count.
                     if value.get("event_type") in inbound_types:
-                        self.forwarded.append(value)
+                        self.forwarded.append(value["event_type"])
                 elif tp.topic == DEAD_LETTERS:
                     # Only ingest's refusals; other agents park their own failures here.
                     if value.get("topic") in INBOUND:
                         self.dead.append(value)
                 elif tp.topic == ALERTS:
-                    self.downstream[f"alert {value.get('alert_type', '?')}"] += 1
+                    self._alert(value)
                 else:
-                    self.downstream[f"episode change {value.get('change_type', '?')}"] += 1
+                    self._change(value)
+
+    def _alert(self, alert: dict[str, Any]) -> None:
+        if alert["alert_id"] in self.alerts:
+            return
+        self.alerts[alert["alert_id"]] = alert
+        self.console.raw(format_alert(alert, ref=self.ref, paint=self.console.paint))
+
+    def _change(self, change: dict[str, Any]) -> None:
+        kind = change.get("change_type", "?")
+        self.changes[kind] += 1
+        version, episode = int(change.get("version", 0)), change["episode_id"]
+        if kind == "episode" and version >= self.episodes.get(episode, (0, ""))[0]:
+            self.episodes[episode] = (version, change["episode"]["status"])
+        elif kind == "timer":
+            timer = change["timer"]
+            if version >= self.timers.get(timer["timer_id"], (0, {}, ""))[0]:
+                self.timers[timer["timer_id"]] = (version, timer, episode)
+
+
+def format_alert(alert: dict[str, Any], *, ref: Any, paint: Any) -> str:
+    """One line for one alert: time, type, priority, timer, short episode, pseudonym, summary."""
+    at = datetime.fromisoformat(alert["at"]).astimezone(UTC)
+    kind = alert["alert_type"]
+    priority = alert["priority"]
+    timer = alert.get("timer") or "-"
+    late = " (late)" if alert.get("detected_late") else ""
+    summary = " ".join(str(alert.get("summary", "")).split())
+    return (
+        f"{paint('alert  |', 'dim')} {at:%H:%M:%S} "
+        f"{paint(f'{kind:<16}', _TYPE_STYLE.get(kind))} "
+        f"{paint(f'{priority:<8}', _PRIORITY_STYLE.get(priority))} {timer:<19} "
+        f"ep {alert['episode_id'][:8]} {ref(alert.get('patient_id'))}{late}  {summary}"
+    )
 
 
 async def _scrape(url: str) -> dict[str, float]:
@@ -338,8 +797,11 @@ async def _scrape(url: str) -> dict[str, float]:
 
     from streams.topics import INBOUND
 
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        text = await response.text()
+    try:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            text = await response.text()
+    except aiohttp.ClientError:
+        return {}
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         if family.name in ("cordwatch_events_ingested", "cordwatch_dead_letters"):
@@ -351,50 +813,185 @@ async def _scrape(url: str) -> dict[str, float]:
     return totals
 
 
-def _summary(
-    feed: list[FeedMessage], outputs: _OutputWatcher, metrics: dict[str, float], *, url: str
-) -> bool:
-    from streams.topics import DEAD_LETTERS, PATIENT_EVENTS
+@dataclass
+class _Report:
+    """The closing summary: counts, alerts, episodes, what fires next, where the store is."""
 
-    sent = Counter(m.topic for m in feed)
-    parked = Counter(d["topic"] for d in outputs.dead)
-    valid_sent = sum(m.expect_valid for m in feed)
-    print(flush=True)
-    print(f"{'inbound topic':<38}{'sent':>6}{'dead-lettered':>15}", flush=True)
-    for topic in sorted(sent):
-        print(f"{topic:<38}{sent[topic]:>6}{parked[topic]:>15}", flush=True)
-    for letter in outputs.dead:
-        print(f"  dead letter from {letter['topic']}: {letter['reason']}", flush=True)
-    print(flush=True)
-    print(f"{PATIENT_EVENTS:<38}{len(outputs.forwarded):>6} events (expected {valid_sent})")
-    print(
-        f"{DEAD_LETTERS:<38}{len(outputs.dead):>6} dead letters (expected {len(feed) - valid_sent})"
-    )
-    for kind, count in sorted(outputs.downstream.items()):
-        print(f"  pathway output: {count} x {kind}", flush=True)
-    ingested = metrics.get("cordwatch_events_ingested", 0.0)
-    dead = metrics.get("cordwatch_dead_letters", 0.0)
-    print(
-        f"metrics: cordwatch_events_ingested_total={ingested:.0f} "
-        f"cordwatch_dead_letters_total={dead:.0f} at {url}/metrics",
-        flush=True,
-    )
-    ok = (len(outputs.forwarded), len(outputs.dead)) == (valid_sent, len(feed) - valid_sent)
-    ok = ok and (ingested, dead) == (valid_sent, len(feed) - valid_sent)
-    print("all messages accounted for" if ok else "MISMATCH: see the counts above", flush=True)
-    return ok
+    feed: list[FeedMessage]
+    sim: _SimCounts
+    watcher: _Watcher
+    metrics: dict[str, float]
+    url: str
+    store: str
+    policy: Any
+    console: Console
+    elapsed: float
 
+    def show(self) -> bool:
+        """Print everything; True when every message came out where it should."""
+        out = self.console
+        out.raw()
+        out.raw(out.paint(f"== after {self.elapsed:.0f} s ==", "bold"))
+        ok = self._ingest()
+        self._alerts()
+        self._episodes()
+        self._next()
+        self._store()
+        out.raw("all messages accounted for" if ok else "MISMATCH: see the counts above")
+        return ok
 
-async def _until_interrupted(worker: _WorkerProcess) -> None:
-    import asyncio
-    import signal
+    def _ingest(self) -> bool:
+        from streams.topics import DEAD_LETTERS, PATIENT_EVENTS
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    while not stop.is_set() and worker.process.poll() is None:
+        out, w = self.console, self.watcher
+        valid = sum(m.expect_valid for m in self.feed) + self.sim.valid
+        invalid = len(self.feed) - sum(m.expect_valid for m in self.feed) + self.sim.invalid
+        out.raw(
+            f"published: {len(self.feed)} example messages, {self.sim.valid + self.sim.invalid} "
+            f"simulated ({self.sim.invalid} malformed on purpose)"
+        )
+        out.raw(f"{PATIENT_EVENTS:<38}{len(w.forwarded):>6} events (expected {valid})")
+        out.raw(f"{DEAD_LETTERS:<38}{len(w.dead):>6} dead letters (expected {invalid})")
+        reasons = Counter(d.get("reason_code", "?") for d in w.dead)
+        if reasons:
+            out.raw("  by reason: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+        ingested = self.metrics.get("cordwatch_events_ingested", 0.0)
+        dead = self.metrics.get("cordwatch_dead_letters", 0.0)
+        out.raw(
+            f"metrics: cordwatch_events_ingested_total={ingested:.0f} "
+            f"cordwatch_dead_letters_total={dead:.0f} at {self.url}/metrics"
+        )
+        ok = (len(w.forwarded), len(w.dead)) == (valid, invalid)
+        return ok and (ingested, dead) == (valid, invalid)
+
+    def _alerts(self) -> None:
+        out = self.console
+        table: dict[str, Counter[str]] = {}
+        for alert in self.watcher.alerts.values():
+            row = table.setdefault(alert["alert_type"], Counter())
+            row[alert["priority"]] += 1
+            row["late"] += bool(alert.get("detected_late"))
+        out.raw()
+        header = f"{'alerts':<18}{'critical':>9}{'high':>6}{'routine':>8}{'total':>7}{'late':>6}"
+        out.raw(header)
+        order = (
+            "mescc_suspected",
+            "timer_warning",
+            "timer_breached",
+            "escalation",
+            "breach_retracted",
+            "episode_closed",
+        )
+        for kind in sorted(table, key=lambda k: order.index(k) if k in order else len(order)):
+            row = table[kind]
+            total = row["critical"] + row["high"] + row["routine"]
+            out.raw(
+                f"{kind:<18}{row['critical']:>9}{row['high']:>6}{row['routine']:>8}"
+                f"{total:>7}{row['late']:>6}"
+            )
+        out.raw("  (late: raised after its moment had passed, e.g. history arriving in a backlog)")
+
+    def _episodes(self) -> None:
+        w = self.watcher
+        statuses = Counter(status for _, status in w.episodes.values())
+        outcomes = Counter(snap["status"] for _, snap, _ in w.timers.values())
+        shown = ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in sorted(statuses.items()))
+        self.console.raw()
+        self.console.raw(f"episodes opened: {len(w.episodes)} ({shown or 'none'})")
+        if outcomes:
+            self.console.raw(
+                "timers: "
+                + ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in sorted(outcomes.items()))
+            )
+
+    def _next(self) -> None:
+        """What would fire if the demo kept running, from the latest timer snapshots."""
+        now = datetime.now(UTC)
+        w, policy = self.watcher, self.policy
+        open_episodes = {e for e, (_, status) in w.episodes.items() if status == "open"}
+        warnings: list[datetime] = []
+        deadlines: list[datetime] = []
+        escalations: list[datetime] = []
+        breach_pages = {
+            (a["episode_id"], a.get("timer")): datetime.fromisoformat(a["at"])
+            for a in w.alerts.values()
+            if a["alert_type"] == "timer_breached"
+        }
+        for _, snap, episode in w.timers.values():
+            started = datetime.fromisoformat(snap["started_at"])
+            due = datetime.fromisoformat(snap["due_at"])
+            if snap["status"] == "pending":
+                points = [started + (due - started) * f for f in policy.warnings.fractions]
+                warnings += [p for p in points if p > now]
+                deadlines.append(due)
+            elif (
+                snap["status"] == "breached"
+                and not snap.get("breach_retracted")
+                and episode in open_episodes
+                and (episode, snap["kind"]) in breach_pages
+            ):
+                paged = breach_pages[(episode, snap["kind"])]
+                escalations += [paged + d for d in policy.escalation_delays if paged + d > now]
+        lines = []
+        if warnings:
+            lines.append(_when(len(warnings), "timer warnings", warnings))
+        if deadlines:
+            lines.append(
+                _when(len(deadlines), "deadlines (breach unless care is recorded)", deadlines)
+            )
+        if escalations:
+            minutes = ", ".join(f"{d.total_seconds() / 60:g}" for d in policy.escalation_delays)
+            lines.append(
+                _when(
+                    len(escalations),
+                    f"escalations ({minutes} min after each unacknowledged breach page)",
+                    escalations,
+                )
+            )
+        if self.sim.later:
+            lines.append(
+                f"{self.sim.later} more story events (care, discharges) over the coming days"
+            )
+        self.console.raw()
+        if lines:
+            self.console.raw("next to fire if it kept running (`cordwatch demo --forever`):")
+            for line in lines:
+                self.console.raw(f"  {line}")
+        else:
+            self.console.raw("nothing left to fire: every timer is met, breached or cancelled")
+
+    def _store(self) -> None:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.store)
+        where = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "sqlite" and url.database:
+            where += f" ({Path(url.database).resolve()})"
+        self.console.raw()
+        self.console.raw(f"audit store: {where}: {self._stored()}")
+        self.console.raw(
+            "  time to treatment from it: .venv/bin/cordwatch audit --by day "
+            "(add --episodes for one line per episode)"
+        )
+
+    def _stored(self) -> str:
+        from sqlalchemy import text
+
+        from services.store.engine import make_engine
+
+        engine = make_engine(self.store)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except TimeoutError:
-            continue
+            with engine.connect() as connection:
+                episodes = connection.execute(text("SELECT count(*) FROM episodes")).scalar_one()
+                timers = connection.execute(text("SELECT count(*) FROM timers")).scalar_one()
+        except Exception as exc:  # the summary must not fail on a store problem
+            return f"not readable ({type(exc).__name__})"
+        finally:
+            engine.dispose()
+        return f"{episodes} episodes, {timers} timers in total (all runs)"
+
+
+def _when(count: int, what: str, moments: list[datetime]) -> str:
+    first, last = min(moments), max(moments)
+    span = f"at {first:%H:%M:%S}" if first == last else f"{first:%H:%M:%S}-{last:%H:%M:%S}"
+    return f"{count} {what}: {span} UTC"
