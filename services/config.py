@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # Worker HTTP endpoints (/metrics, /health, /ready).
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
+    # Bearer token of the worker's /api/* endpoints (audit and episodes, PHI in the detail).
+    # Empty = the API is off and answers 503; a real token is random, 32+ characters.
+    api_token: SecretStr = SecretStr("")
 
     data_dir: Path = Path("var")
     database_url: str = "sqlite:///var/cordwatch.db"
@@ -125,6 +128,17 @@ class Settings(BaseSettings):
         if raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS:
             raise ValueError(
                 f"pseudonym_key must be a random secret of at least {MIN_SECRET_CHARS} characters"
+            )
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _reject_weak_token(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and (raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS):
+            raise ValueError(
+                f"api_token must be a random secret of at least {MIN_SECRET_CHARS} characters "
+                "(or empty to turn the HTTP API off)"
             )
         return value
 

@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "worker_redirect_stdouts": False,
         # Agents and HTTP pages register on import; the worker imports these packages at start
         # (an import here would be circular: agents import `app`).
-        "autodiscover": ["streams.agents", "streams.web"],
+        "autodiscover": ["streams.agents", "streams.web", "streams.api"],
     }
     app = faust.App(settings.app_id, **options)
     app.monitor = PrometheusMonitor(metrics=faust_metrics(registry))

@@ -1,0 +1,202 @@
+"""The worker's HTTP API: the audit summary and the episodes, behind a bearer token.
+
+    GET /api/audit?since=&until=&facility=&by=month|week|day   `cordwatch audit --format json`
+    GET /api/episodes?since=&until=&facility=&status=&limit=&offset=   a page, no patient ids
+    GET /api/episodes/{episode_id}   one episode with its timeline (and its patient id)
+
+Every query runs on a worker thread (the agents share this event loop). Responses are never
+cached (``Cache-Control: no-store``): the episode detail is PHI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import structlog
+from faust import web as faust_web
+from pydantic import BaseModel, SecretStr, ValidationError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.api import AuditPublic, AuditQuery, EpisodesQuery, ErrorPublic
+from services.audit import AuditError, run_audit
+from services.audit.browse import episode_detail, episode_page
+from services.audit.render import to_json
+from services.config import get_settings
+from streams.app import app
+from streams.bootstrap import Clock, get_runtime
+
+log = structlog.get_logger(__name__)
+
+# The CLI's defaults: the last 365 days, up to now; the same cap on listed breaches.
+DEFAULT_SPAN = timedelta(days=365)
+BREACH_LIMIT = 500
+_NO_STORE = {"Cache-Control": "no-store"}
+_CHALLENGE = 'Bearer realm="cordwatch"'
+
+Q = TypeVar("Q", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """What the views need: the token, the store's engine and the clock."""
+
+    token: SecretStr
+    engine: Engine
+    clock: Clock
+
+
+@lru_cache(maxsize=1)
+def get_api_context() -> ApiContext:
+    """The worker's context: the sink's engine (one pool), the runtime clock."""
+    from streams.agents.sink import get_store
+
+    return ApiContext(
+        token=get_settings().api_token, engine=get_store().engine, clock=get_runtime().clock
+    )
+
+
+class ApiError(Exception):
+    """A request the API answers with an error status and a message (no stored data in it)."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, dict(headers or {})
+
+
+def authorize(ctx: ApiContext, authorization: str | None) -> None:
+    """Raise ApiError unless the API is on and the request carries its bearer token."""
+    expected = ctx.token.get_secret_value()
+    if not expected:
+        raise ApiError(503, "the HTTP API is disabled: set CORDWATCH_API_TOKEN to turn it on")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError(401, "bearer token required", {"WWW-Authenticate": _CHALLENGE})
+    # Constant time: a byte-by-byte compare would leak the token's prefix through timing.
+    if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise ApiError(
+            401, "invalid bearer token",
+            {"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
+        )  # fmt: skip
+
+
+def parse_query(model: type[Q], query: Mapping[str, str]) -> Q:
+    """Validate query parameters into ``model``; a 400 that names each bad parameter."""
+    try:
+        return model.model_validate(dict(query))
+    except ValidationError as exc:
+        # Parameter names and pydantic's wording only; the values are not echoed back.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'query'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ApiError(400, f"bad query parameters: {problems}") from None
+
+
+async def read(ctx: ApiContext, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` on a connection in a worker thread; a database failure is a 503."""
+
+    def _run() -> T:
+        with ctx.engine.connect() as conn:
+            return work(conn)
+
+    try:
+        return await asyncio.to_thread(_run)
+    except SQLAlchemyError as exc:
+        log.warning("api.store_unavailable", error=type(exc).__name__)
+        raise ApiError(503, f"audit store unavailable: {type(exc).__name__}") from None
+
+
+async def audit_body(ctx: ApiContext, query: Mapping[str, str]) -> AuditPublic:
+    """The audit summary, computed exactly as `cordwatch audit --format json` computes it."""
+    q = parse_query(AuditQuery, query)
+    now = ctx.clock.now()
+    until = q.until or now
+    since = q.since or until - DEFAULT_SPAN
+
+    def _audit() -> str:
+        report = run_audit(
+            engine=ctx.engine, since=since, until=until, by=q.by, as_of=min(now, until),
+            facility=q.facility, breach_limit=BREACH_LIMIT,
+        )  # fmt: skip
+        return to_json(report)
+
+    try:
+        text = await asyncio.to_thread(_audit)
+    except AuditError as exc:
+        raise ApiError(400, str(exc).replace("--", "")) from None
+    except SQLAlchemyError as exc:
+        log.warning("api.store_unavailable", error=type(exc).__name__)
+        raise ApiError(503, f"audit store unavailable: {type(exc).__name__}") from None
+    # The CLI's own rendering, parsed into the public shape: the two cannot drift apart.
+    return AuditPublic.model_validate_json(text)
+
+
+async def episodes_body(ctx: ApiContext, query: Mapping[str, str]) -> BaseModel:
+    """A page of episodes with their intervals."""
+    q = parse_query(EpisodesQuery, query)
+    until = q.until or ctx.clock.now()
+    since = q.since or until - DEFAULT_SPAN
+    if until <= since:
+        raise ApiError(400, "bad query parameters: until must be after since")
+    return await read(ctx, lambda conn: episode_page(
+        conn, since=since, until=until, facility=q.facility,
+        status=q.status.value if q.status else None, limit=q.limit, offset=q.offset,
+    ))  # fmt: skip
+
+
+async def episode_body(ctx: ApiContext, episode_id: str) -> BaseModel:
+    """One episode in full, or a 404."""
+    if len(episode_id) > 64:
+        raise ApiError(404, "no such episode")
+    found = await read(ctx, lambda conn: episode_detail(conn, episode_id))
+    if found is None:
+        raise ApiError(404, "no such episode")
+    return found
+
+
+async def respond(
+    view: faust_web.View, request: faust_web.Request, body: Callable[[ApiContext], Any]
+) -> faust_web.Response:
+    """Authorize, build the body, and turn an ApiError into its status and message."""
+    ctx = get_api_context()
+    try:
+        authorize(ctx, request.headers.get("Authorization"))  # type: ignore[attr-defined]
+        model: BaseModel = await body(ctx)
+    except ApiError as exc:
+        return view.json(
+            ErrorPublic(error=exc.message).model_dump(mode="json"), status=exc.status,
+            headers={**_NO_STORE, **exc.headers},
+        )  # fmt: skip
+    return view.json(model.model_dump(mode="json"), headers=_NO_STORE)
+
+
+def _query(request: faust_web.Request) -> dict[str, str]:
+    # A repeated parameter is ambiguous; the last one wins, as in most web frameworks.
+    return dict(request.query.items())  # type: ignore[attr-defined]
+
+
+@app.page("/api/audit")
+async def audit(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
+    """Audit summary per period, facility and measure, and the breached timers."""
+    return await respond(self, request, lambda ctx: audit_body(ctx, _query(request)))
+
+
+@app.page("/api/episodes")
+async def episodes(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
+    """Episodes suspected in a range, with their intervals and outcomes (no patient ids)."""
+    return await respond(self, request, lambda ctx: episodes_body(ctx, _query(request)))
+
+
+@app.page("/api/episodes/{episode_id}")
+async def episode(
+    self: faust_web.View, request: faust_web.Request, episode_id: str
+) -> faust_web.Response:
+    """One episode: timers, alerts with acknowledgements, evidence, scores, care, timeline."""
+    return await respond(self, request, lambda ctx: episode_body(ctx, episode_id))
