@@ -162,5 +162,5 @@ class SentenceScope:
         return result
 
 
-# What a finding no modifier reaches is: shared, so never mutated.
+# The assertion of a finding that no modifier reaches: shared, so never mutated.
 UNMODIFIED = Assertion()

@@ -206,7 +206,7 @@ class Report:
                 continue
             if role == "grade" and not self._has(i, _GRADE_CONTEXT):
                 continue
-            if role in _ASSESSED_ROLES:
+            if role in _ASSESSED_ROLES and scope is not _NO_SCOPE:  # no modifier: unmodified
                 assertion = scope.assess(
                     start, end, negatable=rule.negatable, stated_grade=role in ("escc", "grade")
                 )

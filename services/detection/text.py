@@ -198,7 +198,7 @@ def split(data: bytes) -> list[Sentence]:
             word = body[word_start + 1 : stop]
             if word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2):
                 continue  # "Dr.", initials, list numbers "1."
-            cuts.append(stop + 2)
+            cuts.append(match.end())
         cuts.append(len(body))
         for start, end in pairwise(cuts):
             piece = body[start:end]
