@@ -79,7 +79,6 @@ _UNASSESSABLE_HINT = compile_bytes("|".join(re2.escape(w.decode()) for w in _UNA
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 # The cause a cause word names.
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
-_CAUSAL_ROLES = TARGET_ROLES | _CUE_KINDS.keys()
 
 
 @dataclass(slots=True)
@@ -279,8 +278,6 @@ class Report:
     # -- causes ----------------------------------------------------------------------------
     def _resolve_causes(self, i: int) -> None:
         mentions = self.mentions[i]
-        if not any(m.rule.role in _CAUSAL_ROLES or m.rule.value == "strong" for m in mentions):
-            return  # no target, cause word or strong cue: nothing to resolve or pass on
         scope = self.scopes[i]
         # Cause words first; named targets (explicit) are resolved from them, and then count as
         # cause words themselves for the mass-effect phrases around them.
