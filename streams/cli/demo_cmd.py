@@ -25,9 +25,9 @@ from typing import Any
 ORDER = 1
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "events.jsonl"
 DEFAULT_DURATION_SECONDS = 75.0
-# Chosen from a replay of seeds 1-24: ten suspected MESCCs, breaches, an episode ruled out.
+# Chosen from replays of seeds 1-24: suspected MESCCs, live breaches and warnings, a rule-out.
 DEFAULT_SEED = 9
-DEFAULT_PATIENTS = 16
+DEFAULT_PATIENTS = 18
 DEFAULT_RATE = 15.0
 INVALID_FRACTION = 0.02
 PROGRESS_EVERY_SECONDS = 15.0
@@ -57,7 +57,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="simulator seed")
     parser.add_argument(
-        "--patients", type=int, default=DEFAULT_PATIENTS, help="simulated patient stories"
+        "--patients",
+        type=int,
+        default=DEFAULT_PATIENTS,
+        help="simulated patient stories (a third placed so warnings, not deadlines, pass live)",
     )
     parser.add_argument(
         "--rate", type=float, default=DEFAULT_RATE, help="simulator messages per second"
@@ -525,6 +528,7 @@ async def _simulate(
         rate=options.rate,
         duration=options.duration or DEFAULT_DURATION_SECONDS,
         now=now,
+        policy=policy,
     )
     end = now + timedelta(seconds=options.duration)
     sim.backlog = sum(1 for m in plan.messages if m.publish_at <= now)
@@ -572,38 +576,65 @@ async def _simulate(
 
 @dataclass(frozen=True)
 class FeedPlan:
-    """The simulated feed for this run, and where its deadlines fall (seconds from now)."""
+    """The simulated feed for this run and where its clocks run out (seconds from now)."""
 
-    messages: list[Any]
+    messages: list[Any]  # both cohorts, in publication order
+    breaching: list[Any]  # the cohort whose deadlines fall in [lead, lead + window]
+    warning: list[Any]  # the cohort whose last warning points fall there instead
     lead: float
     window: float
-    due_in_minutes: float
+    warning_shift: timedelta  # how much later the warning cohort's deadlines are
+
+    @property
+    def due_in_minutes(self) -> float:
+        """The simulator's --due-in for the breaching cohort."""
+        return self.window / 60
 
 
-def plan_feed(*, seed: int, patients: int, rate: float, duration: float, now: datetime) -> FeedPlan:
-    """Place the stories so the day's backlog is in before the first deadline passes.
+WARNING_SEED_OFFSET = 1000  # the warning cohort's seed: other patients, other stories
 
-    The simulator's --due-in places deadlines in [start, start + window]; the demo starts that
-    window after the backlog has been published at ``rate`` (plus a margin), and ends it a few
-    seconds before the demo does so the last breaches are seen.
+
+def plan_feed(
+    *, seed: int, patients: int, rate: float, duration: float, now: datetime, policy: Any
+) -> FeedPlan:
+    """Place the stories so the day's backlog is in before the first clock runs out.
+
+    The simulator's --due-in places deadlines in [start, start + window]. Two thirds of the
+    patients get their deadlines in the live part of the demo, after the backlog has been
+    published at ``rate`` (plus a margin) and a few seconds before the end, so the breaches are
+    seen. The other third is placed (1 - last warning fraction) of the window later, so their last
+    warning points pass live instead (18 h after suspicion with the packaged policy).
     """
+    import heapq
+
+    from models.outputs import TimerKind
     from services.simulation import FeedConfig, generate
 
-    def config(start: datetime, window: float) -> Any:
-        return FeedConfig(
-            seed=seed,
-            start=start,
-            patients=patients,
-            invalid_fraction=INVALID_FRACTION,
-            due_within=timedelta(seconds=window),
-        )
+    fractions = policy.warnings.fractions
+    later = patients // 3 if fractions else 0
+    shift = policy.window(TimerKind.STEROIDS) * (1 - max(fractions, default=1.0))
 
-    provisional = config(now, max(duration, 1.0))
-    backlog = sum(1 for m in generate(provisional) if m.publish_at <= now)
+    def cohorts(start: datetime, window: float) -> tuple[list[Any], list[Any]]:
+        def config(offset: int, count: int, at: datetime) -> Any:
+            return FeedConfig(
+                seed=seed + offset,
+                start=at,
+                patients=count,
+                invalid_fraction=INVALID_FRACTION,
+                due_within=timedelta(seconds=window),
+            )
+
+        breaching = list(generate(config(0, patients - later, start)))
+        warning = list(generate(config(WARNING_SEED_OFFSET, later, start + shift)))
+        return breaching, warning
+
+    provisional = cohorts(now, max(duration, 1.0))
+    backlog = sum(1 for cohort in provisional for m in cohort if m.publish_at <= now)
     lead = backlog / rate + 4.0
     window = max(5.0, duration - lead - 6.0)
-    messages = list(generate(config(now + timedelta(seconds=lead), window)))
-    return FeedPlan(messages=messages, lead=lead, window=window, due_in_minutes=window / 60)
+    breaching, warning = cohorts(now + timedelta(seconds=lead), window)
+    merged = list(heapq.merge(breaching, warning, key=lambda m: m.publish_at))
+    return FeedPlan(merged, breaching, warning, lead, window, shift)
 
 
 def _explain(
@@ -623,17 +654,15 @@ def _explain(
     escalation = ", ".join(f"{d.total_seconds() / 60:.0f}" for d in policy.escalation_delays)
     first = now + timedelta(seconds=plan.lead)
     last = first + timedelta(seconds=plan.window)
+    live = f"between {first:%H:%M:%S} and {last:%H:%M:%S} UTC"
+    breaching = len({m.key for m in plan.breaching})
+    warning = len({m.key for m in plan.warning})
     console.raw()
     console.line(
         "sim",
-        f"simulated hospital: {options.patients} patient stories (seed {options.seed}), "
+        f"simulated hospital: {breaching + warning} patient stories (seed {options.seed}), "
         f"{options.rate:g} messages/s, {INVALID_FRACTION:.0%} malformed on purpose",
         style="bold",
-    )
-    console.line(
-        "sim",
-        f"like `cordwatch simulate --seed {options.seed} --patients {options.patients} "
-        f"--due-in {plan.due_in_minutes:.2f} --follow --rate {options.rate:g}`",
     )
     console.line(
         "sim",
@@ -643,13 +672,22 @@ def _explain(
     )
     console.line(
         "sim",
-        f"the stories are backdated about a day: {backlog} messages of history arrive first, "
-        f"and every 24-hour deadline falls between {first:%H:%M:%S} and {last:%H:%M:%S} UTC",
+        f"backdated about a day: {backlog} messages of history arrive first; then the 24-hour "
+        f"deadlines of {breaching} stories pass live {live} (like `cordwatch simulate --seed "
+        f"{options.seed} --patients {breaching} --due-in {plan.due_in_minutes:.2f} --follow`)",
     )
+    if warning:
+        hours = (policy.window(TimerKind.STEROIDS) - plan.warning_shift).total_seconds() / 3600
+        console.line(
+            "sim",
+            f"{warning} more stories are placed {plan.warning_shift.total_seconds() / 3600:g} h "
+            f"later: their {max(policy.warnings.fractions):.0%} warning points ({hours:g} h after "
+            f"suspicion) pass live instead, their deadlines after the demo",
+        )
     console.line(
         "sim",
-        "a report in the backlog opens its episode after its warning points have passed: each "
-        "open timer pages once at once (marked late); the breaches then fire live",
+        "a report in the backlog opens its episode after some warning points have passed: "
+        "each open timer pages for those once, at once (marked late)",
     )
     console.raw()
 
@@ -658,7 +696,7 @@ def _progress(console: Console, *, sim: _SimCounts, watcher: _Watcher, elapsed: 
     pending = watcher.pending_deadlines()
     upcoming = min(pending, default=None)
     nxt = (
-        f"next deadline in {(upcoming - datetime.now(UTC)).total_seconds():.0f} s"
+        f"next deadline in {_span((upcoming - datetime.now(UTC)).total_seconds())}"
         if upcoming is not None
         else "no deadline pending"
     )
@@ -707,6 +745,12 @@ class _Watcher:
         ends = await self.consumer.end_offsets(parts)
         for tp, offset in ends.items():
             self.consumer.seek(tp, offset)
+        self.console.line(
+            "alert",
+            f"{'UTC':<8} {'type':<16} {'priority':<8} {'timer':<19} episode     patient"
+            "             phone summary",
+            style="dim",
+        )
 
     async def run(self) -> None:
         """Read until cancelled."""
@@ -992,6 +1036,15 @@ class _Report:
 
 
 def _when(count: int, what: str, moments: list[datetime]) -> str:
-    first, last = min(moments), max(moments)
+    first, last = min(moments).astimezone(UTC), max(moments).astimezone(UTC)
     span = f"at {first:%H:%M:%S}" if first == last else f"{first:%H:%M:%S}-{last:%H:%M:%S}"
     return f"{count} {what}: {span} UTC"
+
+
+def _span(seconds: float) -> str:
+    """A wait in the unit a person would say it in."""
+    if seconds < 120:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

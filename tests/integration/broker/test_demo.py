@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from services.policy import DEFAULT_POLICY_PATH, load_policy
 from streams.broker import pid_alive
 from streams.cli.demo_cmd import plan_feed
 
@@ -142,18 +143,22 @@ def test_ctrl_c_during_the_live_feed_stops_everything_with_a_summary(tmp_path: P
     _assert_nothing_left(out)
 
 
-def test_the_feed_is_placed_so_deadlines_pass_after_the_backlog_is_in() -> None:
+def test_the_feed_is_placed_so_clocks_run_out_after_the_backlog_is_in() -> None:
+    policy = load_policy(DEFAULT_POLICY_PATH)
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    plan = plan_feed(seed=9, patients=12, rate=15.0, duration=75.0, now=now)
+    plan = plan_feed(seed=9, patients=18, rate=15.0, duration=75.0, now=now, policy=policy)
     backlog = sum(1 for m in plan.messages if m.publish_at <= now)
-    assert backlog / 15.0 < plan.lead < 75.0
+    assert backlog / 15.0 < plan.lead
     assert plan.lead + plan.window < 75.0
-    suspected = {m.story.suspected_at for m in plan.messages if m.story.suspected_at is not None}
-    assert suspected, "the seed has suspected MESCC stories"
-    first = now + timedelta(seconds=plan.lead)
-    last = first + timedelta(seconds=plan.window)
-    # The packaged policy's 24-hour windows; the deadlines land inside the live part of the demo.
-    for at in suspected:
-        assert (
-            first - timedelta(seconds=1) <= at + timedelta(hours=24) <= last + timedelta(seconds=1)
-        )
+    assert [m.publish_at for m in plan.messages] == sorted(m.publish_at for m in plan.messages)
+    assert {m.key for m in plan.breaching}.isdisjoint(m.key for m in plan.warning)
+    first = now + timedelta(seconds=plan.lead - 1)
+    last = now + timedelta(seconds=plan.lead + plan.window + 1)
+    day = timedelta(hours=24)  # the packaged policy's windows
+    deadlines = {m.story.suspected_at + day for m in plan.breaching if m.story.suspected_at}
+    assert deadlines, "the seed has suspected MESCC stories"
+    assert all(first <= at <= last for at in deadlines)
+    # The other cohort's last (75%) warning points pass live; its deadlines come 6 h later.
+    points = {m.story.suspected_at + day * 0.75 for m in plan.warning if m.story.suspected_at}
+    assert points
+    assert all(first <= at <= last for at in points)
