@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 ORDER = 10
@@ -34,6 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from streams.broker import BrokerError
 
     settings = get_settings()
+    problem = schema_problem(settings.database_url)
+    if problem is not None:
+        print(f"cordwatch worker: {problem}", file=sys.stderr)
+        return 2
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     broker = None
@@ -56,6 +61,29 @@ def run(args: argparse.Namespace) -> int:
             broker.stop()
         if not loop.is_closed():
             loop.close()
+
+
+def schema_problem(url: str) -> str | None:
+    """Why the worker must not start on this database (behind or ahead of the code), or None.
+
+    An unreachable database is not a reason: the sink waits for it and /ready says so.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.store import SchemaError, check_schema, make_engine
+
+    # Not the sink's helper: importing streams.agents would build the app before the embedded
+    # broker's address is published.
+    engine = make_engine(url)
+    try:
+        check_schema(engine=engine)
+    except SchemaError as exc:
+        return str(exc)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return None
 
 
 def _run_worker(loop: Any) -> int:

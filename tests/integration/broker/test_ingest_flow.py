@@ -27,6 +27,7 @@ from models.events import INBOUND_TOPIC_EVENT_TYPES
 from services.logging import pseudonymise
 from streams.broker import EmbeddedBroker, free_port, spawn_owned, terminate
 from tests.conftest import TEST_PARTITIONS, start_prepared_broker, stop_and_check
+from tests.integration.pathway.harness import migrated_sqlite
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 
@@ -180,6 +181,8 @@ async def test_every_message_comes_out_exactly_once(
         "CORDWATCH_WEB_PORT": str(port),
         "CORDWATCH_APP_ID": "cordwatch-itest",
         "CORDWATCH_DATA_DIR": str(tmp_path / "var"),
+        # The worker refuses a database behind the code's schema: give it a migrated one.
+        "CORDWATCH_DATABASE_URL": migrated_sqlite(tmp_path / "audit.db"),
         "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "4",
         "CORDWATCH_PSEUDONYM_KEY": KEY,
         "CORDWATCH_LOG_LEVEL": "DEBUG",

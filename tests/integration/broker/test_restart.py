@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.broker import EmbeddedBroker, free_port, spawn_owned, terminate
 from tests.conftest import TEST_PARTITIONS, start_prepared_broker, stop_and_check
+from tests.integration.pathway.harness import migrated_sqlite
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e, pytest.mark.slow]
 WORKER_MAIN = "import sys; from streams.cli import main; sys.exit(main(['worker']))"
@@ -130,6 +131,8 @@ async def test_sigterm_mid_backlog_then_restart_loses_nothing(
         "CORDWATCH_WEB_PORT": str(port),
         "CORDWATCH_APP_ID": "cordwatch-restart",
         "CORDWATCH_DATA_DIR": str(tmp_path / "var"),
+        # The worker refuses a database behind the code's schema: give it a migrated one.
+        "CORDWATCH_DATABASE_URL": migrated_sqlite(tmp_path / "audit.db"),
         "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "4",
         "CORDWATCH_LOG_LEVEL": "WARNING",
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import free_port, pid_alive
+from tests.integration.pathway.harness import migrated_sqlite
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 WORKER_MAIN = "import sys; from streams.cli import main; sys.exit(main(['worker']))"
@@ -27,6 +28,8 @@ def start_worker(tmp_path: Path, port: int) -> tuple[subprocess.Popen[str], int]
         "CORDWATCH_DATA_DIR": str(tmp_path / "var"),
         "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "4",
         "CORDWATCH_PARTITIONS": "2",
+        # The worker refuses a database behind the code's schema: give it a migrated one.
+        "CORDWATCH_DATABASE_URL": migrated_sqlite(tmp_path / "audit.db"),
     }
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER_MAIN], env=env, stdout=subprocess.PIPE, text=True

@@ -51,6 +51,19 @@ def write_policy(
     return path
 
 
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite audit store at ``path``, at the code's schema revision; its URL."""
+    from services.store import make_engine, upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine=engine)
+    finally:
+        engine.dispose()
+    return url
+
+
 @dataclass
 class Worker:
     """`cordwatch worker` in a child process, with the stand-in detector of the reducer tests."""
@@ -78,6 +91,8 @@ class Worker:
             "CORDWATCH_WEB_PORT": str(self.web_port),
             "CORDWATCH_POLICY": str(self.policy),
             "CORDWATCH_DATA_DIR": str(self.workdir / "var"),
+            # The worker refuses a database behind the code's schema: give it a migrated one.
+            "CORDWATCH_DATABASE_URL": migrated_sqlite(self.workdir / "audit.db"),
             # A SIGKILLed member holds its partitions until its session expires.
             "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "6",
             "CORDWATCH_LOG_FORMAT": "json",
