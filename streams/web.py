@@ -2,7 +2,8 @@
 
 Kubernetes-style semantics: /health fails only when the process should be restarted; /ready
 fails while the worker cannot do useful work (broker unreachable, no partitions assigned, a
-rebalance under way), so a load balancer or orchestrator waits instead of restarting it.
+rebalance under way, the audit store unreachable or behind the code's schema), so a load
+balancer or orchestrator waits instead of restarting it. The body says which check failed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,36 @@ from streams.app import app
 from streams.bootstrap import get_runtime
 
 _METADATA_TIMEOUT_SECONDS = 2.0
+_DATABASE_TIMEOUT_SECONDS = 2.0
+# One probe at a time: a thread stuck in a TCP connect cannot be cancelled, so a new /ready
+# waits on the one in flight instead of starting another.
+_database_probe: asyncio.Task[str | None] | None = None
+
+
+def _schema_problem() -> str | None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.store import SchemaError, check_schema
+    from streams.agents.sink import get_store
+
+    try:
+        check_schema(engine=get_store().engine)
+    except SchemaError as exc:
+        return str(exc)
+    except SQLAlchemyError as exc:  # the driver's message may quote the URL: the class only
+        return f"database unavailable: {type(exc).__name__}"
+    return None
+
+
+async def database_problem() -> str | None:
+    """None when the audit store answers at the code's schema revision, else why not."""
+    global _database_probe
+    if _database_probe is None or _database_probe.done():
+        _database_probe = asyncio.ensure_future(asyncio.to_thread(_schema_problem))
+    try:
+        return await asyncio.wait_for(asyncio.shield(_database_probe), _DATABASE_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return f"database unavailable: no answer within {_DATABASE_TIMEOUT_SECONDS:g} s"
 
 
 async def broker_reachable(target: AppT) -> bool:
@@ -33,19 +64,31 @@ async def broker_reachable(target: AppT) -> bool:
 
 async def readiness(target: AppT) -> dict[str, Any]:
     """The readiness report; `ready` is the conjunction of the checks."""
+    from streams.agents.sink import SINK_HEALTH
+
     assigned = len(target.consumer.assignment()) if target.started else 0
-    checks = {
+    problem = await database_problem()
+    checks: dict[str, Any] = {
         "started": bool(target.started),
         "partitions_assigned": assigned,
         "rebalancing": bool(target.rebalancing),
         "broker_reachable": await broker_reachable(target) if target.started else False,
+        "database_ok": problem is None,
+        "database_reason": problem,
+        # The sink's last write: informative (it stays failed until its next commit).
+        **SINK_HEALTH.report(),
     }
     checks["ready"] = (
         checks["started"]
         and assigned > 0
         and not checks["rebalancing"]
         and checks["broker_reachable"]
+        and checks["database_ok"]
     )
+    reasons = [problem] if problem else []
+    if checks["started"] and not checks["broker_reachable"]:
+        reasons.append("broker unreachable")
+    checks["reasons"] = reasons
     return checks
 
 
@@ -57,7 +100,7 @@ async def health(self: faust_web.View, request: faust_web.Request) -> faust_web.
 
 @app.page("/ready")
 async def ready(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
-    """Ready: broker reachable, partitions assigned, no rebalance in progress."""
+    """Ready: broker reachable, partitions assigned, no rebalance, audit store current."""
     report = await readiness(app)
     return self.json(report, status=200 if report["ready"] else 503)
 

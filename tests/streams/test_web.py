@@ -41,7 +41,11 @@ async def test_ready_needs_every_check(
     async def fake_reachable(_target: Any) -> bool:
         return reachable
 
+    async def database_fine() -> None:
+        return None
+
     monkeypatch.setattr(web, "broker_reachable", fake_reachable)
+    monkeypatch.setattr(web, "database_problem", database_fine)
     report = await web.readiness(app)  # type: ignore[arg-type]
     assert report["ready"] is ready
 

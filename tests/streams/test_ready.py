@@ -1,0 +1,83 @@
+"""/ready reports the audit store: unreachable or behind the code's schema is 503 with why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from services.store import make_engine, upgrade
+from streams import web
+from tests.streams.api_client import get
+
+
+class _Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
+async def _readiness(monkeypatch: pytest.MonkeyPatch, url: str) -> dict[str, Any]:
+    from streams.agents import sink
+
+    engine = make_engine(url)
+    monkeypatch.setattr(sink, "get_store", lambda: _Store(engine))
+    monkeypatch.setattr(web, "_database_probe", None)
+
+    async def reachable(_target: Any) -> bool:
+        return True
+
+    monkeypatch.setattr(web, "broker_reachable", reachable)
+    from tests.streams.test_web import FakeApp
+
+    try:
+        return await web.readiness(FakeApp())  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+async def test_ready_is_false_with_the_reason_when_the_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = await _readiness(
+        monkeypatch, "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test?connect_timeout=1"
+    )
+    assert report["ready"] is False
+    assert report["database_ok"] is False
+    assert report["database_reason"].startswith("database unavailable")
+    assert report["reasons"] == [report["database_reason"]]
+    assert "s3cret" not in str(report)
+    assert "sink_ok" in report  # the sink's own last write is reported alongside
+
+
+async def test_ready_names_the_missing_migration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    behind = await _readiness(monkeypatch, url)
+    assert behind["ready"] is False
+    assert "run `cordwatch db upgrade`" in behind["database_reason"]
+    engine = make_engine(url)
+    upgrade(engine=engine)
+    engine.dispose()
+    current = await _readiness(monkeypatch, url)
+    assert (current["ready"], current["database_reason"], current["reasons"]) == (True, None, [])
+
+
+async def test_ready_page_answers_503_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from streams.agents import sink
+    from streams.app import app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setattr(sink, "get_store", lambda: _Store(engine))
+    monkeypatch.setattr(web, "_database_probe", None)
+    async with TestClient(TestServer(app.web.web_app)) as client:
+        response = await get(client, "/ready")
+    engine.dispose()
+    assert response.status == 503
+    assert "cordwatch db upgrade" in response.body["database_reason"]
