@@ -158,6 +158,18 @@ async def counted(url: str, session: aiohttp.ClientSession) -> float:
     )
 
 
+def _migrated_sqlite(path: Path) -> str:
+    from services.store import make_engine, upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine=engine)
+    finally:
+        engine.dispose()
+    return url
+
+
 async def cordwatch(
     bootstrap: str, total: int, log_level: str, *, entry: str, app_id: str
 ) -> tuple[float, float, float]:
@@ -175,6 +187,8 @@ async def cordwatch(
         "CORDWATCH_LOG_LEVEL": log_level,
         "CORDWATCH_DATA_DIR": tempfile.mkdtemp(prefix="cordwatch-bench-"),
     }
+    # The worker refuses an audit store behind the code's schema: give it a migrated one.
+    env["CORDWATCH_DATABASE_URL"] = _migrated_sqlite(Path(env["CORDWATCH_DATA_DIR"]) / "audit.db")
     log = Path(env["CORDWATCH_DATA_DIR"]) / "worker.log"
     with log.open("wb") as out:
         spawned = time.perf_counter()
