@@ -170,11 +170,21 @@ async def respond(
         authorize(ctx, request.headers.get("Authorization"))  # type: ignore[attr-defined]
         model: BaseModel = await body(ctx)
     except ApiError as exc:
-        return view.json(
-            ErrorPublic(error=exc.message).model_dump(mode="json"), status=exc.status,
-            headers={**_NO_STORE, **exc.headers},
-        )  # fmt: skip
+        return _error(view, exc.status, exc.message, exc.headers)
+    except ValidationError as exc:
+        # A stored record that no longer fits the public shape: a bug, not the caller's fault.
+        # Field locations only; pydantic's own message would quote the stored values (PHI).
+        where = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})[:5]
+        log.error("api.stored_record_invalid", shape=exc.title, fields=where)
+        return _error(view, 500, "a stored record does not fit the API's shape; see the log")
     return view.json(model.model_dump(mode="json"), headers=_NO_STORE)
+
+
+def _error(
+    view: faust_web.View, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> faust_web.Response:
+    body = ErrorPublic(error=message).model_dump(mode="json")
+    return view.json(body, status=status, headers={**_NO_STORE, **(headers or {})})
 
 
 def _query(request: faust_web.Request) -> dict[str, str]:

@@ -181,3 +181,21 @@ async def test_episode_detail_has_the_timeline_evidence_acks_and_the_patient_id(
                          "suspected", "acknowledged"]  # fmt: skip
     assert whats.count("care:procedure") == 5
     assert ("2026-01-04T06:00:00+00:00", "due:steroids", "E5-steroids") in timeline
+
+
+async def test_a_stored_record_that_does_not_fit_is_a_500_without_its_content(
+    loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.tables import DetectionRow
+
+    table = DetectionRow.__table__  # type: ignore[attr-defined]
+    with loaded.engine.begin() as conn:  # evidence without its rule: not the detector's shape
+        conn.execute(
+            update(table).values(evidence=[{"field": "escc_grade", "sentence": "MRN-E5 secret"}])
+        )
+    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+        reply = await get(client, "/api/episodes/E5", AUTH)
+        others = await get(client, "/api/episodes/E1", AUTH)
+    assert reply.status == 500
+    assert "secret" not in json.dumps(reply.body)
+    assert others.status == 200  # one bad record does not take the API down
