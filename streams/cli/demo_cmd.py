@@ -745,12 +745,6 @@ class _Watcher:
         ends = await self.consumer.end_offsets(parts)
         for tp, offset in ends.items():
             self.consumer.seek(tp, offset)
-        self.console.line(
-            "alert",
-            f"{'UTC':<8} {'type':<16} {'priority':<8} {'timer':<19} episode     patient"
-            "             phone summary",
-            style="dim",
-        )
 
     async def run(self) -> None:
         """Read until cancelled."""
@@ -804,6 +798,13 @@ class _Watcher:
     def _alert(self, alert: dict[str, Any]) -> None:
         if alert["alert_id"] in self.alerts:
             return
+        if not self.alerts:
+            self.console.line(
+                "alert",
+                f"{'UTC':<8} {'type':<16} {'priority':<8} {'timer':<19} episode     patient"
+                "             phone summary",
+                style="dim",
+            )
         self.alerts[alert["alert_id"]] = alert
         self.console.raw(format_alert(alert, ref=self.ref, paint=self.console.paint))
 
