@@ -103,3 +103,26 @@ def test_api_token_refuses_placeholders_and_short_tokens() -> None:
     assert Settings(api_token=TOKEN).api_token.get_secret_value() == TOKEN  # type: ignore[arg-type]
     assert Settings().api_token.get_secret_value() == ""  # off unless set
     assert TOKEN not in repr(Settings(api_token=TOKEN))  # type: ignore[arg-type]
+
+
+def test_worker_context_reads_the_token_and_the_sinks_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.config import get_settings
+    from streams import api
+    from streams.agents import sink
+
+    url = f"sqlite:///{tmp_path / 'ctx.db'}"
+    monkeypatch.setenv("CORDWATCH_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CORDWATCH_DATABASE_URL", url)
+    caches = (get_settings, sink.get_store, api.get_api_context)
+    for cached in caches:
+        cached.cache_clear()
+    try:
+        ctx = api.get_api_context()
+        assert ctx.token.get_secret_value() == TOKEN
+        assert ctx.engine is sink.get_store().engine  # one pool for the sink and the API
+        assert str(ctx.engine.url) == url
+    finally:
+        for cached in caches:
+            cached.cache_clear()
