@@ -297,10 +297,11 @@ async def _demo(
                     console=console,
                     policy=policy,
                 )
-            valid = sum(m.expect_valid for m in feed) + sim.valid
-            invalid = len(feed) - sum(m.expect_valid for m in feed) + sim.invalid
-            await watcher.wait_for(valid=valid, invalid=invalid, within=options.timeout)
-            await asyncio.sleep(1.5)  # the pathway reacts to the last events a moment later
+            if worker.process.poll() is None:
+                valid = sum(m.expect_valid for m in feed) + sim.valid
+                invalid = len(feed) - sum(m.expect_valid for m in feed) + sim.invalid
+                await watcher.wait_for(valid=valid, invalid=invalid, within=options.timeout)
+                await asyncio.sleep(1.5)  # the pathway reacts to the last events a moment later
         except asyncio.CancelledError:
             interrupted = True
             main.uncancel()
@@ -781,7 +782,10 @@ class _Watcher:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms)
         for tp, records in batches.items():
             for record in records:
-                value = json.loads(record.value)
+                try:
+                    value = json.loads(record.value)
+                except (TypeError, ValueError):
+                    continue  # not ours to judge here; the count check will show it
                 if tp.topic == PATIENT_EVENTS:
                     # Timer events travel on the same topic; only canonical inbound ones count.
                     if value.get("event_type") in inbound_types:
@@ -979,20 +983,13 @@ class _Report:
                 escalations += [paged + d for d in policy.escalation_delays if paged + d > now]
         lines = []
         if warnings:
-            lines.append(_when(len(warnings), "timer warnings", warnings))
+            lines.append(_when("timer warning", warnings))
         if deadlines:
-            lines.append(
-                _when(len(deadlines), "deadlines (breach unless care is recorded)", deadlines)
-            )
+            lines.append(_when("deadline", deadlines, note="breach unless care is recorded"))
         if escalations:
             minutes = ", ".join(f"{d.total_seconds() / 60:g}" for d in policy.escalation_delays)
-            lines.append(
-                _when(
-                    len(escalations),
-                    f"escalations ({minutes} min after each unacknowledged breach page)",
-                    escalations,
-                )
-            )
+            note = f"{minutes} min after each unacknowledged breach page"
+            lines.append(_when("escalation", escalations, note=note))
         if self.sim.later:
             lines.append(
                 f"{self.sim.later} more story events (care, discharges) over the coming days"
@@ -1036,10 +1033,12 @@ class _Report:
         return f"{episodes} episodes, {timers} timers in total (all runs)"
 
 
-def _when(count: int, what: str, moments: list[datetime]) -> str:
+def _when(what: str, moments: list[datetime], *, note: str = "") -> str:
+    """`3 deadlines (note): 17:53:09-17:53:20 UTC`."""
     first, last = min(moments).astimezone(UTC), max(moments).astimezone(UTC)
     span = f"at {first:%H:%M:%S}" if first == last else f"{first:%H:%M:%S}-{last:%H:%M:%S}"
-    return f"{count} {what}: {span} UTC"
+    plural = "" if len(moments) == 1 else "s"
+    return f"{len(moments)} {what}{plural}{f' ({note})' if note else ''}: {span} UTC"
 
 
 def _span(seconds: float) -> str:
