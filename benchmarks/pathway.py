@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -101,7 +102,19 @@ def serve_pathway(detector: str) -> int:
     detect, _ = pick_detector(detector)
     policy = load_policy()
     pathway.get_pathway = lambda: pathway.Pathway(policy=policy, detector=detect)  # type: ignore[assignment]
+    # Without the audit sink: it is not on the inbound -> alert path, and without a migrated
+    # database it stops consuming, which stalls the whole worker once Faust's buffer for its
+    # topics is full (4096 messages).
+    pathway.app.conf.autodiscover = [*PATHWAY_MODULES, "streams.web"]
     return main(["worker"])
+
+
+PATHWAY_MODULES = (
+    "streams.agents.ingest",
+    "streams.agents.pathway",
+    "streams.agents.timers",
+    "streams.agents.acks",
+)
 
 
 def serve_passthrough() -> int:
@@ -149,6 +162,15 @@ class Child:
         self.web_port = free_port()
         self.log = workdir / f"{mode}-{time.monotonic_ns()}.log"
         (workdir / "var").mkdir(parents=True, exist_ok=True)
+        database = workdir / "audit.db"
+        if not database.exists():  # the worker refuses an unmigrated audit store
+            from services.store import make_engine, upgrade
+
+            engine = make_engine(f"sqlite:///{database}")
+            try:
+                upgrade(engine=engine)
+            finally:
+                engine.dispose()
         env = {
             **os.environ,
             "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap,
@@ -156,6 +178,7 @@ class Child:
             "CORDWATCH_PARTITIONS": str(partitions),
             "CORDWATCH_WEB_PORT": str(self.web_port),
             "CORDWATCH_DATA_DIR": str(workdir / "var"),
+            "CORDWATCH_DATABASE_URL": f"sqlite:///{database}",
             "CORDWATCH_LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
             **extra,
@@ -211,7 +234,10 @@ class Arrivals:
         self.payloads: dict[Any, dict[str, Any]] = {}
 
     async def __aenter__(self) -> Arrivals:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        # A short fetch wait: on Tansu a multi-partition fetch only returns at its wait.
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20
+        )
         await self.consumer.start()
         tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
         self.consumer.assign(tps)
@@ -467,6 +493,36 @@ async def deadline_run(args: argparse.Namespace, bootstrap: str, workdir: Path) 
     return results
 
 
+async def fetch_wakeup_ms(bootstrap: str, topic: str, partitions: int) -> list[float]:
+    """Produce-to-consume time of single messages with a 1500 ms fetch wait (Faust's value).
+
+    Kafka answers a waiting fetch as soon as data arrives. Tansu does so for a fetch of one
+    partition but ends a fetch of several partitions only at the wait: this is the
+    reproduction, with plain aiokafka, of why Cordwatch shortens the wait on its consumers.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=1500
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await consumer.start()
+    await producer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        took = []
+        for _ in range(5):
+            await asyncio.sleep(0.3)  # the consumer is inside a waiting fetch now
+            started = time.monotonic()
+            await producer.send_and_wait(topic, b"probe", partition=0)
+            await consumer.getone()
+            took.append((time.monotonic() - started) * 1000)
+        return took[1:]  # the first includes the initial metadata round trips
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
 async def main_async(args: argparse.Namespace) -> int:
     from streams.topics import all_topic_names
 
@@ -482,6 +538,14 @@ async def main_async(args: argparse.Namespace) -> int:
             [*all_topic_names(), PASS_IN, PASS_OUT, f"{APP_ID}-patients-changelog"],
             partitions=args.partitions,
             replication=1,
+        )
+        single = await fetch_wakeup_ms(broker.bootstrap, PASS_OUT, 1)
+        multi = await fetch_wakeup_ms(broker.bootstrap, PASS_OUT, args.partitions)
+        print(
+            f"tansu       fetch wake-up (wait 1500 ms): one partition "
+            f"{statistics.median(single):.0f} ms, {args.partitions} partitions "
+            f"{statistics.median(multi):.0f} ms (worker fetch wait set to "
+            f"CORDWATCH_KAFKA_FETCH_MAX_WAIT_MS)"
         )
         base = await passthrough_rate(args, broker.bootstrap, workdir)
         print(

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Kafka's pre-3.0 default. Tansu holds the first JoinGroup for half of it, so it is also the
     # floor on worker start-up time against the embedded broker.
     kafka_session_timeout_seconds: Annotated[float, Field(ge=2.0, le=300.0)] = 10.0
+    # Longest a consumer fetch waits for data (Faust hard-codes 1.5 s). Tansu ends a fetch that
+    # spans several partitions only at this wait, even when data arrives (benchmarks/pathway.py
+    # measures it), so it bounds the latency of each hop; Kafka answers as soon as data is there.
+    kafka_fetch_max_wait_ms: Annotated[int, Field(ge=10, le=60_000)] = 50
     # Largest record Cordwatch produces, and the max.message.bytes of the topics it creates. A
     # dead letter carries the refused message in base64 (4/3 of its size) plus an envelope, so
     # this must exceed the largest inbound message by a third; Kafka's 1 MB default does not.

@@ -60,6 +60,22 @@ def broker_urls(settings: Settings) -> list[str]:
     return [f"kafka://{host}" for host in hosts if host]
 
 
+def limit_fetch_wait(milliseconds: int) -> None:
+    """Make Faust's worker consumer wait at most this long per fetch (it hard-codes 1500 ms)."""
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    current = AIOKafkaConsumerThread._create_worker_consumer
+    original = getattr(current, "__wrapped__", current)
+
+    def create(self: AIOKafkaConsumerThread, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = milliseconds  # read by AIOKafkaConsumer.start()
+        return consumer
+
+    create.__wrapped__ = original  # type: ignore[attr-defined]
+    AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) -> faust.App:
     """A Faust app configured from `settings`; agents and pages attach at import."""
     session = settings.kafka_session_timeout_seconds
@@ -95,6 +111,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         # (an import here would be circular: agents import `app`).
         "autodiscover": ["streams.agents", "streams.web", "streams.api"],
     }
+    limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
     app = faust.App(settings.app_id, **options)
     app.monitor = PrometheusMonitor(metrics=faust_metrics(registry))
 

@@ -389,3 +389,104 @@ async def test_unreadable_alert_tail_sends_rather_than_loses() -> None:
         sent=pathway.SentAlerts(broken, lambda: 1),
     )
     assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
+
+
+class AckSink:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes | None, bytes]] = []
+
+    async def send(self, *, topic: str, key: bytes | None, value: bytes) -> None:
+        self.sent.append((topic, key, value))
+
+
+def acknowledgement(alert_id: str, patient: str = "MRN-7") -> bytes:
+    return json.dumps(
+        {
+            "event_id": f"ack-{alert_id}",
+            "event_type": "alert_acknowledged",
+            "occurred_at": (SUSPECTED_AT + timedelta(hours=25)).isoformat(),
+            "patient_id": patient,
+            "alert_id": alert_id,
+            "acknowledged_by": "on-call spinal registrar",
+        }
+    ).encode()
+
+
+async def test_acknowledgement_reaches_the_pathway_and_stops_the_escalation() -> None:
+    from streams.agents import acks
+
+    table = DictTable()
+    index = timers.DeadlineIndex()
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
+    breached_at = SUSPECTED_AT + timedelta(hours=24, seconds=1)
+    breach = await run(
+        json.dumps(
+            {
+                "event_id": "x",
+                "event_type": "assessment",
+                "patient_id": "MRN-7",
+                "occurred_at": breached_at.isoformat(),
+            }
+        ).encode(),
+        rt=runtime(breached_at),
+        table=table,
+        index=index,
+    )
+    [steroids] = [a for a in breach.on(topics.ALERTS) if a["timer"] == "steroids"]
+    assert steroids["alert_type"] == "timer_breached"
+    # The acknowledgement arrives on cordwatch.alert-acks under some other key.
+    sink = AckSink()
+    raw = acknowledgement(steroids["alert_id"])
+    rt = runtime(breached_at)
+    await acks.process(Inbound(topics.ALERT_ACKS, 0, 5, b"whatever", raw), rt=rt, sink=sink)
+    assert sink.sent == [(topics.PATIENT_EVENTS, b"MRN-7", raw)]
+    await run(raw, rt=rt, table=table, index=index)
+    # 15 minutes later only the unacknowledged surgical breach escalates.
+    later = await run(
+        json.dumps(
+            {
+                "event_id": "y",
+                "event_type": "assessment",
+                "patient_id": "MRN-7",
+                "occurred_at": breached_at.isoformat(),
+            }
+        ).encode(),
+        rt=runtime(breached_at + timedelta(minutes=16)),
+        table=table,
+        index=index,
+    )
+    escalations = [a for a in later.on(topics.ALERTS) if a["alert_type"] == "escalation"]
+    assert [a["timer"] for a in escalations] == ["surgical_evaluation"]
+
+
+async def test_malformed_acknowledgement_is_parked() -> None:
+    from streams.agents import acks
+
+    sink = AckSink()
+    rt = runtime(SUSPECTED_AT)
+    bad = b'{"event_type": "alert_acknowledged", "patient_id": "MRN-7"}'
+    await acks.process(Inbound(topics.ALERT_ACKS, 1, 9, b"MRN-7", bad), rt=rt, sink=sink)
+    [(topic, key, value)] = sink.sent
+    letter = DeadLetter.model_validate_json(value)
+    assert (topic, key, letter.reason_code) == (topics.DEAD_LETTERS, b"MRN-7", "invalid_value")
+    assert letter.original_bytes() == bad
+    labels = {"topic": topics.ALERT_ACKS, "reason": "invalid_value"}
+    assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
+
+
+def test_worker_consumers_get_the_configured_fetch_wait() -> None:
+    # Faust hard-codes a 1500 ms fetch wait; on Tansu every multi-partition fetch lasts that long.
+    from types import SimpleNamespace
+
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    from streams.app import limit_fetch_wait
+
+    def faust_original(self: object, transport: object) -> SimpleNamespace:
+        return SimpleNamespace(_fetch_max_wait_ms=1500)
+
+    with mock.patch.object(AIOKafkaConsumerThread, "_create_worker_consumer", faust_original):
+        limit_fetch_wait(40)
+        limit_fetch_wait(25)  # applied twice (a second app): wraps Faust's method, not itself
+        consumer = AIOKafkaConsumerThread._create_worker_consumer(object(), object())
+    assert consumer._fetch_max_wait_ms == 25
