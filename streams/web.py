@@ -85,10 +85,14 @@ async def readiness(target: AppT) -> dict[str, Any]:
         and checks["broker_reachable"]
         and checks["database_ok"]
     )
-    reasons = [problem] if problem else []
-    if checks["started"] and not checks["broker_reachable"]:
-        reasons.append("broker unreachable")
-    checks["reasons"] = reasons
+    failing = {
+        "worker not started": not checks["started"],
+        "broker unreachable": checks["started"] and not checks["broker_reachable"],
+        "no partitions assigned": checks["started"] and assigned == 0,
+        "rebalance in progress": checks["rebalancing"],
+    }
+    reasons = [reason for reason, failed in failing.items() if failed]
+    checks["reasons"] = [*reasons, problem] if problem else reasons
     return checks
 
 

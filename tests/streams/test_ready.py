@@ -81,3 +81,31 @@ async def test_ready_page_answers_503_with_the_reason(
     engine.dispose()
     assert response.status == 503
     assert "cordwatch db upgrade" in response.body["database_reason"]
+
+
+@pytest.mark.parametrize(
+    ("fake", "reasons"),
+    [
+        ({"started": False}, ["worker not started"]),
+        ({"rebalancing": True}, ["rebalance in progress"]),
+        ({"consumer": "empty"}, ["no partitions assigned"]),
+    ],
+)
+async def test_reasons_name_each_failing_check(
+    fake: dict[str, Any], reasons: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.streams.test_web import FakeApp, FakeConsumer
+
+    async def reachable(_target: Any) -> bool:
+        return True
+
+    async def database_fine() -> None:
+        return None
+
+    monkeypatch.setattr(web, "broker_reachable", reachable)
+    monkeypatch.setattr(web, "database_problem", database_fine)
+    if fake.get("consumer") == "empty":
+        fake = {"consumer": FakeConsumer()}
+    report = await web.readiness(FakeApp(**fake))  # type: ignore[arg-type]
+    assert report["ready"] is False
+    assert report["reasons"] == reasons
