@@ -31,6 +31,7 @@ DEFAULT_PATIENTS = 18
 DEFAULT_RATE = 15.0
 INVALID_FRACTION = 0.02
 PROGRESS_EVERY_SECONDS = 15.0
+QUIET_PROGRESS_SECONDS = 300.0
 
 
 def register(subparsers: Any) -> None:
@@ -549,6 +550,8 @@ async def _simulate(
             counts=sim.by_topic,
         )
     )
+    shown: tuple[int, ...] = ()
+    shown_at = began
     try:
         while True:
             left = PROGRESS_EVERY_SECONDS
@@ -565,7 +568,11 @@ async def _simulate(
             if worker.process.poll() is not None:
                 console.line("demo", f"the worker exited; see {worker.log_path}", style="red")
                 break
-            _progress(console, sim=sim, watcher=watcher, elapsed=loop.time() - began)
+            # A quiet --forever run reports every few minutes, not every 15 s.
+            state = (sum(sim.by_topic.values()), len(watcher.forwarded), len(watcher.alerts))
+            if state != shown or loop.time() - shown_at >= QUIET_PROGRESS_SECONDS:
+                _progress(console, sim=sim, watcher=watcher, elapsed=loop.time() - began)
+                shown, shown_at = state, loop.time()
     finally:
         if not feeding.done():
             feeding.cancel()
@@ -832,9 +839,11 @@ def format_alert(alert: dict[str, Any], *, ref: Any, paint: Any) -> str:
     timer = alert.get("timer") or "-"
     late = " (late)" if alert.get("detected_late") else ""
     summary = " ".join(str(alert.get("summary", "")).split())
+    # Catch-up pages are dimmed so the ones firing on time stand out.
+    style = "dim" if late else _TYPE_STYLE.get(kind)
     return (
         f"{paint('alert  |', 'dim')} {at:%H:%M:%S} "
-        f"{paint(f'{kind:<16}', _TYPE_STYLE.get(kind))} "
+        f"{paint(f'{kind:<16}', style)} "
         f"{paint(f'{priority:<8}', _PRIORITY_STYLE.get(priority))} {timer:<19} "
         f"ep {alert['episode_id'][:8]} {ref(alert.get('patient_id'))}{late}  {summary}"
     )
