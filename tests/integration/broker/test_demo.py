@@ -19,7 +19,7 @@ import pytest
 
 from services.policy import DEFAULT_POLICY_PATH, load_policy
 from streams.broker import pid_alive
-from streams.cli.demo_cmd import plan_feed
+from streams.demo.plan import plan_feed
 
 _DEMO = "import sys; from streams.cli import main; sys.exit(main(['demo', *sys.argv[1:]]))"
 # Simulated ids are MRN + 8 digits, the examples' MRN-1002xx.

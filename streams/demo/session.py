@@ -1,0 +1,182 @@
+"""One demo run: store, broker, worker, watcher, examples, hospital, summary, then cleanup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from streams.demo.console import Console, wants_colour
+from streams.demo.feed import FeedMessage, expected_counts, load_feed, publish_examples
+from streams.demo.hospital import SimCounts, simulate
+from streams.demo.lines import Ref
+from streams.demo.options import DemoOptions
+from streams.demo.report import Report, scrape
+from streams.demo.watcher import AlertWatcher
+from streams.demo.worker import WorkerProcess
+
+
+def run_demo(events: Path, *, options: DemoOptions) -> int:
+    """Run the demo; exit 0 when every message came out where it should, 130 on Ctrl-C."""
+    import asyncio
+
+    console = Console(colour=wants_colour())
+    feed = load_feed(events)
+    store = migrate_store(console)
+    try:
+        return asyncio.run(_demo(feed, options=options, console=console, store=store))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        console.line("demo", "interrupted; broker and worker stopped")
+        return 130
+
+
+def migrate_store(console: Console) -> str:
+    """Bring the audit store's schema up to date, as `cordwatch db upgrade` would; its URL."""
+    from sqlalchemy.engine import make_url
+
+    from services.config import get_settings
+    from services.store.engine import make_engine
+    from services.store.migrations import upgrade
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        revision = upgrade(engine=engine)
+    finally:
+        engine.dispose()
+    shown = make_url(url).render_as_string(hide_password=True)
+    console.line("store", f"audit store {shown} at schema revision {revision}")
+    return url
+
+
+async def _demo(
+    feed: list[FeedMessage], *, options: DemoOptions, console: Console, store: str
+) -> int:
+    import asyncio
+    import secrets
+    import signal
+    import time
+
+    from services.config import get_settings
+    from services.logging import configure_logging, pseudonymise
+    from services.policy import DEFAULT_POLICY_PATH, load_policy
+    from streams.bootstrap import prepare_cluster, start_embedded_broker
+    from streams.broker import free_port
+
+    settings = get_settings()
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
+    # `kill` stops the demo like Ctrl-C does: through the cleanup below.
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+
+    def on_term() -> None:
+        # Once: a second SIGTERM takes the default action (the kernel then stops the children).
+        loop.remove_signal_handler(signal.SIGTERM)
+        main.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, on_term)
+    # One pseudonym key for the demo's lines and the worker's, so a patient's lines match.
+    key = secrets.token_hex(32)
+    ref = pseudonymiser(pseudonymise, key.encode())
+    # The packaged policy (real 24-hour windows): the simulator's backdating assumes them.
+    policy = load_policy(DEFAULT_POLICY_PATH)
+    broker = start_embedded_broker(settings) if settings.embedded else None
+    bootstrap = broker.bootstrap if broker else settings.kafka_bootstrap
+    worker: WorkerProcess | None = None
+    watcher: AlertWatcher | None = None
+    reader: asyncio.Task[None] | None = None
+    interrupted = False
+    sim = SimCounts()
+    url = ""
+    began = time.monotonic()
+    try:
+        kind = f"embedded Tansu, in memory, pid {broker.pid}" if broker else "Kafka"
+        console.line("broker", f"{kind} at {bootstrap}")
+        await prepare_cluster(settings, bootstrap)
+        web_port = free_port(settings.web_host)
+        started = time.monotonic()
+        worker = WorkerProcess.start(
+            bootstrap=bootstrap,
+            web_port=web_port,
+            key=key,
+            policy=DEFAULT_POLICY_PATH,
+            log_dir=settings.data_dir,
+            console=console,
+        )
+        url = f"http://{settings.web_host}:{web_port}"
+        await worker.wait_ready(url, within=60.0)
+        ready_in = time.monotonic() - started
+        console.line("worker", f"pid {worker.process.pid} ready in {ready_in:.1f}s; {url}/metrics")
+        watcher = AlertWatcher(bootstrap=bootstrap, settings=settings, console=console, ref=ref)
+        await watcher.start()
+        reader = asyncio.create_task(watcher.run())
+        try:
+            await publish_examples(
+                feed,
+                watcher=watcher,
+                settings=settings,
+                bootstrap=bootstrap,
+                console=console,
+                ref=ref,
+                within=options.timeout,
+            )
+            worker.echo_ingest = False  # from here on the alerts are the story
+            if options.duration > 0 or options.forever:
+                await simulate(
+                    options,
+                    sim=sim,
+                    watcher=watcher,
+                    worker=worker,
+                    settings=settings,
+                    bootstrap=bootstrap,
+                    console=console,
+                    policy=policy,
+                )
+            if worker.process.poll() is None:
+                feed_valid, feed_invalid = expected_counts(feed)
+                valid = feed_valid + sim.valid
+                invalid = feed_invalid + sim.invalid
+                await watcher.wait_for(valid=valid, invalid=invalid, within=options.timeout)
+                await asyncio.sleep(1.5)  # the pathway reacts to the last events a moment later
+        except asyncio.CancelledError:
+            interrupted = True
+            main.uncancel()
+            console.raw()
+            console.line("demo", "interrupted: stopping; what came out so far:")
+        metrics = await scrape(f"{url}/metrics") if worker.process.poll() is None else {}
+        ok = Report(
+            feed=feed,
+            sim=sim,
+            watcher=watcher,
+            metrics=metrics,
+            url=url,
+            store=store,
+            policy=policy,
+            console=console,
+            elapsed=time.monotonic() - began,
+        ).show()
+        return 130 if interrupted else (0 if ok else 1)
+    finally:
+        # Each step runs even when the one before it fails or is interrupted.
+        try:
+            if reader is not None:
+                reader.cancel()
+            if watcher is not None:
+                await watcher.stop()
+        finally:
+            try:
+                if worker is not None:
+                    worker.stop()
+            finally:
+                if broker is not None:
+                    broker.stop()
+                    console.line("broker", "stopped")
+
+
+def pseudonymiser(pseudonymise: Callable[..., str], key: bytes) -> Ref:
+    """The demo's `ref`: a patient id as its keyed pseudonym, "-" when there is none."""
+
+    def ref(patient_id: str | None) -> str:
+        return "-" if patient_id is None else pseudonymise(patient_id, key=key)
+
+    return ref
