@@ -218,6 +218,10 @@ class Report:
             out.append(mention)
         return out
 
+    def has(self, i: int, words: tuple[bytes, ...]) -> bool:
+        """Whether sentence i contains any of the words."""
+        return self._has(i, words)
+
     def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
         s = self.sentences[i]
         text = self.data[s.start : s.end]

@@ -18,6 +18,8 @@ from services.detection.report import Mention, Report
 GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 _ALIGNMENT_RANK = {"subluxation": 3, "deformity": 2, "normal": 1}
 _POSTEROLATERAL_RANK = {"bilateral": 3, "unilateral": 2, "none": 1}
+# A bare "(<50%)" is a collapse only in a sentence about a fracture or height loss.
+_COLLAPSE_WORDS = (b"fractur", b"collaps", b"height", b"wedg", b"compression deformit", b"fx")
 Cue = tuple[int, int, int, str, str | None, str]  # sentence, start, end, role, value, rule name
 _DETAIL_ROLES = frozenset(
     {
@@ -160,7 +162,11 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
             a = scope.assess(start, end, negatable=rule.negatable)
             if a.negated or a.hypothetical:
                 continue
+            if rule.name.startswith("collapse_paren") and not report.has(i, _COLLAPSE_WORDS):
+                continue
             levels = own
+            if len(set(own)) > 1 and rule.role in ("collapse", "collapse_pct"):
+                levels = _written_before(report, i, start) or own
             if not levels and i > 0 and report.sentences[i - 1].line == report.sentences[i].line:
                 inherited = report.context_levels[i - 1]
                 levels = list(inherited) if len(set(inherited)) == 1 else []
@@ -200,6 +206,12 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
     if chosen.get("collapse_pct") and at_index.get("collapse") and not at_index.get("collapse_pct"):
         chosen["collapse_pct"] = []
     return chosen
+
+
+def _written_before(report: Report, i: int, start: int) -> list[str]:
+    """The level written just before a collapse cue ("T12 (>50%) and L3 (<50%)")."""
+    before = [names for pos, names in report.levels[i] if start - 8 <= pos < start]
+    return list(before[-1]) if before else []
 
 
 def _percent(text: bytes) -> int:

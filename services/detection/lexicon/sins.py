@@ -18,6 +18,22 @@ from services.detection.lexicon import W
 from services.detection.lexicon.findings import DESCRIPTORS
 from services.detection.matcher import Rule
 
+# "%" last: a pattern ending in a word character gets a word boundary, which "%." lacks.
+PERCENT = r"(?:percent|per ?cent|%)"
+HALF = rf"(?:half|50 ?{PERCENT})"
+LESS = r"(?:<|less than|under|below|lower than|not more than)"
+MORE = r"(?:>|more than|greater than|over|exceeding|in excess of|at least|above)"
+# The height words a comparison may precede ("less than 50% loss of vertebral height") ...
+HEIGHT_LOST = (
+    rf"(?:collapse|height loss|loss of (?:{W}{{0,3}})?height|loss in height|height reduction|"
+    rf"reduction in (?:{W}{{0,2}})?height|compression|of (?:its |the )?(?:{W}{{0,2}})?height)"
+)
+# ... or follow ("height loss at T8, less than 50%", "has lost more than half its height").
+LOSING = (
+    rf"(?:collaps\w*|height loss|loss of (?:{W}{{0,3}})?height|height (?:is |was )?"
+    rf"(?:reduced|reduction|lost)|lost|wedg\w*)"
+)
+
 LOCATION_OF_LEVEL: dict[str, str] = {
     **{f"C{n}": "mobile" for n in range(3, 7)},
     "C1": "junctional",
@@ -99,39 +115,41 @@ SINS: tuple[Rule, ...] = (
         r"listhesis|grade \d (?:antero|retro)listhesis",
         "ignore",
     ),
-    # collapse
+    # collapse. A comparison ("less than 50%", "more than half") decides the value wherever it
+    # stands: before the height-loss words or after them ("height loss, less than 50%").
     Rule(
         "collapse_percent",
-        rf"\d{{1,3}} ?%\)? (?:{W}{{0,1}})?(?:height loss|loss of "
+        rf"\d{{1,3}} ?{PERCENT}\)? (?:{W}{{0,1}})?(?:height loss|loss of "
         rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
         rf"compression)",
         "collapse_pct",
     ),
     Rule(
         "collapsed_by_percent",
-        r"(?:collapsed?|height loss|loss of height|compressed|wedged|"
-        r"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |over |"
-        r"~ ?)?\d{1,3} ?%",
+        rf"(?:collapsed?|height loss|loss of height|compressed|wedged|"
+        rf"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |"
+        rf"~ ?)?\d{{1,3}} ?{PERCENT}",
         "collapse_pct",
     ),
     Rule(
         "collapse_lt50",
-        r"(?:<|less than |under )50 ?% (?:collapse|height loss)|collapse "
-        r"(?:of )?(?:<|less than )(?:50 ?%|half)",
+        rf"{LESS} ?{HALF} (?:{W}{{0,1}})?{HEIGHT_LOST}|{LOSING}[^.;\n]{{0,32}}{LESS} ?{HALF}",
         "collapse",
         "lt50",
     ),
     Rule(
         "collapse_gt50",
-        r"(?:>|more than |greater than |over )50 ?% (?:collapse|height loss)|"
-        r"collapse (?:of )?(?:>|more than |greater than )(?:50 ?%|half)|vertebra plana|"
-        r"(?:complete|severe|near[- ]complete) (?:vertebral )?collapse",
+        rf"{MORE} ?{HALF} (?:{W}{{0,1}})?{HEIGHT_LOST}|{LOSING}[^.;\n]{{0,32}}{MORE} ?{HALF}|"
+        r"vertebra plana|(?:complete|severe|near[- ]complete) (?:vertebral )?collapse",
         "collapse",
         "gt50",
     ),
+    # "fractures of T12 (>50%) and L3 (<50%)": read only beside fracture or collapse words.
+    Rule("collapse_paren_lt50", r"\((?:<|less than ) ?50 ?%\)", "collapse", "lt50"),
+    Rule("collapse_paren_gt50", r"\((?:>|more than |greater than ) ?50 ?%\)", "collapse", "gt50"),
     Rule(
         "collapse_none",
-        r"no (?:vertebral |pathologic(?:al)? |new |acute )?(?:collapse|"
+        rf"no (?:{W}{{0,1}})?(?:vertebral |pathologic(?:al)? |new |acute )?(?:body )?(?:collapse|"
         r"fracture|fx)|without (?:vertebral |pathologic(?:al)? )?(?:collapse|fracture)|"
         r"(?:vertebral )?(?:body )?heights? (?:is |are )?(?:maintained|preserved|normal|"
         r"unchanged)|no loss of (?:vertebral )?(?:body )?height|no (?:vertebral )?height loss|"

@@ -1,0 +1,44 @@
+"""Phenomena an independent radiologist's reports exposed, checked on new wording.
+
+Every sentence here was written for these tests in other words than the reports that showed the
+problem (those stay out of the repository), so each case checks the general rule, not one text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.detection import detect
+
+_T8_GRADE_2 = "FINDINGS: Epidural tumour at T8 compresses the cord with CSF still visible. "
+
+
+# -- H: SINS collapse, including comparisons written before or after the percentage -----------
+@pytest.mark.parametrize(
+    ("sentence", "collapse"),
+    [
+        ("Pathological fracture of T8 with under 50% loss of vertebral body height.", "lt50"),
+        ("T8 has collapsed, with less than 50 percent loss of its height.", "lt50"),
+        ("Mild height loss at T8, less than 50%.", "lt50"),
+        ("T8 body height reduced by less than half.", "lt50"),
+        ("T8 body has lost more than 50 percent of its height.", "gt50"),
+        ("There is greater than 50 percent loss of height at T8.", "gt50"),
+        ("Collapse of T8 of more than 50% of the original height.", "gt50"),
+        ("T8 height loss exceeding 50%.", "gt50"),
+        ("There is no collapse of the T8 vertebral body.", "none"),
+        ("No T8 vertebral body collapse.", "none"),
+        ("Pathological fracture at T8 with 30% loss of height.", "lt50"),
+        ("Pathological fracture at T8 with 70% loss of height.", "gt50"),
+    ],
+)
+def test_collapse_comparisons(sentence: str, collapse: str) -> None:
+    result = detect(_T8_GRADE_2 + sentence)
+    assert result.escc_grade == "2"
+    assert result.sins_imaging.collapse == collapse
+
+
+def test_collapse_percent_goes_with_the_level_written_next_to_it() -> None:
+    result = detect(_T8_GRADE_2 + "Pathological compression fractures of L2 (<50%) and T8 (>50%).")
+    assert result.sins_imaging.collapse == "gt50"
+    result = detect(_T8_GRADE_2 + "Pathological compression fractures of T8 (<50%) and L2 (>50%).")
+    assert result.sins_imaging.collapse == "lt50"
