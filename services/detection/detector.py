@@ -279,10 +279,17 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
     if role != "mass":
         return None
     csf_absent, csf_present, severity = _sentence_cues(report, m)
-    if kind != "MR" and (m.assertion.hedged or not (csf_absent or csf_present)):
-        return None
     value = m.rule.value
-    if value in ("2", "2t"):
+    if value == "3":  # "completely effaces the thecal sac": the words say no CSF is left
+        csf_absent = True
+    # CT shows the canal less well than MRI: a grade needs the radiologist's own CSF or severity
+    # words ("severe compression of the conus" is grade 3 on any modality, Bilsky 2010).
+    if kind != "MR" and (
+        m.assertion.hedged
+        or not (csf_absent or csf_present or (severity == "severe" and value in ("2", "2t")))
+    ):
+        return None
+    if value in ("2", "2t", "3"):
         if csf_absent:
             return "3"
         if csf_present:

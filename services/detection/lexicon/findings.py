@@ -177,6 +177,14 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "mass",
         "2",
     ),
+    # The sac emptied of CSF by tumour: no CSF is visible (grade 3 when it compresses).
+    Rule(
+        "thecal_sac_obliterated",
+        rf"(?:complete|total|near[ -]complete)(?:ly)? (?:effac\w*|obliterat\w*) (?:of )?(?:the )?"
+        rf"{W}{{0,2}}{SAC}|{SAC} (?:is |was )?(?:completely|totally) (?:effaced|obliterated)",
+        "mass",
+        "3",
+    ),
     Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass", "1c"),
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
     Rule(

@@ -42,3 +42,44 @@ def test_collapse_percent_goes_with_the_level_written_next_to_it() -> None:
     assert result.sins_imaging.collapse == "gt50"
     result = detect(_T8_GRADE_2 + "Pathological compression fractures of T8 (<50%) and L2 (>50%).")
     assert result.sins_imaging.collapse == "lt50"
+
+
+# -- D: a worded grade on CT and PET-CT ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("modality", "text", "grade"),
+    [
+        (
+            "CT",
+            "FINDINGS: Destructive metastasis of T6 with a soft tissue mass that markedly "
+            "compresses the spinal cord.",
+            "3",
+        ),
+        (
+            "PET-CT",
+            "FINDINGS: FDG-avid lytic deposit in L2 with retropulsion and severe compression of "
+            "the cauda equina.",
+            "3",
+        ),
+        (
+            "CT",
+            "FINDINGS: Lytic T11 metastasis. Epidural tumour totally effaces the thecal sac and "
+            "compresses the conus.",
+            "3",
+        ),
+        # Without a severity or CSF word CT cannot tell 2 from 3: no grade.
+        (
+            "CT",
+            "FINDINGS: Lytic T6 metastasis with soft tissue that compresses the spinal cord.",
+            None,
+        ),
+        (
+            "CT",
+            "FINDINGS: Lytic T6 metastasis; possible severe compression of the spinal cord.",
+            None,
+        ),
+    ],
+)
+def test_severity_grades_compression_on_ct(modality: str, text: str, grade: str | None) -> None:
+    result = detect(text, modality=modality)
+    assert result.suspected_mescc
+    assert result.escc_grade == grade
