@@ -339,7 +339,10 @@ CAUSES: tuple[Rule, ...] = (
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningioma|"
         r"schwannoma|neurofibroma|nerve sheath tumou?r|dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
-        r"disc osteophyte complex|osteophyt\w*|opll|ossified|ossification|dislocation|"
+        r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"
+        # Abbreviations of degenerative causes: disc-osteophyte complex, herniated nucleus
+        # pulposus, degenerative disc / joint disease.
+        r"docs?|hnp|ddd|djd|spondylotic (?:bar|ridge)|ossified|ossification|dislocation|"
         r"myelitis|demyelinat\w*|multiple sclerosis|infarct\w*|radiation myelopathy|"
         r"degenerative (?:stenosis|disease|change|changes|spondylosis)|spondylosis|"
         r"spondylotic|fluid collection|collection|cement",

@@ -83,3 +83,29 @@ def test_severity_grades_compression_on_ct(modality: str, text: str, grade: str 
     result = detect(text, modality=modality)
     assert result.suspected_mescc
     assert result.escc_grade == grade
+
+
+# -- B: benign causes written as abbreviations, cancer only in the history ---------------------
+@pytest.mark.parametrize(
+    "finding",
+    [
+        "C6-7 disc-osteophyte complex compressing the cord, with cord oedema.",
+        "At C4/5 a DOC flattens the spinal cord; there is T2 signal change in the cord.",
+        "Large HNP at L4-5 compressing the cauda equina.",
+        "C5-C6: DJD with a spondylotic bar and severe cord compression.",
+        "C3-4 disc/osteophyte complex with cord compression.",
+        "Broad-based disc-osteophyte bar at C5-6 compressing the cord.",
+    ],
+)
+def test_abbreviated_degenerative_cause_is_not_mescc(finding: str) -> None:
+    result = detect("Neck pain after a fall. Hx breast ca.\n" + finding)
+    assert not result.suspected_mescc
+    assert result.escc_grade is None
+
+
+def test_tumour_beside_a_disc_osteophyte_complex_is_still_mescc() -> None:
+    result = detect(
+        "FINDINGS: C5-6 DOC. Epidural tumour from a C7 metastasis compresses the cord at C7."
+    )
+    assert result.suspected_mescc
+    assert result.levels == ["C7"]
