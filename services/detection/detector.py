@@ -166,6 +166,7 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
                 negations[negation].append(m)
                 if negation != "compression":
                     negated_by_part.setdefault(part, []).append(m)
+    _withdraw_denied_levels(report, by_part)
     decisive = [p for p in set(by_part) | set(negated_by_part) if p > 0]
     if decisive:
         last = max(decisive)
@@ -186,6 +187,34 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
         return [], negations, set()  # the impression outranks a finding it contradicts
     main.sort(key=lambda m: (report.sentences[m.sentence].section != "impression", m.start))
     return main, negations, set()
+
+
+def _withdraw_denied_levels(report: Report, by_part: dict[int, list[Mention]]) -> None:
+    """Drop earlier findings at the levels a later addendum denies ("the tissue at T10 is a
+    disc herniation, not epidural tumour"); findings at other levels stand."""
+    denied: dict[int, set[str]] = {}
+    for ms in report.mentions:
+        for m in ms:
+            part = report.sentences[m.sentence].part
+            if part == 0 or m.rule.role not in ("epidural", "mscc"):
+                continue
+            if m.assertion.negated and not m.assertion.partial:
+                denied.setdefault(part, set()).update(report.levels_of(m))
+    if not denied:
+        return
+    for part in list(by_part):
+        later = set().union(*(levels for p, levels in denied.items() if p > part))
+        if not later:
+            continue
+        kept = [m for m in by_part[part] if not _all_denied(report.levels_of(m), later)]
+        if kept:
+            by_part[part] = kept
+        else:
+            del by_part[part]
+
+
+def _all_denied(levels: tuple[str, ...], denied: set[str]) -> bool:
+    return bool(levels) and set(levels) <= denied
 
 
 def _unclarified(positives: list[Mention], report: Report) -> list[Mention]:

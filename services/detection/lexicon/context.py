@@ -64,6 +64,14 @@ NEGATION: tuple[Rule, ...] = (
     ),
     Rule("excluded", r"(?:has |have )?(?:been )?(?:excluded|ruled out)", "neg", "post"),
     Rule("unlikely", r"(?:is |are )?(?:unlikely|improbable)", "neg", "post"),
+    # An addendum taking back an earlier reading ("the prior impression ... is withdrawn").
+    Rule(
+        "withdrawn",
+        r"(?:is |are |was |has been |have been |should be |hereby )*(?:withdrawn|retracted|"
+        r"rescinded|disregarded)",
+        "neg",
+        "post",
+    ),
     Rule("resolved_neg", r"(?:is |are )?no longer (?:seen|present|visible|evident)", "neg", "post"),
     # structured reports: "Epidural disease: none", "Cord compression: absent"
     Rule(

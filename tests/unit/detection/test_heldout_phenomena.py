@@ -109,3 +109,47 @@ def test_tumour_beside_a_disc_osteophyte_complex_is_still_mescc() -> None:
     )
     assert result.suspected_mescc
     assert result.levels == ["C7"]
+
+
+# -- A: an addendum that re-attributes or withdraws an earlier finding -------------------------
+def test_addendum_reattributing_the_tissue_at_a_level_withdraws_it() -> None:
+    result = detect(
+        "FINDINGS: Lytic L2 lesion. Dorsal epidural tissue at L2 effacing the thecal sac.\n"
+        "IMPRESSION: L2 metastasis with epidural extension (ESCC 1b).\n\n"
+        "ADDENDUM: Reviewed with the prior CT: the dorsal tissue at L2 is hypertrophied "
+        "ligamentum flavum, not tumour. The L2 metastasis does not extend into the epidural "
+        "space."
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade == "0"
+    assert result.levels == []
+
+
+def test_addendum_retracting_the_prior_impression_is_negative() -> None:
+    result = detect(
+        "FINDINGS: Expansile T5 lesion with questionable epidural soft tissue.\n"
+        "IMPRESSION: T5 lesion, possible epidural extension.\n\n"
+        "ADDENDUM: CT-guided biopsy of T5: benign fibrous lesion. The earlier suggestion of "
+        "epidural tumour is hereby retracted."
+    )
+    assert not result.suspected_mescc
+
+
+def test_addendum_denying_one_level_keeps_disease_at_another() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at T4 compressing the cord with CSF preserved. Epidural "
+        "tissue at T9 indenting the thecal sac.\n\n"
+        "ADDENDUM: The T9 tissue is a disc extrusion, not epidural tumour."
+    )
+    assert result.suspected_mescc
+    assert result.levels == ["T4"]
+    assert result.escc_grade == "2"
+
+
+def test_addendum_denying_only_compression_keeps_the_epidural_tumour() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at T9 indenting the thecal sac.\n\n"
+        "ADDENDUM: To clarify, there is no cord compression at T9."
+    )
+    assert result.suspected_mescc
+    assert result.levels == ["T9"]
