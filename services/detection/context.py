@@ -21,6 +21,8 @@ POST_WINDOW_WORDS = 6  # "the epidural tumour seen previously at T5 has resolved
 _REACH_CHARS = 140  # a bound on the search, so repeated triggers cannot make it quadratic
 
 Hit = tuple[int, int, Rule]
+# History triggers that no "now" or "persistent" overrides: they name the prior state itself.
+FIRM_HISTORY = frozenset({"changed_from_prior"})
 _EMPTY: list[Any] = []
 
 
@@ -133,7 +135,7 @@ class SentenceScope:
         if not fired:
             return UNMODIFIED
         result = Assertion(triggers=tuple(fired))
-        current = False
+        current = firm = False
         for _, _, rule in fired:
             role = rule.role
             if role == "neg":
@@ -145,6 +147,7 @@ class SentenceScope:
                 result.hedged = True
             elif role == "hist":
                 result.historical = True
+                firm = firm or rule.name in FIRM_HISTORY
             elif role == "current":
                 current = True
             elif role == "hypo":
@@ -157,7 +160,7 @@ class SentenceScope:
                 result.global_ = True
         # "ESCC 3 on prior, now ESCC 1c": a stated grade is dated by its own words, not by a
         # "now" that belongs to the next grade.
-        if current and not stated_grade:
+        if current and not stated_grade and not firm:
             result.historical = False
         return result
 

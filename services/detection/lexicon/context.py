@@ -18,6 +18,12 @@ from __future__ import annotations
 from services.detection.lexicon import W
 from services.detection.matcher import Rule
 
+# A change measured against the prior study ("improved from", "less than", "down since").
+_CHANGED = (
+    r"(?:improv\w*|decreas\w*|reduc\w*|regress\w*|better|smaller|less|down|lower) "
+    r"(?:from|since|than|compared (?:with|to)|relative to|versus|vs\.?)"
+)
+
 NEGATION: tuple[Rule, ...] = (
     Rule("no", r"no", "neg", "pre"),
     Rule("not", r"not", "neg", "pre"),
@@ -95,6 +101,13 @@ PSEUDO: tuple[Rule, ...] = (
     Rule("not_only", r"not only|not necessarily|not changed|not significantly changed", "pseudo"),
     Rule("no_doubt", r"no doubt", "pseudo"),
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),
+    # The same change words about the prior study itself: nothing historical follows.
+    Rule(
+        "changed_since_prior_study",
+        rf"{_CHANGED} (?:the )?(?:prior|previous|earlier)(?: study| scan| mri| ct| exam| "
+        r"examination| imaging| images| one| report)",
+        "pseudo",
+    ),
     # A comparison names the prior study without making the finding historical.
     Rule(
         "compared_with",
@@ -196,6 +209,9 @@ HISTORY: tuple[Rule, ...] = (
         "post",
     ),
     Rule("healed", r"old|healed|remote|chronic", "hist", "pre"),
+    # "indents the sac, improved from the prior cord compression": what follows is the prior
+    # state, whatever "now" says (the engine lets no current word override this one).
+    Rule("changed_from_prior", rf"{_CHANGED} (?:the )?(?:prior|previous|earlier)", "hist", "pre"),
 )
 
 HYPOTHETICAL: tuple[Rule, ...] = (

@@ -153,3 +153,37 @@ def test_addendum_denying_only_compression_keeps_the_epidural_tumour() -> None:
     )
     assert result.suspected_mescc
     assert result.levels == ["T9"]
+
+
+# -- C: a clause about the prior study inside a sentence about the current one -----------------
+@pytest.mark.parametrize(
+    ("text", "grade"),
+    [
+        (
+            "FINDINGS: Epidural disease at T10 now only indents the thecal sac, improved from the "
+            "prior cord compression.",
+            "1b",
+        ),
+        (
+            "FINDINGS: Epidural tumour at L1 abuts the conus, decreased since the previous "
+            "compression of the conus.",
+            "1c",
+        ),
+        (
+            "FINDINGS: Epidural tumour at T6 deforms the thecal sac, better than the earlier "
+            "marked cord compression.",
+            "1b",
+        ),
+        # the change words about the prior study do not make the current finding historical
+        (
+            "FINDINGS: Epidural tumour compresses the cord at T6, worse compared with the prior "
+            "study.",
+            "2",
+        ),
+        ("FINDINGS: Epidural tumour compresses the cord at T6, improved from prior.", "2"),
+    ],
+)
+def test_prior_state_clause_is_not_graded(text: str, grade: str) -> None:
+    result = detect(text)
+    assert result.suspected_mescc
+    assert result.escc_grade == grade
