@@ -135,6 +135,13 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
     return _expand(text)
 
 
+def foramen_levels(data: bytes, start: int, end: int) -> tuple[str, ...]:
+    """The two levels of a named foramen ("the T9-T10 foramen"); () for anything else."""
+    if not data[end : end + 16].lstrip(b" ").startswith((b"foram", b"neural foram")):
+        return ()
+    return _expand(data[start:end])
+
+
 def _expand(text: bytes) -> tuple[str, ...]:
     found = _EXPANDED.get(text)
     if found is None:

@@ -14,7 +14,7 @@ from typing import Any
 import re2
 
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
-from services.detection.levels import LEVEL_RULES, parse
+from services.detection.levels import LEVEL_RULES, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import FINDINGS
 from services.detection.lexicon.sins import SINS
@@ -76,6 +76,7 @@ _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
 )
 # Literal alternation, one linear RE2 scan (cheaper than twenty substring tests or the stdlib).
 _UNASSESSABLE_HINT = compile_bytes("|".join(re2.escape(w.decode()) for w in _UNASSESSABLE_WORDS))
+_THROUGH_FORAMEN = frozenset({"paraspinal_through_foramen"})
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 # The cause a cause word names.
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
@@ -129,6 +130,7 @@ class Report:
         self.facts: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
         self.sins: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
         self.levels: list[list[Level]] = [[] for _ in range(n)]
+        self.foramina: dict[int, list[Level]] = {}  # "the T9-T10 foramen", by sentence
         self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
         readable_ranges = _ranges(sentences, self.readable)
         for bucket, layer in ((self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER)):
@@ -139,6 +141,8 @@ class Report:
                 named = parse(data, start, end, rule)
                 if named:
                     self.levels[i].append((start, named))
+                elif rule.role == "level" and (joint := foramen_levels(data, start, end)):
+                    self.foramina.setdefault(i, []).append((start, joint))
         # Modifiers matter only where there is something for them to modify; "not assessable"
         # statements are looked for separately (cheaply) because they qualify the whole study.
         wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
@@ -242,6 +246,17 @@ class Report:
 
     def levels_of(self, m: Mention) -> tuple[str, ...]:
         """Levels of a mention: its clause, else its sentence, else the paragraph so far."""
+        if m.rule.name in _THROUGH_FORAMEN and m.sentence in self.foramina:
+            # Tumour through the T9-T10 foramen lies in the canal at both levels, unless the
+            # sentence goes on to say where ("into the canal at the T11 level").
+            foramina = self.foramina[m.sentence]
+            last = foramina[-1][0]
+            if not any(pos > last for pos, _ in self.levels[m.sentence]):
+                joint = tuple(n for _, names in foramina for n in names)
+                return tuple(dict.fromkeys(self._levels_of(m) + joint))
+        return self._levels_of(m)
+
+    def _levels_of(self, m: Mention) -> tuple[str, ...]:
         levels = self.levels[m.sentence]
         scope = self.scopes[m.sentence]
         own = tuple(

@@ -55,6 +55,14 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural",
         "explicit",
     ),
+    # "a small ventral epidural at T9": the noun left out after a size or side word.
+    Rule(
+        "epidural_elliptic",
+        r"(?:small|tiny|thin|minor|minimal|large|bulky|ventral|dorsal|anterior|posterior|left|"
+        r"right|residual|new) epidural (?:at|in|on|from|along)",
+        "epidural",
+        "ambiguous",
+    ),
     Rule(
         "epidural_soft_tissue",
         r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"

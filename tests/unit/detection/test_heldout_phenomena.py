@@ -187,3 +187,37 @@ def test_prior_state_clause_is_not_graded(text: str, grade: str) -> None:
     result = detect(text)
     assert result.suspected_mescc
     assert result.escc_grade == grade
+
+
+# -- F: levels written in other ways -----------------------------------------------------------
+def test_elliptical_epidural_with_a_spaced_level() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at T4 compresses the cord. There is also a thin ventral "
+        "epidural at T 9, of doubtful significance."
+    )
+    assert result.levels == ["T4", "T9"]
+
+
+def test_tumour_through_a_named_foramen_involves_both_levels() -> None:
+    result = detect(
+        "FINDINGS: Right paravertebral lymphoma at T6 extends through the right T6-T7 neural "
+        "foramen into the spinal canal."
+    )
+    assert result.suspected_mescc
+    assert result.levels == ["T6", "T7"]
+
+
+def test_a_narrowed_foramen_is_not_a_diseased_level() -> None:
+    result = detect(
+        "FINDINGS: Disc bulge narrowing the right T6-T7 foramen. Epidural tumour at T3 "
+        "compresses the cord."
+    )
+    assert result.levels == ["T3"]
+
+
+def test_a_level_named_after_the_foramen_says_where_the_canal_is_involved() -> None:
+    result = detect(
+        "FINDINGS: Paravertebral mass extending through the left L1-L2 foramen into the "
+        "spinal canal at the L1 level, suspicious for epidural disease."
+    )
+    assert result.levels == ["L1"]
