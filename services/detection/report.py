@@ -135,14 +135,19 @@ class Report:
         readable_ranges = _ranges(sentences, self.readable)
         for bucket, layer in ((self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER)):
             _distribute(layer.find(data, readable_ranges), starts, sentences, bucket)
+        junctions: dict[int, set[int]] = {}  # sentence -> where a named junction stands
         for start, end, rule in LEVEL_LAYER.find(data, readable_ranges):
             i = bisect_right(starts, start) - 1
             if i >= 0 and start < sentences[i].end:
                 named = parse(data, start, end, rule)
                 if named:
                     self.levels[i].append((start, named))
+                    if rule.role == "junction":
+                        junctions.setdefault(i, set()).add(start)
                 elif rule.role == "level" and (joint := foramen_levels(data, start, end)):
                     self.foramina.setdefault(i, []).append((start, joint))
+        for i, where in junctions.items():
+            self.levels[i] = _junction_narrowed(self.levels[i], where)
         # Modifiers matter only where there is something for them to modify; "not assessable"
         # statements are looked for separately (cheaply) because they qualify the whole study.
         wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]
@@ -348,6 +353,18 @@ class Report:
         if self.malignant_context or not self.benign_context:
             return "malignant"  # nothing says benign: a missed MSCC costs more than an alert
         return "benign"
+
+
+def _junction_narrowed(levels: list[Level], junctions: set[int]) -> list[Level]:
+    """ "L1 fracture ... at the thoracolumbar junction": the junction is where L1 is, so it
+    adds no level of its own when the sentence numbers one of its levels."""
+    numbered = {n for pos, names in levels if pos not in junctions for n in names}
+    out: list[Level] = []
+    for pos, names in levels:
+        if pos in junctions and numbered.intersection(names):
+            names = tuple(n for n in names if n in numbered)
+        out.append((pos, names))
+    return out
 
 
 def _ranges(sentences: list[Sentence], keep: list[bool]) -> list[tuple[int, int]]:

@@ -221,3 +221,28 @@ def test_a_level_named_after_the_foramen_says_where_the_canal_is_involved() -> N
         "spinal canal at the L1 level, suspicious for epidural disease."
     )
     assert result.levels == ["L1"]
+
+
+# -- E: a named junction beside a numbered level ------------------------------------------------
+def test_junction_beside_its_numbered_level_adds_no_level() -> None:
+    result = detect(
+        "FINDINGS: Pathological L1 fracture; epidural tumour compresses the conus at the "
+        "thoracolumbar junction."
+    )
+    assert result.levels == ["L1"]
+    result = detect(
+        "FINDINGS: Epidural tumour at C7 indents the thecal sac at the cervicothoracic junction."
+    )
+    assert result.levels == ["C7"]
+
+
+def test_junction_alone_names_both_levels() -> None:
+    result = detect("FINDINGS: Epidural tumour at the thoracolumbar junction compresses the conus.")
+    assert result.levels == ["T12", "L1"]
+
+
+def test_a_numbered_range_is_not_narrowed_like_a_junction() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour T12-L1 compresses the conus; the L1 body is collapsed."
+    )
+    assert result.levels == ["T12", "L1"]
