@@ -11,7 +11,7 @@ from __future__ import annotations
 from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
-from services.detection.report import Mention, Report
+from services.detection.report import TARGET_ROLES, Mention, Report
 from services.detection.sins_extract import extract_sins, index_level
 from services.detection.text import normalise, split
 
@@ -20,6 +20,20 @@ GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 # Radiographs and bone scans cannot show the epidural space (NICE NG234 1.4: MRI is the test);
 # from them only an explicit statement of cord compression counts.
 _NO_EPIDURAL_VIEW = frozenset({"XR", "NM"})
+# Exam names that include the spine; "CT CHEST" or "CTPA" see vertebrae only in passing.
+_SPINE_EXAM_WORDS = (
+    "spine",
+    "spinal",
+    "cervical",
+    "thoracic",
+    "lumbar",
+    "sacr",
+    "myelo",
+    "whole body",
+    "skull base",
+    "pet",
+    "bone",
+)
 # Words of an exam name or report title that give the modality (checked as whole words).
 _MODALITY_WORDS = (
     ("PET-CT", (b"pet", b"pet-ct", b"pet/ct", b"petct", b"fdg", b"psma")),
@@ -47,7 +61,7 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
     for m in positives[:6]:
         log.add("suspected_mescc", m)
 
-    grade, grade_from = _grade(report, positives, kind)
+    grade, grade_from = _grade(report, positives, kind, _spine_exam(exam))
     for m in grade_from[:3]:
         log.add("escc_grade", m)
     levels: set[str] = set()
@@ -247,9 +261,11 @@ def _unclarified(positives: list[Mention], report: Report) -> list[Mention]:
     return [m for m in positives if id(m) not in dropped]
 
 
-def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | None, list[Mention]]:
+def _grade(
+    report: Report, positives: list[Mention], kind: str, spine_exam: bool
+) -> tuple[str | None, list[Mention]]:
     if not positives:
-        return _negative_grade(report, kind)
+        return _negative_grade(report, kind, spine_exam)
     unassessable = _unassessable(report)
     for m in positives:
         if m.rule.role not in ("escc", "grade"):
@@ -272,7 +288,21 @@ def _grade(report: Report, positives: list[Mention], kind: str) -> tuple[str | N
     return best.grade, [best, *qualifiers[:2]]
 
 
-def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention]]:
+def _spine_exam(exam: str | None) -> bool:
+    """Whether the exam looked at the spine (an unnamed exam is taken to have)."""
+    if not exam:
+        return True
+    name = exam.lower()
+    return any(word in name for word in _SPINE_EXAM_WORDS)
+
+
+def _canal_commented(report: Report) -> bool:
+    return any(m.rule.role in TARGET_ROLES for ms in report.mentions for m in ms)
+
+
+def _negative_grade(
+    report: Report, kind: str, spine_exam: bool
+) -> tuple[str | None, list[Mention]]:
     zero = [
         m
         for ms in report.mentions
@@ -281,7 +311,15 @@ def _negative_grade(report: Report, kind: str) -> tuple[str | None, list[Mention
     ]
     if zero:
         return "0", zero[:1]
-    if report.metastasis_affirmed and kind in ("MR", "CT", "PET-CT") and not _unassessable(report):
+    # A bone metastasis seen in passing on a chest or body study is grade 0 only when the
+    # report says something of the canal (ESCC is graded on the canal, Bilsky 2010).
+    looked = spine_exam or _canal_commented(report)
+    if (
+        report.metastasis_affirmed
+        and kind in ("MR", "CT", "PET-CT")
+        and looked
+        and not _unassessable(report)
+    ):
         cues = [
             m
             for ms in report.mentions

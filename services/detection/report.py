@@ -51,6 +51,28 @@ _SPINE_WORDS = (
     b"lamina",
     b"posterior element",
 )
+_INTRADURAL_WORDS = (
+    b"intradural",
+    b"leptomening",
+    b"intramedullary",
+    b"drop metast",
+    b"pial ",
+    b"surface of the cord",
+    b"cord surface",
+)
+_BONE_WORDS = (
+    b"osse",
+    b"bone",
+    b"bony",
+    b"vertebr",
+    b"marrow",
+    b"body",
+    b"lytic",
+    b"sclerotic",
+    b"blastic",
+    b"pedicle",
+    b"lamina",
+)
 _GRADE_CONTEXT = (b"epidural", b"bilsky", b"escc", b"sosg", b"cord", b"thecal", b"cauda")
 _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
     b"not assess",
@@ -177,7 +199,7 @@ class Report:
                 cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
                 if cause_word and valid_cue(m) and self.spine_context[m.sentence]:
                     self.malignant_context = True
-                    if role == "metastasis":
+                    if role == "metastasis" and self.in_bone(m.sentence):
                         self.metastasis_affirmed = True
         self._sentence_cause: list[str | None] = [None] * n
         for i in range(n):
@@ -194,10 +216,18 @@ class Report:
                 self.readable[i] = False
                 self.mentions[i] = []
         self.metastasis_affirmed = any(
-            m.rule.role == "metastasis" and self.spine_context[m.sentence] and valid_cue(m)
+            m.rule.role == "metastasis"
+            and self.spine_context[m.sentence]
+            and valid_cue(m)
+            and self.in_bone(m.sentence)
             for ms in self.mentions
             for m in ms
         )
+
+    def in_bone(self, i: int) -> bool:
+        """A metastasis in sentence i is in bone unless the sentence puts it inside the dura
+        ("deposits on the cord surface, drop metastases") without naming any bone."""
+        return not self._has(i, _INTRADURAL_WORDS) or self._has(i, _BONE_WORDS)
 
     # -- assertion -------------------------------------------------------------------------
     def _assess(self, i: int) -> list[Mention]:

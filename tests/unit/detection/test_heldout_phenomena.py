@@ -246,3 +246,45 @@ def test_a_numbered_range_is_not_narrowed_like_a_junction() -> None:
         "FINDINGS: Epidural tumour T12-L1 compresses the conus; the L1 body is collapsed."
     )
     assert result.levels == ["T12", "L1"]
+
+
+# -- G: grade 0 means a bone metastasis whose canal was looked at -------------------------------
+def test_intradural_deposits_are_not_a_bone_metastasis() -> None:
+    result = detect(
+        "FINDINGS: Nodular enhancing deposits coat the conus and the cauda equina roots at L2, "
+        "in keeping with intradural (leptomeningeal) seeding. No epidural disease. Vertebral "
+        "marrow signal is normal.",
+        modality="MR",
+        exam="MRI WHOLE SPINE WITH CONTRAST",
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade is None
+
+
+def test_bone_metastasis_on_a_spine_study_is_grade_0() -> None:
+    result = detect(
+        "FINDINGS: Lytic metastasis in the T9 vertebral body. No epidural extension.",
+        modality="MR",
+        exam="MRI THORACIC SPINE",
+    )
+    assert result.escc_grade == "0"
+
+
+def test_incidental_bone_metastasis_on_a_body_ct_without_canal_comment_has_no_grade() -> None:
+    result = detect(
+        "FINDINGS: Several liver metastases, slightly larger. Blastic metastasis in L3, stable.\n"
+        "IMPRESSION: Progressive liver metastases; stable L3 bone metastasis.",
+        modality="CT",
+        exam="CT ABDOMEN PELVIS WITH CONTRAST",
+    )
+    assert result.escc_grade is None
+
+
+def test_body_ct_that_comments_on_the_canal_grades_a_bone_metastasis_0() -> None:
+    result = detect(
+        "FINDINGS: Lytic metastasis in the L3 vertebral body without extension into the spinal "
+        "canal.",
+        modality="CT",
+        exam="CT CHEST ABDOMEN PELVIS WITH CONTRAST",
+    )
+    assert result.escc_grade == "0"
