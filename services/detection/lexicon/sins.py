@@ -34,6 +34,14 @@ LOSING = (
     rf"(?:reduced|reduction|lost)|lost|wedg\w*)"
 )
 
+# Other names of the SINS posterolateral elements: the cervical facet column (lateral mass,
+# articular pillar) and the costovertebral joint (rib head, costotransverse joint).
+POSTEROLATERAL_PARTS = (
+    r"lateral mass(?:es)?|articular (?:pillars?|process(?:es)?)|rib heads?|"
+    r"costo-?transverse(?: joints?)?|costovertebral (?:joints?|junctions?)|heads? of the "
+    r"(?:\w+ )?ribs?"
+)
+
 LOCATION_OF_LEVEL: dict[str, str] = {
     **{f"C{n}": "mobile" for n in range(3, 7)},
     "C1": "junctional",
@@ -177,8 +185,9 @@ SINS: tuple[Rule, ...] = (
     Rule(
         "posterolateral_bilateral",
         rf"both (?:{W}{{0,2}})?(?:pedicles|laminae|posterior "
-        rf"elements|facets?|costovertebral)|bilateral (?:{W}{{0,1}})?(?:pedicles?|laminae|"
-        rf"posterior elements?|pedicular|posterolateral|facets?)|pedicles bilaterally|"
+        rf"elements|facets?|costovertebral|{POSTEROLATERAL_PARTS})|bilateral (?:{W}{{0,1}})?"
+        rf"(?:pedicles?|laminae|posterior elements?|pedicular|posterolateral|facets?|"
+        rf"{POSTEROLATERAL_PARTS})|pedicles bilaterally|"
         rf"posterolateral bilateral|bilateral\.?$",
         "posterolateral",
         "bilateral",
@@ -186,7 +195,8 @@ SINS: tuple[Rule, ...] = (
     Rule(
         "posterolateral_unilateral",
         rf"(?:left|right|l|r) (?:{W}{{0,3}})?(?:pedicles?|"
-        rf"hemi-?lamina|lamina|facet|costovertebral|transverse process|posterior elements?)|"
+        rf"hemi-?lamina|lamina|facet|costovertebral|transverse process|posterior elements?|"
+        rf"{POSTEROLATERAL_PARTS}|pedals?)|"
         rf"unilateral(?: posterolateral)?|posterolateral unilateral",
         "posterolateral",
         "unilateral",

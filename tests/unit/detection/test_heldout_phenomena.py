@@ -288,3 +288,24 @@ def test_body_ct_that_comments_on_the_canal_grades_a_bone_metastasis_0() -> None
         exam="CT CHEST ABDOMEN PELVIS WITH CONTRAST",
     )
     assert result.escc_grade == "0"
+
+
+# -- I: posterolateral elements named in other words -------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "posterolateral"),
+    [
+        ("The C5 lesion extends into the right lateral mass.", "unilateral"),
+        ("Tumour replaces both C5 lateral masses.", "bilateral"),
+        ("The C5 deposit involves the left C5 articular pillar.", "unilateral"),
+        ("Involvement of the left seventh rib head and costotransverse joint at T7.", "unilateral"),
+        ("The T7 lesion extends into the left T7 costovertebral junction.", "unilateral"),
+        ("Tumour also involves the right pedal of T7.", "unilateral"),
+    ],
+)
+def test_posterolateral_vocabulary(sentence: str, posterolateral: str) -> None:
+    level = "C5" if "C5" in sentence else "T7"
+    result = detect(
+        f"FINDINGS: Epidural tumour at {level} compresses the cord with CSF still visible. "
+        + sentence
+    )
+    assert result.sins_imaging.posterolateral == posterolateral
