@@ -210,10 +210,10 @@ class Report:
         return any(hit[2].role == "unassessable" for hit in MODIFIER_LAYER.find(self.data, ranges))
 
     def drop_parts(self, parts: set[int]) -> None:
-        """Forget the parts of a report that a later addendum replaced."""
+        """Forget the findings of the parts a later addendum replaced (their descriptions of
+        the bone, read for SINS, still stand)."""
         for i, sentence in enumerate(self.sentences):
             if sentence.part in parts:
-                self.readable[i] = False
                 self.mentions[i] = []
         self.metastasis_affirmed = any(
             m.rule.role == "metastasis"

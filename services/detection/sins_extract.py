@@ -18,6 +18,8 @@ from services.detection.report import Mention, Report
 GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 _ALIGNMENT_RANK = {"subluxation": 3, "deformity": 2, "normal": 1}
 _POSTEROLATERAL_RANK = {"bilateral": 3, "unilateral": 2, "none": 1}
+# Cues that belong to the level written beside them in a sentence naming several levels.
+_ADJACENT_ROLES = frozenset({"collapse", "collapse_pct", "lesion"})
 # A bare "(<50%)" is a collapse only in a sentence about a fracture or height loss.
 _COLLAPSE_WORDS = (b"fractur", b"collaps", b"height", b"wedg", b"compression deformit", b"fx")
 Cue = tuple[int, int, int, str, str | None, str]  # sentence, start, end, role, value, rule name
@@ -63,6 +65,12 @@ def _best_described(report: Report, candidates: set[str]) -> str | None:
         own = {n for _, names in report.levels[i] for n in names}
         if len(own) == 1 and own <= candidates:
             detail[next(iter(own))] += sum(1 for h in hits if h[2].role in _DETAIL_ROLES)
+        elif len(own) > 1:  # "T11 lytic metastasis with epidural tumour T10 to T12"
+            for start, end, rule in hits:
+                if rule.role in _ADJACENT_ROLES:
+                    beside = _adjacent_level(report, i, start, end)
+                    if len(beside) == 1 and beside[0] in candidates:
+                        detail[beside[0]] += 1
     top = max(detail.values(), default=0)
     best = [level for level in candidates if detail[level] == top]
     return min(best, key=RANK.__getitem__)
@@ -165,8 +173,8 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
             if rule.name.startswith("collapse_paren") and not report.has(i, _COLLAPSE_WORDS):
                 continue
             levels = own
-            if len(set(own)) > 1 and rule.role in ("collapse", "collapse_pct"):
-                levels = _written_before(report, i, start) or own
+            if len(set(own)) > 1 and rule.role in _ADJACENT_ROLES:
+                levels = _adjacent_level(report, i, start, end) or own
             if not levels and i > 0 and report.sentences[i - 1].line == report.sentences[i].line:
                 inherited = report.context_levels[i - 1]
                 levels = list(inherited) if len(set(inherited)) == 1 else []
@@ -208,9 +216,14 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
     return chosen
 
 
-def _written_before(report: Report, i: int, start: int) -> list[str]:
-    """The level written just before a collapse cue ("T12 (>50%) and L3 (<50%)")."""
-    before = [names for pos, names in report.levels[i] if start - 8 <= pos < start]
+def _adjacent_level(report: Report, i: int, start: int, end: int) -> list[str]:
+    """The level a cue is written beside: just after it ("lytic T10"), else just before it
+    ("T12 (>50%) and L3 (<50%)", "C3 lytic lesion")."""
+    levels = report.levels[i]
+    after = [names for pos, names in levels if end < pos <= end + 2]
+    if after:
+        return list(after[0])
+    before = [names for pos, names in levels if start - 8 <= pos < start]
     return list(before[-1]) if before else []
 
 

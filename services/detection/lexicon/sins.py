@@ -93,7 +93,8 @@ SINS: tuple[Rule, ...] = (
     Rule(
         "alignment_normal",
         r"normal (?:spinal |vertebral |sagittal |coronal )?alignment|"
-        r"alignment:?(?: is| was| otherwise| remains)* (?:normal|maintained|preserved|nl|"
+        r"alignment:?(?:,? (?:is|was|otherwise|remains|unchanged|stable|and|overall))*,? "
+        r"(?:normal|maintained|preserved|nl|"
         r"anatomic(?:al)?|unremarkable|satisfactory|intact|within normal limits|0)"
         r"(?: (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis))?|"
         r"no malalignment|normal (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis)|"

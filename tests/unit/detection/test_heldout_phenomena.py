@@ -309,3 +309,61 @@ def test_posterolateral_vocabulary(sentence: str, posterolateral: str) -> None:
         + sentence
     )
     assert result.sins_imaging.posterolateral == posterolateral
+
+
+# -- J, L: the lesion type and location at the most severe level --------------------------------
+def test_lesion_type_goes_with_the_level_it_is_written_beside() -> None:
+    result = detect(
+        "FINDINGS: Blastic L1 and lytic T6 deposits. Epidural tumour at T6 compresses the cord "
+        "with CSF still visible."
+    )
+    assert result.sins_imaging.lesion == "lytic"
+    result = detect(
+        "FINDINGS: Lytic L1 and sclerotic T6 deposits. Epidural tumour at T6 compresses the cord "
+        "with CSF still visible."
+    )
+    assert result.sins_imaging.lesion == "blastic"
+
+
+def test_a_lesion_described_before_a_withdrawing_addendum_keeps_its_type() -> None:
+    result = detect(
+        "FINDINGS: Expansile lytic L3 lesion. Questionable epidural tissue dorsal to L3.\n\n"
+        "ADDENDUM: The questionable tissue is epidural fat; no epidural tumour. The L3 "
+        "metastasis is confined to bone (ESCC 0)."
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade == "0"
+    assert result.sins_imaging.lesion == "lytic"
+
+
+def test_location_of_a_range_follows_the_bone_lesion() -> None:
+    result = detect(
+        "FINDINGS: T11 lytic metastasis with dorsal epidural tumour T10 to T12 compressing the "
+        "cord with CSF preserved."
+    )
+    assert result.escc_grade == "2"
+    assert result.sins_imaging.location == "junctional"
+    result = detect(
+        "FINDINGS: T10 lytic metastasis with dorsal epidural tumour T9 to T11 compressing the "
+        "cord with CSF preserved."
+    )
+    assert result.sins_imaging.location == "semi_rigid"
+
+
+# -- K: alignment ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Alignment unchanged, normal.",
+        "Alignment is stable and normal.",
+        "Alignment: stable, normal.",
+    ],
+)
+def test_alignment_normal_after_a_comparison_word(sentence: str) -> None:
+    result = detect(_T8_GRADE_2 + sentence)
+    assert result.sins_imaging.alignment == "normal"
+
+
+def test_alignment_unchanged_alone_says_nothing() -> None:
+    result = detect(_T8_GRADE_2 + "Alignment unchanged.")
+    assert result.sins_imaging.alignment is None
