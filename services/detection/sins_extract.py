@@ -13,11 +13,16 @@ from models.detection import SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import RANK
 from services.detection.lexicon.sins import LOCATION_OF_LEVEL
+from services.detection.matcher import Rule, compile_bytes
 from services.detection.report import Mention, Report
 
 GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 _ALIGNMENT_RANK = {"subluxation": 3, "deformity": 2, "normal": 1}
 _POSTEROLATERAL_RANK = {"bilateral": 3, "unilateral": 2, "none": 1}
+# A level and the joiner to the next one in a list ("T7 + ", "T5, ", "C3 and ").
+_LEVEL_LIST = compile_bytes(
+    r"[ctls] ?\d{1,2}(?: ?[-/] ?[ctls]? ?\d{1,2})? *(?:,|\+|&|and|or)? *(?:and )?"
+)
 # Cues that belong to the level written beside them in a sentence naming several levels.
 _ADJACENT_ROLES = frozenset({"collapse", "collapse_pct", "lesion"})
 # A bare "(<50%)" is a collapse only in a sentence about a fracture or height loss.
@@ -58,19 +63,7 @@ def _best_described(report: Report, candidates: set[str]) -> str | None:
     """Of several levels, the one the report describes in most detail; ties go cranial."""
     if len(candidates) <= 1:
         return next(iter(candidates), None)
-    detail: Counter[str] = Counter()
-    for i, hits in enumerate(report.sins):
-        if not report.readable[i]:
-            continue
-        own = {n for _, names in report.levels[i] for n in names}
-        if len(own) == 1 and own <= candidates:
-            detail[next(iter(own))] += sum(1 for h in hits if h[2].role in _DETAIL_ROLES)
-        elif len(own) > 1:  # "T11 lytic metastasis with epidural tumour T10 to T12"
-            for start, end, rule in hits:
-                if rule.role in _ADJACENT_ROLES:
-                    beside = _adjacent_level(report, i, start, end)
-                    if len(beside) == 1 and beside[0] in candidates:
-                        detail[beside[0]] += 1
+    detail, _ = _detail(report, candidates)
     top = max(detail.values(), default=0)
     best = [level for level in candidates if detail[level] == top]
     return min(best, key=RANK.__getitem__)
@@ -89,15 +82,14 @@ def _metastasis_level(report: Report) -> str | None:
                 candidates.update(report.context_levels[i])
     if len(candidates) <= 1:
         return next(iter(candidates), None)
-    detail: Counter[str] = Counter()
-    for i, hits in enumerate(report.sins):
-        if not report.readable[i]:
-            continue
-        own = {n for _, names in report.levels[i] for n in names}
-        if len(own) == 1 and own <= candidates:
-            detail[next(iter(own))] += sum(1 for h in hits if h[2].role in _DETAIL_ROLES)
+    detail, collapsed = _detail(report, candidates)
     ranked = detail.most_common(2)
-    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+    if ranked and len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        # Equally described: the level with a collapse of more than half is the worse one.
+        top = [level for level, count in detail.items() if count == ranked[0][1]]
+        worst = [level for level in top if level in collapsed]
+        return worst[0] if len(worst) == 1 else None
+    if not ranked:
         return None
     return ranked[0][0]
 
@@ -216,13 +208,52 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
     return chosen
 
 
+def _detail(report: Report, candidates: set[str]) -> tuple[Counter[str], set[str]]:
+    """How many SINS words each candidate level has, and which have collapsed by over half."""
+    detail: Counter[str] = Counter()
+    collapsed: set[str] = set()
+    for i, hits in enumerate(report.sins):
+        if not report.readable[i]:
+            continue
+        own = {n for _, names in report.levels[i] for n in names}
+        if len(own) == 1 and own <= candidates:
+            level = next(iter(own))
+            for h in hits:
+                if h[2].role in _DETAIL_ROLES:
+                    detail[level] += 1
+                    collapsed.update((level,) * _over_half(report, h))
+        elif len(own) > 1:  # "T11 lytic metastasis with epidural tumour T10 to T12"
+            for h in hits:
+                if h[2].role in _ADJACENT_ROLES:
+                    beside = _adjacent_level(report, i, h[0], h[1])
+                    if len(beside) == 1 and beside[0] in candidates:
+                        detail[beside[0]] += 1
+                        collapsed.update(beside * _over_half(report, h))
+    return detail, collapsed
+
+
+def _over_half(report: Report, hit: tuple[int, int, Rule]) -> bool:
+    rule = hit[2]
+    if rule.role == "collapse_pct":
+        return _percent(report.data[hit[0] : hit[1]]) >= 50
+    return rule.role == "collapse" and rule.value == "gt50"
+
+
 def _adjacent_level(report: Report, i: int, start: int, end: int) -> list[str]:
     """The level a cue is written beside: just after it ("lytic T10"), else just before it
     ("T12 (>50%) and L3 (<50%)", "C3 lytic lesion")."""
     levels = report.levels[i]
-    after = [names for pos, names in levels if end < pos <= end + 2]
+    after = [k for k, (pos, _) in enumerate(levels) if end < pos <= end + 2]
     if after:
-        return list(after[0])
+        # "lytic T7 + T8 deposits": the word covers a list of levels that follows it
+        k = after[0]
+        out = list(levels[k][1])
+        while k + 1 < len(levels) and _LEVEL_LIST.fullmatch(
+            report.data[levels[k][0] : levels[k + 1][0]]
+        ):
+            k += 1
+            out.extend(levels[k][1])
+        return out
     before = [names for pos, names in levels if start - 8 <= pos < start]
     return list(before[-1]) if before else []
 

@@ -367,3 +367,22 @@ def test_alignment_normal_after_a_comparison_word(sentence: str) -> None:
 def test_alignment_unchanged_alone_says_nothing() -> None:
     result = detect(_T8_GRADE_2 + "Alignment unchanged.")
     assert result.sins_imaging.alignment is None
+
+
+def test_lesion_word_before_a_list_of_levels_covers_them_all() -> None:
+    result = detect(
+        "FINDINGS: Lytic T5 + T6 deposits. Thin dorsal epidural soft tissue at T6, no thecal "
+        "sac deformity."
+    )
+    assert result.sins_imaging.lesion == "lytic"
+
+
+def test_bone_only_index_level_is_the_one_collapsed_by_more_than_half() -> None:
+    result = detect(
+        "FINDINGS: Diffuse myeloma infiltration of the marrow. Pathological fractures of L3 "
+        "(<50%) and T11 (>50%). No epidural disease.",
+        modality="MR",
+        exam="MRI WHOLE SPINE",
+    )
+    assert result.sins_imaging.collapse == "gt50"
+    assert result.sins_imaging.location == "junctional"
