@@ -11,7 +11,8 @@ from __future__ import annotations
 from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
-from services.detection.report import TARGET_ROLES, Mention, Report
+from services.detection.matcher import compile_bytes
+from services.detection.report import TARGET_ROLES, Mention, Report, valid_cue
 from services.detection.sins_extract import extract_sins, index_level
 from services.detection.text import normalise, split
 
@@ -20,6 +21,11 @@ GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
 # Radiographs and bone scans cannot show the epidural space (NICE NG234 1.4: MRI is the test);
 # from them only an explicit statement of cord compression counts.
 _NO_EPIDURAL_VIEW = frozenset({"XR", "NM"})
+# Verbs by which an addendum gives an earlier finding another cause.
+_REATTRIBUTION = compile_bytes(
+    r"\b(?:represents?|represented|reflects?|corresponds? to|is (?:in fact |actually )?(?:a|an|"
+    r"the)|in keeping with|consistent with|attributable to|due to|is in fact|was in fact)\b"
+)
 # Exam names that include the spine; "CT CHEST" or "CTPA" see vertebrae only in passing.
 _SPINE_EXAM_WORDS = (
     "spine",
@@ -214,6 +220,10 @@ def _withdraw_denied_levels(report: Report, by_part: dict[int, list[Mention]]) -
                 continue
             if m.assertion.negated and not m.assertion.partial:
                 denied.setdefault(part, set()).update(report.levels_of(m))
+    for i, ms in enumerate(report.mentions):
+        part = report.sentences[i].part
+        if part and _reattributes(report, i, ms):
+            denied.setdefault(part, set()).update(report.levels_of(ms[0]))
     if not denied:
         return
     for part in list(by_part):
@@ -225,6 +235,19 @@ def _withdraw_denied_levels(report: Report, by_part: dict[int, list[Mention]]) -
             by_part[part] = kept
         else:
             del by_part[part]
+
+
+def _reattributes(report: Report, i: int, mentions: list[Mention]) -> bool:
+    """An addendum sentence that gives an earlier finding a benign cause ("the tissue at L4
+    corresponds to a synovial cyst") and asserts no tumour of its own."""
+    if not any(
+        m.rule.role == "benign" and m.rule.value == "strong" and valid_cue(m) for m in mentions
+    ):
+        return False
+    if any(_is_positive(report, m, "MR") for m in mentions):
+        return False
+    s = report.sentences[i]
+    return _REATTRIBUTION.search(report.data, s.start, s.end) is not None
 
 
 def _all_denied(levels: tuple[str, ...], denied: set[str]) -> bool:

@@ -386,3 +386,22 @@ def test_bone_only_index_level_is_the_one_collapsed_by_more_than_half() -> None:
     )
     assert result.sins_imaging.collapse == "gt50"
     assert result.sins_imaging.location == "junctional"
+
+
+def test_addendum_reattributing_without_a_negation_withdraws_the_level() -> None:
+    result = detect(
+        "FINDINGS: Dorsal epidural soft tissue at L4 effacing the thecal sac.\n"
+        "IMPRESSION: Possible L4 epidural metastasis.\n\n"
+        "ADDENDUM: With the prior CT, the dorsal abnormality at L4 corresponds to a synovial "
+        "cyst arising from the left facet joint."
+    )
+    assert not result.suspected_mescc
+
+
+def test_addendum_naming_a_benign_finding_in_passing_keeps_the_tumour() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at L4 compresses the cauda equina with CSF preserved.\n\n"
+        "ADDENDUM: Also note a small L4 haemangioma."
+    )
+    assert result.suspected_mescc
+    assert result.levels == ["L4"]
