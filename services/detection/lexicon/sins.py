@@ -136,7 +136,7 @@ SINS: tuple[Rule, ...] = (
     Rule(
         "collapsed_by_percent",
         rf"(?:collapsed?|height loss|loss of height|compressed|wedged|"
-        rf"loss|lost) (?:by |of )?(?:approximately |approx |about |around |nearly |almost |"
+        rf"loss|lost) (?:by |of |\( ?)?(?:approximately |approx |about |around |nearly |almost |"
         rf"~ ?)?\d{{1,3}} ?{PERCENT}",
         "collapse_pct",
     ),

@@ -29,6 +29,8 @@ _T8_GRADE_2 = "FINDINGS: Epidural tumour at T8 compresses the cord with CSF stil
         ("No T8 vertebral body collapse.", "none"),
         ("Pathological fracture at T8 with 30% loss of height.", "lt50"),
         ("Pathological fracture at T8 with 70% loss of height.", "gt50"),
+        ("T8 collapse (about 30%).", "lt50"),
+        ("T8 shows loss of height <50%.", "lt50"),
     ],
 )
 def test_collapse_comparisons(sentence: str, collapse: str) -> None:
