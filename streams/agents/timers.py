@@ -245,6 +245,11 @@ async def _send(key: bytes, due: TimerDue) -> None:
 @app.timer(SCAN_INTERVAL_SECONDS)
 async def deadline_scan() -> None:
     """Every second on every worker: fire what is due in this worker's recovered partitions."""
+    await scan_once()
+
+
+async def scan_once() -> None:
+    """One tick of the timer service; never raises (an escaping error would stop the worker)."""
     from streams.agents.pathway import get_pathway, patients  # the agent module owns the table
 
     rt = get_runtime()

@@ -490,3 +490,71 @@ def test_worker_consumers_get_the_configured_fetch_wait() -> None:
         limit_fetch_wait(25)  # applied twice (a second app): wraps Faust's method, not itself
         consumer = AIOKafkaConsumerThread._create_worker_consumer(object(), object())
     assert consumer._fetch_max_wait_ms == 25
+
+
+def fake_app(
+    *, rebalancing: bool = False, recovered: bool = True, partitions: tuple[int, ...] = (0, 1, 2, 3)
+) -> Any:
+    from types import SimpleNamespace
+
+    from faust.types import TP
+
+    completed = asyncio.Event()
+    if recovered:
+        completed.set()
+    assignment = {TP(topics.PATIENT_EVENTS, p) for p in partitions}
+    assignment |= {TP("cordwatch-patients-changelog", p) for p in range(4)}
+    return SimpleNamespace(
+        started=True,
+        rebalancing=rebalancing,
+        in_recovery=not recovered,
+        tables=SimpleNamespace(
+            recovery=SimpleNamespace(completed=completed, in_recovery=not recovered)
+        ),
+        consumer=SimpleNamespace(assignment=lambda: assignment),
+        consumer_generation_id=7,
+        conf=SimpleNamespace(topic_partitions=4),
+    )
+
+
+async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile() -> None:
+    table = DictTable()
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=timers.DeadlineIndex())
+    rt = runtime(SUSPECTED_AT + timedelta(hours=30))  # both deadlines passed while down
+    index = timers.DeadlineIndex()
+    sent: list[TimerDue] = []
+
+    async def send(key: bytes, due: TimerDue) -> None:
+        sent.append(due)
+
+    mine = timers.partition_for(b"MRN-7", 4)
+    with (
+        mock.patch.object(timers, "get_runtime", return_value=rt),
+        mock.patch.object(timers, "deadlines", index),
+        mock.patch.object(timers, "_send", send),
+        mock.patch.object(pathway, "patients", table),
+        mock.patch.object(pathway, "get_pathway", return_value=DEPS),
+    ):
+        metrics = timers.timer_metrics(rt.registry)
+        for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
+            with mock.patch.object(timers, "app", waiting):
+                await timers.scan_once()
+            assert sent == []
+            assert metrics.waiting._value.get() == 1
+            assert (
+                rt.registry.get_sample_value("cordwatch_timer_service_heartbeat_timestamp_seconds")
+                == 0
+            )
+        # A worker that owns other partitions never fires this patient's deadlines.
+        others = tuple(p for p in range(4) if p != mine)
+        with mock.patch.object(timers, "app", fake_app(partitions=others)):
+            await timers.scan_once()
+        assert sent == []
+        with mock.patch.object(timers, "app", fake_app(partitions=(mine,))):
+            await timers.scan_once()
+    assert {d.timer for d in sent} == {"steroids", "surgical_evaluation"}
+    assert all(d.detected_late for d in sent)
+    assert metrics.waiting._value.get() == 0
+    heartbeat = rt.registry.get_sample_value("cordwatch_timer_service_heartbeat_timestamp_seconds")
+    assert heartbeat is not None
+    assert heartbeat > 0
