@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -46,6 +46,17 @@ class LogFormat(StrEnum):
 
     JSON = "json"
     CONSOLE = "console"
+
+
+class Role(StrEnum):
+    """What a worker runs: a sink apart keeps an audit outage from delaying pages."""
+
+    INGEST = "ingest"
+    PATHWAY = "pathway"  # the pathway agent, its table, the deadline timer and the acks agent
+    SINK = "sink"
+
+
+ALL_ROLES = frozenset(Role)
 
 
 # Strings people paste into .env files; a pseudonym keyed by one of these is reversible by anyone
@@ -96,6 +107,8 @@ class Settings(BaseSettings):
     app_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = (
         "cordwatch"
     )
+    # Comma-separated subset of ingest, pathway, sink (default all: one worker does everything).
+    roles: Annotated[frozenset[Role], NoDecode] = ALL_ROLES
     embedded_broker_host: str = "127.0.0.1"
     embedded_broker_port: Annotated[int, Field(ge=0, le=65535)] = 0
 
@@ -117,6 +130,20 @@ class Settings(BaseSettings):
     # Bounds the `facility` metric label: after this many distinct sites, the rest count as
     # "other", so a sender with a typo cannot explode Prometheus series.
     metrics_max_facilities: Annotated[int, Field(ge=1, le=1000)] = 64
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _some_role(cls, value: frozenset[Role]) -> frozenset[Role]:
+        if not value:
+            raise ValueError("roles needs at least one of ingest, pathway, sink")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -170,6 +197,17 @@ class Settings(BaseSettings):
         if self.replication_factor > 1 and not self.kafka_bootstrap:
             raise ValueError("the embedded broker is a single node: replication_factor must be 1")
         return self
+
+    @property
+    def faust_app_id(self) -> str:
+        """The consumer group: app_id where the pathway runs, else app_id-<roles> (own group).
+
+        The pathway's worker keeps app_id, so its offsets and table changelog survive a split;
+        any worker without the pathway subscribes to other topics and must not share its group.
+        """
+        if Role.PATHWAY in self.roles:
+            return self.app_id
+        return "-".join([self.app_id, *sorted(self.roles)])
 
     @property
     def embedded(self) -> bool:

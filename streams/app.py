@@ -8,13 +8,14 @@ InitProducerId). Duplicates that at-least-once allows are absorbed downstream by
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from services.config import SecurityProtocol, Settings, get_settings
+from services.config import Role, SecurityProtocol, Settings, get_settings
 from services.logging import configure_structlog, logging_config
 from streams.broker import client_options
 
@@ -112,7 +113,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "autodiscover": ["streams.agents", "streams.web", "streams.api"],
     }
     limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
-    app = faust.App(settings.app_id, **options)
+    app = faust.App(settings.faust_app_id, **options)
     app.monitor = PrometheusMonitor(metrics=faust_metrics(registry))
 
     def _configure_structlog(*_args: Any, **_kwargs: Any) -> None:
@@ -125,4 +126,16 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
     return app
 
 
-app = create_app(get_settings())
+_settings = get_settings()
+app = create_app(_settings)
+roles: frozenset[Role] = _settings.roles
+"""The roles of this worker (CORDWATCH_ROLES); agents of other roles are not registered."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def for_role(role: Role, register: Callable[[_F], Any]) -> Callable[[_F], Any]:
+    """`register` (an `app.agent(...)`/`app.timer(...)` decorator) if this worker runs `role`."""
+    if role in roles:
+        return register
+    return lambda fn: fn

@@ -20,9 +20,10 @@ from structlog.contextvars import bound_contextvars
 
 from models.dead_letter import DeadLetter, RejectReason
 from models.events import AlertAcknowledged
+from services.config import Role
 from streams import topics
 from streams.agents.ingest import Inbound
-from streams.app import app
+from streams.app import app, for_role
 from streams.bootstrap import Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
@@ -97,7 +98,7 @@ async def _park(
     log.warning("acks.dead_lettered", reason=code.value)
 
 
-@app.agent(topics.alert_acks, name="acks")
+@for_role(Role.PATHWAY, app.agent(topics.alert_acks, name="acks"))
 async def acks_agent(stream: StreamT[bytes]) -> None:
     """Acknowledgements in, alert_acknowledged events out to the pathway."""
     rt, sink = get_runtime(), TopicSink()

@@ -11,9 +11,10 @@ from faust.types import StreamT
 from structlog.contextvars import bound_contextvars
 
 from models.dead_letter import DeadLetter, RejectReason
+from services.config import Role
 from services.ingest import Accepted, parse
 from streams import topics
-from streams.app import app
+from streams.app import app, roles
 from streams.bootstrap import Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
@@ -117,4 +118,5 @@ async def _consume(stream: StreamT[bytes]) -> None:
 agents = {
     name: app.agent(channel, name=f"ingest.{name}")(_consume)
     for name, channel in topics.inbound.items()
+    if Role.INGEST in roles
 }

@@ -32,12 +32,13 @@ from models.dead_letter import DeadLetter, RejectReason
 from models.events import patient_event_adapter
 from models.outputs import Alert, Output
 from models.state import PatientState
+from services.config import Role
 from services.pathway import Detector, Scorer, handle, next_deadline
 from services.policy import Policy, load_policy
 from streams import topics
 from streams.agents.ingest import Inbound
 from streams.agents.timers import DeadlineIndex, deadlines
-from streams.app import app
+from streams.app import app, for_role, roles
 from streams.bootstrap import Runtime, get_runtime
 from streams.broker import client_options
 
@@ -331,11 +332,16 @@ def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) ->
 
 # The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
 # is plain JSON). Partitioned like cordwatch.patient-events: one writer per patient.
-patients = app.Table(
-    "patients",
-    key_type=bytes,
-    value_type=bytes,
-    help="PatientState JSON per patient_id (the pathway agent is its only writer).",
+# Only a pathway worker holds it: elsewhere its changelog would be consumed for nothing.
+patients: Any = (
+    app.Table(
+        "patients",
+        key_type=bytes,
+        value_type=bytes,
+        help="PatientState JSON per patient_id (the pathway agent is its only writer).",
+    )
+    if Role.PATHWAY in roles
+    else None
 )
 
 
@@ -392,7 +398,7 @@ BATCH_MAX = 200
 BATCH_WITHIN_SECONDS = 0.01
 
 
-@app.agent(topics.patient_events, name="pathway")
+@for_role(Role.PATHWAY, app.agent(topics.patient_events, name="pathway"))
 async def pathway_agent(stream: StreamT[bytes]) -> None:
     """Single writer per patient: fold each batch of events into the patients table."""
     rt, sink, deps, table = get_runtime(), TopicSink(), get_pathway(), FaustStateTable(patients)

@@ -20,7 +20,7 @@ from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 
 from models.dead_letter import DeadLetter, RejectReason
-from services.config import Settings, get_settings
+from services.config import Role, Settings, get_settings
 from services.store import SchemaError, Store, check_schema, make_engine
 from services.store.sink import (
     DEFAULT_BACKOFF,
@@ -32,7 +32,7 @@ from services.store.sink import (
 )
 from streams import topics
 from streams.agents.ingest import Inbound
-from streams.app import app
+from streams.app import app, for_role
 from streams.bootstrap import Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
@@ -168,13 +168,13 @@ async def _run(stream: StreamT[bytes]) -> None:
         await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=SINK_HEALTH)
 
 
-@app.agent(topics.episode_changes, name="sink")
+@for_role(Role.SINK, app.agent(topics.episode_changes, name="sink"))
 async def episode_sink(stream: StreamT[bytes]) -> None:
     """Episode changes into the audit store, committed before their offsets."""
     await _run(stream)
 
 
-@app.agent(topics.alerts, name="alert_sink")
+@for_role(Role.SINK, app.agent(topics.alerts, name="alert_sink"))
 async def alert_sink(stream: StreamT[bytes]) -> None:
     """Alerts into the audit store (once per alert_id; delivery facts are added later)."""
     await _run(stream)

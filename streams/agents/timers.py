@@ -218,8 +218,9 @@ async def scan(
 
 # --- Faust wiring ------------------------------------------------------------------------------
 
+from services.config import Role  # noqa: E402 - the pure part above is importable without an app
 from streams import topics  # noqa: E402 - the pure part above is importable without an app
-from streams.app import app  # noqa: E402
+from streams.app import app, for_role  # noqa: E402
 from streams.bootstrap import get_runtime  # noqa: E402
 
 deadlines = DeadlineIndex()
@@ -242,7 +243,7 @@ async def _send(key: bytes, due: TimerDue) -> None:
     await topics.patient_events.send(key=key, value=due.model_dump_json().encode("utf-8"))
 
 
-@app.timer(SCAN_INTERVAL_SECONDS)
+@for_role(Role.PATHWAY, app.timer(SCAN_INTERVAL_SECONDS))
 async def deadline_scan() -> None:
     """Every second on every worker: fire what is due in this worker's recovered partitions."""
     await scan_once()

@@ -74,6 +74,7 @@ class Worker:
     workdir: Path
     name: str = "w"
     web_port: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # last word over the defaults below
     process: subprocess.Popen[bytes] | None = None
     ready_at: float | None = None
     _logs: list[Path] = field(default_factory=list)
@@ -98,6 +99,7 @@ class Worker:
             "CORDWATCH_LOG_FORMAT": "json",
             "CORDWATCH_LOG_LEVEL": "INFO",
             "PYTHONPATH": str(ROOT),
+            **self.env,
         }
         with log_path.open("wb") as log:
             self.process = spawn_owned(
