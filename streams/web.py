@@ -1,9 +1,10 @@
 """Worker HTTP endpoints: /metrics for Prometheus, /health (alive) and /ready (serving).
 
 Kubernetes-style semantics: /health fails only when the process should be restarted; /ready
-fails while the worker cannot do useful work (broker unreachable, no partitions assigned, a
-rebalance under way, the audit store unreachable or behind the code's schema), so a load
-balancer or orchestrator waits instead of restarting it. The body says which check failed.
+fails while the worker cannot do useful work: broker unreachable, no partitions assigned, a
+rebalance under way, or, where this worker uses it (sink role, HTTP API), the audit store
+unreachable or behind the code's schema. A load balancer or orchestrator then waits instead of
+restarting it. The body says which check failed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from faust import web as faust_web
 from faust.types import AppT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.app import app
+from services.config import Role, Settings
+from streams.app import app, roles
 from streams.bootstrap import get_runtime
 
 _METADATA_TIMEOUT_SECONDS = 2.0
@@ -62,17 +64,25 @@ async def broker_reachable(target: AppT) -> bool:
     return True
 
 
+def database_required(*, worker_roles: frozenset[Role], settings: Settings) -> bool:
+    """Only the sink and the HTTP API use the audit store; an alerting-only worker keeps paging
+    while the database is down, so the database must not make it look unready."""
+    return Role.SINK in worker_roles or bool(settings.api_token.get_secret_value())
+
+
 async def readiness(target: AppT) -> dict[str, Any]:
     """The readiness report; `ready` is the conjunction of the checks."""
     from streams.agents.sink import SINK_HEALTH
 
     assigned = len(target.consumer.assignment()) if target.started else 0
-    problem = await database_problem()
+    needs_database = database_required(worker_roles=roles, settings=get_runtime().settings)
+    problem = await database_problem() if needs_database else None
     checks: dict[str, Any] = {
         "started": bool(target.started),
         "partitions_assigned": assigned,
         "rebalancing": bool(target.rebalancing),
         "broker_reachable": await broker_reachable(target) if target.started else False,
+        "database_required": needs_database,
         "database_ok": problem is None,
         "database_reason": problem,
         # The sink's last write: informative (it stays failed until its next commit).

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from services.config import Role, Settings
 from services.store import make_engine, upgrade
 from streams import web
 from tests.streams.api_client import get
@@ -109,3 +110,22 @@ async def test_reasons_name_each_failing_check(
     report = await web.readiness(FakeApp(**fake))  # type: ignore[arg-type]
     assert report["ready"] is False
     assert report["reasons"] == reasons
+
+
+async def test_an_alerting_only_worker_stays_ready_while_the_database_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An ingest,pathway worker keeps paging during an audit-store outage (the sink runs apart).
+    monkeypatch.setattr(web, "roles", frozenset({Role.INGEST, Role.PATHWAY}))
+    report = await _readiness(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert report["database_required"] is False
+    assert (report["ready"], report["reasons"]) == (True, [])
+
+
+def test_the_database_is_required_by_the_sink_and_by_the_http_api() -> None:
+    quiet = Settings(api_token="")
+    alerting = frozenset({Role.INGEST, Role.PATHWAY})
+    assert not web.database_required(worker_roles=alerting, settings=quiet)
+    assert web.database_required(worker_roles=frozenset({Role.SINK}), settings=quiet)
+    with_api = Settings(api_token="q7Vx2mL9pR4tK8wZ1nB6cY3hJ5dF0sGa")
+    assert web.database_required(worker_roles=alerting, settings=with_api)
