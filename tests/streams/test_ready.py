@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -117,6 +118,10 @@ async def test_an_alerting_only_worker_stays_ready_while_the_database_is_down(
 ) -> None:
     # An ingest,pathway worker keeps paging during an audit-store outage (the sink runs apart).
     monkeypatch.setattr(web, "roles", frozenset({Role.INGEST, Role.PATHWAY}))
+    # No HTTP API on this worker (an earlier test may have cached a runtime with a token).
+    monkeypatch.setattr(
+        web, "get_runtime", lambda: SimpleNamespace(settings=Settings(api_token=""))
+    )
     report = await _readiness(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:1/test")
     assert report["database_required"] is False
     assert (report["ready"], report["reasons"]) == (True, [])
