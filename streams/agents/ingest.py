@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -77,18 +78,9 @@ async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
             log.warning("ingest.dead_lettered", reason=letter.reason_code.value)
     except Exception as exc:  # the dead-letter guard: park the message, count it, keep consuming
         log.error("ingest.failed", error=type(exc).__name__)
-        letter = DeadLetter.build(
-            reason_code=RejectReason.PROCESSING_ERROR,
-            reason=type(exc).__name__,
-            topic=msg.topic,
-            raw=msg.value,
-            key=msg.key,
-            received_at=now,
-            partition=msg.partition,
-            offset=msg.offset,
-        )
         limit = rt.settings.kafka_max_message_bytes
-        await sink.dead_letter(key=msg.key, value=parkable(letter, msg.value, limit=limit))
+        value = processing_error_letter(msg, exc, now=now, limit=limit)
+        await sink.dead_letter(key=msg.key, value=value)
         rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
     finally:
         rt.metrics.processing_latency.labels(msg.topic).observe(time.perf_counter() - started)
@@ -103,6 +95,22 @@ def parkable(letter: DeadLetter, raw: bytes, *, limit: int) -> bytes:
     # The original stays readable on its inbound topic at the partition and offset named here.
     note = f" (original of {len(raw)} bytes not copied: over the record size limit)"
     return letter.model_copy(update={"original": "", "reason": letter.reason + note}).to_bytes()
+
+
+def processing_error_letter(msg: Inbound, exc: Exception, *, now: datetime, limit: int) -> bytes:
+    """A failed message parked as a processing_error dead letter, sized to fit one record."""
+    # Only the exception's type: its message may quote the event (PHI).
+    letter = DeadLetter.build(
+        reason_code=RejectReason.PROCESSING_ERROR,
+        reason=type(exc).__name__,
+        topic=msg.topic,
+        raw=msg.value,
+        key=msg.key,
+        received_at=now,
+        partition=msg.partition,
+        offset=msg.offset,
+    )
+    return parkable(letter, msg.value, limit=limit)
 
 
 async def _consume(stream: StreamT[bytes]) -> None:

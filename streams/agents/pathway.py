@@ -28,7 +28,7 @@ from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 from structlog.contextvars import bound_contextvars
 
-from models.dead_letter import DeadLetter, RejectReason
+from models.dead_letter import RejectReason
 from models.events import patient_event_adapter
 from models.outputs import Alert, Output
 from models.state import PatientState
@@ -36,7 +36,7 @@ from services.config import Role
 from services.pathway import Detector, Scorer, handle, next_deadline
 from services.policy import Policy, load_policy
 from streams import topics
-from streams.agents.ingest import Inbound
+from streams.agents.ingest import Inbound, processing_error_letter
 from streams.agents.timers import DeadlineIndex, deadlines
 from streams.app import app, for_role, roles
 from streams.bootstrap import Runtime, get_runtime
@@ -314,20 +314,10 @@ async def process_batch(
 
 
 def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) -> Message:
-    # Only the exception's type: its message may quote the event (PHI).
     log.error("pathway.failed", error=type(exc).__name__)
     rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
-    letter = DeadLetter.build(
-        reason_code=RejectReason.PROCESSING_ERROR,
-        reason=type(exc).__name__,
-        topic=msg.topic,
-        raw=msg.value,
-        key=msg.key,
-        received_at=now,
-        partition=msg.partition,
-        offset=msg.offset,
-    )
-    return (topics.DEAD_LETTERS, msg.key or b"", letter.to_bytes())
+    value = processing_error_letter(msg, exc, now=now, limit=rt.settings.kafka_max_message_bytes)
+    return (topics.DEAD_LETTERS, msg.key or b"", value)
 
 
 # The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
