@@ -16,13 +16,12 @@ import structlog
 from aiokafka.errors import KafkaError
 from faust.types import StreamT
 from pydantic import TypeAdapter, ValidationError
-from structlog.contextvars import bound_contextvars
 
-from models.dead_letter import DeadLetter, RejectReason
+from models.dead_letter import RejectReason
 from models.events import AlertAcknowledged
 from services.config import Role
 from streams import topics
-from streams.agents.ingest import Inbound
+from streams.agents.ingest import Inbound, consume_each, refusal_letter
 from streams.app import app, for_role
 from streams.bootstrap import Runtime, get_runtime
 
@@ -83,17 +82,9 @@ async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
 async def _park(
     msg: Inbound, code: RejectReason, reason: str, *, rt: Runtime, sink: Sink, now: datetime
 ) -> None:
-    letter = DeadLetter.build(
-        reason_code=code,
-        reason=reason,
-        topic=msg.topic,
-        raw=msg.value,
-        key=msg.key,
-        received_at=now,
-        partition=msg.partition,
-        offset=msg.offset,
-    )
-    await sink.send(topic=topics.DEAD_LETTERS, key=msg.key, value=letter.to_bytes())
+    limit = rt.settings.kafka_max_message_bytes
+    value = refusal_letter(msg, code, reason, now=now, limit=limit)
+    await sink.send(topic=topics.DEAD_LETTERS, key=msg.key, value=value)
     rt.metrics.dead_letters.labels(msg.topic, code.value).inc()
     log.warning("acks.dead_lettered", reason=code.value)
 
@@ -102,9 +93,4 @@ async def _park(
 async def acks_agent(stream: StreamT[bytes]) -> None:
     """Acknowledgements in, alert_acknowledged events out to the pathway."""
     rt, sink = get_runtime(), TopicSink()
-    async for event in stream.events():
-        m = event.message
-        with bound_contextvars(topic=m.topic, partition=m.partition, offset=m.offset):
-            await process(
-                Inbound(m.topic, m.partition, m.offset, m.key, m.value or b""), rt=rt, sink=sink
-            )
+    await consume_each(stream, lambda msg: process(msg, rt=rt, sink=sink))

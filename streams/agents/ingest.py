@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -100,9 +101,18 @@ def parkable(letter: DeadLetter, raw: bytes, *, limit: int) -> bytes:
 def processing_error_letter(msg: Inbound, exc: Exception, *, now: datetime, limit: int) -> bytes:
     """A failed message parked as a processing_error dead letter, sized to fit one record."""
     # Only the exception's type: its message may quote the event (PHI).
+    return refusal_letter(
+        msg, RejectReason.PROCESSING_ERROR, type(exc).__name__, now=now, limit=limit
+    )
+
+
+def refusal_letter(
+    msg: Inbound, code: RejectReason, reason: str, *, now: datetime, limit: int
+) -> bytes:
+    """A refused message as a dead letter with its bytes, sized to fit one record."""
     letter = DeadLetter.build(
-        reason_code=RejectReason.PROCESSING_ERROR,
-        reason=type(exc).__name__,
+        reason_code=code,
+        reason=reason,
         topic=msg.topic,
         raw=msg.value,
         key=msg.key,
@@ -113,14 +123,19 @@ def processing_error_letter(msg: Inbound, exc: Exception, *, now: datetime, limi
     return parkable(letter, msg.value, limit=limit)
 
 
-async def _consume(stream: StreamT[bytes]) -> None:
-    rt, sink = get_runtime(), TopicSink()
+async def consume_each(
+    stream: StreamT[bytes], handle: Callable[[Inbound], Awaitable[None]]
+) -> None:
+    """Hand each message to `handle` with its position bound into the log context."""
     async for event in stream.events():
         m = event.message
         with bound_contextvars(topic=m.topic, partition=m.partition, offset=m.offset):
-            await process(
-                Inbound(m.topic, m.partition, m.offset, m.key, m.value or b""), rt=rt, sink=sink
-            )
+            await handle(Inbound(m.topic, m.partition, m.offset, m.key, m.value or b""))
+
+
+async def _consume(stream: StreamT[bytes]) -> None:
+    rt, sink = get_runtime(), TopicSink()
+    await consume_each(stream, lambda msg: process(msg, rt=rt, sink=sink))
 
 
 agents = {
