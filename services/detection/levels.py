@@ -35,6 +35,15 @@ LEVEL_RULES: tuple[Rule, ...] = (
         r"(?:[ctls] ?)?(?:1[0-2]|[1-9]))?",
         "level",
     ),
+    # Dorsal numbering (D1-D12 for T1-T12), still written in European and South Asian reports
+    # (Gray's Anatomy, 42nd ed., vertebral column: "thoracic (dorsal) vertebrae"). No space is
+    # allowed after the "D", which would read "grade D 1" as a level.
+    Rule(
+        "dorsal_level",
+        r"d(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?(?:[dtl] ?)?"
+        r"(?:1[0-2]|[1-9]))?",
+        "level",
+    ),
     Rule(
         "junction",
         r"(?:thoracolumbar|cervicothoracic|lumbosacral|craniocervical|"
@@ -122,6 +131,8 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
     text = data[start:end]
     if rule.role == "junction":
         return JUNCTIONS.get(text.split()[0], ())
+    if rule.name == "dorsal_level" and data[max(0, start - 8) : start].endswith(b"vitamin "):
+        return ()  # "vitamin D3"
     digits = text[1:].lstrip()[:2]
     if (
         text[:1] == b"t"
@@ -156,6 +167,8 @@ _EXPANDED: dict[bytes, tuple[str, ...]] = {}
 
 def _expand_uncached(text: bytes) -> tuple[str, ...]:
     chars = text.decode("ascii").upper().replace(" ", "")
+    if chars[:1] == "D":  # dorsal numbering: D11-D12 is T11-T12 (no separator has a "D")
+        chars = chars.replace("D", "T")
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
         chars = chars.replace(sep, "~") if sep in chars[1:] else chars
     first, _, second = chars.partition("~")

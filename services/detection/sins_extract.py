@@ -109,10 +109,15 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
     for field, chosen in values.items():
         if chosen is None:
             continue
-        for cue in cues.get(field, []) + cues.get("collapse_pct", []) * (field == "collapse"):
-            if cue[4] == chosen or (field == "collapse" and cue[3] == "collapse_pct"):
-                log.add_span(f"sins_imaging.{field}", cue[0], cue[1], cue[2], f"sins.{cue[5]}")
-                break
+        # "none_gt50_involved" rests on two statements: no collapse, and the extent of the body
+        # the tumour replaces; both are evidence.
+        wanted = ("none", "gt50") if chosen == "none_gt50_involved" else (chosen,)
+        for value, kind in zip(wanted, (field, "involvement"), strict=False):
+            pool = cues.get(kind, []) + cues.get("collapse_pct", []) * (kind == "collapse")
+            for cue in pool:
+                if cue[4] == value or (kind == "collapse" and cue[3] == "collapse_pct"):
+                    log.add_span(f"sins_imaging.{field}", cue[0], cue[1], cue[2], f"sins.{cue[5]}")
+                    break
     return SinsImaging.model_construct(**values)
 
 

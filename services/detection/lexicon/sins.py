@@ -162,7 +162,10 @@ SINS: tuple[Rule, ...] = (
         r"fracture|fx)|without (?:vertebral |pathologic(?:al)? )?(?:collapse|fracture)|"
         r"(?:vertebral )?(?:body )?heights? (?:is |are )?(?:maintained|preserved|normal|"
         r"unchanged)|no loss of (?:vertebral )?(?:body )?height|no (?:vertebral )?height loss|"
-        r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height",
+        r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height|"
+        # "T9 is not collapsed", "a non-collapsed body": a statement of no collapse, read as
+        # such rather than as a negated collapse (which would leave the component unknown).
+        r"(?:is |are |was |remains? )?not (?:yet )?collapsed|non-?collapsed|uncollapsed",
         "collapse",
         "none",
         negatable=False,

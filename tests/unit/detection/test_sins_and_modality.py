@@ -35,6 +35,21 @@ def test_no_collapse_with_more_than_half_the_body_involved() -> None:
     assert result.sins_imaging.posterolateral == "none"
 
 
+def test_not_collapsed_is_a_statement_of_no_collapse() -> None:
+    text = (
+        "FINDINGS: Lytic metastasis at T9 with epidural tumour compressing the cord. "
+        "T9 is not collapsed but more than half of the body is replaced."
+    )
+    result = detect(text)
+    assert result.sins_imaging.collapse == "none_gt50_involved"
+    cited = {e.rule for e in result.evidence if e.field == "sins_imaging.collapse"}
+    assert cited == {"sins.collapse_none", "sins.involvement_gt50"}  # both halves of the value
+    plain = detect("FINDINGS: Lytic metastasis at T9 with epidural tumour. T9 is not collapsed.")
+    assert plain.sins_imaging.collapse == "none"
+    collapsed = detect("FINDINGS: Lytic metastasis at T9 with epidural tumour. T9 has collapsed.")
+    assert collapsed.sins_imaging.collapse != "none"
+
+
 def test_mixed_lesion_and_normal_alignment() -> None:
     result = detect(
         "FINDINGS: Mixed lytic and sclerotic metastasis at L3 with loss of 40% of "

@@ -72,6 +72,11 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("C8 and T13 and L6", []),
         ("through the T11-T12 neural foramen", []),
         ("T6 to T4", [("T6",)]),
+        ("at D11-D12", [("T11", "T12")]),  # dorsal numbering
+        ("D4-6", [("T4", "T5", "T6")]),
+        ("from D12 to L1", [("T12", "L1")]),
+        ("vitamin D3 replacement", []),
+        ("ASIA grade D 1 week ago", []),
     ],
 )
 def test_level_notations(text: str, expected: list[tuple[str, ...]]) -> None:
