@@ -8,6 +8,8 @@ suspected (hedges count, NICE NG234: suspected MSCC is treated as MSCC), and cau
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
@@ -195,7 +197,8 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
         earlier = [
             m for p, ms in by_part.items() if p < last and p not in negated_by_part for m in ms
         ]
-        return [*by_part[last], *earlier], negations, set()
+        renamed = _renamed_as_tumour(report, by_part[last], last)
+        return [*by_part[last], *earlier, *renamed], negations, set()
     main = _unclarified([m for p, ms in by_part.items() for m in ms], report)
     in_impression = [m for m in main if report.sentences[m.sentence].section == "impression"]
     impression_negates = any(
@@ -248,6 +251,32 @@ def _reattributes(report: Report, i: int, mentions: list[Mention]) -> bool:
         return False
     s = report.sentences[i]
     return _REATTRIBUTION.search(report.data, s.start, s.end) is not None
+
+
+def _renamed_as_tumour(report: Report, final: list[Mention], last: int) -> list[Mention]:
+    """Earlier descriptions of a lesion that the final addendum re-attributes to tumour ("the
+    epidural collection at T8 represents tumour rather than haematoma"): the canal they
+    describe ("indenting the thecal sac") is now tumour's, so they count towards its grade."""
+    renaming = [
+        m
+        for m in final
+        if _REATTRIBUTION.search(
+            report.data, report.sentences[m.sentence].start, report.sentences[m.sentence].end
+        )
+    ]
+    where = {level for m in renaming for level in report.levels_of(m)}
+    if not where:
+        return []
+    return [
+        replace(m, cause="malignant")  # a copy: the report's own reading is left as written
+        for ms in report.mentions
+        for m in ms
+        if report.sentences[m.sentence].part < last
+        and m.rule.role in ("epidural", "mass")
+        and m.cause != "malignant"
+        and m.assertion.current
+        and where.intersection(report.levels_of(m))
+    ]
 
 
 def _all_denied(levels: tuple[str, ...], denied: set[str]) -> bool:

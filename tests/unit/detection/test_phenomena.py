@@ -596,3 +596,22 @@ def test_hedged_finding_is_kept_when_a_later_denial_is_about_another_level() -> 
 def test_more_ways_of_describing_epidural_tumour(text: str, grade: str) -> None:
     result = detect("FINDINGS: " + text)
     assert (result.suspected_mescc, result.escc_grade) == (True, grade)
+
+
+def test_addendum_renaming_a_benign_lesion_as_tumour_keeps_its_grade() -> None:
+    text = (
+        "FINDINGS: Epidural haematoma at T8 indenting the thecal sac without abutting the cord. "
+        "Known metastatic breast cancer.\n"
+        "IMPRESSION: Epidural haematoma at T8.\n"
+        "ADDENDUM: On review of the contrast images, the epidural lesion at T8 represents "
+        "tumour rather than haematoma."
+    )
+    result = detect(text)
+    assert result.suspected_mescc
+    assert result.escc_grade == "1b"  # the thecal sac indentation is now tumour's
+    assert any(
+        e.field == "escc_grade" and "thecal_sac" in e.rule and "cause=malignant" in e.rule
+        for e in result.evidence
+    )
+    unrenamed = detect(text.rsplit("\n", 1)[0])
+    assert not unrenamed.suspected_mescc
