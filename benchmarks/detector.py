@@ -9,7 +9,9 @@ Python allocation (tracemalloc) and the process's peak RSS.
 
 Ratios, because the machine is shared and absolute rates move with its load:
 - ``vs_medspacy``: the issue quotes medspaCy's default ConText pipeline at about 370 reports/s on
-  this machine; it is not installed here (it pins spaCy 3.7), so that figure is quoted, not re-run.
+  an earlier machine; quoted as is. ``vs_medspacy_same_run``: with ``--medspacy-python PATH``
+  (``make bench-medspacy``), ``benchmarks/medspacy_baseline.py`` runs in that interpreter (its own
+  venv: medspaCy pins spaCy 3.7) right after this measurement, over the same 1-2 KB texts.
 - ``vs_pre_optimisation``: the detector as its author left it (commit 0fb812d), measured with this
   script: 1 860 reports/s CPU for 1-2 KB reports, 2 600 for corpus-size reports.
 - ``share_of_re2_floor``: measured in the same run, the four RE2 rule-table scans alone over the
@@ -23,6 +25,7 @@ import argparse
 import gc
 import json
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -111,12 +114,35 @@ def _report(label: str, texts: Texts, measured: tuple[float, float, float], roun
     return max(rate, rate_cpu)
 
 
+def _vs_medspacy(python: str, corpus: Path, rounds: int, rate: float, rate_cpu: float) -> int:
+    """Run the medspaCy baseline in its own interpreter; print its figures and our ratio."""
+    script = Path(__file__).with_name("medspacy_baseline.py")
+    command = [python, str(script), "--corpus", str(corpus), "--rounds", str(rounds)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    figures = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+    for line in done.stdout.splitlines():
+        print(f"[medspacy] {line}")
+    if done.returncode or "reports_per_second_cpu" not in figures:
+        sys.stderr.write(done.stderr[-2000:])
+        print(f"vs_medspacy_same_run: not measured (exit {done.returncode})")
+        return 1
+    medspacy_cpu = float(figures["reports_per_second_cpu"])
+    medspacy_wall = float(figures["reports_per_second_wall"])
+    print(
+        f"vs_medspacy_same_run: {rate_cpu / medspacy_cpu:.0f}x cpu, "
+        f"{rate / medspacy_wall:.0f}x wall (1-2 KB, cpu: {rate_cpu:.0f}/s here, "
+        f"{medspacy_cpu:.1f}/s medspaCy)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5000)
     parser.add_argument("--corpus", type=Path, default=_DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=3, help="best of N timed rounds")
+    parser.add_argument("--medspacy-python", help="interpreter with medspacy: re-run its baseline")
     args = parser.parse_args(argv)
     if not args.corpus.is_file():
         sys.stderr.write(f"corpus not found: {args.corpus}\n")
@@ -145,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{'met' if rate >= TARGET_REPORTS_PER_SECOND else 'NOT met'}; "
         f"memory_under_100mb: {'met' if rss_mb < 100 else 'NOT met'}"
     )
+    if args.medspacy_python:
+        wall, cpu, _ = padded_run
+        return _vs_medspacy(
+            args.medspacy_python, args.corpus, args.rounds, len(padded) / wall, len(padded) / cpu
+        )
     return 0
 
 
