@@ -202,9 +202,13 @@ class Report:
                     if role == "metastasis" and self.in_bone(m.sentence):
                         self.metastasis_affirmed = True
         self._sentence_cause: list[str | None] = [None] * n
+        self._sentence_presumed = [False] * n  # its cause came from no words of its own
+        self._presumed: list[Mention] = []
         for i in range(n):
             if self.mentions[i]:
                 self._resolve_causes(i)
+        if self._presumed:
+            self._attribute_presumed_by_level()
 
     def _unassessable_stated(self, ranges: list[tuple[int, int]]) -> bool:
         return any(hit[2].role == "unassessable" for hit in MODIFIER_LAYER.find(self.data, ranges))
@@ -333,10 +337,12 @@ class Report:
     def _resolve_causes(self, i: int) -> None:
         mentions = self.mentions[i]
         scope = self.scopes[i]
+        presumed = self._presumed
         # Cause words first; named targets (explicit) are resolved from them, and then count as
-        # cause words themselves for the mass-effect phrases around them.
+        # cause words themselves for the mass-effect phrases around them. A cue is a position,
+        # the cause it names, and whether that cause is only presumed (no word gave it).
         cues = [
-            (m.start, kind)
+            (m.start, kind, m.rule.value == "presumed")
             for m in mentions
             if (kind := _CUE_KINDS.get(m.rule.role)) is not None and valid_cue(m)
         ]
@@ -345,44 +351,90 @@ class Report:
                 if m.rule.value == "tumour":
                     m.cause = "malignant"
                     continue
-                clause = {k for pos, k in cues if scope.same_clause(pos, m.start)}
+                clause = {k for pos, k, _ in cues if scope.same_clause(pos, m.start)}
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
+                if not clause and m.rule.role == "epidural":  # "epidural extension" of what?
+                    presumed.append(m)
         cues += [
-            (m.start, m.cause)
+            (m.start, m.cause, any(m is p for p in presumed))
             for m in mentions
             if m.cause is not None and valid_cue(m) and not _zero_grade(m)
         ]
-        kinds = {k for _, k in cues}
+        kinds = {k for _, k, _ in cues}
         for m in mentions:
             if m.rule.role not in TARGET_ROLES or m.cause is not None:
                 continue
-            clause = {k for pos, k in cues if pos != m.start and scope.same_clause(pos, m.start)}
-            if clause:
-                m.cause = "malignant" if "malignant" in clause else "benign"
-            elif kinds:
-                m.cause = "malignant" if "malignant" in kinds else "benign"
+            clause_cues = [
+                (k, guess)
+                for pos, k, guess in cues
+                if pos != m.start and scope.same_clause(pos, m.start)
+            ]
+            deciding = clause_cues or [(k, guess) for _, k, guess in cues]
+            if deciding:
+                m.cause = "malignant" if any(k == "malignant" for k, _ in deciding) else "benign"
+                guessed = all(guess for k, guess in deciding if k == m.cause)
             else:
-                m.cause = self._paragraph_cause(i)
+                m.cause, guessed = self._paragraph_cause(i)
+            if guessed:
+                presumed.append(m)
         # What a later sentence of the paragraph may inherit ("It compresses the cord."): a
         # named cause, not a passing word such as "facet" or "fat".
         if "malignant" in kinds or any(m.cause == "malignant" for m in mentions):
             self._sentence_cause[i] = "malignant"
+            self._sentence_presumed[i] = all(
+                guess for _, k, guess in cues if k == "malignant"
+            ) and all(any(m is p for p in presumed) for m in mentions if m.cause == "malignant")
         elif any(
             m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
         ):
             self._sentence_cause[i] = "benign"
 
-    def _paragraph_cause(self, i: int) -> str:
+    def _paragraph_cause(self, i: int) -> tuple[str, bool]:
+        """The cause a sentence without cause words inherits from the paragraph, and whether
+        it is only presumed (no words of the report gave it)."""
         line = self.sentences[i].line
         j = i - 1
         while j >= 0 and i - j <= _PREVIOUS_SENTENCES and self.sentences[j].line == line:
             if self._sentence_cause[j] is not None:
-                return self._sentence_cause[j] or "benign"
+                return self._sentence_cause[j] or "benign", self._sentence_presumed[j]
             j -= 1
         if self.malignant_context or not self.benign_context:
-            return "malignant"  # nothing says benign: a missed MSCC costs more than an alert
-        return "benign"
+            return "malignant", True  # nothing says benign: a missed MSCC costs more than an alert
+        return "benign", True
+
+    def _attribute_presumed_by_level(self) -> None:
+        """A compression whose cause was only presumed takes the cause the report names for
+        the same lesion elsewhere: "An epidural component at T6 compresses the cord." is the
+        haemangioma's when the conclusion reads "Aggressive haemangioma at T6 with epidural
+        extension causing cord compression" and nothing names tumour at T6."""
+        named: dict[str, set[str]] = {}
+        presumed = {id(m) for m in self._presumed}
+        for ms in self.mentions:
+            for m in ms:
+                if m.rule.role in TARGET_ROLES and id(m) not in presumed and valid_cue(m):
+                    for level in self.levels_of(m):
+                        named.setdefault(level, set()).add(m.cause or "malignant")
+        if not named:
+            return
+        tumour_named = any(
+            m.rule.role in ("metastasis", "malignant")
+            and m.rule.value != "presumed"
+            and valid_cue(m)
+            and self.spine_context[i]
+            for i, ms in enumerate(self.mentions)
+            for m in ms
+        )
+        for m in self._presumed:
+            if m.cause != "malignant" or not m.assertion.current:
+                continue
+            levels = self.nearest_levels(m)  # "soft tissue from T6 to T9 ... at T8": T8
+            if levels:
+                benign = all(named.get(level) == {"benign"} for level in levels)
+            else:  # nowhere located: benign only when every named cause is and no tumour is
+                benign = not tumour_named and all(causes == {"benign"} for causes in named.values())
+            if benign:
+                m.cause = "benign"
 
 
 def _junction_narrowed(levels: list[Level], junctions: set[int]) -> list[Level]:

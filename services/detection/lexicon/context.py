@@ -193,6 +193,14 @@ HISTORY: tuple[Rule, ...] = (
         "hist",
         "post",
     ),
+    # "The previously seen epidural tumour ... has resolved": an attributive "previously seen"
+    # dates what follows it (the post-trigger above would hide the "previously" it contains).
+    Rule(
+        "the_previously_seen",
+        r"(?:the|a|an|this|these) previously (?:seen|noted|demonstrated|described|reported)",
+        "hist",
+        "pre",
+    ),
     Rule("history_of", r"history of|hx of|h/o|s/p|status post|known history", "hist", "pre"),
     Rule(
         "resolution",

@@ -294,6 +294,9 @@ GRADES: tuple[Rule, ...] = (
     ),
     Rule(
         "csf_present",
+        # "CSF surrounds the cord at all levels": said of a canal with room left in it.
+        r"(?:csf|cerebrospinal fluid) (?:surrounds|surrounding|encircles|encircling) "
+        r"(?:the )?(?:spinal )?cord|"
         r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
         r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
         r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"
@@ -331,17 +334,24 @@ CAUSES: tuple[Rule, ...] = (
     Rule(
         "malignant",
         r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|carcinoma\w*|sarcoma|"
-        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|mass(?:es)?|destructive|"
+        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|destructive|"
         rf"extra-?osseous (?:tumou?r|soft tissue|extension|component|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
         rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
         rf"tumou?r|deposit)",
         "malignant",
     ),
+    # "A mass" says tumour until the report names it otherwise: a meningioma or haemangioma named
+    # at the same level later in the report outranks it (see Report, presumed causes).
+    Rule("mass_word", r"mass(?:es)?", "malignant", "presumed"),
     # A benign cause named as a thing ("an epidural abscess", "a disc extrusion"): it can explain
     # the compression described in the next sentence ("It compresses the cord").
     Rule(
         "benign_entity",
+        # Extramedullary haematopoiesis: paravertebral and epidural marrow in chronic anaemia
+        # (thalassaemia), a recognised benign cause of cord compression (Haidar et al.,
+        # Neurosurg Rev 2010;33:275-86).
+        r"extra-?medullary ha?ematopoie?sis|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningioma|"

@@ -615,3 +615,71 @@ def test_addendum_renaming_a_benign_lesion_as_tumour_keeps_its_grade() -> None:
     )
     unrenamed = detect(text.rsplit("\n", 1)[0])
     assert not unrenamed.suspected_mescc
+
+
+# -- a cause named elsewhere in the report for the same lesion ------------------------------------
+_UNNAMED_COMPRESSION = (
+    "FINDINGS: Abnormal enhancing marrow throughout L2. An enhancing epidural component at L2 "
+    "narrows the canal and compresses the cauda equina.\n"
+)
+
+
+def test_benign_lesion_named_at_the_same_level_in_the_conclusion_is_negative() -> None:
+    _negative(
+        _UNNAMED_COMPRESSION + "CONCLUSION: Aggressive haemangioma of L2 with epidural "
+        "extension compressing the cauda equina. Not metastatic."
+    )
+
+
+def test_tumour_named_at_the_same_level_in_the_conclusion_stays_positive() -> None:
+    _positive(
+        _UNNAMED_COMPRESSION + "CONCLUSION: L2 metastasis with epidural extension "
+        "compressing the cauda equina."
+    )
+
+
+def test_unnamed_compression_is_presumed_tumour_when_nothing_names_a_cause() -> None:
+    _positive(_UNNAMED_COMPRESSION + "CONCLUSION: Epidural disease at L2 as described.")
+
+
+def test_benign_cause_at_another_level_does_not_explain_this_one() -> None:
+    _positive(
+        _UNNAMED_COMPRESSION + "CONCLUSION: Haemangioma of T11, incidental. Epidural disease at L2."
+    )
+
+
+def test_a_mass_later_named_a_nerve_sheath_tumour_is_negative() -> None:
+    _negative(
+        "FINDINGS: Intradural extramedullary mass at T4, 15 mm, with a dural tail. It displaces "
+        "and compresses the cord.\nIMPRESSION: Schwannoma at T4 compressing the cord."
+    )
+    _positive(
+        "FINDINGS: Intradural extramedullary mass at T4, 15 mm. It displaces and compresses the "
+        "cord.\nIMPRESSION: Mass at T4 compressing the cord, possibly a metastasis."
+    )
+
+
+def test_extramedullary_haematopoiesis_is_a_benign_cause() -> None:
+    _negative(
+        "FINDINGS: Paravertebral soft tissue from T6 to T9 extends into the epidural space at T8 "
+        "and compresses the cord.\nOPINION: Extramedullary hematopoiesis with an epidural "
+        "component at T8 compressing the cord."
+    )
+
+
+def test_the_previously_seen_tumour_that_has_resolved_is_not_current() -> None:
+    _negative(
+        "FINDINGS: The previously seen epidural tumour at T9, which compressed the cord, has "
+        "completely resolved. CSF surrounds the cord at all levels."
+    )
+    _positive(
+        "FINDINGS: The previously seen epidural tumour at T9 has enlarged and now compresses "
+        "the cord."
+    )
+
+
+def test_csf_surrounding_the_cord_is_not_tumour_surrounding_it() -> None:
+    result = detect("FINDINGS: Lytic T9 metastasis. CSF surrounds the cord at all levels.")
+    assert not result.suspected_mescc
+    encasing = detect("FINDINGS: Lytic T9 metastasis. Epidural tumour surrounds the cord at T9.")
+    assert encasing.suspected_mescc
