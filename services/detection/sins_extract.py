@@ -70,16 +70,7 @@ def _best_described(report: Report, candidates: set[str]) -> str | None:
 
 
 def _metastasis_level(report: Report) -> str | None:
-    candidates: set[str] = set()
-    for ms in report.mentions:
-        for m in ms:
-            if m.rule.role == "metastasis" and m.assertion.current:
-                candidates.update(n for _, names in report.levels[m.sentence] for n in names)
-    if not candidates:  # "T11: the treated lesion ... ESCC 0": the level the SINS words are about
-        for i, hits in enumerate(report.sins):
-            if report.readable[i] and any(h[2].role in _DETAIL_ROLES for h in hits):
-                candidates.update(n for _, names in report.levels[i] for n in names)
-                candidates.update(report.context_levels[i])
+    candidates = _metastasis_candidates(report)
     if len(candidates) <= 1:
         return next(iter(candidates), None)
     detail, collapsed = _detail(report, candidates)
@@ -94,18 +85,43 @@ def _metastasis_level(report: Report) -> str | None:
     return ranked[0][0]
 
 
+def shared_location(report: Report) -> str | None:
+    """The SINS location of bone-only disease whose worst level the report does not single out,
+    when every level it names lies in the same segment ("lytic metastases in T6 and T9":
+    semi-rigid either way, Fisher 2010)."""
+    locations = {LOCATION_OF_LEVEL.get(level) for level in _metastasis_candidates(report)}
+    return locations.pop() if len(locations) == 1 else None
+
+
+def _metastasis_candidates(report: Report) -> set[str]:
+    candidates: set[str] = set()
+    for ms in report.mentions:
+        for m in ms:
+            if m.rule.role == "metastasis" and m.assertion.current:
+                candidates.update(n for _, names in report.levels[m.sentence] for n in names)
+    if not candidates:  # "T11: the treated lesion ... ESCC 0": the level the SINS words are about
+        for i, hits in enumerate(report.sins):
+            if report.readable[i] and any(h[2].role in _DETAIL_ROLES for h in hits):
+                candidates.update(n for _, names in report.levels[i] for n in names)
+                candidates.update(report.context_levels[i])
+    return candidates
+
+
 def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsImaging:
     """Read the five imaging components, preferring an explicit SINS statement."""
     stated = _stated(report)
     cues = _cues(report, index)
     values: dict[str, str | None] = {
-        "location": stated.get("location") or (LOCATION_OF_LEVEL.get(index) if index else None),
+        "location": stated.get("location")
+        or (LOCATION_OF_LEVEL.get(index) if index else shared_location(report)),
         "lesion": stated.get("lesion") or _lesion(cues.get("lesion", [])),
         "alignment": stated.get("alignment") or _ranked(cues.get("alignment", []), _ALIGNMENT_RANK),
         "collapse": stated.get("collapse") or _collapse(cues),
         "posterolateral": stated.get("posterolateral")
         or _ranked(cues.get("posterolateral", []), _POSTEROLATERAL_RANK),
     }
+    if not stated.get("location") and values["location"] is not None:
+        _cite_location(report, index, values["location"], log)
     for field, chosen in values.items():
         if chosen is None:
             continue
@@ -119,6 +135,24 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
                     log.add_span(f"sins_imaging.{field}", cue[0], cue[1], cue[2], f"sins.{cue[5]}")
                     break
     return SinsImaging.model_construct(**values)
+
+
+def _cite_location(report: Report, index: str | None, location: str, log: EvidenceLog) -> None:
+    """Evidence for a location read off the level: where the report names that level (or,
+    for a shared segment, the first level of it), with the SINS table row that maps it."""
+    wanted = {index} if index else _metastasis_candidates(report)
+    for i, levels in enumerate(report.levels):
+        if not report.readable[i]:
+            continue
+        for pos, names in levels:
+            named = wanted.intersection(names)
+            if named:
+                end = pos
+                while end < len(report.data) and report.data[end] not in b" ,.;:)\n":
+                    end += 1
+                level = min(named, key=RANK.__getitem__)
+                log.add_span("sins_imaging.location", i, pos, end, f"sins.level {level}={location}")
+                return
 
 
 def _stated(report: Report) -> dict[str, str]:
@@ -177,7 +211,7 @@ def _cues(report: Report, index: str | None) -> dict[str, list[Cue]]:
                 levels = list(inherited) if len(set(inherited)) == 1 else []
             value = rule.value
             if rule.role == "collapse_pct":
-                value = "gt50" if _percent(report.data[start:end]) >= 50 else "lt50"
+                value = "gt50" if _height_lost(report.data[start:end], rule) >= 50 else "lt50"
             cue: Cue = (i, start, end, rule.role, value, rule.name)
             key = rule.role
             if key == "involvement_pct":
@@ -240,7 +274,7 @@ def _detail(report: Report, candidates: set[str]) -> tuple[Counter[str], set[str
 def _over_half(report: Report, hit: tuple[int, int, Rule]) -> bool:
     rule = hit[2]
     if rule.role == "collapse_pct":
-        return _percent(report.data[hit[0] : hit[1]]) >= 50
+        return _height_lost(report.data[hit[0] : hit[1]], rule) >= 50
     return rule.role == "collapse" and rule.value == "gt50"
 
 
@@ -261,6 +295,12 @@ def _adjacent_level(report: Report, i: int, start: int, end: int) -> list[str]:
         return out
     before = [names for pos, names in levels if start - 8 <= pos < start]
     return list(before[-1]) if before else []
+
+
+def _height_lost(text: bytes, rule: Rule) -> int:
+    """Per cent of the body's height lost; "reduced to 40% of its height" has lost 60%."""
+    stated = _percent(text)
+    return 100 - stated if rule.name == "height_remaining" else stated
 
 
 def _percent(text: bytes) -> int:

@@ -140,6 +140,15 @@ SINS: tuple[Rule, ...] = (
         rf"~ ?)?\d{{1,3}} ?{PERCENT}",
         "collapse_pct",
     ),
+    # The height that remains, not the height lost: "reduced to about 40% of its original
+    # height" is a 60% collapse (the extractor reads the complement, see sins_extract).
+    Rule(
+        "height_remaining",
+        rf"(?:reduced|decreased|diminished|collapsed) to (?:approximately |approx |about |around |"
+        rf"~ ?)?\d{{1,3}} ?{PERCENT} of (?:its |the )?(?:original |normal |expected |"
+        rf"predicted )?(?:vertebral )?(?:body )?height",
+        "collapse_pct",
+    ),
     Rule(
         "collapse_lt50",
         rf"{LESS} ?{HALF} (?:{W}{{0,1}})?{HEIGHT_LOST}|{LOSING}[^.;\n]{{0,32}}{LESS} ?{HALF}",
@@ -165,7 +174,13 @@ SINS: tuple[Rule, ...] = (
         r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height|"
         # "T9 is not collapsed", "a non-collapsed body": a statement of no collapse, read as
         # such rather than as a negated collapse (which would leave the component unknown).
-        r"(?:is |are |was |remains? )?not (?:yet )?collapsed|non-?collapsed|uncollapsed",
+        r"(?:is |are |was |remains? )?not (?:yet )?collapsed|non-?collapsed|uncollapsed|"
+        # "No vertebral body height loss", "no compression deformity", "no bony destruction or
+        # collapse", "without loss of height", "normal in height"
+        r"no (?:vertebral )?(?:body )?(?:height loss|compression deformity)|without (?:any )?"
+        r"(?:loss of (?:vertebral )?(?:body )?height|height loss|compression deformity)|"
+        rf"no {W}{{1,3}}(?:or|and|nor) (?:vertebral )?(?:collapse|fracture)|"
+        r"(?:of |are |is )normal (?:vertebral )?(?:body )?height|normal in height",
         "collapse",
         "none",
         negatable=False,
@@ -174,7 +189,9 @@ SINS: tuple[Rule, ...] = (
         "involvement_gt50",
         r"(?:more|greater) than (?:50 ?%|half)|>50 ?%(?: (?:of )?(?:the )?"
         r"(?:vertebral )?body)?(?: involved| involvement| replaced)?|(?:largely|extensively|"
-        r"predominantly|mostly|almost entirely|entirely|completely) replaced",
+        r"predominantly|mostly|almost entirely|entirely|completely|diffusely|totally|wholly) "
+        r"replaced|replac\w* (?:essentially |almost |nearly |virtually |practically )?(?:the )?"
+        r"(?:entire|whole) (?:vertebral )?body",
         "involvement",
         "gt50",
     ),
@@ -207,10 +224,12 @@ SINS: tuple[Rule, ...] = (
     ),
     Rule(
         "posterolateral_none",
-        r"posterior elements?(?: are| were| is)? (?:spared|not involved|"
-        r"uninvolved|normal|intact|preserved|unremarkable|unaffected)|pedicles (?:are )?(?:intact|"
-        r"spared|normal|preserved|uninvolved)|no (?:pedicle|pedicular|posterior element) "
-        r"involvement|sparing (?:of )?the posterior elements",
+        r"posterior elements?(?: (?:at|of) (?:the )?[ctls] ?\d{1,2}(?: level)?)?"
+        r"(?: are| were| is)? (?:spared|not involved|uninvolved|normal|intact|preserved|"
+        r"unremarkable|unaffected)|"
+        r"pedicles (?:are |were )?(?:intact|spared|normal|preserved|uninvolved|not involved)|"
+        r"no (?:pedicle|pedicular|posterior element) involvement|sparing (?:of )?the posterior "
+        rf"elements|no involvement of (?:the )?(?:{W}{{0,4}})?(?:posterior elements?|pedicles?)",
         "posterolateral",
         "none",
         negatable=False,

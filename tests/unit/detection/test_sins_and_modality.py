@@ -111,3 +111,66 @@ def test_degenerative_listhesis_is_not_tumour_subluxation() -> None:
 )
 def test_modality(modality: str | None, exam: str | None, title: str, expected: str) -> None:
     assert _modality(modality, exam, normalise(title)) == expected
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "No vertebral body height loss.",
+        "No compression deformity.",
+        "No bony destruction or collapse.",
+        "The vertebral bodies are of normal height.",
+        "The vertebral bodies are normal in height.",
+    ],
+)
+def test_ways_of_saying_no_collapse(statement: str) -> None:
+    result = detect(f"FINDINGS: Lytic metastasis at T9 with epidural tumour. {statement}")
+    assert result.sins_imaging.collapse == "none"
+
+
+def test_height_that_remains_is_the_complement_of_the_collapse() -> None:
+    text = "FINDINGS: Lytic T9 metastasis with epidural tumour. T9 is reduced to about {}% of its "
+    assert detect(text.format(40) + "original height.").sins_imaging.collapse == "gt50"
+    assert detect(text.format(80) + "original height.").sins_imaging.collapse == "lt50"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "The tumour replaces essentially the entire vertebral body, with no loss of height.",
+        "The body is diffusely replaced by tumour without loss of height.",
+    ],
+)
+def test_whole_body_replaced_without_collapse(statement: str) -> None:
+    result = detect(f"FINDINGS: Sclerotic metastasis at L3 with epidural tumour. {statement}")
+    assert result.sins_imaging.collapse == "none_gt50_involved"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Posterior elements at L3 are spared.",
+        "Pedicles not involved.",
+        "No involvement of the lateral masses or posterior elements.",
+    ],
+)
+def test_ways_of_saying_the_posterior_elements_are_spared(statement: str) -> None:
+    result = detect(f"FINDINGS: Lytic metastasis at L3 with epidural tumour. {statement}")
+    assert result.sins_imaging.posterolateral == "none"
+    involved = detect("FINDINGS: Lytic metastasis at L3 with epidural tumour in the left pedicle.")
+    assert involved.sins_imaging.posterolateral == "unilateral"
+
+
+def test_bone_only_levels_in_one_segment_share_its_location() -> None:
+    same = detect("FINDINGS: Lytic metastases in T6 and T9 without epidural disease.")
+    assert same.sins_imaging.location == "semi_rigid"
+    cited = [e for e in same.evidence if e.field == "sins_imaging.location"]
+    assert [e.rule for e in cited] == ["sins.level T6=semi_rigid"]
+    mixed = detect("FINDINGS: Lytic metastases in T6 and L3 without epidural disease.")
+    assert mixed.sins_imaging.location is None  # semi-rigid or mobile: the report doesn't say
+
+
+def test_location_read_off_the_index_level_cites_where_it_is_named() -> None:
+    text = "FINDINGS: Lytic metastasis at T7 compressing the cord."
+    cited = [e for e in detect(text).evidence if e.field == "sins_imaging.location"]
+    assert [(text[e.start : e.end], e.rule) for e in cited] == [("T7", "sins.level T7=semi_rigid")]
