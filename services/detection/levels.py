@@ -28,6 +28,23 @@ JUNCTIONS: dict[bytes, tuple[str, ...]] = {
     b"atlanto-axial": ("C1", "C2"),
 }
 
+# Number words one to twelve, longest first where one is the start of another.
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_SPOKEN = "(?:" + "|".join(_NUMBER_WORDS) + ")"
+
 LEVEL_RULES: tuple[Rule, ...] = (
     Rule(
         "level",
@@ -42,6 +59,13 @@ LEVEL_RULES: tuple[Rule, ...] = (
         "dorsal_level",
         r"d(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?(?:[dtl] ?)?"
         r"(?:1[0-2]|[1-9]))?",
+        "level",
+    ),
+    # Levels as speech recognition spells them ("T nine to T ten"): the letter stands alone
+    # and the number is a word, so "T2 weighted" stays a sequence and "at one level" no level.
+    Rule(
+        "spoken_level",
+        rf"[ctls] {_SPOKEN}(?: ?(?:-|to|through|thru|until) ?(?:the )?(?:[ctls] )?{_SPOKEN})?",
         "level",
     ),
     Rule(
@@ -134,6 +158,8 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
     if rule.name == "dorsal_level" and data[max(0, start - 8) : start].endswith(b"vitamin "):
         return ()  # "vitamin D3"
     digits = text[1:].lstrip()[:2]
+    if rule.name == "spoken_level":  # "t one", "t two": the sequence names, spoken
+        digits = b"1" if text[2:5] == b"one" else b"2" if text[2:5] == b"two" else b"0"
     if (
         text[:1] == b"t"
         and digits[:1] in (b"1", b"2")
@@ -166,7 +192,10 @@ _EXPANDED: dict[bytes, tuple[str, ...]] = {}
 
 
 def _expand_uncached(text: bytes) -> tuple[str, ...]:
-    chars = text.decode("ascii").upper().replace(" ", "")
+    words = text.decode("ascii")
+    if any(word in words for word in _NUMBER_WORDS):  # "t nine to t ten": digits first
+        words = " ".join(str(_NUMBER_WORDS.get(w, w)) for w in words.split())
+    chars = words.upper().replace(" ", "")
     if chars[:1] == "D":  # dorsal numbering: D11-D12 is T11-T12 (no separator has a "D")
         chars = chars.replace("D", "T")
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):

@@ -326,7 +326,7 @@ CAUSES: tuple[Rule, ...] = (
     Rule(
         "metastasis",
         r"metasta(?:sis|ses|tic(?: disease| deposits?| lesions?| focus)?)|"
-        r"metatstatic|metastsis|mets?|deposits?|plasmacytomas?|myeloma(?:tous)?|"
+        r"metatstatic|metastsis|oligometasta\w*|mets?|deposits?|plasmacytomas?|myeloma(?:tous)?|"
         r"(?:osteo)?(?:lytic|sclerotic|blastic) (?:lesions?|foci|focus|deposits?)|"
         r"marrow[- ]replac\w*(?: lesions?)?",
         "metastasis",

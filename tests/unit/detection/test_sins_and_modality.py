@@ -174,3 +174,13 @@ def test_location_read_off_the_index_level_cites_where_it_is_named() -> None:
     text = "FINDINGS: Lytic metastasis at T7 compressing the cord."
     cited = [e for e in detect(text).evidence if e.field == "sins_imaging.location"]
     assert [(text[e.start : e.end], e.rule) for e in cited] == [("T7", "sins.level T7=semi_rigid")]
+
+
+def test_oligometastatic_bone_disease_without_epidural_extension_is_grade_0() -> None:
+    result = detect(
+        "Findings: PSMA-avid osseous lesions at T6 and L1; the L1 lesion is lytic on CT.\n"
+        "Impression: Oligometastatic osseous disease (T6, L1) without epidural extension.",
+        modality="PET-CT",
+    )
+    assert not result.suspected_mescc
+    assert result.escc_grade == "0"

@@ -76,6 +76,10 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("D4-6", [("T4", "T5", "T6")]),
         ("from D12 to L1", [("T12", "L1")]),
         ("vitamin D3 replacement", []),
+        ("from T nine to T ten", [("T9", "T10")]),  # speech recognition spells the numbers
+        ("at L one", [("L1",)]),
+        ("T two weighted images", []),
+        ("at one level", []),
         ("ASIA grade D 1 week ago", []),
     ],
 )
