@@ -398,8 +398,10 @@ OTHER: tuple[Rule, ...] = (
         rf"bright) (?:t2 |stir )?signal|(?:t2|stir)(?: hyperintense)? signal|signal (?:change|"
         rf"abnormality|alteration|intensity change)s?|o?edema|odema|myelomalacia|swelling|"
         rf"expansion)|abnormal (?:cord|conus|intramedullary) signal|(?:hyperintens\w*|high "
-        rf"(?:t2 |stir )?signal|t2 signal|signal (?:change|abnormality)|o?edema) (?:{W}{{0,3}})?"
-        rf"(?:in|within|of|involving|throughout) (?:the )?(?:{W}{{0,2}})?(?:spinal )?"
+        rf"(?:t2 |stir )?signal|t2 signal|signal (?:change|abnormality)|o?edema) "
+        # an aside between the signal and the cord: 'T2 hyperintensity ("owl eye") within the cord'
+        rf"(?:\([^)\n]{{0,24}}\) )?(?:{W}{{0,3}})?(?:in|within|of|involving|throughout) "
+        rf"(?:the )?(?:{W}{{0,2}})?(?:spinal )?"
         rf"(?:cord|conus)|myelopath\w*|myelitis|myelomalacia",
         "cord_signal",
     ),

@@ -67,7 +67,9 @@ SINS: tuple[Rule, ...] = (
     Rule("location_mobile", r"mobile", "location", "mobile"),
     Rule("location_semi_rigid", r"semi[- ]?rigid", "location", "semi_rigid"),
     Rule("location_rigid", r"rigid", "location", "rigid"),
-    # bone lesion quality
+    # bone lesion quality. "Mixed signal" describes the MRI appearance, not a lesion that is both
+    # lytic and blastic (SINS lesion quality is osteolytic / mixed / blastic, Fisher 2010).
+    Rule("mixed_signal", r"mixed (?:t1 |t2 |stir )?(?:and |/)?(?:t1 |t2 )?signal", "ignore"),
     Rule(
         "lesion_mixed",
         r"mixed(?: (?:lytic|sclerotic|density|osteolytic|osteoblastic|"

@@ -184,3 +184,16 @@ def test_oligometastatic_bone_disease_without_epidural_extension_is_grade_0() ->
     )
     assert not result.suspected_mescc
     assert result.escc_grade == "0"
+
+
+def test_mixed_signal_is_an_mri_appearance_not_a_mixed_lesion() -> None:
+    text = "FINDINGS: Mixed signal marrow lesions in L5. Lytic L5 metastasis with epidural tumour."
+    assert detect(text).sins_imaging.lesion == "lytic"
+    both = "FINDINGS: Mixed lytic and sclerotic L5 metastasis with epidural tumour."
+    assert detect(both).sins_imaging.lesion == "mixed"
+
+
+def test_cord_signal_with_an_aside_before_the_cord() -> None:
+    text = 'FINDINGS: Central T2 hyperintensity ("owl eye") within the cord from T8 to the conus.'
+    assert detect(text).cord_signal
+    assert not detect("FINDINGS: T2 hyperintensity (haemangioma) within the T8 body.").cord_signal
