@@ -279,16 +279,30 @@ async def faust_app() -> None:
     app.flow_control.resume()
 
 
+class FakeProducer:
+    """The app producer as the pathway sink uses it: records sends, acknowledges at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, bytes]] = []
+
+    async def send(self, topic: str, key: bytes, value: bytes, *_: Any) -> asyncio.Future[None]:
+        self.sent.append((topic, key, value))
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
+
+    def on(self, topic: str) -> list[tuple[bytes, bytes]]:
+        return [(key, value) for t, key, value in self.sent if t == topic]
+
+
 async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
-    acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    acked.set_result(None)
-    alerts = mock.AsyncMock(return_value=acked)
-    changes = mock.AsyncMock(return_value=acked)
+    from streams.app import app
+
+    producer = FakeProducer()
     changelog = mock.MagicMock()
     index = timers.DeadlineIndex()
     with (
-        mock.patch.object(topics.alerts, "send", alerts),
-        mock.patch.object(topics.episode_changes, "send", changes),
+        mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)),
         mock.patch.object(pathway.patients, "send_changelog", changelog),
         mock.patch.object(pathway, "get_pathway", return_value=DEPS),
         mock.patch.object(pathway, "deadlines", index),
@@ -299,10 +313,13 @@ async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
             recent = report("MRN-W", at=datetime.now(UTC) - timedelta(minutes=1))
             await agent.put(recent, key=b"MRN-W")
             await agent.put(recent, key=b"MRN-W")  # redelivered
-    assert alerts.await_count == 1
-    alert = Alert.model_validate_json(alerts.await_args.kwargs["value"])
-    assert alert.alert_type == "mescc_suspected"
-    assert alerts.await_args.kwargs["key"] == b"MRN-W"
+    alerts = producer.on(topics.ALERTS)
+    assert len(alerts) == 1
+    key, value = alerts[0]
+    assert Alert.model_validate_json(value).alert_type == "mescc_suspected"
+    assert key == b"MRN-W"
+    assert producer.on(topics.EPISODE_CHANGES)  # the episode, its timers, detection, scores
+    assert all(key == b"MRN-W" for _, key, _ in producer.sent)
     assert changelog.call_count == 1  # one state written, for the first delivery only
     _, key, value = changelog.call_args.args[:3]
     assert key == b"MRN-W"
