@@ -6,6 +6,8 @@ pathway engine and `cordwatch score`). No I/O, no clock, no logging.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from models.scoring import ExplainRow, ScoreInput, ScoreResult
 
 from .advice import Findings, advise
@@ -19,8 +21,19 @@ from .tokuhashi import score_tokuhashi
 __all__ = ["score"]
 
 
+# The pathway rescores each time an episode gets new evidence, and most episodes share their
+# inputs (no assessment yet, the same few imaging elements): the inputs and the result are
+# frozen, so a result can be shared. Bounded: a result with its explanation is a few kB.
+_CACHED_RESULTS = 256
+
+
 def score(inputs: ScoreInput) -> ScoreResult:
     """Every score, its range when inputs are missing, the advice, and the rows behind them."""
+    return _score(inputs)
+
+
+@lru_cache(maxsize=_CACHED_RESULTS)
+def _score(inputs: ScoreInput) -> ScoreResult:
     finding = identify(inputs.diagnoses, inputs.primary_tumour)
     sins, sins_tally = score_sins(inputs.sins)
     escc, escc_rows = score_escc(inputs.escc_grade)
