@@ -12,15 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from streams.agents.timers import partition_for
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.pathway.harness import (
+    ALERTS,
     AlertWatch,
     Worker,
     ago,
@@ -31,6 +36,7 @@ from tests.integration.pathway.harness import (
     unique,
     write_policy,
 )
+from tests.integration.pathway.polling import clock_past, until
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -56,45 +62,102 @@ def seconds(at: str) -> float:
     return datetime.fromisoformat(at).timestamp()
 
 
+# The SIGKILL test's clock. Every instant it checks is derived from a measured event (the reports'
+# clinical time, the moment the worker was seen dead, the moment it was started again), so a
+# slow machine stretches the scenario instead of reordering it.
+STEROIDS_S = 15.0  # due 13 s after the publish: the first worker pages within ~3 s here
+SURGICAL_S = 30.0  # due 15 s after the steroid deadline: normally after the restart
+ESCALATION_S = 5.0  # after each breach alert, which only the restarted worker sends
+LATE_AFTER_S = 1.0  # policy: a deadline fired more than this after it passed is "detected late"
+
+
 async def test_restart_after_sigkill_fires_every_breach_exactly_once(
     broker: str, tmp_path: Path
 ) -> None:
     prefix = unique("KILL")
     patients = [f"{prefix}-{i}" for i in range(6)]
-    # Steroid deadlines pass while no worker is up; surgical ones after the restart.
-    policy = write_policy(tmp_path / "policy.yaml", steroids_s=8, surgical_s=20, escalation_s=5)
+    policy = write_policy(
+        tmp_path / "policy.yaml",
+        steroids_s=STEROIDS_S,
+        surgical_s=SURGICAL_S,
+        escalation_s=ESCALATION_S,
+        late_after_s=LATE_AFTER_S,
+    )
     worker = Worker(broker, unique("cw-kill"), policy, tmp_path, name="kill")
+    folded = "cordwatch_pathway_events_total"
     async with AlertWatch(broker, prefix) as watch:
         try:
             worker.start()
             await worker.wait_ready()
-            await publish(broker, [report(p, at=ago(2)) for p in patients])
+            reports = [report(p, at=ago(2)) for p in patients]
+            steroids_due = max(seconds(r["occurred_at"]) for r in reports) + STEROIDS_S
+            await publish(broker, reports)
             await watch.wait_for("mescc_suspected", len(patients))
-            await asyncio.sleep(0.5)  # inside Faust's 2.8 s commit interval: offsets not committed
+            # SIGKILL as soon as the states recording those alerts are in the table: their
+            # changelog records and the input offsets may or may not have reached the broker.
+            await until(
+                lambda: has_at_least(worker, folded, len(patients), event_type="imaging_report"),
+                "the first worker stores every patient's state",
+            )
             worker.kill()
-            killed_at = datetime.now().timestamp()
+            killed_at = time.time()  # observed dead: the process has been reaped
+            # No worker at all until every steroid deadline has passed by more than the policy's
+            # late threshold: whatever fires them cannot have been watching at the deadline.
+            restarted_at = await clock_past(steroids_due + LATE_AFTER_S)
             worker.start()
             await worker.wait_ready()
             for timer in ("steroids", "surgical_evaluation"):
-                await watch.wait_for("timer_breached", len(patients), timer=timer)
-                await watch.wait_for("escalation", len(patients), timer=timer)
-            await asyncio.sleep(2.0)  # room for a duplicate to show up
+                await watch.wait_for("timer_breached", len(patients), timer=timer, within=90)
+                await watch.wait_for("escalation", len(patients), timer=timer, within=90)
+            # Room for a duplicate: the restarted worker keeps scanning for 2 s more.
+            quiet_from = time.time() + 2.0
+            await until(
+                lambda: has_at_least(worker, HEARTBEAT, quiet_from),
+                "two more deadline scans after the last expected alert",
+            )
         finally:
             worker.stop()
-    assert_each_alert_once(watch)
-    for kind in ("mescc_suspected", "timer_breached", "escalation"):
-        per_patient = {p: sum(a["patient_id"] == p for a in watch.of(kind)) for p in patients}
-        expected = 1 if kind == "mescc_suspected" else 2
-        assert per_patient == dict.fromkeys(patients, expected), kind
+    # After the SIGTERM (producer flushed, worker gone) the topic holds everything ever sent.
+    alerts = await alerts_for(broker, prefix)
+    doubled = {a: n for a, n in Counter(a["alert_id"] for a in alerts).items() if n > 1}
+    assert doubled == {}, f"alert ids sent more than once: {doubled}"
+    for kind, timer in [
+        ("mescc_suspected", None),
+        ("timer_breached", "steroids"),
+        ("timer_breached", "surgical_evaluation"),
+        ("escalation", "steroids"),
+        ("escalation", "surgical_evaluation"),
+    ]:
+        sent = [a["patient_id"] for a in alerts if a["alert_type"] == kind and a["timer"] == timer]
+        assert Counter(sent) == Counter(patients), (kind, timer)
+    assert all(seconds(a["at"]) < killed_at for a in alerts if a["alert_type"] == "mescc_suspected")
+    breaches = [a for a in alerts if a["alert_type"] == "timer_breached"]
+    # Every timer was still open when the worker was killed, and none fired before its deadline.
+    assert all(seconds(a["due"]) > killed_at for a in breaches), "a deadline passed before the kill"
+    assert all(seconds(a["at"]) >= seconds(a["due"]) for a in breaches)
     # Deadlines that passed while no worker was up fired after the restart, marked late.
-    restarted = worker.ready_at
-    assert restarted is not None
-    missed = [a for a in watch.of("timer_breached") if seconds(a["due"]) < killed_at]
-    assert missed == [], "a breach was due before the kill: the test timing is off"
-    unwatched = [a for a in watch.of("timer_breached") if seconds(a["due"]) < restarted - 1.5]
-    assert unwatched, "no deadline passed during the downtime: the test timing is off"
+    unwatched = [a for a in breaches if seconds(a["due"]) + LATE_AFTER_S < restarted_at]
+    assert {a["patient_id"] for a in unwatched if a["timer"] == "steroids"} == set(patients)
     assert all(a["detected_late"] for a in unwatched)
-    assert all(seconds(a["at"]) >= killed_at for a in unwatched)
+    assert all(seconds(a["at"]) >= restarted_at for a in unwatched)
+
+
+HEARTBEAT = "cordwatch_timer_service_heartbeat_timestamp_seconds"
+
+
+async def has_at_least(worker: Worker, metric: str, value: float, **labels: str) -> bool:
+    """True once the worker's metric (summed over matching samples) reaches `value`."""
+    try:
+        return await worker.metric(metric, **labels) >= value
+    except aiohttp.ClientError:  # not serving yet, or between a kill and the restart
+        return False
+
+
+async def alerts_for(broker: str, prefix: str) -> list[dict[str, Any]]:
+    """Every message on cordwatch.alerts for this test's patients, duplicates included."""
+    dump = await read_topic(broker, ALERTS)
+    alerts = [json.loads(value) for _, value in dump.records]
+    return [a for a in alerts if a["patient_id"].startswith(prefix)]
 
 
 async def test_events_delivered_twice_produce_each_alert_once(broker: str, tmp_path: Path) -> None:
