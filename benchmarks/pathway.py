@@ -7,7 +7,9 @@
    hospital.imaging-reports; time until the N-th mescc_suspected alert is on cordwatch.alerts
    (ingest agent, patient stream, pathway agent, both with acknowledged sends). Baseline in the
    same run on the same broker: a Faust pass-through agent (bytes in, `await topic.send`, bytes
-   out) over the same N messages. Both run as worker processes, one after the other.
+   out) over the same N messages. Both run as worker processes, one after the other. Also the
+   worker's CPU time per event (all threads, from /proc) over the same window: on a shared
+   machine it moves less than the rates, and its ratio is the throughput ratio when CPU-bound.
 2. Latency: reports at fixed rates (200/s, then 100/s); time from the producer's send to the
    alert's arrival at a consumer in this process (same clock), p50 and p99.
 3. Deadlines with many open episodes: `--episodes` open episodes (states built by the same
@@ -205,6 +207,11 @@ class Child:
             if line.split("{", 1)[0].split(" ", 1)[0] == name
         )
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, every thread) the worker has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def memory_mb(self) -> dict[str, float]:
         """VmRSS and VmHWM (peak) of the worker, in MiB."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -318,7 +325,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def passthrough_rate(args: argparse.Namespace, bootstrap: str, workdir: Path) -> float:
+async def passthrough_rate(
+    args: argparse.Namespace, bootstrap: str, workdir: Path
+) -> tuple[float, float]:
     child = Child("passthrough", bootstrap=bootstrap, partitions=args.partitions, workdir=workdir)
     prod = await producer(bootstrap)
     try:
@@ -333,13 +342,15 @@ async def passthrough_rate(args: argparse.Namespace, bootstrap: str, workdir: Pa
             await warm_up(send_warm, out, child)
             out.reset()
             values = [report(f"PASS-{i}", datetime.now(UTC)) for i in range(args.events)]
+            cpu = child.cpu_seconds()
             started = time.time()
             for i, value in enumerate(values):
                 await prod.send(PASS_IN, key=f"PASS-{i}".encode(), value=value)
             await prod.flush()
             if not await out.wait(args.events, within=300):
                 raise SystemExit(f"pass-through delivered {len(out.seen)}/{args.events}")
-            return args.events / (max(out.seen.values()) - started)
+            cpu_ms = (child.cpu_seconds() - cpu) * 1000 / args.events
+            return args.events / (max(out.seen.values()) - started), cpu_ms
     finally:
         await prod.stop()
         child.stop()
@@ -376,6 +387,7 @@ async def pathway_runs(args: argparse.Namespace, bootstrap: str, workdir: Path) 
             values = [
                 (f"TPUT-{i}", report(f"TPUT-{i}", datetime.now(UTC))) for i in range(args.events)
             ]
+            cpu = child.cpu_seconds()
             started = time.time()
             for key, value in values:
                 await prod.send(REPORTS, key=key.encode(), value=value)
@@ -383,6 +395,7 @@ async def pathway_runs(args: argparse.Namespace, bootstrap: str, workdir: Path) 
             if not await out.wait(args.events, within=600):
                 raise SystemExit(f"pathway delivered {len(out.seen)}/{args.events}")
             results["rate"] = args.events / (max(out.seen.values()) - started)
+            results["cpu_ms"] = (child.cpu_seconds() - cpu) * 1000 / args.events
             # Latency at fixed rates (the first is the goal's; later ones for comparison).
             results["latency"] = []
             for rate in args.rates:
@@ -547,15 +560,20 @@ async def main_async(args: argparse.Namespace) -> int:
             f"{statistics.median(multi):.0f} ms (worker fetch wait set to "
             f"CORDWATCH_KAFKA_FETCH_MAX_WAIT_MS)"
         )
-        base = await passthrough_rate(args, broker.bootstrap, workdir)
+        base, base_cpu = await passthrough_rate(args, broker.bootstrap, workdir)
         print(
-            f"throughput  Faust pass-through agent     {base:8.0f} events/s  ({args.events} events)"
+            f"throughput  Faust pass-through agent     {base:8.0f} events/s  ({args.events} events;"
+            f" worker CPU {base_cpu:.2f} ms/event)"
         )
         runs = await pathway_runs(args, broker.bootstrap, workdir)
         rate = runs["rate"]
         print(
             f"throughput  pathway (inbound -> alerts)   {rate:8.0f} events/s  "
             f"= {rate / base:.2f} x pass-through (goal >= 0.5)"
+        )
+        print(
+            f"cpu         worker CPU per event: pathway {runs['cpu_ms']:.2f} ms, pass-through "
+            f"{base_cpu:.2f} ms = {base_cpu / runs['cpu_ms']:.2f} x (the ratio when CPU-bound)"
         )
         for achieved, got, total, lat in runs["latency"]:
             if not lat:
