@@ -304,6 +304,15 @@ def _height_lost(text: bytes, rule: Rule) -> int:
 
 
 def _percent(text: bytes) -> int:
+    """The figure written against the per cent sign ("loss of height of T7 (approx 60%)" is 60,
+    not the 7 of the level); the first figure when no sign is written."""
+    sign = min((i for i in (text.find(b"%"), text.find(b"per")) if i > 0), default=len(text))
+    head = text[:sign].rstrip()
+    end = len(head)
+    while end > 0 and 48 <= head[end - 1] <= 57:
+        end -= 1
+    if end < len(head):
+        return int(head[end:])
     digits = bytearray()
     for byte in text:
         if 48 <= byte <= 57:

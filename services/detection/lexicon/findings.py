@@ -335,7 +335,7 @@ CAUSES: tuple[Rule, ...] = (
         "malignant",
         r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|carcinoma\w*|sarcoma|"
         r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|destructive|"
-        rf"extra-?osseous (?:tumou?r|soft tissue|extension|component|disease)|"
+        rf"extra-?osseous (?:tumou?r|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
         rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
         rf"tumou?r|deposit)",
@@ -343,7 +343,14 @@ CAUSES: tuple[Rule, ...] = (
     ),
     # "A mass" says tumour until the report names it otherwise: a meningioma or haemangioma named
     # at the same level later in the report outranks it (see Report, presumed causes).
-    Rule("mass_word", r"mass(?:es)?", "malignant", "presumed"),
+    # So does bone tissue outside the bone ("an extraosseous component"), which an aggressive
+    # haemangioma also makes.
+    Rule(
+        "mass_word",
+        r"mass(?:es)?|extra-?osseous (?:soft tissue|extension|component)",
+        "malignant",
+        "presumed",
+    ),
     # A benign cause named as a thing ("an epidural abscess", "a disc extrusion"): it can explain
     # the compression described in the next sentence ("It compresses the cord").
     Rule(
@@ -354,8 +361,9 @@ CAUSES: tuple[Rule, ...] = (
         r"extra-?medullary ha?ematopoie?sis|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
-        r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningioma|"
-        r"schwannoma|neurofibroma|nerve sheath tumou?r|dis[ck] (?:extrusion|herniation|"
+        r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
+        r"schwannomas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|"
+        r"dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"
         # Abbreviations of degenerative causes: disc-osteophyte complex, herniated nucleus

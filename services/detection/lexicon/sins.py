@@ -132,7 +132,10 @@ SINS: tuple[Rule, ...] = (
         "collapse_percent",
         rf"\d{{1,3}} ?{PERCENT}\)? (?:{W}{{0,1}})?(?:height loss|loss of "
         rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
-        rf"compression)",
+        rf"compression|(?:wedge |compression |burst )?fracture|wedging|wedge deformity)|"
+        # "loss of height of D12 (approx 30%)": the level between the words and the figure
+        rf"(?:loss of height|height loss|collapse) (?:of|at) (?:the )?[a-z] ?\d{{1,2}} \("
+        rf"(?:approx\.? |approximately |about |around |~ ?)?\d{{1,3}} ?{PERCENT}",
         "collapse_pct",
     ),
     Rule(
@@ -150,6 +153,16 @@ SINS: tuple[Rule, ...] = (
         rf"~ ?)?\d{{1,3}} ?{PERCENT} of (?:its |the )?(?:original |normal |expected |"
         rf"predicted )?(?:vertebral )?(?:body )?height",
         "collapse_pct",
+    ),
+    # A collapse graded in words: mild or minor height loss is less than half (SINS collapse
+    # bands, Fisher 2010); "severe", "complete" and vertebra plana are read under collapse_gt50.
+    Rule(
+        "collapse_mild",
+        rf"(?:mild|minor|minimal|slight|small|subtle|early) (?:{W}{{0,1}})?(?:loss of "
+        r"(?:vertebral )?(?:body )?height|height loss|wedging|wedge (?:compression )?"
+        r"(?:deformity|fracture)|compression (?:deformity|fracture)|collapse)",
+        "collapse",
+        "lt50",
     ),
     Rule(
         "collapse_lt50",
@@ -172,7 +185,8 @@ SINS: tuple[Rule, ...] = (
         rf"no (?:{W}{{0,1}})?(?:vertebral |pathologic(?:al)? |new |acute )?(?:body )?(?:collapse|"
         r"fracture|fx)|without (?:vertebral |pathologic(?:al)? )?(?:collapse|fracture)|"
         r"(?:vertebral )?(?:body )?heights? (?:is |are )?(?:maintained|preserved|normal|"
-        r"unchanged)|no loss of (?:vertebral )?(?:body )?height|no (?:vertebral )?height loss|"
+        r"unchanged)|no (?:significant |appreciable |definite )?loss of (?:vertebral )?"
+        r"(?:body )?height|no (?:vertebral )?height loss|"
         r"(?:vertebral )?(?:bod(?:y|ies) )?(?:is |are )?preserved in height|"
         # "T9 is not collapsed", "a non-collapsed body": a statement of no collapse, read as
         # such rather than as a negated collapse (which would leave the component unknown).
@@ -182,14 +196,15 @@ SINS: tuple[Rule, ...] = (
         r"no (?:vertebral )?(?:body )?(?:height loss|compression deformity)|without (?:any )?"
         r"(?:loss of (?:vertebral )?(?:body )?height|height loss|compression deformity)|"
         rf"no {W}{{1,3}}(?:or|and|nor) (?:vertebral )?(?:collapse|fracture)|"
-        r"(?:of |are |is )normal (?:vertebral )?(?:body )?height|normal in height",
+        r"(?:of |are |is )normal (?:vertebral )?(?:body )?height|normal in height|"
+        r"preserved (?:vertebral )?(?:body )?heights?",
         "collapse",
         "none",
         negatable=False,
     ),
     Rule(
         "involvement_gt50",
-        r"(?:more|greater) than (?:50 ?%|half)|>50 ?%(?: (?:of )?(?:the )?"
+        r"(?:more|greater) than (?:half|50 ?%)|>50 ?%(?: (?:of )?(?:the )?"
         r"(?:vertebral )?body)?(?: involved| involvement| replaced)?|(?:largely|extensively|"
         r"predominantly|mostly|almost entirely|entirely|completely|diffusely|totally|wholly) "
         r"replaced|replac\w* (?:essentially |almost |nearly |virtually |practically )?(?:the )?"
@@ -204,13 +219,15 @@ SINS: tuple[Rule, ...] = (
         "involvement_pct",
     ),
     Rule("involvement_lt50", r"less than (?:50 ?%|half)(?: of)?", "involvement", "lt50"),
-    # posterolateral elements
+    # posterolateral elements: "facet, pedicle, or costovertebral joint fracture or replacement with
+    # tumor" (Fisher 2010, table 1 footnote); laminae and spinous processes are not among them
     Rule(
         "posterolateral_bilateral",
-        rf"both (?:{W}{{0,2}})?(?:pedicles|laminae|posterior "
+        rf"both (?:{W}{{0,2}})?(?:pedicles|posterior "
         rf"elements|facets?|costovertebral|{POSTEROLATERAL_PARTS})|bilateral (?:{W}{{0,1}})?"
-        rf"(?:pedicles?|laminae|posterior elements?|pedicular|posterolateral|facets?|"
-        rf"{POSTEROLATERAL_PARTS})|pedicles bilaterally|"
+        rf"(?:pedicles?|posterior elements?|pedicular|posterolateral|facets?|"
+        rf"{POSTEROLATERAL_PARTS})|(?:pedicles?|posterior elements?|facets?|"
+        rf"{POSTEROLATERAL_PARTS}) (?:{W}{{0,4}})?bilaterally|"
         rf"posterolateral bilateral|bilateral\.?$",
         "posterolateral",
         "bilateral",
@@ -218,7 +235,7 @@ SINS: tuple[Rule, ...] = (
     Rule(
         "posterolateral_unilateral",
         rf"(?:left|right|l|r) (?:{W}{{0,3}})?(?:pedicles?|"
-        rf"hemi-?lamina|lamina|facet|costovertebral|transverse process|posterior elements?|"
+        rf"facet|costovertebral|transverse process|posterior elements?|"
         rf"{POSTEROLATERAL_PARTS}|pedals?)|"
         rf"unilateral(?: posterolateral)?|posterolateral unilateral",
         "posterolateral",

@@ -683,3 +683,20 @@ def test_csf_surrounding_the_cord_is_not_tumour_surrounding_it() -> None:
     assert not result.suspected_mescc
     encasing = detect("FINDINGS: Lytic T9 metastasis. Epidural tumour surrounds the cord at T9.")
     assert encasing.suspected_mescc
+
+
+def test_plural_benign_tumours_name_a_benign_cause() -> None:
+    _negative(
+        "FINDINGS: Multiple dumbbell nerve sheath tumours through the foramina at T6 and L2. "
+        "The largest at L2 displaces the cauda equina.\nIMPRESSION: Neurofibromas (NF1)."
+    )
+
+
+def test_an_extraosseous_component_named_haemangioma_at_its_level_is_negative() -> None:
+    text = (
+        "FINDINGS: T5 lesion with coarse trabeculae and a small extraosseous component extending "
+        "into the ventral epidural space, indenting the thecal sac.\nIMPRESSION: {} T5 with "
+        "small epidural component."
+    )
+    _negative(text.format("Aggressive haemangioma"))
+    _positive(text.format("Metastasis"))

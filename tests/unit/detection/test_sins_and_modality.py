@@ -197,3 +197,35 @@ def test_cord_signal_with_an_aside_before_the_cord() -> None:
     text = 'FINDINGS: Central T2 hyperintensity ("owl eye") within the cord from T8 to the conus.'
     assert detect(text).cord_signal
     assert not detect("FINDINGS: T2 hyperintensity (haemangioma) within the T8 body.").cord_signal
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("30 percent pathological wedge fracture of T7.", "lt50"),
+        ("Loss of height of T7 (approx 60%).", "gt50"),
+        ("Mild loss of height T7.", "lt50"),
+        ("Mild anterior wedging of T7.", "lt50"),
+        ("No significant loss of vertebral body height.", "none"),
+        ("Preserved vertebral height.", "none"),
+        ("The lesion involves more than 50% of the body without collapse.", "none_gt50_involved"),
+    ],
+)
+def test_collapse_in_more_wordings(statement: str, expected: str) -> None:
+    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    assert detect(text).sins_imaging.collapse == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("Posterior elements involved at T7 bilaterally.", "bilateral"),
+        ("Tumour extends into both laminae and the right pedicle.", "unilateral"),
+        ("Tumour extends into the spinous process and both laminae.", None),
+    ],
+)
+def test_posterolateral_means_pedicle_facet_or_costovertebral_joint(
+    statement: str, expected: str | None
+) -> None:
+    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    assert detect(text).sins_imaging.posterolateral == expected
