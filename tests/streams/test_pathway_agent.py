@@ -575,3 +575,43 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
     heartbeat = rt.registry.get_sample_value("cordwatch_timer_service_heartbeat_timestamp_seconds")
     assert heartbeat is not None
     assert heartbeat > 0
+
+
+class _ChangelogTable:
+    """The two things FaustStateTable uses of a Faust table; each changelog send returns a
+    future the test resolves, as the broker's acknowledgement would."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, bytes] = {}
+        self.sends: list[asyncio.Future[None]] = []
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.data.get(key)
+
+    def send_changelog(self, partition: int | None, key: bytes, value: bytes) -> Any:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sends.append(future)
+        return future
+
+
+async def test_states_count_as_stored_only_once_the_changelog_acknowledges_them() -> None:
+    # Faust's pre-commit flush gives up after 0.1 s a message, so the agent must wait for the
+    # changelog itself before it lets an input offset be committed (a SIGKILL lost a state).
+    raw = _ChangelogTable()
+    table = pathway.FaustStateTable(raw)
+    table.put(0, b"p1", b"s1")
+    table.put(1, b"p2", b"s2")
+    assert raw.get(b"p1") == b"s1"  # readable at once by the next event
+    waiting = asyncio.ensure_future(table.acknowledged())
+    await asyncio.sleep(0.01)
+    raw.sends[0].set_result(None)
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # one record still unacknowledged
+    raw.sends[1].set_result(None)
+    await asyncio.wait_for(waiting, 1)
+    failing = _ChangelogTable()
+    table = pathway.FaustStateTable(failing)
+    table.put(0, b"p1", b"s1")
+    failing.sends[0].set_exception(RuntimeError("broker refused"))
+    with pytest.raises(RuntimeError):  # the batch stays unacknowledged and is redelivered
+        await table.acknowledged()
