@@ -205,14 +205,23 @@ async def scan(
             if not raw:
                 continue
             state = PatientState.model_validate_json(raw)
+            fired = 0
             for due in due_timers(state, now, late_after=late_after):
                 await send(key, due)
                 metrics.timer_due_sent.labels(str(due.detected_late).lower()).inc()
-                sent += 1
-            # Until the agent writes the advanced state (and notes its next deadline), retry;
-            # unless the agent already noted a newer state while the sends were awaited.
-            if not index.noted(partition, key):
+                fired += 1
+            sent += fired
+            if index.noted(partition, key):
+                continue  # the agent noted a newer state while the sends were awaited
+            upcoming = next_deadline(state)
+            if fired or (upcoming is not None and upcoming.timestamp() <= now_ts):
+                # Until the agent writes the advanced state (and notes its next deadline), retry.
                 index.note(partition, key, now_ts + RETRY_AFTER_SECONDS)
+            else:
+                # Nothing was due: the state had already advanced (the agent took the last
+                # TimerDue while the sends were awaited). Its next deadline, if any; a retry
+                # here would re-read the patient every 10 s for good.
+                index.note(partition, key, upcoming)
     return sent
 
 

@@ -241,6 +241,38 @@ async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
     assert await timers.scan(index, table, owned=[mine], now=later, **args) == 2
 
 
+async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
+    # The agent took the last TimerDue while the scan was still sending: the next retry finds
+    # the state advanced, and the patient goes back to its next deadline, not to another retry.
+    table = DictTable()
+    index = timers.DeadlineIndex()
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
+    mine = timers.partition_for(b"MRN-7", 4)
+    await timers.rebuild(index, table, owned=[mine], partitions=4)
+    sent: list[TimerDue] = []
+
+    async def send(key: bytes, due: TimerDue) -> None:
+        sent.append(due)
+
+    args: dict[str, Any] = {
+        "late_after": POLICY.late_after,
+        "send": send,
+        "metrics": timers.timer_metrics(CollectorRegistry()),
+    }
+    at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
+    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 2
+    handled = timers.DeadlineIndex()  # the agent's own notes go elsewhere: only the table moves
+    for due in sent:
+        await run(
+            due.model_dump_json().encode(), rt=runtime(at_warning), table=table, index=handled
+        )
+    retry = at_warning + timedelta(seconds=timers.RETRY_AFTER_SECONDS)
+    assert await timers.scan(index, table, owned=[mine], now=retry, **args) == 0
+    await timers.rebuild(handled, table, owned=[mine], partitions=4)  # what a restart would index
+    assert index.next_at(mine) == handled.next_at(mine)  # the next warning, not now + 10 s
+    assert index.next_at(mine) > retry.timestamp() + timers.RETRY_AFTER_SECONDS
+
+
 def test_index_keeps_only_the_latest_deadline_per_patient() -> None:
     index = timers.DeadlineIndex()
     index.note(0, b"a", 100.0)
