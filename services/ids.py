@@ -6,15 +6,30 @@ same input sequence always yields the same ids (DESIGN.md section 3, last rule).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from functools import lru_cache
 
 # Fixed namespace for every Cordwatch id; changing it would re-send every alert after a replay.
 CORDWATCH_NAMESPACE = uuid.UUID("5f1d3c1e-6a39-4c59-9a43-2f3b0c8e7d21")
+_NAMESPACE_BYTES = CORDWATCH_NAMESPACE.bytes
 
 
 def _id(*parts: object) -> str:
     # "\x1f" (unit separator) cannot appear in the ids we join, so ("a|b","c") != ("a","b|c").
-    return str(uuid.uuid5(CORDWATCH_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+    return uuid5_text("\x1f".join(str(p) for p in parts))
+
+
+@lru_cache(maxsize=8192)  # a report's reduction derives the same episode and timer ids often
+def uuid5_text(name: str) -> str:
+    """``str(uuid.uuid5(CORDWATCH_NAMESPACE, name))`` without building UUID objects (RFC 4122
+    section 4.3: SHA-1 of namespace + name, version 5, RFC variant); a pathway event derives
+    about a dozen ids and uuid.UUID's constructor was most of their cost."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def episode_id(patient_id: str, ordinal: int) -> str:
