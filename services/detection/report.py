@@ -203,7 +203,8 @@ class Report:
                         self.metastasis_affirmed = True
         self._sentence_cause: list[str | None] = [None] * n
         self._sentence_presumed = [False] * n  # its cause came from no words of its own
-        self._presumed: list[Mention] = []
+        self._presumed: list[Mention] = []  # causes only presumed, in reading order
+        self._presumed_ids: set[int] = set()
         for i in range(n):
             if self.mentions[i]:
                 self._resolve_causes(i)
@@ -337,7 +338,7 @@ class Report:
     def _resolve_causes(self, i: int) -> None:
         mentions = self.mentions[i]
         scope = self.scopes[i]
-        presumed = self._presumed
+        presumed = self._presumed_ids
         # Cause words first; named targets (explicit) are resolved from them, and then count as
         # cause words themselves for the mass-effect phrases around them. A cue is a position,
         # the cause it names, and whether that cause is only presumed (no word gave it).
@@ -355,9 +356,9 @@ class Report:
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
                 if not clause and m.rule.role == "epidural":  # "epidural extension" of what?
-                    presumed.append(m)
+                    self._presume(m)
         cues += [
-            (m.start, m.cause, any(m is p for p in presumed))
+            (m.start, m.cause, id(m) in presumed)
             for m in mentions
             if m.cause is not None and valid_cue(m) and not _zero_grade(m)
         ]
@@ -377,18 +378,22 @@ class Report:
             else:
                 m.cause, guessed = self._paragraph_cause(i)
             if guessed:
-                presumed.append(m)
+                self._presume(m)
         # What a later sentence of the paragraph may inherit ("It compresses the cord."): a
         # named cause, not a passing word such as "facet" or "fat".
         if "malignant" in kinds or any(m.cause == "malignant" for m in mentions):
             self._sentence_cause[i] = "malignant"
             self._sentence_presumed[i] = all(
                 guess for _, k, guess in cues if k == "malignant"
-            ) and all(any(m is p for p in presumed) for m in mentions if m.cause == "malignant")
+            ) and all(id(m) in presumed for m in mentions if m.cause == "malignant")
         elif any(
             m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
         ):
             self._sentence_cause[i] = "benign"
+
+    def _presume(self, m: Mention) -> None:
+        self._presumed.append(m)
+        self._presumed_ids.add(id(m))
 
     def _paragraph_cause(self, i: int) -> tuple[str, bool]:
         """The cause a sentence without cause words inherits from the paragraph, and whether
@@ -409,7 +414,7 @@ class Report:
         haemangioma's when the conclusion reads "Aggressive haemangioma at T6 with epidural
         extension causing cord compression" and nothing names tumour at T6."""
         named: dict[str, set[str]] = {}
-        presumed = {id(m) for m in self._presumed}
+        presumed = self._presumed_ids
         for ms in self.mentions:
             for m in ms:
                 if m.rule.role in TARGET_ROLES and id(m) not in presumed and valid_cue(m):
