@@ -28,7 +28,7 @@ JUNCTIONS: dict[bytes, tuple[str, ...]] = {
     b"atlanto-axial": ("C1", "C2"),
 }
 
-# Number words one to twelve, longest first where one is the start of another.
+# Number words one to twelve, as speech recognition writes level numbers.
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -159,7 +159,7 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
         return ()  # "vitamin D3"
     digits = text[1:].lstrip()[:2]
     if rule.name == "spoken_level":  # "t one", "t two": the sequence names, spoken
-        digits = b"1" if text[2:5] == b"one" else b"2" if text[2:5] == b"two" else b"0"
+        digits = str(_NUMBER_WORDS.get(text[1:].split()[0].decode("ascii"), 0)).encode("ascii")
     if (
         text[:1] == b"t"
         and digits[:1] in (b"1", b"2")
