@@ -433,10 +433,13 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
             candidates.extend(following)
     for x in candidates:
         role = x.rule.role
-        if role == "csf_absent" and not x.assertion.negated:
-            absent = True
-        elif role == "csf_present" and not x.assertion.negated:
-            present = True
+        # A denied statement says the opposite: "no CSF is seen around it" leaves none, "without
+        # complete effacement of the CSF" leaves some.
+        if role in ("csf_absent", "csf_present"):
+            if (role == "csf_absent") != x.assertion.negated:
+                absent = True
+            else:
+                present = True
         elif (
             role == "severity"
             and x.sentence == i

@@ -61,6 +61,13 @@ LEVEL_RULES: tuple[Rule, ...] = (
         r"(?:1[0-2]|[1-9]))?",
         "level",
     ),
+    # "Th9", "Th8-Th10", "Th12/L1": the thoracic abbreviation of Scandinavian and German reports.
+    Rule(
+        "th_level",
+        r"th ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?(?:th ?|[tl] ?)?"
+        r"(?:1[0-2]|[1-9]))?",
+        "level",
+    ),
     # Levels as speech recognition spells them ("T nine to T ten"): the letter stands alone
     # and the number is a word, so "T2 weighted" stays a sequence and "at one level" no level.
     Rule(
@@ -201,8 +208,8 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
         chars = chars.replace(sep, "~") if sep in chars[1:] else chars
     first, _, second = chars.partition("~")
-    first = first.replace("THE", "")
-    second = second.replace("THE", "")
+    first = _thoracic(first.replace("THE", ""))
+    second = _thoracic(second.replace("THE", ""))
     low = _level(first, first[:1])
     if low is None:
         return ()
@@ -212,6 +219,11 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
     if high is None or RANK[high] < RANK[low] or RANK[high] - RANK[low] > 12:
         return (low,)
     return ORDER[RANK[low] : RANK[high] + 1]
+
+
+def _thoracic(token: str) -> str:
+    """ "TH8" (the Scandinavian and German abbreviation) is T8."""
+    return "T" + token[2:] if token[:2] == "TH" and token[2:3].isdigit() else token
 
 
 def _level(token: str, region: str) -> str | None:

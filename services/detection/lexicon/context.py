@@ -205,6 +205,7 @@ HISTORY: tuple[Rule, ...] = (
     Rule(
         "resolution",
         r"(?:complete |interval |near[- ]complete )?resolution of|resolved|"
+        r"(?:complete|total) regression of|"
         r"resolving",
         "hist",
         "pre",
@@ -212,7 +213,8 @@ HISTORY: tuple[Rule, ...] = (
     Rule(
         "has_resolved",
         r"(?:has|have) (?:now |since |completely |largely |entirely )?"
-        r"(?:resolved|regressed|disappeared|gone)|(?:is |are )?(?:now )?resolved",
+        r"(?:resolved|regressed|disappeared|gone)(?: completely| entirely)?|"
+        r"(?:is |are )?(?:now )?resolved",
         "hist",
         "post",
     ),
@@ -234,7 +236,17 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         r"(?:to )?(?:assess|evaluate|evaluation|screen|look|check|exclude|"
         r"investigate|monitor|watch|rule out|r/o|ro) (?:for|of)|to (?:assess|evaluate|exclude|"
         r"rule out)|rule out|r/o|at risk (?:of|for)|risk of|prevent(?:ion of)?|question of|"
-        r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of",
+        r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of|"
+        r"(?:assessment|evaluation) (?:for|of)",
+        "hypo",
+        "pre",
+    ),
+    # a mimic the radiologist names to set it aside: "could look like epidural tumour, but ...
+    # this is the basivertebral venous plexus"
+    Rule(
+        "mimic",
+        r"(?:at first )?(?:could|may|might|can|would) (?:\w+ )?(?:look|appear) like|"
+        r"mimic(?:s|king|ked)?|simulat(?:es|ing)",
         "hypo",
         "pre",
     ),

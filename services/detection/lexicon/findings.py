@@ -23,9 +23,12 @@ from __future__ import annotations
 from services.detection.lexicon import EPIDURAL_ADJECTIVES, W
 from services.detection.matcher import Rule
 
+# "Medulla (spinalis)" and "liquor" are how Scandinavian and German reports name the cord and the
+# CSF in English (Terminologia Anatomica: medulla spinalis; liquor cerebrospinalis).
 CORD = (
     r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|"
-    r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots)"
+    r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots|"
+    r"medulla(?: spinalis)?|medullary)"
 )
 SAC = r"(?:thecal|dural|the cal) sack?"
 TUMOUR_NOUNS = (
@@ -266,9 +269,9 @@ GRADES: tuple[Rule, ...] = (
     Rule(
         "csf_absent_stated",
         r"no (?:residual |surrounding |intervening |visible |"
-        r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|intrathecal contrast)|no "
+        r"perimedullary )?(?:csf|c s f|cerebrospinal fluid|liquor|intrathecal contrast)|no "
         r"(?:intrathecal )?contrast (?:is )?(?:visible )?(?:around|surrounding)|without (?:any )?"
-        r"(?:residual )?(?:csf|cerebrospinal fluid)",
+        r"(?:residual )?(?:csf|cerebrospinal fluid|liquor)",
         "csf_absent",
         negatable=False,
     ),
@@ -276,7 +279,7 @@ GRADES: tuple[Rule, ...] = (
         "csf_absent",
         r"(?:complete|total|near[ -]complete|almost complete|near[ -]total|"
         r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
-        r"perimedullary |all )?(?:csf|cerebrospinal fluid)(?: signal| space)?|(?:csf|"
+        r"perimedullary |all )?(?:csf|cerebrospinal fluid|liquor)(?: signal| space)?|(?:csf|"
         r"cerebrospinal fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?"
         r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block",
         "csf_absent",
@@ -288,21 +291,26 @@ GRADES: tuple[Rule, ...] = (
         r"anterior|posterior|lateral|left|right|partial|anterior and posterior) (?:subarachnoid |"
         r"csf |cerebrospinal fluid )?(?:csf|cerebrospinal fluid|space|subarachnoid space)|"
         r"(?:ventral|dorsal|anterior|posterior) (?:subarachnoid|csf) space (?:is )?(?:partly |"
-        r"partially |mildly )?effaced",
+        r"partially |mildly )?effaced|(?:csf|cerebrospinal fluid|liquor) (?:is |was )?"
+        r"(?:effaced|obliterated) (?:on the )?(?:left|right|ventrally|dorsally|anteriorly|"
+        r"posteriorly)(?: side)?",
         "mass",
         "1b",
     ),
     Rule(
         "csf_present",
+        # CT myelogram: "contrast is still visible between them (the roots)".
+        r"(?:intrathecal |myelographic )?contrast (?:is |was |remains )?(?:still )?(?:visible|"
+        r"seen|present) (?:around|between|surrounding)|"
         # "CSF surrounds the cord at all levels": said of a canal with room left in it.
-        r"(?:csf|cerebrospinal fluid) (?:surrounds|surrounding|encircles|encircling) "
+        r"(?:csf|cerebrospinal fluid|liquor) (?:surrounds|surrounding|encircles|encircling) "
         r"(?:the )?(?:spinal )?cord|"
         r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
-        r"(?:csf|cerebrospinal fluid)|(?:csf|cerebrospinal fluid)(?: rim| signal)? "
+        r"(?:csf|cerebrospinal fluid|liquor)|(?:csf|cerebrospinal fluid|liquor)(?: rim| signal)? "
         r"(?:is |remains |still |was |are |being )*(?:visible|preserved|maintained|seen|present|"
         r"persists|remains|identified|evident)|(?:preserved|residual|some|remaining|visible) "
-        r"(?:csf|cerebrospinal fluid)|(?:partial|mild|partly|some|moderate|incomplete) "
-        r"effacement of (?:the )?(?:surrounding )?(?:csf|cerebrospinal fluid)",
+        r"(?:csf|cerebrospinal fluid|liquor)|(?:partial|mild|partly|some|moderate|incomplete) "
+        r"effacement of (?:the )?(?:surrounding )?(?:csf|cerebrospinal fluid|liquor)",
         "csf_present",
     ),
     Rule(
@@ -350,6 +358,14 @@ CAUSES: tuple[Rule, ...] = (
         r"mass(?:es)?|extra-?osseous (?:soft tissue|extension|component)",
         "malignant",
         "presumed",
+    ),
+    # A tumour inside the dura is not epidural: "an intradural, extramedullary enhancing tumour"
+    # is a nerve sheath tumour or meningioma, or intradural spread, never MESCC (NICE NG234).
+    Rule(
+        "intradural_tumour",
+        rf"intradural,? (?:extramedullary )?(?:{W}{{0,3}})?(?:tumou?rs?|mass(?:es)?|lesions?)",
+        "benign",
+        "strong",
     ),
     # A benign cause named as a thing ("an epidural abscess", "a disc extrusion"): it can explain
     # the compression described in the next sentence ("It compresses the cord").

@@ -700,3 +700,64 @@ def test_an_extraosseous_component_named_haemangioma_at_its_level_is_negative() 
     )
     _negative(text.format("Aggressive haemangioma"))
     _positive(text.format("Metastasis"))
+
+
+# -- vocabulary of other countries and other ways of setting a finding aside ---------------------
+def test_medulla_dural_sac_and_liquor_are_cord_thecal_sac_and_csf() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at Th10 compresses the medulla; no liquor is seen around it."
+    )
+    assert result.suspected_mescc
+    assert result.escc_grade == "3"
+    assert result.levels == ["T10"]
+    spared = detect("FINDINGS: Epidural tumour at Th10 compresses the medulla; liquor is visible.")
+    assert spared.escc_grade == "2"
+
+
+def test_csf_effaced_on_one_side_only_is_not_grade_3() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at T9 compresses the cord. CSF is effaced on the left but "
+        "preserved on the right."
+    )
+    assert result.escc_grade == "2"
+
+
+def test_myelographic_contrast_around_the_roots_is_csf() -> None:
+    result = detect(
+        "FINDINGS: Epidural tumour at L3 compresses the cauda equina; the roots are crowded but "
+        "intrathecal contrast is still visible between them.",
+        modality="CT",
+    )
+    assert result.escc_grade == "2"
+
+
+def test_complete_regression_is_past_disease() -> None:
+    _negative("FINDINGS: Complete regression of epidural myeloma at Th6.")
+    _negative(
+        "FINDINGS: The earlier described epidural tumour at T6 with cord compression has "
+        "regressed completely."
+    )
+    _positive("FINDINGS: Partial regression of epidural myeloma at T6, still indenting the sac.")
+
+
+def test_a_mimic_named_and_set_aside_is_not_a_finding() -> None:
+    _negative(
+        "FINDINGS: Ventral to the thecal sac at T7 an enhancing area could look like epidural "
+        "tumour, but on the axial images it is the basivertebral venous plexus."
+    )
+
+
+def test_an_intradural_tumour_is_not_epidural_disease() -> None:
+    _negative(
+        "FINDINGS: Intradural, extramedullary enhancing tumour at L2 displacing the cauda equina "
+        "roots, typical of a schwannoma."
+    )
+    _positive("FINDINGS: Enhancing epidural tumour at L2 displacing the cauda equina roots.")
+
+
+def test_a_recommendation_to_assess_for_compression_asks_and_does_not_find() -> None:
+    _negative(
+        "FINDINGS: T8 compression deformity, possibly pathologic.\n"
+        "IMPRESSION: MRI recommended, including assessment for cord compression.",
+        modality="XR",
+    )

@@ -80,6 +80,11 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("at L one", [("L1",)]),
         ("T two weighted images", []),
         ("at one level", []),
+        ("at Th9", [("T9",)]),  # Scandinavian and German abbreviation
+        ("tumour Th8-Th10", [("T8", "T9", "T10")]),
+        ("from Th7 through Th9", [("T7", "T8", "T9")]),
+        ("Th12/L1", [("T12", "L1")]),
+        ("the thecal sac", []),
         ("ASIA grade D 1 week ago", []),
     ],
 )
