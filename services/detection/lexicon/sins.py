@@ -100,7 +100,23 @@ SINS: tuple[Rule, ...] = (
         r"anatomic(?:al)?|unremarkable|satisfactory|intact|within normal limits|0)"
         r"(?: (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis))?|"
         r"no malalignment|normal (?:thoracic |lumbar |cervical )?(?:kyphosis|lordosis)|"
-        r"alignment normal",
+        r"alignment normal|"
+        # "no kyphosis", "without malalignment", "cervical lordosis maintained"
+        r"(?:no|without) (?:significant |new |focal |any )?(?:kyphosis|kyphotic deformity|"
+        r"malalignment|subluxation|scoliosis|listhesis)|(?:thoracic |lumbar |cervical )?"
+        r"(?:lordosis|kyphosis) (?:is )?(?:maintained|preserved|normal)",
+        "alignment",
+        "normal",
+        negatable=False,
+    ),
+    # SINS scores de novo deformity (Fisher 2010): a kyphosis the report calls old or unchanged
+    # is the patient's normal alignment.
+    Rule(
+        "alignment_chronic",
+        r"(?:(?:mild|moderate|minor|slight|stable|chronic|long-?standing) )*(?:exaggerat\w* of "
+        r"(?:the )?)?(?:thoracic |lumbar |cervical )?(?:kyphosis|kyphotic deformity),? "
+        r"(?:is |has )?(?:not (?:significantly )?(?:increased|changed|progressed)|unchanged|"
+        r"stable|chronic|long-?standing)",
         "alignment",
         "normal",
         negatable=False,
@@ -133,6 +149,9 @@ SINS: tuple[Rule, ...] = (
         rf"\d{{1,3}} ?{PERCENT}\)? (?:{W}{{0,1}})?(?:height loss|loss of "
         rf"(?:{W}{{0,3}})?height|collapse|loss in height|height reduction|reduction in height|"
         rf"compression|(?:wedge |compression |burst )?fracture|wedging|wedge deformity)|"
+        # "body height is maybe 20% decreased"
+        rf"height (?:is |was )?(?:{W}{{0,2}})?\d{{1,3}} ?{PERCENT} (?:decreased|reduced|lower|"
+        rf"lost|less)|"
         # "loss of height of D12 (approx 30%)": the level between the words and the figure
         rf"(?:loss of height|height loss|collapse) (?:of|at) (?:the )?[a-z] ?\d{{1,2}} \("
         rf"(?:approx\.? |approximately |about |around |~ ?)?\d{{1,3}} ?{PERCENT}",
@@ -178,7 +197,12 @@ SINS: tuple[Rule, ...] = (
         "gt50",
     ),
     # "fractures of T12 (>50%) and L3 (<50%)": read only beside fracture or collapse words.
-    Rule("collapse_paren_lt50", r"\((?:<|less than ) ?50 ?%\)", "collapse", "lt50"),
+    Rule(
+        "collapse_paren_lt50",
+        r"\((?:<|less than ) ?(?:[1-4]?[0-9]|50) ?%\)",
+        "collapse",
+        "lt50",
+    ),
     Rule("collapse_paren_gt50", r"\((?:>|more than |greater than ) ?50 ?%\)", "collapse", "gt50"),
     Rule(
         "collapse_none",
@@ -208,7 +232,9 @@ SINS: tuple[Rule, ...] = (
         r"(?:vertebral )?body)?(?: involved| involvement| replaced)?|(?:largely|extensively|"
         r"predominantly|mostly|almost entirely|entirely|completely|diffusely|totally|wholly) "
         r"replaced|replac\w* (?:essentially |almost |nearly |virtually |practically )?(?:the )?"
-        r"(?:entire|whole) (?:vertebral )?body",
+        r"(?:entire|whole) (?:vertebral )?body|(?:replac|occupy|occupi|involv)\w* (?:most|the "
+        r"majority|nearly all|almost all|the bulk) of (?:the )?(?:vertebral )?body|replac\w* "
+        r"(?:the|its) (?:vertebral )?body",
         "involvement",
         "gt50",
     ),

@@ -229,3 +229,36 @@ def test_posterolateral_means_pedicle_facet_or_costovertebral_joint(
 ) -> None:
     text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
     assert detect(text).sins_imaging.posterolateral == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("No kyphosis.", "normal"),
+        ("Pathological fracture without malalignment.", "normal"),
+        ("Cervical lordosis maintained.", "normal"),
+        ("Mild exaggeration of thoracic kyphosis, not significantly changed.", "normal"),
+        ("Mild kyphosis not increased.", "normal"),
+        ("New kyphotic deformity at T7.", "deformity"),
+        ("Mild kyphosis at T7.", "deformity"),
+        ("No deformity of the thecal sac.", None),
+    ],
+)
+def test_alignment_negated_or_chronic_deformity_is_normal(
+    statement: str, expected: str | None
+) -> None:
+    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    assert detect(text).sins_imaging.alignment == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("T7 body height is maybe 20% decreased.", "lt50"),
+        ("Metastasis occupying most of the vertebral body. No collapse.", "none_gt50_involved"),
+        ("Plasmacytoma replaces the vertebral body. Height is preserved.", "none_gt50_involved"),
+    ],
+)
+def test_collapse_and_involvement_in_plain_words(statement: str, expected: str) -> None:
+    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    assert detect(text).sins_imaging.collapse == expected
