@@ -331,6 +331,8 @@ GRADES: tuple[Rule, ...] = (
 )
 
 CAUSES: tuple[Rule, ...] = (
+    # Fatty marrow after radiotherapy is the treated field, not tumour replacing the marrow.
+    Rule("fatty_marrow", r"fatty (?:marrow )?(?:replacement|conversion|change)", "ignore"),
     Rule(
         "metastasis",
         r"metasta(?:sis|ses|tic(?: disease| deposits?| lesions?| focus)?)|"

@@ -262,3 +262,14 @@ def test_alignment_negated_or_chronic_deformity_is_normal(
 def test_collapse_and_involvement_in_plain_words(statement: str, expected: str) -> None:
     text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
     assert detect(text).sins_imaging.collapse == expected
+
+
+def test_fatty_marrow_replacement_is_a_treated_field_not_metastasis() -> None:
+    result = detect(
+        "FINDINGS: Fatty marrow replacement of T3-T9 matching the radiation portal. "
+        "No epidural mass. No cord compression.",
+        exam="MRI THORACIC SPINE",
+    )
+    assert result.escc_grade is None
+    marrow = detect("FINDINGS: Marrow replacing lesion at T5. No epidural mass.")
+    assert marrow.escc_grade == "0"
