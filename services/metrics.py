@@ -50,9 +50,7 @@ class CordwatchMetrics:
     facility: FacilityLabels
 
     @classmethod
-    def create(
-        cls, registry: CollectorRegistry, *, max_facilities: int = 64
-    ) -> CordwatchMetrics:
+    def create(cls, registry: CollectorRegistry, *, max_facilities: int = 64) -> CordwatchMetrics:
         """Register the metrics on `registry`; call once per registry."""
         return cls(
             registry=registry,

@@ -69,7 +69,10 @@ def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
                     event.medication, event.dose_mg
                 )
             kind, record_id, status, detail = (
-                CareKind.MEDICATION, event.administration_id, event.status, event.medication
+                CareKind.MEDICATION,
+                event.administration_id,
+                event.status,
+                event.medication,
             )
         case ConsultEvent():
             if event.event_type == "consult_completed" and policy.is_surgical_service(
@@ -77,13 +80,19 @@ def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
             ):
                 counts_for = TimerKind.SURGICAL_EVALUATION
             kind, record_id, status, detail = (
-                CareKind.CONSULT, event.consult_id, event.event_type, event.service
+                CareKind.CONSULT,
+                event.consult_id,
+                event.event_type,
+                event.service,
             )
         case ProcedureEvent():
             if event.status == "completed" and policy.procedure_meets_evaluation(event.procedure):
                 counts_for = TimerKind.SURGICAL_EVALUATION
             kind, record_id, status, detail = (
-                CareKind.PROCEDURE, event.procedure_id, event.status, event.procedure
+                CareKind.PROCEDURE,
+                event.procedure_id,
+                event.status,
+                event.procedure,
             )
     return CareRecord(
         record_id=record_id,

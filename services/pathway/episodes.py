@@ -160,9 +160,9 @@ def score_input(
     return ScoreInput(
         sins=SinsInput(**sins, pain=merged.get("pain")),
         escc_grade=view.escc_grade,
-        diagnoses=tuple(
-            CodedDiagnosis(code=d.code, system=d.system) for d in context.diagnoses
-        )[:200],
+        diagnoses=tuple(CodedDiagnosis(code=d.code, system=d.system) for d in context.diagnoses)[
+            :200
+        ],
         primary_tumour=next((d.display for d in cancers if d.display), None),
         months_since_cancer_diagnosis=min(months, 1200.0) if months is not None else None,
         ambulatory=merged.get("ambulatory"),

@@ -165,9 +165,7 @@ def _report_fact(event: ImagingReport, detector: Detector) -> ReportFact:
         )
     found = detector(event.text, modality=event.modality, exam=event.exam)
     suspected = found.suspected_mescc
-    excludes = (
-        found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
-    )
+    excludes = found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
     return ReportFact(
         event_id=event.event_id,
         accession=event.accession,
@@ -402,5 +400,3 @@ def _reconcile_timers(
         intents += found + fired
         timers.append(timer)
     return tuple(timers), intents, changed
-
-

@@ -48,9 +48,7 @@ def finding(episode: Episode) -> str:
     """One clause: levels, grade, SINS, retropulsion."""
     parts = [f"MESCC {_levels(episode.levels)}"]
     if episode.escc_grade is not None:
-        parts.append(
-            f"ESCC {episode.escc_grade}" + (" (high grade)" if episode.high_grade else "")
-        )
+        parts.append(f"ESCC {episode.escc_grade}" + (" (high grade)" if episode.high_grade else ""))
     sins = _sins(episode)
     if sins:
         parts.append(sins)

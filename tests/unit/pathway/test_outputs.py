@@ -33,8 +33,13 @@ def test_episode_change_decodes_to_its_change_type() -> None:
 
 def test_alert_rejects_a_naive_time_and_unknown_fields() -> None:
     base = dict(
-        alert_id="a", alert_type=AlertType.TIMER_BREACHED, priority=Priority.CRITICAL,
-        episode_id="e", patient_id="p", at=T0, summary="s",
+        alert_id="a",
+        alert_type=AlertType.TIMER_BREACHED,
+        priority=Priority.CRITICAL,
+        episode_id="e",
+        patient_id="p",
+        at=T0,
+        summary="s",
     )
     assert Alert(**base).kind == "alert"
     with pytest.raises(ValidationError):
