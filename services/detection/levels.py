@@ -68,6 +68,14 @@ LEVEL_RULES: tuple[Rule, ...] = (
         r"(?:1[0-2]|[1-9]))?",
         "level",
     ),
+    # German vertebral-body abbreviations written in English reports: HWK, BWK, LWK
+    # (Halswirbelkoerper, Brustwirbelkoerper, Lendenwirbelkoerper) for C, T, L.
+    Rule(
+        "german_level",
+        r"(?:hwk|bwk|lwk) ?(?:1[0-2]|[1-9])(?: ?(?:-|to|/) ?(?:(?:hwk|bwk|lwk) ?)?"
+        r"(?:1[0-2]|[1-9]))?",
+        "level",
+    ),
     # Levels as speech recognition spells them ("T nine to T ten"): the letter stands alone
     # and the number is a word, so "T2 weighted" stays a sequence and "at one level" no level.
     Rule(
@@ -203,6 +211,8 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
     if any(word in words for word in _NUMBER_WORDS):  # "t nine to t ten": digits first
         words = " ".join(str(_NUMBER_WORDS.get(w, w)) for w in words.split())
     chars = words.upper().replace(" ", "")
+    for german, region in (("HWK", "C"), ("BWK", "T"), ("LWK", "L")):
+        chars = chars.replace(german, region)
     if chars[:1] == "D":  # dorsal numbering: D11-D12 is T11-T12 (no separator has a "D")
         chars = chars.replace("D", "T")
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):

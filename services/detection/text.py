@@ -92,6 +92,8 @@ _PRIORITY = {kind: rank for rank, kind in enumerate(KIND_PRIORITY)}
 _QUESTION = re.compile(rb"\?|r/o|rule out|query|evaluate for|assess for|to exclude|exclude ")
 _LABEL_CHARS = b"abcdefghijklmnopqrstuvwxyz /&'-"
 _ONE_LINE_KINDS = frozenset({"history", "technique", "title"})
+# A line that opens with the prior study describes that study, whatever else its label says.
+_COMPARISON_WORDS = frozenset({b"comparison", b"comparisons", b"compared"})
 # Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
 _BOUNDARY = re.compile(rb"[.!?] ")
 _ABBREVIATIONS = frozenset(
@@ -127,6 +129,8 @@ def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
     if label[:1].isdigit():  # a numbered header "2. Impression:"
         label = label.lstrip(b"0123456789").lstrip(b".) ")
     base = label.split(b"(", 1)[0]
+    if base.split(b" ", 1)[0] in _COMPARISON_WORDS:  # "Comparison MRI 5 months ago: ..."
+        return "technique", colon + 1
     if not base[:1].isalpha() or len(base) > 41 or base.translate(None, _LABEL_CHARS):
         return None, 0
     if any(phrase in base for phrase in FINAL_READ_HEADERS):

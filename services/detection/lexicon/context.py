@@ -237,7 +237,9 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         r"investigate|monitor|watch|rule out|r/o|ro) (?:for|of)|to (?:assess|evaluate|exclude|"
         r"rule out)|rule out|r/o|at risk (?:of|for)|risk of|prevent(?:ion of)?|question of|"
         r"correlat\w* (?:clinically )?(?:for|with)|for (?:assessment|evaluation|exclusion) of|"
-        r"(?:assessment|evaluation) (?:for|of)",
+        r"(?:assessment|evaluation) (?:for|of)|"
+        # department boilerplate: "MRI requests for suspected MSCC must be discussed with ..."
+        r"(?:requests?|referrals?|queries) (?:for|about|regarding)",
         "hypo",
         "pre",
     ),

@@ -761,3 +761,25 @@ def test_a_recommendation_to_assess_for_compression_asks_and_does_not_find() -> 
         "IMPRESSION: MRI recommended, including assessment for cord compression.",
         modality="XR",
     )
+
+
+def test_department_boilerplate_about_mscc_requests_is_not_a_finding() -> None:
+    _negative(
+        "FINDINGS: Lytic metastases at T5 and L3 confined to bone. No epidural extension.\n"
+        "CONCLUSION: Bone metastases. No MSCC.\n\nDr A Consultant Radiologist\n"
+        "MSCC pathway queries: on-call registrar. Out of hours MRI requests for suspected MSCC "
+        "must be discussed with the on-call consultant radiologist."
+    )
+
+
+def test_a_comparison_line_describes_the_prior_study() -> None:
+    text = (
+        "Comparison MRI 5 months ago: epidural tumour at T12 abutting the cord.\n"
+        "FINDINGS: {} \nIMPRESSION: {}"
+    )
+    _negative(
+        text.format(
+            "No epidural tumour. The T12 deposit is sclerotic.", "Resolved epidural disease."
+        )
+    )
+    _positive(text.format("Epidural tumour at T12 now compresses the cord.", "Progression."))

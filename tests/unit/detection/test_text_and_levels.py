@@ -85,6 +85,8 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("from Th7 through Th9", [("T7", "T8", "T9")]),
         ("Th12/L1", [("T12", "L1")]),
         ("the thecal sac", []),
+        ("at BWK 10", [("T10",)]),  # German vertebral-body abbreviation
+        ("LWK 2/3", [("L2", "L3")]),
         ("ASIA grade D 1 week ago", []),
     ],
 )
