@@ -403,9 +403,16 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         csf_absent = True
     # CT shows the canal less well than MRI: a grade needs the radiologist's own CSF or severity
     # words ("severe compression of the conus" is grade 3 on any modality, Bilsky 2010).
+    # A thecal sac the CT report itself calls indented (1b), or a cord it calls abutted (1c), is
+    # graded as written; compression needs the CSF words CT shows poorly.
     if kind != "MR" and (
         m.assertion.hedged
-        or not (csf_absent or csf_present or (severity == "severe" and value in ("2", "2t")))
+        or not (
+            csf_absent
+            or csf_present
+            or value in ("1b", "1c")
+            or (severity == "severe" and value in ("2", "2t"))
+        )
     ):
         return None
     if value in ("2", "2t", "3"):

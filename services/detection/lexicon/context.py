@@ -74,7 +74,7 @@ NEGATION: tuple[Rule, ...] = (
     Rule(
         "withdrawn",
         r"(?:is |are |was |has been |have been |should be |hereby )*(?:withdrawn|retracted|"
-        r"rescinded|disregarded)",
+        r"rescinded|disregarded|revised|superseded)",
         "neg",
         "post",
     ),

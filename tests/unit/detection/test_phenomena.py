@@ -783,3 +783,24 @@ def test_a_comparison_line_describes_the_prior_study() -> None:
         )
     )
     _positive(text.format("Epidural tumour at T12 now compresses the cord.", "Progression."))
+
+
+def test_ct_grades_what_its_own_words_describe() -> None:
+    sac = detect(
+        "FINDINGS: Lytic L2 metastasis with epidural extension indenting the thecal sac.",
+        modality="CT",
+    )
+    assert sac.escc_grade == "1b"
+    abut = detect("FINDINGS: Epidural tumour at T9 abutting the cord.", modality="CT")
+    assert abut.escc_grade == "1c"
+    compressed = detect("FINDINGS: Epidural tumour at T9 compressing the cord.", modality="CT")
+    assert compressed.escc_grade is None  # compression needs CSF words on CT
+
+
+def test_a_revised_original_assessment_is_taken_back() -> None:
+    _negative(
+        "FINDINGS: Ventral epidural soft tissue at Th3 indenting the dural sac.\n"
+        "ADDENDUM: The finding at Th3 is a calcified disc herniation. No epidural tumour.\n"
+        'ASSESSMENT: Original assessment "suspected epidural metastasis Th3" is revised: disc '
+        "herniation, no metastasis."
+    )
