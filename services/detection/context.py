@@ -22,7 +22,9 @@ _REACH_CHARS = 140  # a bound on the search, so repeated triggers cannot make it
 
 Hit = tuple[int, int, Rule]
 # History triggers that no "now" or "persistent" overrides: they name the prior state itself.
-FIRM_HISTORY = frozenset({"changed_from_prior"})
+# A finding the report calls resolved is past even when the sentence goes on "CSF now surrounds
+# the cord": that "now" is about what replaced it.
+FIRM_HISTORY = frozenset({"changed_from_prior", "has_resolved", "resolution"})
 _EMPTY: list[Any] = []
 
 

@@ -83,6 +83,12 @@ LEVEL_RULES: tuple[Rule, ...] = (
         rf"[ctls] {_SPOKEN}(?: ?(?:-|to|through|thru|until) ?(?:the )?(?:[ctls] )?{_SPOKEN})?",
         "level",
     ),
+    # "Vertebral levels counted from C2": how the levels were numbered, not a diseased level.
+    Rule(
+        "numbering_from",
+        r"(?:counted|numbered|numbering|counting) (?:down |up )?from (?:the )?[ctls] ?\d{1,2}",
+        "ignore",
+    ),
     Rule(
         "junction",
         r"(?:thoracolumbar|cervicothoracic|lumbosacral|craniocervical|"
@@ -168,6 +174,8 @@ def _is_sequence(data: bytes, start: int, end: int) -> bool:
 def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
     """The levels a level match names, in cranio-caudal order; () when it is not a level."""
     text = data[start:end]
+    if rule.role == "ignore":
+        return ()
     if rule.role == "junction":
         return JUNCTIONS.get(text.split()[0], ())
     if rule.name == "dorsal_level" and data[max(0, start - 8) : start].endswith(b"vitamin "):

@@ -92,6 +92,14 @@ _PRIORITY = {kind: rank for rank, kind in enumerate(KIND_PRIORITY)}
 _QUESTION = re.compile(rb"\?|r/o|rule out|query|evaluate for|assess for|to exclude|exclude ")
 _LABEL_CHARS = b"abcdefghijklmnopqrstuvwxyz /&'-"
 _ONE_LINE_KINDS = frozenset({"history", "technique", "title"})
+# The first line of a signature block: who reported, verified or signed the report.
+_SIGNOFF = re.compile(
+    rb"(?:reported|verified|dictated|typed|transcribed|signed|authori[sz]ed|approved|checked|"
+    rb"electronically signed|electronically verified) by\b|electronically (?:signed|verified|"
+    rb"authori[sz]ed)|report (?:status|checked|verified|authori[sz]ed|signed)|(?:reporting |"
+    rb"attending )?radiologist:|dr\.? [a-z]"
+)
+_CONTENT_KINDS = frozenset({None, "findings", "impression", "addendum"})
 # A line that opens with the prior study describes that study, whatever else its label says.
 _COMPARISON_WORDS = frozenset({b"comparison", b"comparisons", b"compared"})
 # Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
@@ -149,7 +157,7 @@ def split(data: bytes) -> list[Sentence]:
     append = out.append
     section: str | None = None
     part = 0
-    seen_header = one_line_section = False
+    seen_header = one_line_section = signed = has_content = False
     pos = 0
     for line_no, line in enumerate(data.split(b"\n")):
         line_start = pos
@@ -178,8 +186,16 @@ def split(data: bytes) -> list[Sentence]:
             one_line_section = False
         elif section in _ONE_LINE_KINDS and not line.strip():
             section = None  # a blank line ends a history or technique block
+        if kind is not None:
+            signed = False  # a header after the signature (an addendum) opens content again
+        elif signed or (has_content and len(line) <= 160 and _SIGNOFF.match(line.lstrip(b" *-_>"))):
+            # The signature block and what follows it: names, verification, and department
+            # boilerplate ("MRI requests for suspected MSCC must be discussed with ...").
+            signed = True
+            section = "signoff"
         body = line[content:] if content else line
         stripped = body.strip(b" ")
+        has_content = has_content or (bool(stripped) and section in _CONTENT_KINDS)
         if not stripped:
             continue
         kind = section

@@ -205,7 +205,7 @@ HISTORY: tuple[Rule, ...] = (
     Rule(
         "resolution",
         r"(?:complete |interval |near[- ]complete )?resolution of|resolved|"
-        r"(?:complete|total) regression of|"
+        r"(?:complete|total) (?:regression|remission) of|"
         r"resolving",
         "hist",
         "pre",

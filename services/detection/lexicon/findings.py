@@ -303,7 +303,8 @@ GRADES: tuple[Rule, ...] = (
         r"(?:intrathecal |myelographic )?contrast (?:is |was |remains )?(?:still )?(?:visible|"
         r"seen|present) (?:around|between|surrounding)|"
         # "CSF surrounds the cord at all levels": said of a canal with room left in it.
-        r"(?:csf|cerebrospinal fluid|liquor) (?:surrounds|surrounding|encircles|encircling) "
+        r"(?:csf|cerebrospinal fluid|liquor) (?:now |again |once again )?(?:surrounds|"
+        r"surrounding|encircles|encircling) "
         r"(?:the )?(?:spinal )?cord|"
         r"(?:thin |small |narrow |residual |a )?rim of (?:residual )?"
         r"(?:csf|cerebrospinal fluid|liquor)|(?:csf|cerebrospinal fluid|liquor)(?: rim| signal)? "
@@ -445,8 +446,9 @@ OTHER: tuple[Rule, ...] = (
     Rule(
         "mscc_service",
         r"(?:mscc|mescc|escc) (?:protocol|pathway|coordinator|team|service|"
-        r"nurse|referral|guidelines?|clinic|hotline|bleep|on-?call|alert|form|lead|assessment)|"
-        r"cord compression (?:protocol|pathway|team)",
+        r"nurse|referral|guidelines?|clinic|hotline|bleep|on-?call|alert|form|lead|assessment|"
+        r"workflow|policy)|(?:metastatic )?(?:spinal )?cord compression (?:protocol|pathway|team|"
+        r"workflow|guidelines?|policy|service|coordinator)",
         "ignore",
     ),
     Rule("mass_effect_only", r"mass effect", "ignore"),

@@ -804,3 +804,49 @@ def test_a_revised_original_assessment_is_taken_back() -> None:
         'ASSESSMENT: Original assessment "suspected epidural metastasis Th3" is revised: disc '
         "herniation, no metastasis."
     )
+
+
+_BONE_ONLY = (
+    "FINDINGS: Sclerotic metastases at T4 and T9 confined to bone. No epidural extension. Cord "
+    "normal.\nCONCLUSION: Bone-only metastases.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Reported by: Dr Lim, Consultant\nFor patients on the MSCC clinical pathway, the ESCC "
+        "grade is reported at the most severe level; grade 2 and 3 lesions are flagged as "
+        "high-grade.",
+        "Dr A Ngata FRANZCR. Electronically verified.\nOut-of-hours MSCC MRI requests are "
+        "transferred to the tertiary centre as per the regional pathway.",
+        "Verified by: Dr Chua\nUrgent findings are conveyed per the hospital Metastatic Spinal "
+        "Cord Compression workflow.",
+    ],
+)
+def test_what_follows_the_signature_is_not_a_finding(footer: str) -> None:
+    result = detect(_BONE_ONLY + footer)
+    assert not result.suspected_mescc
+    assert result.escc_grade == "0"
+
+
+def test_an_addendum_after_the_signature_is_read() -> None:
+    _positive(
+        _BONE_ONLY + "Reported by: Dr Lim\n\nADDENDUM: On the contrast images there is epidural "
+        "tumour at T9 compressing the cord."
+    )
+
+
+def test_resolution_outranks_a_now_about_what_replaced_it() -> None:
+    _negative(
+        "FINDINGS: The previously noted ventral epidural component at T6 has resolved and CSF "
+        "now surrounds the cord. Complete remission of the epidural lymphoma at Th10."
+    )
+    _positive("FINDINGS: The previously seen epidural tumour at T6 has now enlarged.")
+
+
+def test_how_the_levels_were_counted_is_not_a_level() -> None:
+    result = detect(
+        "FINDINGS: Vertebral levels counted from C2. Epidural tumour at T9 abuts the cord."
+    )
+    assert result.levels == ["T9"]
