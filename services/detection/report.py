@@ -154,11 +154,14 @@ class Report:
         self.levels: list[list[Level]] = [[] for _ in range(n)]
         self.foramina: dict[int, list[Level]] = {}  # "the T9-T10 foramen", by sentence
         self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
-        readable_ranges = _ranges(sentences, self.readable)
-        for bucket, layer in ((self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER)):
-            _distribute(layer.find(data, readable_ranges), starts, sentences, bucket)
+        # After the signature only a sentence that names a level is read: footers speak of the
+        # MSCC pathway, an unheaded final read after a signed preliminary one names the level.
+        signed = [s.section == "signoff" for s in sentences]
         junctions: dict[int, set[int]] = {}  # sentence -> where a named junction stands
-        for start, end, rule in LEVEL_LAYER.find(data, readable_ranges):
+        level_ranges = _ranges(
+            sentences, [r or g for r, g in zip(self.readable, signed, strict=True)]
+        )
+        for start, end, rule in LEVEL_LAYER.find(data, level_ranges):
             i = bisect_right(starts, start) - 1
             if i >= 0 and start < sentences[i].end:
                 named = parse(data, start, end, rule)
@@ -170,6 +173,15 @@ class Report:
                     self.foramina.setdefault(i, []).append((start, joint))
         for i, where in junctions.items():
             self.levels[i] = _junction_narrowed(self.levels[i], where)
+        if any(signed):
+            for i in range(n):
+                if signed[i] and self.levels[i]:
+                    self.readable[i] = True
+                elif signed[i]:
+                    self.foramina.pop(i, None)
+        readable_ranges = _ranges(sentences, self.readable)
+        for bucket, layer in ((self.facts, FINDINGS_LAYER), (self.sins, SINS_LAYER)):
+            _distribute(layer.find(data, readable_ranges), starts, sentences, bucket)
         # Modifiers matter only where there is something for them to modify; "not assessable"
         # statements are looked for separately (cheaply) because they qualify the whole study.
         wanted = [bool(self.facts[i] or self.sins[i]) for i in range(n)]

@@ -850,3 +850,10 @@ def test_how_the_levels_were_counted_is_not_a_level() -> None:
         "FINDINGS: Vertebral levels counted from C2. Epidural tumour at T9 abuts the cord."
     )
     assert result.levels == ["T9"]
+
+
+def test_an_unheaded_final_read_after_a_signature_is_still_read_when_it_names_a_level() -> None:
+    _positive(
+        "IMPRESSION: No cord compression.\nReported by: Dr B, Registrar\n"
+        "Consultant review: agree with the above, but epidural tumour at T9 abuts the cord."
+    )
