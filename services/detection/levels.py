@@ -144,7 +144,9 @@ _SECOND_SEQUENCE = (
 )
 _SEQUENCE_BEFORE = frozenset(
     b"on high low intermediate sagittal axial coronal increased decreased bright dark both "
-    b"heterogeneous homogeneous hyperintense hypointense isointense and/or pre post".split()
+    b"heterogeneous homogeneous hyperintense hypointense isointense and/or pre post "
+    b"post-contrast postcontrast pre-contrast precontrast contrast-enhanced post-gadolinium "
+    b"gadolinium-enhanced fat-saturated fat-suppressed".split()
 )
 _NOT_A_LEVEL_AFTER = (
     b"neural foram",

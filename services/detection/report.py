@@ -361,7 +361,7 @@ class Report:
         ]
         for m in mentions:
             if m.rule.role in TARGET_ROLES and _explicit(m.rule):
-                if m.rule.value == "tumour":
+                if m.rule.value == "tumour" or _differential(m):
                     m.cause = "malignant"
                     continue
                 clause = {k for pos, k, _ in cues if scope.same_clause(pos, m.start)}
@@ -377,6 +377,9 @@ class Report:
         kinds = {k for _, k, _ in cues}
         for m in mentions:
             if m.rule.role not in TARGET_ROLES or m.cause is not None:
+                continue
+            if _differential(m):
+                m.cause = "malignant"
                 continue
             clause_cues = [
                 (k, guess)
@@ -494,6 +497,13 @@ def _distribute(
 def valid_cue(m: Mention) -> bool:
     """A cause word counts when it is not negated and not hypothetical."""
     return not (m.assertion.negated or m.assertion.hypothetical)
+
+
+def _differential(m: Mention) -> bool:
+    """A finding offered in a differential ("epidural extension, versus prominent epidural
+    veins") is still suspected tumour: the benign alternative does not explain it away
+    (NICE NG234: suspected MSCC is treated as MSCC)."""
+    return any(rule.name == "differential" for _, _, rule in m.assertion.triggers)
 
 
 def _explicit(rule: Rule) -> bool:

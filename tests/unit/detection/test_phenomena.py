@@ -857,3 +857,15 @@ def test_an_unheaded_final_read_after_a_signature_is_still_read_when_it_names_a_
         "IMPRESSION: No cord compression.\nReported by: Dr B, Registrar\n"
         "Consultant review: agree with the above, but epidural tumour at T9 abuts the cord."
     )
+
+
+def test_a_finding_offered_in_a_differential_is_still_suspected() -> None:
+    _positive(
+        "FINDINGS: Enhancing tissue in the left lateral recess at L4 which may represent early "
+        "epidural extension, versus prominent epidural veins.\nIMPRESSION: Possible early "
+        "epidural extension at L4 - cannot be excluded."
+    )
+    _negative(
+        "FINDINGS: Enhancing tissue in the left lateral recess at L4 is prominent epidural "
+        "veins.\nIMPRESSION: No epidural tumour."
+    )

@@ -86,6 +86,7 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("Th12/L1", [("T12", "L1")]),
         ("the thecal sac", []),
         ("at BWK 10", [("T10",)]),  # German vertebral-body abbreviation
+        ("enhancing on post-contrast T1, at L2", [("L2",)]),
         ("LWK 2/3", [("L2", "L3")]),
         ("ASIA grade D 1 week ago", []),
     ],
