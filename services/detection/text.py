@@ -100,6 +100,9 @@ _SIGNOFF = re.compile(
     rb"attending )?radiologist:|dr\.? [a-z]"
 )
 _CONTENT_KINDS = frozenset({None, "findings", "impression", "addendum"})
+# One entry of a grading-scale legend a department prints under its reports ("1b = deformation
+# of the thecal sac"). Fixed alternatives: the stdlib engine cannot backtrack on it.
+_LEGEND_ENTRY = re.compile(rb"(?:^|[;,:(] ?)(?:0|1a|1b|1c|2|3) ?[=:]")
 # A line that opens with the prior study describes that study, whatever else its label says.
 _COMPARISON_WORDS = frozenset({b"comparison", b"comparisons", b"compared"})
 # Fixed two-byte pattern: no quantifier, so the stdlib engine cannot backtrack on it.
@@ -201,6 +204,8 @@ def split(data: bytes) -> list[Sentence]:
         kind = section
         if section in ("findings", None) and stripped.startswith(INLINE_IMPRESSION):
             kind = "impression"  # "In summary, ..." closes a letter-style report
+        if b"=" in body and len(_LEGEND_ENTRY.findall(body)) >= 3:
+            kind = "legend"  # "ESCC grading: 0 = bone only; 1a = ...": the scale, not the patient
         base = line_start + content
         if not (b". " in body or b"? " in body or b"! " in body):  # one sentence: most lines
             first = base + body.index(stripped[:1])

@@ -869,3 +869,14 @@ def test_a_finding_offered_in_a_differential_is_still_suspected() -> None:
         "FINDINGS: Enhancing tissue in the left lateral recess at L4 is prominent epidural "
         "veins.\nIMPRESSION: No epidural tumour."
     )
+
+
+def test_a_printed_grading_legend_is_not_a_finding() -> None:
+    legend = (
+        "ESCC grading per Bilsky: 0 = bone only; 1a = epidural impingement; 1b = deformation of "
+        "the thecal sac; 1c = cord abutment; 2 = cord compression with CSF visible; 3 = cord "
+        "compression with no CSF visible."
+    )
+    _negative("FINDINGS: Leptomeningeal enhancement of the conus. No epidural disease.\n" + legend)
+    result = detect("FINDINGS: Epidural tumour at T7 compressing the cord, CSF visible.\n" + legend)
+    assert result.escc_grade == "2"
