@@ -266,6 +266,13 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         "hypo",
         "pre",
     ),
+    # words quoted from the request form: "the phrase 'cord compression' on the request is noted"
+    Rule(
+        "on_the_request",
+        r"(?:on|in|from) the (?:request|referral|requisition)(?: form| card)?",
+        "hypo",
+        "post",
+    ),
     Rule(
         "recommend",
         r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"

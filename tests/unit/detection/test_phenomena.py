@@ -880,3 +880,11 @@ def test_a_printed_grading_legend_is_not_a_finding() -> None:
     _negative("FINDINGS: Leptomeningeal enhancement of the conus. No epidural disease.\n" + legend)
     result = detect("FINDINGS: Epidural tumour at T7 compressing the cord, CSF visible.\n" + legend)
     assert result.escc_grade == "2"
+
+
+def test_words_quoted_from_the_request_form_are_not_a_finding() -> None:
+    _negative(
+        "FINDINGS: Lytic T12 metastasis. The phrase 'cord compression' on the request is noted; "
+        "no CT features of canal compromise.",
+        modality="CT",
+    )
