@@ -85,11 +85,11 @@ def _metastasis_level(report: Report) -> str | None:
     return ranked[0][0]
 
 
-def shared_location(report: Report) -> str | None:
-    """The SINS location of bone-only disease whose worst level the report does not single out,
-    when every level it names lies in the same segment ("lytic metastases in T6 and T9":
-    semi-rigid either way, Fisher 2010)."""
-    locations = {LOCATION_OF_LEVEL.get(level) for level in _metastasis_candidates(report)}
+def _shared_location(levels: set[str]) -> str | None:
+    """The SINS location all the levels share: the index level's, or that of bone-only disease
+    whose worst level the report does not single out when every level it names lies in the
+    same segment ("lytic metastases in T6 and T9": semi-rigid either way, Fisher 2010)."""
+    locations = {LOCATION_OF_LEVEL.get(level) for level in levels}
     return locations.pop() if len(locations) == 1 else None
 
 
@@ -111,9 +111,9 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
     """Read the five imaging components, preferring an explicit SINS statement."""
     stated = _stated(report)
     cues = _cues(report, index)
+    located = {index} if index else _metastasis_candidates(report)
     values: dict[str, str | None] = {
-        "location": stated.get("location")
-        or (LOCATION_OF_LEVEL.get(index) if index else shared_location(report)),
+        "location": stated.get("location") or _shared_location(located),
         "lesion": stated.get("lesion") or _lesion(cues.get("lesion", [])),
         "alignment": stated.get("alignment") or _ranked(cues.get("alignment", []), _ALIGNMENT_RANK),
         "collapse": stated.get("collapse") or _collapse(cues),
@@ -121,7 +121,7 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
         or _ranked(cues.get("posterolateral", []), _POSTEROLATERAL_RANK),
     }
     if not stated.get("location") and values["location"] is not None:
-        _cite_location(report, index, values["location"], log)
+        _cite_location(report, located, values["location"], log)
     for field, chosen in values.items():
         if chosen is None:
             continue
@@ -137,10 +137,9 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
     return SinsImaging.model_construct(**values)
 
 
-def _cite_location(report: Report, index: str | None, location: str, log: EvidenceLog) -> None:
+def _cite_location(report: Report, wanted: set[str], location: str, log: EvidenceLog) -> None:
     """Evidence for a location read off the level: where the report names that level (or,
     for a shared segment, the first level of it), with the SINS table row that maps it."""
-    wanted = {index} if index else _metastasis_candidates(report)
     for i, levels in enumerate(report.levels):
         if not report.readable[i]:
             continue
