@@ -199,6 +199,10 @@ def test_cord_signal_with_an_aside_before_the_cord() -> None:
     assert not detect("FINDINGS: T2 hyperintensity (haemangioma) within the T8 body.").cord_signal
 
 
+# A suspected lesion at T7 to which each statement adds one SINS component.
+_AT_T7 = "FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. "
+
+
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
@@ -212,7 +216,7 @@ def test_cord_signal_with_an_aside_before_the_cord() -> None:
     ],
 )
 def test_collapse_in_more_wordings(statement: str, expected: str) -> None:
-    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    text = _AT_T7 + statement
     assert detect(text).sins_imaging.collapse == expected
 
 
@@ -227,7 +231,7 @@ def test_collapse_in_more_wordings(statement: str, expected: str) -> None:
 def test_posterolateral_means_pedicle_facet_or_costovertebral_joint(
     statement: str, expected: str | None
 ) -> None:
-    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    text = _AT_T7 + statement
     assert detect(text).sins_imaging.posterolateral == expected
 
 
@@ -247,7 +251,7 @@ def test_posterolateral_means_pedicle_facet_or_costovertebral_joint(
 def test_alignment_negated_or_chronic_deformity_is_normal(
     statement: str, expected: str | None
 ) -> None:
-    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    text = _AT_T7 + statement
     assert detect(text).sins_imaging.alignment == expected
 
 
@@ -260,7 +264,7 @@ def test_alignment_negated_or_chronic_deformity_is_normal(
     ],
 )
 def test_collapse_and_involvement_in_plain_words(statement: str, expected: str) -> None:
-    text = f"FINDINGS: Lytic metastasis at T7 with epidural tumour indenting the sac. {statement}"
+    text = _AT_T7 + statement
     assert detect(text).sins_imaging.collapse == expected
 
 
