@@ -483,17 +483,22 @@ async def feed_run(
     }
 
 
-async def pathway_runs(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    # Built before the worker starts: the simulator's CPU is not the worker's.
-    feed = Feed(args.feed_rate, args.feed_seconds) if args.feed_rate > 0 else None
-    child = Child(
+def pathway_child(args: argparse.Namespace, bootstrap: str, workdir: Path) -> Child:
+    """A pathway worker with the benchmark's partitions and detector."""
+    return Child(
         "pathway",
         bootstrap=bootstrap,
         partitions=args.partitions,
         workdir=workdir,
         BENCH_DETECTOR=args.detector,
     )
+
+
+async def pathway_runs(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    # Built before the worker starts: the simulator's CPU is not the worker's.
+    feed = Feed(args.feed_rate, args.feed_seconds) if args.feed_rate > 0 else None
+    child = pathway_child(args, bootstrap, workdir)
     prod = await producer(bootstrap)
     try:
         async with Arrivals(
@@ -627,13 +632,7 @@ async def build_states(args: argparse.Namespace, bootstrap: str) -> float:
 async def deadline_run(args: argparse.Namespace, bootstrap: str, workdir: Path) -> dict[str, Any]:
     """Restart with the big table, then breach `--due` fresh episodes a few seconds ahead."""
     results: dict[str, Any] = {}
-    child = Child(
-        "pathway",
-        bootstrap=bootstrap,
-        partitions=args.partitions,
-        workdir=workdir,
-        BENCH_DETECTOR=args.detector,
-    )
+    child = pathway_child(args, bootstrap, workdir)
     prod = await producer(bootstrap)
     window = timedelta(hours=24)  # the packaged policy's windows (both timers)
     try:
