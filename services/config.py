@@ -130,6 +130,24 @@ class Settings(BaseSettings):
     # Bounds the `facility` metric label: after this many distinct sites, the rest count as
     # "other", so a sender with a typo cannot explode Prometheus series.
     metrics_max_facilities: Annotated[int, Field(ge=1, le=1000)] = 64
+    # Site codes known up front (comma-separated): their labelled series exist at zero from the
+    # first scrape, so increase() and rate() see their first events and a silent site shows 0.
+    metrics_facilities: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("metrics_facilities", mode="before")
+    @classmethod
+    def _split_facilities(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+        return value
+
+    @field_validator("metrics_facilities")
+    @classmethod
+    def _facilities_fit_the_label_cap(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if len(code) > 32:  # DESIGN.md section 2: facility is 1-32 characters
+                raise ValueError("metrics_facilities: a site code is 1-32 characters")
+        return value
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -194,6 +212,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs kafka_bootstrap (embedded = in memory)")
             if self.pseudonym_key is None:
                 raise ValueError("production needs pseudonym_key for patient pseudonyms")
+        if len(self.metrics_facilities) > self.metrics_max_facilities:
+            raise ValueError("metrics_facilities lists more sites than metrics_max_facilities")
         if self.replication_factor > 1 and not self.kafka_bootstrap:
             raise ValueError("the embedded broker is a single node: replication_factor must be 1")
         return self

@@ -8,14 +8,30 @@ bounded: topic, event type and reject reason are closed sets, and `facility` is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from models.dead_letter import RejectReason
+from models.events import INBOUND_TOPIC_EVENT_TYPES
+from models.outputs import TimerKind
+from services.census import FacilityCensus, TimerState
 
 # Ingest is sub-millisecond per message; the upper buckets catch broker back-pressure.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 UNKNOWN_FACILITY = "unknown"
 OTHER_FACILITY = "other"
+
+# The internal topics whose agents park failures, and the reasons each can give.
+PATIENT_EVENTS = "cordwatch.patient-events"
+ALERT_ACKS = "cordwatch.alert-acks"
+EPISODE_CHANGES = "cordwatch.episode-changes"
+INTERNAL_REASONS: dict[str, tuple[RejectReason, ...]] = {
+    PATIENT_EVENTS: (RejectReason.PROCESSING_ERROR,),
+    ALERT_ACKS: (RejectReason.INVALID_VALUE, RejectReason.PROCESSING_ERROR),
+    EPISODE_CHANGES: (RejectReason.PROCESSING_ERROR,),
+}
 
 
 @dataclass
@@ -38,6 +54,18 @@ class FacilityLabels:
                 return facility
         return OTHER_FACILITY
 
+    def known(self) -> list[str]:
+        """Every label value in use so far, "unknown" included."""
+        with self._lock:
+            return sorted({*self._seen, UNKNOWN_FACILITY})
+
+
+def dead_letter_label_sets() -> list[tuple[str, str]]:
+    """Every (topic, reason) a Cordwatch agent can count: closed, so each starts at zero."""
+    pairs = [(topic, r.value) for topic in INBOUND_TOPIC_EVENT_TYPES for r in RejectReason]
+    pairs += [(topic, r.value) for topic, reasons in INTERNAL_REASONS.items() for r in reasons]
+    return pairs
+
 
 @dataclass(frozen=True)
 class CordwatchMetrics:
@@ -50,8 +78,32 @@ class CordwatchMetrics:
     facility: FacilityLabels
 
     @classmethod
-    def create(cls, registry: CollectorRegistry, *, max_facilities: int = 64) -> CordwatchMetrics:
-        """Register the metrics on `registry`; call once per registry."""
+    def create(
+        cls,
+        registry: CollectorRegistry,
+        *,
+        max_facilities: int = 64,
+        facilities: Sequence[str] = (),
+    ) -> CordwatchMetrics:
+        """Register the metrics on `registry`, every closed label set at zero; once per registry.
+
+        A labelled series that first appears with its first event hides that event from
+        `increase()` and `rate()` (Prometheus sees no earlier sample to differ from), so every
+        topic, event type, reason and known facility exists from the first scrape.
+        """
+        metrics = cls._register(registry, max_facilities=max_facilities)
+        sites = [metrics.facility(code) for code in facilities] + [UNKNOWN_FACILITY]
+        for topic, event_types in INBOUND_TOPIC_EVENT_TYPES.items():
+            metrics.processing_latency.labels(topic)
+            for event_type in sorted(event_types):
+                for site in dict.fromkeys(sites):
+                    metrics.events_ingested.labels(topic, event_type, site)
+        for topic, reason in dead_letter_label_sets():
+            metrics.dead_letters.labels(topic, reason)
+        return metrics
+
+    @classmethod
+    def _register(cls, registry: CollectorRegistry, *, max_facilities: int) -> CordwatchMetrics:
         return cls(
             registry=registry,
             events_ingested=Counter(
@@ -75,3 +127,92 @@ class CordwatchMetrics:
             ),
             facility=FacilityLabels(limit=max_facilities),
         )
+
+
+def zero(counter: Counter, label_sets: Iterable[Sequence[str]]) -> None:
+    """Create each labelled child at zero (for closed label sets defined outside this module)."""
+    for labels in label_sets:
+        counter.labels(*labels)
+
+
+@dataclass
+class ClinicalGauges:
+    """The census of this worker's table partitions (services.census) as per-facility gauges.
+
+    Each pathway worker reports the partitions it owns; `sum by (facility)` over workers is the
+    hospital's figure (`max` for the age). A facility that had work and has none now reads 0.
+    """
+
+    open_episodes: Gauge
+    pending_timers: Gauge
+    unacknowledged_critical: Gauge
+    oldest_unacknowledged_critical: Gauge
+    computed_at: Gauge
+    facility: FacilityLabels
+    _published: set[str] = field(default_factory=set)
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry, *, facility: FacilityLabels) -> ClinicalGauges:
+        """Register on `registry` with every known facility at zero; once per registry."""
+        gauges = cls(
+            open_episodes=Gauge(
+                "cordwatch_open_episodes",
+                "Open suspected-MESCC episodes in this worker's partitions.",
+                ("facility",),
+                registry=registry,
+            ),
+            pending_timers=Gauge(
+                "cordwatch_pending_timers",
+                "Unfinished timers of open episodes: pending, past due (no breach recorded "
+                "yet: the deadline scan is behind) or breached awaiting care.",
+                ("facility", "kind", "state"),
+                registry=registry,
+            ),
+            unacknowledged_critical=Gauge(
+                "cordwatch_unacknowledged_critical_alerts",
+                "Critical breach pages of open episodes that nobody has acknowledged.",
+                ("facility",),
+                registry=registry,
+            ),
+            oldest_unacknowledged_critical=Gauge(
+                "cordwatch_oldest_unacknowledged_critical_alert_age_seconds",
+                "Age of the oldest unacknowledged critical breach page (0 when none).",
+                ("facility",),
+                registry=registry,
+            ),
+            computed_at=Gauge(
+                "cordwatch_census_timestamp_seconds",
+                "Unix time of the last census of this worker's recovered table partitions.",
+                registry=registry,
+            ),
+            facility=facility,
+        )
+        gauges.publish({}, at=None)
+        return gauges
+
+    def publish(self, result: Mapping[str | None, FacilityCensus], *, at: float | None) -> None:
+        """Set every gauge from one census; `at` is its Unix time (None: not computed yet)."""
+        known = {*self.facility.known(), *self._published}
+        merged = {site: FacilityCensus() for site in sorted(known)}
+        for code, site in result.items():
+            into = merged.setdefault(self.facility(code), FacilityCensus())
+            into.open_episodes += site.open_episodes
+            for key, count in site.timers.items():
+                into.timers[key] = into.timers.get(key, 0) + count
+            into.unacknowledged_critical += site.unacknowledged_critical
+            into.oldest_unacknowledged_critical_s = max(
+                into.oldest_unacknowledged_critical_s, site.oldest_unacknowledged_critical_s
+            )
+        self._published.update(merged)
+        for label, site in merged.items():
+            self.open_episodes.labels(label).set(site.open_episodes)
+            for kind in TimerKind:
+                for state in TimerState:
+                    count = site.timers.get((kind, state), 0)
+                    self.pending_timers.labels(label, kind.value, state.value).set(count)
+            self.unacknowledged_critical.labels(label).set(site.unacknowledged_critical)
+            self.oldest_unacknowledged_critical.labels(label).set(
+                site.oldest_unacknowledged_critical_s
+            )
+        if at is not None:
+            self.computed_at.set(at)

@@ -64,7 +64,11 @@ def build_runtime(
         clock=clock or SystemClock(),
         registry=registry,
         metrics=metrics
-        or CordwatchMetrics.create(registry, max_facilities=settings.metrics_max_facilities),
+        or CordwatchMetrics.create(
+            registry,
+            max_facilities=settings.metrics_max_facilities,
+            facilities=settings.metrics_facilities,
+        ),
     )
 
 

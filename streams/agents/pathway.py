@@ -32,9 +32,10 @@ from structlog.contextvars import bound_contextvars
 
 from models.dead_letter import RejectReason
 from models.events import patient_event_adapter
-from models.outputs import Alert, Output
+from models.outputs import Alert, AlertType, Output, Priority
 from models.state import PatientState
 from services.config import Role
+from services.metrics import zero
 from services.pathway import Detector, Scorer, handle, next_deadline
 from services.policy import Policy, load_policy
 from streams import topics
@@ -107,9 +108,11 @@ _metrics: dict[int, PathwayMetrics] = {}
 
 
 def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
-    """The agent's metrics on `registry`, created once per registry."""
+    """The agent's metrics on `registry`, created once per registry (closed label sets at 0)."""
     if id(registry) not in _metrics:
-        _metrics[id(registry)] = PathwayMetrics.create(registry)
+        created = PathwayMetrics.create(registry)
+        zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
+        _metrics[id(registry)] = created
     return _metrics[id(registry)]
 
 

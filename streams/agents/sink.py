@@ -90,7 +90,10 @@ _metrics: dict[int, SinkMetrics] = {}
 def sink_metrics(registry: CollectorRegistry) -> SinkMetrics:
     """The sink's metrics on `registry`, created once per registry."""
     if id(registry) not in _metrics:
-        _metrics[id(registry)] = SinkMetrics.create(registry)
+        created = SinkMetrics.create(registry)
+        for result in ("written", "dropped"):
+            created.changes.labels(result)
+        _metrics[id(registry)] = created
     return _metrics[id(registry)]
 
 

@@ -179,7 +179,10 @@ _timer_metrics: dict[int, TimerMetrics] = {}
 def timer_metrics(registry: CollectorRegistry) -> TimerMetrics:
     """The timer metrics on `registry`, created once per registry."""
     if id(registry) not in _timer_metrics:
-        _timer_metrics[id(registry)] = TimerMetrics.create(registry)
+        created = TimerMetrics.create(registry)
+        for late in ("false", "true"):
+            created.timer_due_sent.labels(late)
+        _timer_metrics[id(registry)] = created
     return _timer_metrics[id(registry)]
 
 

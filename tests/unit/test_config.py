@@ -92,3 +92,12 @@ def test_readme_documents_every_setting() -> None:
         if f"`CORDWATCH_{name.upper()}`" not in readme
     ]
     assert missing == [], "add these to the README settings table"
+
+
+def test_metrics_facilities_are_split_and_capped() -> None:
+    from services.config import Settings as _Settings
+
+    settings = _Settings(metrics_facilities="RLH, BAR,,RLH")  # type: ignore[arg-type]
+    assert settings.metrics_facilities == ("RLH", "BAR")
+    with pytest.raises(ValueError, match="more sites than metrics_max_facilities"):
+        _Settings(metrics_facilities="A,B,C", metrics_max_facilities=2)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry
 
+from models.dead_letter import RejectReason
 from services.metrics import OTHER_FACILITY, UNKNOWN_FACILITY, CordwatchMetrics, FacilityLabels
 
 
@@ -39,3 +40,25 @@ def test_facility_label_is_capped() -> None:
         "A",
         UNKNOWN_FACILITY,
     ]
+
+
+def test_every_closed_label_set_exists_at_zero_before_the_first_event() -> None:
+    registry = CollectorRegistry()
+    CordwatchMetrics.create(registry, facilities=("RLH", "BAR"))
+    sample = registry.get_sample_value
+    for facility in ("RLH", "BAR", UNKNOWN_FACILITY):
+        labels = {"topic": "hospital.imaging-reports", "event_type": "imaging_report"}
+        assert sample("cordwatch_events_ingested_total", {**labels, "facility": facility}) == 0
+    # A topic's first event type must not be the only one there: every type of every topic.
+    adt = {"topic": "hospital.adt", "event_type": "death", "facility": "BAR"}
+    assert sample("cordwatch_events_ingested_total", adt) == 0
+    for reason in RejectReason:
+        labels = {"topic": "hospital.consults", "reason": reason.value}
+        assert sample("cordwatch_dead_letters_total", labels) == 0
+    acks = {"topic": "cordwatch.alert-acks", "reason": "invalid_value"}
+    assert sample("cordwatch_dead_letters_total", acks) == 0
+    count = "cordwatch_processing_latency_seconds_count"
+    assert sample(count, {"topic": "hospital.procedures"}) == 0
+    # Not pre-created: a facility nobody configured (it appears with its first event).
+    missing = {"topic": "hospital.adt", "event_type": "admit", "facility": "ZZZ"}
+    assert sample("cordwatch_events_ingested_total", missing) is None
