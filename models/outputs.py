@@ -144,6 +144,8 @@ class DetectionSnapshot(_Frozen):
     modality: str
     exam: str
     result: JsonObject
+    # The sender's occurred_at when it was ahead of arrival and clamped (DESIGN.md section 3).
+    reported_at: AwareDatetime | None = None
 
 
 class ScoreSnapshot(_Frozen):

@@ -49,6 +49,8 @@ class CareRecord(_Frozen):
     version: Annotated[int, Field(ge=1)] = 1
     # Steroid dose as mg of dexamethasone (None: no dose given or potency unknown).
     dexamethasone_mg: float | None = None
+    # The sender's occurred_at when it was clamped to arrival (occurred_at is the clinical time).
+    reported_at: AwareDatetime | None = None
 
 
 class ReportFact(_Frozen):
@@ -60,6 +62,8 @@ class ReportFact(_Frozen):
     occurred_at: AwareDatetime
     suspected: bool
     excludes: bool
+    # The sender's occurred_at when it was clamped to arrival (occurred_at is the clinical time).
+    reported_at: AwareDatetime | None = None
     # Every version keeps its result and evidence; None only for a cancelled report (not read).
     detection: DetectionSnapshot | None = None
 

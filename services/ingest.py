@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +19,10 @@ from pydantic_core import ErrorDetails
 
 from models.dead_letter import DeadLetter, RejectReason
 from models.events import INBOUND_TOPIC_EVENT_TYPES, EventBase, inbound_event_adapter
+from services.policy import ClinicalTime
+
+# The packaged policy's range (services/policy.yaml, clinical_time) when the caller passes none.
+_DEFAULT_RANGE = ClinicalTime(source="services/policy.yaml clinical_time")
 
 # Above any broker's default message.max.bytes (1 MiB), so the broker's limit bites first in a
 # normal deployment; this guards the validator's memory against a misconfigured broker.
@@ -64,10 +68,13 @@ def parse(
     received_at: datetime,
     partition: int | None = None,
     offset: int | None = None,
+    clinical_time: ClinicalTime = _DEFAULT_RANGE,
 ) -> Accepted | Rejected:
     """Validate one inbound message; never raises on bad input."""
     try:
-        return _accept(topic=topic, key=key, raw=raw)
+        accepted = _accept(topic=topic, key=key, raw=raw)
+        _check_time_range(accepted.event, received_at=received_at, bounds=clinical_time)
+        return accepted
     except _RefusalError as refusal:
         return Rejected(
             DeadLetter.build(
@@ -114,6 +121,33 @@ def _accept(*, topic: str, key: bytes | None, raw: bytes) -> Accepted:
             RejectReason.INVALID_VALUE, "a string holds an unpaired surrogate"
         ) from None
     return Accepted(event=event, key=event.patient_id.encode("utf-8"), value=value)
+
+
+def _check_time_range(event: EventBase, *, received_at: datetime, bounds: ClinicalTime) -> None:
+    """Refuse a clinical time before the earliest sane date or far ahead of arrival (policy)."""
+    latest = received_at + timedelta(days=bounds.refuse_ahead_days)
+    stamps = [
+        (name, value)
+        for name in ("occurred_at", "performed_at", "motor_deficit_onset")
+        if isinstance(value := getattr(event, name, None), datetime)
+    ]
+    for name, value in stamps:
+        try:
+            inside = bounds.earliest <= value <= latest
+        except OverflowError:  # 9999-12-31T23:59-05:00 is past datetime.max in UTC
+            inside = False
+        if not inside:
+            raise _RefusalError(
+                RejectReason.BAD_TIMESTAMP,
+                f"{name}: outside the accepted range (from {bounds.earliest.date()} to "
+                f"{bounds.refuse_ahead_days:g} days after arrival)",
+            )
+    for index, dx in enumerate(getattr(event, "diagnoses", None) or ()):
+        if dx.onset is not None and not bounds.earliest.date() <= dx.onset <= latest.date():
+            raise _RefusalError(
+                RejectReason.BAD_TIMESTAMP,
+                f"diagnoses.{index}.onset: outside the accepted range",
+            )
 
 
 def _decode_utf8(raw: bytes) -> str:

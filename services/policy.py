@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.outputs import TimerKind
 
@@ -89,6 +89,21 @@ class Corticosteroids(Sourced):
     equivalence_source: str | None = None
 
 
+class ClinicalTime(Sourced):
+    """How far a sender's clock is trusted, and the sane range of a clinical time."""
+
+    future_tolerance_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 5
+    earliest: AwareDatetime = datetime(1900, 1, 1, tzinfo=UTC)
+    refuse_ahead_days: Annotated[float, Field(gt=0, le=3660)] = 366
+    range_source: str = "Engineering default (issue 11)"
+
+
+class History(Sourced):
+    """Events older than this at arrival are folded without paging anyone."""
+
+    page_within_days: Annotated[float, Field(gt=0, le=3660)] = 7
+
+
 class SurgicalServices(Sourced):
     services: tuple[str, ...]
     procedures_meeting_evaluation: tuple[str, ...] = ()
@@ -107,6 +122,9 @@ class Policy(_Frozen):
     detected_late: DetectedLate
     corticosteroids: Corticosteroids
     surgical_services: SurgicalServices
+    # Defaults so a hospital's own older policy copy still loads; the packaged file cites them.
+    clinical_time: ClinicalTime = ClinicalTime(source="Engineering default (issue 11)")
+    history: History = History(source="Local operational default (issue 11)")
 
     @field_validator("timers")
     @classmethod
@@ -131,6 +149,26 @@ class Policy(_Frozen):
     @property
     def late_after(self) -> timedelta:
         return timedelta(seconds=self.detected_late.after_seconds)
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        return timedelta(minutes=self.clinical_time.future_tolerance_minutes)
+
+    @property
+    def history_age(self) -> timedelta:
+        return timedelta(days=self.history.page_within_days)
+
+    def clinical_time_range(self, arrival: datetime) -> tuple[datetime, datetime]:
+        """The clinical times ingest accepts for an event that arrived at ``arrival``."""
+        ahead = timedelta(days=self.clinical_time.refuse_ahead_days)
+        return self.clinical_time.earliest, arrival + ahead
+
+    def deadline_time(self, reported: datetime, *, arrival: datetime) -> datetime:
+        """The time deadlines use: never later than arrival beyond the tolerance, never before
+        the earliest sane date (DESIGN.md section 3)."""
+        if reported > arrival + self.future_tolerance:
+            return arrival
+        return max(reported, self.clinical_time.earliest)
 
     @cached_property
     def _steroid_words(self) -> frozenset[str]:

@@ -1,6 +1,7 @@
 """The pathway engine (DESIGN.md section 3): a pure reducer over one patient's events."""
 
-from services.pathway.reducer import Detector, Scorer, handle
+from services.pathway.emit import Scorer
+from services.pathway.reducer import Detector, handle
 from services.pathway.timers import due_timers, next_deadline
 
 __all__ = ["Detector", "Scorer", "due_timers", "handle", "next_deadline"]

@@ -54,10 +54,13 @@ def _order_key(record: CareRecord) -> tuple[bool, datetime, int, str]:
     )
 
 
-def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
+def care_record(
+    event: CareEvent, *, policy: Policy, reported_at: datetime | None = None
+) -> CareRecord:
     """The source record as this one event describes it, with the timer it can meet."""
     counts_for: TimerKind | None = None
     dexamethasone_mg: float | None = None
+    status: str
     match event:
         case MedicationAdministration():
             atc = event.code.code if event.code and "ATC" in event.code.system.upper() else None
@@ -103,6 +106,7 @@ def care_record(event: CareEvent, *, policy: Policy) -> CareRecord:
         counts_for=counts_for,
         event_id=event.event_id,
         dexamethasone_mg=dexamethasone_mg,
+        reported_at=reported_at if reported_at != event.occurred_at else None,
     )
 
 

@@ -54,6 +54,7 @@ from services.pathway.episodes import (
     derive_episodes,
     score_input,
 )
+from services.pathway.intake import intake
 from services.pathway.timers import (
     AlertIntent,
     escalation_alert_ids,
@@ -94,19 +95,30 @@ def handle(
     policy: Policy,
     detector: Detector | None = None,
     scorer: Scorer | None = None,
+    received_at: datetime | None = None,
+    page_after: datetime | None = None,
 ) -> tuple[PatientState, list[Output]]:
-    """Fold one event into one patient's state; return the new state and the outputs to send."""
+    """Fold one event into one patient's state; return the new state and the outputs to send.
+
+    ``received_at`` is when Cordwatch received the event (default ``now``): clinical time is
+    clamped to it for every deadline. Events with clinical time before ``page_after`` (the
+    ``CORDWATCH_PAGE_AFTER`` setting) or older than the policy's history age page nobody.
+    """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     state = state or PatientState(patient_id=event.patient_id)
     if state.patient_id != event.patient_id:
         raise ValueError("event and state belong to different patients")  # no ids: PHI
+    seen = intake(state, event, arrival=received_at or now, policy=policy, page_after=page_after)
     if isinstance(event, TimerDue):
         timer = _find_timer(state, event.episode_id, event.timer)
         if timer is None or timer.version != event.version:
             return state, []  # the stored state moved on since the scanner looked: stale
-    elif event.event_id in state.recent_event_ids:
+    elif seen.redelivered:
         return state, []  # redelivered: at-least-once delivery makes this routine
+    elif seen.fact_id != event.event_id or seen.clamped or seen.clinical_at != event.occurred_at:
+        # Fold under the key and the clinical time the intake decided (the reported time is kept).
+        event = event.model_copy(update={"event_id": seen.fact_id, "occurred_at": seen.clinical_at})
     run = Run(
         patient_id=state.patient_id,
         facility=event.facility or state.facility,
@@ -123,10 +135,12 @@ def handle(
     context = state.context
     match event:
         case ImagingReport():
-            context = ctx.fold_report(context, _report_fact(event, detector or _default_detector()))
+            fact = _report_fact(event, detector or _default_detector(), seen.reported_at)
+            context = ctx.fold_report(context, fact)
             rescore = True
         case MedicationAdministration() | ConsultEvent() | ProcedureEvent():
-            context, record = ctx.fold_care(context, ctx.care_record(event, policy=policy))
+            record = ctx.care_record(event, policy=policy, reported_at=seen.reported_at)
+            context, record = ctx.fold_care(context, record)
             _emit_care(run, state, record)
         case AssessmentEvent():
             context = ctx.fold_assessment(context, event)
@@ -141,8 +155,8 @@ def handle(
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
     if not isinstance(event, TimerDue):
-        seen = (*state.recent_event_ids, event.event_id)[-MAX_RECENT_EVENT_IDS:]
-        state = state.model_copy(update={"recent_event_ids": seen})
+        recent = (*state.recent_event_ids, seen.seen_key)[-MAX_RECENT_EVENT_IDS:]
+        state = state.model_copy(update={"recent_event_ids": recent})
     return state, run.outputs
 
 
@@ -153,13 +167,15 @@ def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None
     return None
 
 
-def _report_fact(event: ImagingReport, detector: Detector) -> ReportFact:
+def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime) -> ReportFact:
+    reported = reported_at if reported_at != event.occurred_at else None
     if event.status == "cancelled":  # a cancelled study says nothing about the spine
         return ReportFact(
             event_id=event.event_id,
             accession=event.accession,
             status=event.status,
             occurred_at=event.occurred_at,
+            reported_at=reported,
             suspected=False,
             excludes=False,
         )
@@ -171,6 +187,7 @@ def _report_fact(event: ImagingReport, detector: Detector) -> ReportFact:
         accession=event.accession,
         status=event.status,
         occurred_at=event.occurred_at,
+        reported_at=reported,
         suspected=suspected,
         excludes=excludes,
         detection=DetectionSnapshot(
@@ -179,6 +196,7 @@ def _report_fact(event: ImagingReport, detector: Detector) -> ReportFact:
             report_status=event.status,
             event_id=event.event_id,
             occurred_at=event.occurred_at,
+            reported_at=reported,
             modality=event.modality,
             exam=event.exam,
             result=found.model_dump(mode="json"),

@@ -20,7 +20,8 @@ from pydantic import TypeAdapter, ValidationError
 from models.events import PatientEvent, Timestamp, patient_event_adapter
 from models.outputs import Output
 from models.state import PatientState
-from services.pathway.reducer import Detector, Scorer, handle
+from services.pathway.emit import Scorer
+from services.pathway.reducer import Detector, handle
 from services.pathway.summaries import episode_summary
 from services.pathway.timers import due_timers, next_deadline
 from services.policy import Policy
@@ -40,6 +41,7 @@ class ReplayLine:
 
     event: PatientEvent
     received_at: datetime | None = None
+    number: int = 0
 
 
 def parse_line(line: str, *, number: int) -> ReplayLine:
@@ -60,7 +62,7 @@ def parse_line(line: str, *, number: int) -> ReplayLine:
             for e in exc.errors(include_input=False, include_url=False)[:3]
         )
         raise ReplayError(f"line {number}: {where}") from None
-    return ReplayLine(event=event, received_at=received)
+    return ReplayLine(event=event, received_at=received, number=number)
 
 
 def read_lines(lines: Iterable[str]) -> Iterator[ReplayLine]:
@@ -78,16 +80,35 @@ class Replay:
     detector: Detector | None = None
     scorer: Scorer | None = None
     clock: datetime | None = None
+    page_after: datetime | None = None
     states: dict[str, PatientState] = field(default_factory=dict)
+    # Line numbers refused as ingest would refuse them (bad_timestamp): never fed to the reducer.
+    refused: list[int] = field(default_factory=list)
     _heap: list[tuple[datetime, str]] = field(default_factory=list)
 
     def feed(self, line: ReplayLine) -> list[Output]:
         """Advance the clock to the line's arrival, fire what is due, then handle the event."""
         arrival = line.received_at or line.event.occurred_at
+        if not self._in_range(line, arrival):
+            self.refused.append(line.number)
+            return []
         outputs = self.advance(arrival)
         assert self.clock is not None
-        outputs += self._handle(line.event, self.clock)
+        received = line.received_at if line.received_at is not None else self.clock
+        outputs += self._handle(line.event, self.clock, received_at=max(received, self.clock))
         return outputs
+
+    def _in_range(self, line: ReplayLine, arrival: datetime) -> bool:
+        # The range ingest enforces (services.ingest, policy clinical_time), against the arrival
+        # and against the simulated clock, so a year-9999 line cannot drag the clock along.
+        try:
+            earliest, latest = self.policy.clinical_time_range(arrival)
+            if self.clock is not None:
+                latest = min(latest, self.policy.clinical_time_range(self.clock)[1])
+        except OverflowError:
+            return False
+        stamps = (line.event.occurred_at, arrival)
+        return all(earliest <= at <= latest for at in stamps)
 
     def advance(self, to: datetime) -> list[Output]:
         """Move the clock forward to ``to`` (never back), firing deadlines in order on the way."""
@@ -106,7 +127,9 @@ class Replay:
                 raise ReplayError("a deadline keeps firing without advancing")
         return outputs
 
-    def _handle(self, event: PatientEvent, now: datetime) -> list[Output]:
+    def _handle(
+        self, event: PatientEvent, now: datetime, *, received_at: datetime | None = None
+    ) -> list[Output]:
         state, outputs = handle(
             self.states.get(event.patient_id),
             event,
@@ -114,6 +137,8 @@ class Replay:
             policy=self.policy,
             detector=self.detector,
             scorer=self.scorer,
+            received_at=received_at,
+            page_after=self.page_after,
         )
         self.states[event.patient_id] = state
         upcoming = next_deadline(state)
@@ -137,9 +162,10 @@ def replay(
     until: datetime | None = None,
     detector: Detector | None = None,
     scorer: Scorer | None = None,
+    page_after: datetime | None = None,
 ) -> tuple[Replay, list[Output]]:
     """Run every line, then fire deadlines up to ``until``; return the driver and all outputs."""
-    driver = Replay(policy=policy, detector=detector, scorer=scorer)
+    driver = Replay(policy=policy, detector=detector, scorer=scorer, page_after=page_after)
     outputs: list[Output] = []
     for line in lines:
         outputs += driver.feed(line)

@@ -32,6 +32,12 @@ def register(subparsers: Any) -> None:
         "--summary", action="store_true", help="print one JSON line per episode instead"
     )
     parser.add_argument(
+        "--page-after",
+        metavar="TIME",
+        help="RFC 3339 time: page nothing about clinical times before it "
+        "(default: $CORDWATCH_PAGE_AFTER)",
+    )
+    parser.add_argument(
         "--policy",
         metavar="PATH",
         help="policy YAML (default: $CORDWATCH_POLICY, else the packaged policy)",
@@ -42,6 +48,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Replay the file; exit 2 on an unreadable line or policy."""
     import json
+    import os
 
     from pydantic import TypeAdapter, ValidationError
 
@@ -52,18 +59,31 @@ def run(args: argparse.Namespace) -> int:
     try:
         policy = load_policy(args.policy)
         until = TypeAdapter(Timestamp).validate_python(args.until) if args.until else None
+        raw_after = args.page_after or os.environ.get("CORDWATCH_PAGE_AFTER") or None
+        after = TypeAdapter(Timestamp).validate_python(raw_after) if raw_after else None
     except (PolicyError, ValidationError) as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)
         return 2
     try:
         if args.events == "-":
-            driver, outputs = replay(read_lines(sys.stdin), policy=policy, until=until)
+            driver, outputs = replay(
+                read_lines(sys.stdin), policy=policy, until=until, page_after=after
+            )
         else:
             with open(args.events, encoding="utf-8") as handle:
-                driver, outputs = replay(read_lines(handle), policy=policy, until=until)
+                driver, outputs = replay(
+                    read_lines(handle), policy=policy, until=until, page_after=after
+                )
     except (ReplayError, OSError) as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)
         return 2
+    if driver.refused:
+        shown = ", ".join(str(n) for n in driver.refused[:10])
+        print(
+            f"cordwatch replay: refused {len(driver.refused)} line(s) as ingest would "
+            f"(bad_timestamp: outside the accepted time range): line {shown}",
+            file=sys.stderr,
+        )
     out = sys.stdout
     if args.summary:
         for line in driver.summaries():
