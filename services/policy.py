@@ -104,6 +104,22 @@ class History(Sourced):
     page_within_days: Annotated[float, Field(gt=0, le=3660)] = 7
 
 
+class Paging(Sourced):
+    """How pages reach people: escalation tiers, grouping, retries, fallback (services/alerts)."""
+
+    # Minutes from one tier to the next: tier 2 after the first value, tier 3 after the second...
+    tier_delays_minutes: tuple[Annotated[float, Field(gt=0)], ...] = (15, 30)
+    repeat_every_minutes: Annotated[float, Field(gt=0)] = 30
+    repeat_times: Annotated[int, Field(ge=0, le=20)] = 3
+    group_window_seconds: Annotated[float, Field(ge=0, le=600)] = 5
+    retry_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    retry_base_seconds: Annotated[float, Field(gt=0)] = 0.5
+    retry_cap_seconds: Annotated[float, Field(gt=0)] = 30
+    fallback_after_minutes: Annotated[float, Field(gt=0)] = 5
+    undeliverable_after_minutes: Annotated[float, Field(gt=0)] = 10
+    ack_link_valid_hours: Annotated[float, Field(gt=0, le=24 * 14)] = 24
+
+
 class SurgicalServices(Sourced):
     services: tuple[str, ...]
     procedures_meeting_evaluation: tuple[str, ...] = ()
@@ -125,6 +141,8 @@ class Policy(_Frozen):
     # Defaults so a hospital's own older policy copy still loads; the packaged file cites them.
     clinical_time: ClinicalTime = ClinicalTime(source="Engineering default (issue 11)")
     history: History = History(source="Local operational default (issue 11)")
+    # A default so a hospital's own older policy copy still loads; the packaged file cites it.
+    paging: Paging = Paging(source="Local operational default (issue 13)")
 
     @field_validator("timers")
     @classmethod

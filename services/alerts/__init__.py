@@ -1,0 +1,1 @@
+"""Paging: routing by rota, escalation plans, silences, inhibition, grouping; channel adapters."""
