@@ -56,4 +56,7 @@ class Detection(_Frozen):
     cord_signal: bool = False
     excludes_mescc: bool = False
     retropulsion: bool = False
+    # Malignant spine disease touches the canal, cord or roots but the report does not meet
+    # "suspected": a human should look (DESIGN.md section 4).
+    review_needed: bool = False
     evidence: list[Evidence] = Field(default_factory=list)

@@ -24,6 +24,10 @@ class AlertType(StrEnum):
     BREACH_RETRACTED = "breach_retracted"
     ESCALATION = "escalation"
     EPISODE_CLOSED = "episode_closed"
+    # The newest version of the report that opened the episode no longer finds MESCC.
+    FINDING_WITHDRAWN = "finding_withdrawn"
+    # A report the detector marks review_needed: routine, for the MSCC coordinator's queue.
+    REVIEW_REQUESTED = "review_requested"
 
 
 class Priority(StrEnum):

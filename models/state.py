@@ -28,6 +28,7 @@ MAX_CARE_RECORDS = 200
 MAX_REPORTS = 100
 MAX_ASSESSMENTS = 20
 MAX_EPISODES = 20
+MAX_REVIEWS = 64
 
 
 class _Frozen(BaseModel):
@@ -62,6 +63,7 @@ class ReportFact(_Frozen):
     occurred_at: AwareDatetime
     suspected: bool
     excludes: bool
+    review: bool = False  # the detector asks a human to look (review_needed, not suspected)
     # The sender's occurred_at when it was clamped to arrival (occurred_at is the clinical time).
     reported_at: AwareDatetime | None = None
     # Every version keeps its result and evidence; None only for a cancelled report (not read).
@@ -173,6 +175,8 @@ class PatientState(_Frozen):
     context: PatientContext = Field(default_factory=PatientContext)
     episodes: tuple[Episode, ...] = ()
     recent_event_ids: tuple[str, ...] = ()
+    # Accessions a review_requested alert went out for: one request per study.
+    reviews_requested: tuple[str, ...] = ()
 
     def open_episode(self) -> Episode | None:
         """The episode still open, if any (at most one)."""

@@ -37,6 +37,11 @@ def episode_id(patient_id: str, ordinal: int) -> str:
     return _id("episode", patient_id, ordinal)
 
 
+def review_id(patient_id: str, accession: str) -> str:
+    """The coordinator's review request for one study (stands in for an episode id)."""
+    return _id("review", patient_id, accession)
+
+
 def timer_id(episode: str, timer: str) -> str:
     """One timer of each kind per episode."""
     return _id("timer", episode, timer)

@@ -26,7 +26,7 @@ from models.outputs import (
 from models.scoring import ScoreInput, ScoreResult
 from models.state import CareRecord, Episode, Timer
 from services import ids
-from services.pathway.summaries import alert_summary
+from services.pathway.summaries import alert_summary, review_summary
 from services.pathway.timers import AlertIntent
 from services.policy import Policy
 
@@ -44,6 +44,9 @@ class Run:
     scorer: Scorer
     detected_late: bool = False
     outputs: list[Output] = field(default_factory=list)
+    # Alerts decided during the call, rendered at its end against the episode as stored, so a
+    # page always quotes the scores stored with it (issue 11, finding 8).
+    pending: list[tuple[str, AlertIntent]] = field(default_factory=list)
 
 
 def emit_care_record(run: Run, episode: Episode, record: CareRecord) -> None:
@@ -145,7 +148,7 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
         ),
         alert_type=kind,
         # Closure is news, not an emergency; everything else pages at the episode's priority.
-        priority=Priority.ROUTINE if kind == AlertType.EPISODE_CLOSED else episode.priority,
+        priority=Priority.ROUTINE if kind in _ROUTINE else episode.priority,
         episode_id=episode.episode_id,
         patient_id=run.patient_id,
         facility=run.facility,
@@ -162,6 +165,32 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
         detected_late=intent.detected_late,
         warning_fraction=intent.warning_fraction,
         escalates_alert_id=intent.escalates_alert_id,
+    )
+
+
+_ROUTINE = frozenset({AlertType.EPISODE_CLOSED, AlertType.REVIEW_REQUESTED})
+
+
+def render_pending(run: Run, episodes: dict[str, Episode]) -> None:
+    """Turn the call's alert decisions into alerts, against the episodes as they are stored."""
+    for episode_id, intent in run.pending:
+        run.outputs.append(alert(run, episodes[episode_id], intent))
+    run.pending.clear()
+
+
+def review_alert(run: Run, *, review_id: str, accession: str, sentence: str | None) -> Alert:
+    """A routine request for the MSCC coordinator to read a report (issue 10)."""
+    return Alert(
+        alert_id=ids.alert_id(
+            run.patient_id, review_id, None, AlertType.REVIEW_REQUESTED.value, accession
+        ),
+        alert_type=AlertType.REVIEW_REQUESTED,
+        priority=Priority.ROUTINE,
+        episode_id=review_id,
+        patient_id=run.patient_id,
+        facility=run.facility,
+        at=run.now,
+        summary=review_summary(sentence),
     )
 
 

@@ -18,6 +18,10 @@ from models.state import PatientContext, ReportFact
 
 # Clinical-time ties: a report signed at the minute of discharge still belongs to the stay.
 _REPORT_FIRST, _DEPARTURE_SECOND = 0, 1
+# Versions of one accession at the same clinical time: the later status is the newer version.
+_VERSION_RANK = {"preliminary": 0, "final": 1, "amended": 2, "cancelled": 3}
+# Closure reasons that mean the finding did not hold (status ruled_out).
+_RULED_OUT_REASONS = frozenset({"ruled_out", "withdrawn"})
 # 365.25 / 12: the mean month, for months since the cancer was diagnosed.
 _DAYS_PER_MONTH = 30.4375
 
@@ -36,17 +40,23 @@ class EpisodeShape:
 
 
 def derive_episodes(context: PatientContext) -> list[EpisodeShape]:
-    """Fold reports and departures in clinical-time order into episodes (DESIGN.md section 3)."""
-    facts: list[tuple[datetime, int, str, ReportFact | str]] = [
-        (r.occurred_at, _REPORT_FIRST, r.event_id, r)
+    """Fold reports and departures in clinical-time order into episodes (DESIGN.md section 3).
+
+    The newest version of an accession is what the radiologist now says: an episode is supported
+    by the accessions whose current version suspects MESCC, and when none does any more (a
+    negative final after a positive preliminary, an amended negative, a cancellation) it closes
+    as ruled out, reason ``withdrawn``.
+    """
+    facts: list[tuple[datetime, int, int, str, ReportFact | str]] = [
+        (r.occurred_at, _REPORT_FIRST, _VERSION_RANK.get(r.status, 0), r.event_id, r)
         for r in context.reports
-        if r.status != "cancelled"
     ]
-    facts += [(d.occurred_at, _DEPARTURE_SECOND, d.event_id, d.kind) for d in context.departures]
-    facts.sort(key=lambda f: (f[0], f[1], f[2]))
+    facts += [(d.occurred_at, _DEPARTURE_SECOND, 0, d.event_id, d.kind) for d in context.departures]
+    facts.sort(key=lambda f: f[:4])
     shapes: list[EpisodeShape] = []
     current: EpisodeShape | None = None
-    for at, _, event_id, fact in facts:
+    support: dict[str, bool] = {}  # accession -> its newest version suspects
+    for at, _, _, event_id, fact in facts:
         if isinstance(fact, str):  # a departure ends the stay and the episode with it
             if current is not None:
                 shapes.append(_close(current, at, fact))
@@ -60,16 +70,25 @@ def derive_episodes(context: PatientContext) -> list[EpisodeShape]:
                     accessions=(fact.accession,),
                     report_event_ids=(event_id,),
                 )
+                support = {fact.accession: True}
             continue
         member = (*current.report_event_ids, event_id)
+        if fact.accession in support:
+            support[fact.accession] = fact.suspected
+            current = _with(current, report_event_ids=member)
+            if not any(support.values()):
+                shapes.append(_close(current, at, "withdrawn"))
+                current = None
+            continue
         # Only a final/amended report of a LATER study (another accession) rules MESCC out.
-        if fact.excludes and fact.accession not in current.accessions and at > current.suspected_at:
+        if fact.excludes and at > current.suspected_at:
             shapes.append(_close(_with(current, report_event_ids=member), at, "ruled_out"))
             current = None
             continue
         accessions = current.accessions
-        if fact.suspected and fact.accession not in accessions:
+        if fact.suspected:
             accessions = (*accessions, fact.accession)
+            support[fact.accession] = True
         current = _with(current, report_event_ids=member, accessions=accessions)
     if current is not None:
         shapes.append(current)
@@ -85,7 +104,7 @@ def _fields(shape: EpisodeShape) -> dict[str, Any]:
 
 
 def _close(shape: EpisodeShape, at: datetime, reason: str) -> EpisodeShape:
-    status = EpisodeStatus.RULED_OUT if reason == "ruled_out" else EpisodeStatus.CLOSED
+    status = EpisodeStatus.RULED_OUT if reason in _RULED_OUT_REASONS else EpisodeStatus.CLOSED
     return _with(shape, status=status, closed_at=at, close_reason=reason)
 
 

@@ -37,6 +37,7 @@ from models.outputs import (
 )
 from models.state import (
     MAX_RECENT_EVENT_IDS,
+    MAX_REVIEWS,
     CareRecord,
     Episode,
     PatientState,
@@ -56,6 +57,7 @@ from services.pathway.episodes import (
 )
 from services.pathway.intake import intake
 from services.pathway.timers import (
+    WITHDRAWN,
     AlertIntent,
     escalation_alert_ids,
     fire,
@@ -131,6 +133,7 @@ def handle(
     upcoming = next_deadline(state)
     if upcoming is not None and upcoming <= now:
         state = _reconcile(state, run, rescore=False)
+        # Deadlines that passed before this event page now, quoting what is stored after it.
     rescore = False
     context = state.context
     match event:
@@ -154,6 +157,9 @@ def handle(
             pass
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
+    if isinstance(event, ImagingReport):
+        state = _request_review(state, run, event)
+    emit.render_pending(run, {e.episode_id: e for e in state.episodes})
     if not isinstance(event, TimerDue):
         recent = (*state.recent_event_ids, seen.seen_key)[-MAX_RECENT_EVENT_IDS:]
         state = state.model_copy(update={"recent_event_ids": recent})
@@ -182,6 +188,7 @@ def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime
     found = detector(event.text, modality=event.modality, exam=event.exam)
     suspected = found.suspected_mescc
     excludes = found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
+    review = found.review_needed and not suspected
     return ReportFact(
         event_id=event.event_id,
         accession=event.accession,
@@ -190,6 +197,7 @@ def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime
         reported_at=reported,
         suspected=suspected,
         excludes=excludes,
+        review=review,
         detection=DetectionSnapshot(
             detection_id=ids.detection_id(event.patient_id, event.event_id),
             accession=event.accession,
@@ -202,6 +210,28 @@ def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime
             result=found.model_dump(mode="json"),
         ),
     )
+
+
+def _request_review(state: PatientState, run: Run, event: ImagingReport) -> PatientState:
+    """One routine review request per accession whose report the detector wants a human to read,
+    unless the study already suspects MESCC in an episode (issue 10)."""
+    fact = next((r for r in state.context.reports if r.event_id == event.event_id), None)
+    if fact is None or not fact.review or event.accession in state.reviews_requested:
+        return state
+    if any(event.accession in e.accessions for e in state.episodes):
+        return state
+    found = fact.detection.result.get("evidence") if fact.detection is not None else None
+    sentence = found[0].get("sentence") if found else None
+    run.outputs.append(
+        emit.review_alert(
+            run,
+            review_id=ids.review_id(run.patient_id, event.accession),
+            accession=event.accession,
+            sentence=sentence,
+        )
+    )
+    requested = (*state.reviews_requested, event.accession)[-MAX_REVIEWS:]
+    return state.model_copy(update={"reviews_requested": requested})
 
 
 def _acknowledge(state: PatientState, alert_id: str) -> PatientState:
@@ -255,7 +285,8 @@ def _superseded(episode: Episode) -> EpisodeShape:
         opened_by_accession=episode.opened_by_accession,
         accessions=episode.accessions,
         report_event_ids=(),
-        status=EpisodeStatus.CLOSED,
+        # An episode that had closed keeps its outcome; an open one is closed as superseded.
+        status=EpisodeStatus.CLOSED if episode.status == EpisodeStatus.OPEN else episode.status,
         closed_at=episode.closed_at or episode.suspected_at,
         close_reason=episode.close_reason or "superseded",
     )
@@ -309,13 +340,17 @@ def _reconcile_episode(
         }
     )
     intents: list[AlertIntent] = []
+    withdrawn = episode.close_reason == WITHDRAWN
     match (old.status if old is not None else None, episode.status):
+        case (None, _) if withdrawn:
+            pass  # withdrawn before anyone was paged: the coordinator's views still show it
         case (None, _):
             intents.append(AlertIntent(AlertType.MESCC_SUSPECTED, None))
             if episode.status != EpisodeStatus.OPEN:
                 intents.append(AlertIntent(AlertType.EPISODE_CLOSED, None))
         case (EpisodeStatus.OPEN, EpisodeStatus.RULED_OUT | EpisodeStatus.CLOSED):
-            intents.append(AlertIntent(AlertType.EPISODE_CLOSED, None))
+            closed = AlertType.FINDING_WITHDRAWN if withdrawn else AlertType.EPISODE_CLOSED
+            intents.append(AlertIntent(closed, None))
         case _:
             pass
     timers, timer_intents, changed_timers = _reconcile_timers(run, state, base, episode, old)
@@ -337,7 +372,7 @@ def _reconcile_episode(
     for timer in changed_timers:
         emit.emit_timer(run, episode, timer)
     for intent in (*intents[:1], *timer_intents, *intents[1:]):
-        run.outputs.append(emit.alert(run, episode, intent))
+        run.pending.append((episode.episode_id, intent))
     return episode
 
 

@@ -104,6 +104,11 @@ def alert_summary(
             else:
                 why = f"episode ended ({timer.cancel_reason}) before the deadline"
             head = f"RETRACTED breach: {action} {why}. {what}."
+        case AlertType.FINDING_WITHDRAWN:
+            head = (
+                f"WITHDRAWN: the newest version of the report no longer finds MESCC; no episode, "
+                f"timers cancelled, no action needed for it. Was: {what}."
+            )
         case AlertType.EPISODE_CLOSED:
             reason = {
                 "ruled_out": "MESCC ruled out by a later study",
@@ -114,6 +119,19 @@ def alert_summary(
             head = f"Episode closed: {reason}. Open timers cancelled. Was: {what}."
         case _:
             head = f"{alert_type.value}: {what}."
+    return head[:MAX_SUMMARY_CHARS]
+
+
+def review_summary(sentence: str | None) -> str:
+    """The coordinator's review request: malignant disease near the canal, not suspected MESCC."""
+    text = " ".join((sentence or "").split())
+    if len(text) > MAX_EVIDENCE_CHARS:
+        text = text[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
+    quoted = f' "{text}"' if text else ""
+    head = (
+        "Review requested: spinal metastatic disease near the canal, cord or roots, not "
+        f"reported as MESCC; please read the report and confirm or dismiss.{quoted}"
+    )
     return head[:MAX_SUMMARY_CHARS]
 
 

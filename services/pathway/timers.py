@@ -18,6 +18,9 @@ from models.state import CareRecord, PatientState, Timer
 from services import ids
 from services.policy import Policy
 
+# The close reason of an episode whose report no longer finds MESCC (DESIGN.md section 3).
+WITHDRAWN = "withdrawn"
+
 
 @dataclass(frozen=True, slots=True)
 class AlertIntent:
@@ -99,7 +102,8 @@ def resolve(
     if first is not None:
         status = TimerStatus.MET if first.occurred_at <= due else TimerStatus.MET_LATE
         met_at, met_by = first.occurred_at, first.record_id
-    elif closed_at is not None and (closed_at < due or now < due):
+    elif closed_at is not None and (closed_at < due or now < due or close_reason == WITHDRAWN):
+        # A withdrawn finding was never MESCC: its clocks are cancelled even past the deadline.
         status, cancel_reason = TimerStatus.CANCELLED, close_reason
     elif now >= due:
         status = TimerStatus.BREACHED
@@ -158,6 +162,8 @@ def transition(
         ):
             # Late evidence shows the action was on time (or the stay ended before the deadline).
             new = new.model_copy(update={"breach_retracted": True})
+            if new.cancel_reason == WITHDRAWN:  # the finding_withdrawn page says it for both
+                return new, []
             return new, [AlertIntent(AlertType.BREACH_RETRACTED, new.kind, (old.breach_cycle,))]
         case _:
             return new, []

@@ -16,6 +16,8 @@ _SUSPECT = re.compile(r"epidural (tumou?r|disease)|cord compression", re.IGNOREC
 _NEGATED = re.compile(r"\bno (epidural|cord|spinal cord)\b|without epidural", re.IGNORECASE)
 _GRADE = re.compile(r"ESCC grade (1a|1b|1c|2|3)\b")
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\b")
+# Malignant disease touching the canal without the words of suspicion: a human should look.
+_REVIEW = re.compile(r"metasta\w*[^.]*\b(abut|abutting|contacts?|touch\w*)\b[^.]*thecal sac", re.I)
 _EXCLUDES = re.compile(r"no epidural disease.*no (?:spinal )?cord", re.IGNORECASE | re.DOTALL)
 
 
@@ -27,6 +29,14 @@ def keyword_detect(text: str, *, modality: str | None = None, exam: str | None =
         if _SUSPECT.search(m.group()) and not _NEGATED.search(m.group())
     ]
     if not hits:
+        review = _REVIEW.search(text)
+        if review is not None:
+            sentence = review.group().strip()
+            evidence = [
+                Evidence(field="review_needed", rule="keyword", sentence=sentence,
+                         start=review.start(), end=review.end())
+            ]  # fmt: skip
+            return Detection(review_needed=True, evidence=evidence)
         return Detection(excludes_mescc=bool(_EXCLUDES.search(text)))
     grades = [g for m in hits for g in _GRADE.findall(m.group())]
     levels: list[str] = []

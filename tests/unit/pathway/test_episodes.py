@@ -56,11 +56,11 @@ def test_final_report_of_a_later_study_rules_the_episode_out_and_cancels_timers(
     assert closed.priority == "routine"
 
 
-def test_exclusion_in_the_same_accession_or_a_preliminary_does_not_rule_out() -> None:
+def test_an_exclusion_in_a_preliminary_of_another_study_does_not_rule_out() -> None:
+    # (An amended negative of the SAME study withdraws the finding: see test_withdrawal.py.)
     state, _ = feed(
         [
             (report("r1", T0, status="preliminary"), T0),
-            (report("r2", T0 + H, "EXCLUDE", accession="ACC1", status="amended"), T0 + H),
             (report("r3", T0 + 2 * H, "EXCLUDE", accession="ACC2", status="preliminary"), T0),
         ]
     )
