@@ -75,6 +75,7 @@ class CordwatchMetrics:
     events_ingested: Counter
     dead_letters: Counter
     processing_latency: Histogram
+    assigned_partitions: Gauge
     facility: FacilityLabels
 
     @classmethod
@@ -123,6 +124,11 @@ class CordwatchMetrics:
                 "Time to validate one message and hand its output to the producer.",
                 ("topic",),
                 buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            assigned_partitions=Gauge(
+                "cordwatch_assigned_partitions",
+                "Topic partitions assigned to this worker's consumer (read at each scrape).",
                 registry=registry,
             ),
             facility=FacilityLabels(limit=max_facilities),

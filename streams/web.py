@@ -122,6 +122,8 @@ async def ready(self: faust_web.View, request: faust_web.Request) -> faust_web.R
 @app.page("/metrics")
 async def metrics(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
     """Prometheus exposition of Cordwatch's and Faust's metrics."""
-    body = generate_latest(get_runtime().registry)
+    runtime = get_runtime()
+    runtime.metrics.assigned_partitions.set(len(app.consumer.assignment()) if app.started else 0)
+    body = generate_latest(runtime.registry)
     # aiohttp refuses a charset inside content_type=, so the exposition type goes in headers.
     return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
