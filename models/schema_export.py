@@ -10,8 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from models.dead_letter import DeadLetter
 from models.events import EVENT_MODELS, inbound_event_adapter
+from models.pages import Page
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -24,7 +27,8 @@ def _file_name(title: str) -> str:
 def generate_schemas() -> dict[str, dict[str, Any]]:
     """Map each schema file name to its JSON Schema document."""
     documents: dict[str, dict[str, Any]] = {}
-    for model in (*EVENT_MODELS, DeadLetter):
+    models: list[type[BaseModel]] = [*EVENT_MODELS, DeadLetter, Page]
+    for model in models:
         schema = model.model_json_schema(mode="validation")
         documents[_file_name(model.__name__)] = schema
     inbound = inbound_event_adapter.json_schema(mode="validation")
