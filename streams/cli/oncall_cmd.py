@@ -22,7 +22,14 @@ from services.alerts.routing import reach, route_for
 ORDER = 60
 ROUTING_ENV = "CORDWATCH_ROUTING_FILE"
 # Alert types that never carry a timer; the others are routed per timer kind.
-_TIMERLESS = frozenset({AlertType.MESCC_SUSPECTED, AlertType.EPISODE_CLOSED})
+_TIMERLESS = frozenset(
+    {
+        AlertType.MESCC_SUSPECTED,
+        AlertType.EPISODE_CLOSED,
+        AlertType.FINDING_WITHDRAWN,
+        AlertType.REVIEW_REQUESTED,
+    }
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -53,7 +53,7 @@ def trigger_event(page: Page, *, routing_key: str) -> dict[str, Any]:
 
 def resolves(alert: Alert, paged: Iterable[Alert]) -> list[str]:
     """The dedup keys ``alert`` closes: a retraction closes that timer's breach pages, an episode
-    closed (ruled out, withdrawn, discharged) closes every page of the episode."""
+    closed or a finding withdrawn closes every page of the episode."""
     if alert.alert_type == AlertType.BREACH_RETRACTED:
         closing = {AlertType.TIMER_BREACHED, AlertType.ESCALATION, AlertType.TIMER_WARNING}
         return [
@@ -63,7 +63,7 @@ def resolves(alert: Alert, paged: Iterable[Alert]) -> list[str]:
             and p.timer == alert.timer
             and p.alert_type in closing
         ]
-    if alert.alert_type == AlertType.EPISODE_CLOSED:
+    if alert.alert_type in (AlertType.EPISODE_CLOSED, AlertType.FINDING_WITHDRAWN):
         return [p.alert_id for p in paged if p.episode_id == alert.episode_id]
     return []
 

@@ -184,4 +184,6 @@ def test_episode_closed_resolves_every_page_of_the_episode() -> None:
         alert(episode_id="ep-2", alert_id="x"),
     ]
     assert resolves(closed, paged) == ["s", "w"]
+    withdrawn = alert(AlertType.FINDING_WITHDRAWN, alert_id="f")
+    assert resolves(withdrawn, paged) == ["s", "w"]
     assert resolves(alert(alert_id="n"), paged) == []
