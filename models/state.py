@@ -161,6 +161,9 @@ class Episode(_Frozen):
     score: ScoreSnapshot | None = None
     score_version: int = 0
     facility: str | None = None
+    # Opened by history (older than the policy's age at arrival, or before CORDWATCH_PAGE_AFTER):
+    # folded with its true outcomes, shown to the coordinator, never paged.
+    quiet: bool = False
 
     def timer(self, kind: TimerKind) -> Timer | None:
         """This episode's timer of one kind."""

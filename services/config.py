@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # HMAC-SHA256 key for patient pseudonyms in logs. Unset in development: a random key per
     # process (pseudonyms then only correlate within one run). Required in production.
     pseudonym_key: SecretStr | None = None
+    # First deployment (DESIGN.md section 3): nothing about clinical times before this moment is
+    # paged; such events update episodes, timers and the audit only. RFC 3339 with an offset.
+    page_after: AwareDatetime | None = None
     # Bounds the `facility` metric label: after this many distinct sites, the rest count as
     # "other", so a sender with a typo cannot explode Prometheus series.
     metrics_max_facilities: Annotated[int, Field(ge=1, le=1000)] = 64

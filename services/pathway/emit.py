@@ -43,6 +43,9 @@ class Run:
     policy: Policy
     scorer: Scorer
     detected_late: bool = False
+    # This event is history (DESIGN.md section 3): what it changes is folded, nobody is paged.
+    historic: bool = False
+    page_after: datetime | None = None
     outputs: list[Output] = field(default_factory=list)
     # Alerts decided during the call, rendered at its end against the episode as stored, so a
     # page always quotes the scores stored with it (issue 11, finding 8).

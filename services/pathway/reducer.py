@@ -128,12 +128,14 @@ def handle(
         policy=policy,
         scorer=scorer or _default_scorer(),
         detected_late=isinstance(event, TimerDue) and event.detected_late,
+        page_after=page_after,
     )
     # Deadlines that passed before this event are fired first, as the replay clock would.
     upcoming = next_deadline(state)
     if upcoming is not None and upcoming <= now:
         state = _reconcile(state, run, rescore=False)
         # Deadlines that passed before this event page now, quoting what is stored after it.
+    run.historic = seen.historic
     rescore = False
     context = state.context
     match event:
@@ -157,7 +159,7 @@ def handle(
             pass
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
-    if isinstance(event, ImagingReport):
+    if isinstance(event, ImagingReport) and not run.historic:
         state = _request_review(state, run, event)
     emit.render_pending(run, {e.episode_id: e for e in state.episodes})
     if not isinstance(event, TimerDue):
@@ -313,6 +315,7 @@ def _reconcile_episode(
         suspected_at=shape.suspected_at,
         opened_by_accession=shape.opened_by_accession,
         facility=run.facility,
+        quiet=run.historic or (run.page_after is not None and shape.suspected_at < run.page_after),
     )
     score, score_version, full_score = base.score, base.score_version, None
     if old is None or (rescore and shape.status == EpisodeStatus.OPEN):
@@ -371,8 +374,9 @@ def _reconcile_episode(
         emit.emit_score(run, episode, full_score, score_version)
     for timer in changed_timers:
         emit.emit_timer(run, episode, timer)
-    for intent in (*intents[:1], *timer_intents, *intents[1:]):
-        run.pending.append((episode.episode_id, intent))
+    if not (run.historic or episode.quiet):  # history is folded, not paged
+        for intent in (*intents[:1], *timer_intents, *intents[1:]):
+            run.pending.append((episode.episode_id, intent))
     return episode
 
 

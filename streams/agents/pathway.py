@@ -18,7 +18,7 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -37,6 +37,7 @@ from models.state import PatientState
 from services.config import Role
 from services.metrics import zero
 from services.pathway import Detector, Scorer, handle, next_deadline
+from services.pathway.intake import intake
 from services.policy import Policy, load_policy
 from streams import topics
 from streams.agents.ingest import Inbound, processing_error_letter
@@ -73,10 +74,18 @@ class PathwayMetrics:
     alerts: Counter
     duplicates: Counter
     resent_alerts_skipped: Counter
+    intake: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PathwayMetrics:
         """Register on `registry`; use `pathway_metrics()` for the cached instance."""
+        created = cls._create(registry)
+        for kind in ("clamped", "id_reused", "historic"):  # at zero from the first scrape
+            created.intake.labels(kind)
+        return created
+
+    @classmethod
+    def _create(cls, registry: CollectorRegistry) -> PathwayMetrics:
         return cls(
             events=Counter(
                 "cordwatch_pathway_events_total",
@@ -99,6 +108,13 @@ class PathwayMetrics:
             resent_alerts_skipped=Counter(
                 "cordwatch_pathway_resent_alerts_skipped_total",
                 "Alerts not sent because their id was already on cordwatch.alerts (after a crash).",
+                registry=registry,
+            ),
+            intake=Counter(
+                "cordwatch_pathway_intake_total",
+                "Events whose clinical time was clamped to arrival (clamped), whose id another "
+                "event already used (id_reused), or folded as history without paging (historic).",
+                ("kind",),
                 registry=registry,
             ),
         )
@@ -220,6 +236,7 @@ class _Batch:
     alerts: list[Alert]
     applied: list[str]  # event types that changed a state
     noops: list[str]  # event types that changed nothing
+    intake: list[str] = field(default_factory=list)  # clamped / id_reused / historic
 
 
 def _fold(
@@ -232,13 +249,17 @@ def _fold(
             event = patient_event_adapter.validate_json(msg.value)
             key = event.patient_id.encode("utf-8")
             before = out.states[key][1] if key in out.states else table.get(key)
+            prior = decode_state(before)
+            page_after = rt.settings.page_after
+            seen = intake(prior, event, arrival=now, policy=pathway.policy, page_after=page_after)
             state, outputs = handle(
-                decode_state(before),
+                prior,
                 event,
                 now,
                 policy=pathway.policy,
                 detector=pathway.detector,
                 scorer=pathway.scorer,
+                page_after=page_after,
             )
             after = encode_state(state)
         except Exception as exc:  # poison message or bug: park it, count it, keep consuming
@@ -253,6 +274,9 @@ def _fold(
             for o in outputs
         ]
         out.alerts += [o for o in outputs if isinstance(o, Alert)]
+        if not seen.redelivered:
+            flags = ("clamped", seen.clamped), ("id_reused", seen.id_reused)
+            out.intake += [kind for kind, on in (*flags, ("historic", seen.historic)) if on]
         if after != before:
             out.states[key] = (msg.partition, after, state)
             out.applied.append(event.event_type)
@@ -312,6 +336,10 @@ async def process_batch(
         metrics.events.labels(event_type).inc()
     for event_type in folded.noops:
         metrics.duplicates.labels(event_type).inc()
+    for kind in folded.intake:
+        metrics.intake.labels(kind).inc()
+        if kind == "clamped":  # no ids, no times: a sender's clock is ahead of ours
+            log.warning("pathway.clinical_time_clamped")
     per_event = (time.perf_counter() - started) / len(batch)
     for msg in batch:
         rt.metrics.processing_latency.labels(msg.topic).observe(per_event)

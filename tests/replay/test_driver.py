@@ -197,3 +197,32 @@ def test_a_polling_timer_service_and_the_replay_clock_send_the_same_alerts() -> 
 
     assert ids(sent) == ids(replayed)
     assert len(ids(sent)) >= 6
+
+
+def test_page_after_folds_a_first_deployments_history_without_paging(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "first.jsonl"
+    lines = [_report("old", T0, "P1"), _report("new", T0 + 3 * H, "P2")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    after = (T0 + H).isoformat()
+    assert main(["replay", str(path), "--page-after", after]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    paged = {o["patient_id"] for o in printed if o["kind"] == "alert"}
+    assert paged == {"P2"}
+    assert {o["patient_id"] for o in printed if o.get("change_type") == "episode"} == {"P1", "P2"}
+
+
+def test_lines_outside_the_time_range_are_refused_like_ingest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    year_9999 = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    lines = [_report("x", year_9999, "P1"), _report("r", T0, "P1")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["replay", str(path), "--summary"]) == 0
+    captured = capsys.readouterr()
+    assert "refused 1 line(s)" in captured.err
+    assert "bad_timestamp" in captured.err
+    [summary] = [json.loads(line) for line in captured.out.splitlines()]
+    assert summary["suspected_at"].startswith("2026-03-02T08:00")

@@ -647,3 +647,19 @@ async def test_states_count_as_stored_only_once_the_changelog_acknowledges_them(
     failing.sends[0].set_exception(RuntimeError("broker refused"))
     with pytest.raises(RuntimeError):  # the batch stays unacknowledged and is redelivered
         await table.acknowledged()
+
+
+async def test_a_fast_sender_clock_and_a_reused_id_are_counted() -> None:
+    table = DictTable()
+    index = timers.DeadlineIndex()
+    rt = runtime(SUSPECTED_AT)
+    await run(report(at=SUSPECTED_AT + timedelta(hours=3)), rt=rt, table=table, index=index)
+    state = json.loads(table[b"MRN-7"])
+    assert state["episodes"][0]["suspected_at"].startswith(SUSPECTED_AT.isoformat()[:19])
+    other = json.loads(report())
+    other.update(text="NORMAL", accession="ACC-2")  # another system, the same event id
+    await run(json.dumps(other).encode(), rt=rt, table=table, index=index)
+    sample = rt.registry.get_sample_value
+    assert sample("cordwatch_pathway_intake_total", {"kind": "clamped"}) == 1
+    assert sample("cordwatch_pathway_intake_total", {"kind": "id_reused"}) == 1
+    assert sample("cordwatch_pathway_intake_total", {"kind": "historic"}) == 0
