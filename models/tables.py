@@ -203,6 +203,51 @@ class AlertRow(_NoPatientRepr, table=True):
     acknowledged_by: str | None = Field(default=None, max_length=128)
 
 
+class DeliveryAttemptRow(SQLModel, table=True):
+    """One delivery attempt of a page (or the decision not to send: silenced, inhibited, nobody).
+
+    ``delivery_id`` is one per (alert, receiver, tier); ``receiver`` is the routing file's key of
+    the person, never a name or a contact.
+    """
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_delivery", "delivery_id", "outcome"),)
+
+    attempt_id: str = Field(primary_key=True, max_length=80)  # delivery_id:attempt
+    delivery_id: str = Field(max_length=64)
+    alert_id: str = Field(max_length=64, index=True)
+    episode_id: str = Field(max_length=64, index=True)
+    facility: str | None = Field(default=None, max_length=32)
+    priority: str = Field(max_length=16)
+    receiver: str = Field(max_length=64)
+    channel: str | None = Field(default=None, max_length=16)
+    tier: int = 1
+    fallback: bool = False
+    attempt: int = 0
+    outcome: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=64)
+    at: datetime = _ts(nullable=False)
+    alert_at: datetime = _ts(nullable=False)
+    grouped_alert_ids: Any = _json()
+
+
+class SilenceRow(_NoPatientRepr, table=True):
+    """A silence on an episode or a patient: pages are stored, not delivered, until it ends."""
+
+    __tablename__ = "silences"
+
+    silence_id: str = Field(primary_key=True, max_length=64)
+    scope: str = Field(max_length=16)
+    # An episode id, or a patient id (PHI: kept out of repr as ``patient_id`` is elsewhere).
+    target: str = Field(max_length=64, index=True, repr=False)
+    reason: str = Field(max_length=500)
+    author: str = Field(max_length=128)
+    created_at: datetime = _ts(nullable=False)
+    expires_at: datetime = _ts(nullable=False)
+    ended_at: datetime | None = _ts()
+    ended_by: str | None = Field(default=None, max_length=128)
+
+
 # --- converters: pathway outputs -> rows ------------------------------------------------------
 
 

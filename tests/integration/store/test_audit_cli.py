@@ -32,7 +32,7 @@ def test_db_upgrade_then_audit_formats_agree_with_the_worked_answers(
     db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert main(["db", "upgrade", "--database-url", db_url]) == 0
-    assert "-> 0001" in capsys.readouterr().out
+    assert "-> 0002" in capsys.readouterr().out
     assert main(["db", "check", "--database-url", db_url]) == 0
     capsys.readouterr()
     engine = make_engine(db_url)

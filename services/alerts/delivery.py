@@ -1,0 +1,321 @@
+"""Delivery: route an alert, honour silences, inhibition and grouping, and page every receiver
+with capped, jittered retries, a fallback role, and a stored outcome for every attempt.
+
+Kafka-free: the notify shell hands alerts in and commits offsets once ``handle`` returns, so a
+worker killed mid-page re-reads the alert (at-least-once). A delivery already recorded as
+delivered is not sent again; channels that take an idempotency key (webhook, PagerDuty) drop
+the one repeat a kill between the send and its record can cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import structlog
+
+from models.alerting import DeliveryOutcome, Silence
+from models.outputs import Alert, AlertType, Priority
+from models.routing import Channel, Route, RoutingConfig
+from services.alerts.channels import DeliveryError, Sender
+from services.alerts.grouping import Groups, Message
+from services.alerts.inhibition import inhibitor_of
+from services.alerts.pages import build_page, delivery_id
+from services.alerts.routing import Receiver, receivers, route_for, site_of
+from services.alerts.silences import silencing
+from services.policy import Paging
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One stored delivery attempt (or a decision not to send: silenced, inhibited, nobody)."""
+
+    delivery_id: str
+    alert_id: str
+    episode_id: str
+    facility: str | None
+    receiver: str  # the person's key; "-" when nobody was paged
+    channel: Channel | None
+    tier: int
+    fallback: bool
+    attempt: int
+    outcome: DeliveryOutcome
+    reason: str | None
+    at: datetime
+    alert_at: datetime
+    priority: Priority
+    grouped_alert_ids: tuple[str, ...] = ()
+
+
+class DeliveryLog(Protocol):
+    """What delivery needs of the store."""
+
+    async def record(self, attempts: Sequence[Attempt]) -> None: ...
+
+    async def delivered(self, delivery_ids: Sequence[str]) -> set[str]: ...
+
+    async def tier_of(self, alert_id: str) -> int | None: ...
+
+    async def silences(self, *, at: datetime) -> Sequence[Silence]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class Observer:
+    """Metric hooks (services.alerts.metrics fills them); no-ops by default."""
+
+    attempt: Callable[[Attempt, float | None], None] = lambda _a, _latency: None
+    undeliverable: Callable[[Alert], None] = lambda _a: None
+
+
+@dataclass
+class Notifier:
+    """Pages the people an alert's route names; one instance per notify worker."""
+
+    config: RoutingConfig
+    paging: Paging
+    senders: Mapping[Channel, Sender]
+    store: DeliveryLog
+    clock: Clock
+    public_url: str
+    link_secret: bytes
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    observer: Observer = field(default_factory=Observer)
+    # Recent breaches by (episode, timer), to inhibit warnings that arrive after them.
+    _breaches: dict[tuple[str, str], Alert] = field(default_factory=dict)
+    _tiers: dict[str, int] = field(default_factory=dict)
+    _groups: Groups | None = None
+
+    @property
+    def groups(self) -> Groups:
+        if self._groups is None:
+            self._groups = Groups(window=timedelta(seconds=self.paging.group_window_seconds))
+        return self._groups
+
+    async def handle(self, alert: Alert) -> list[Attempt]:
+        """Decide and deliver what this alert needs now; returns every attempt recorded."""
+        now = self.clock.now()
+        tier = await self._tier(alert)
+        route = route_for(
+            self.config,
+            facility=alert.facility,
+            alert_type=alert.alert_type,
+            priority=alert.priority,
+            timer=alert.timer,
+        )
+        if alert.alert_type == AlertType.TIMER_BREACHED and alert.timer is not None:
+            self._breaches[(alert.episode_id, alert.timer.value)] = alert
+        silence = silencing(alert, await self.store.silences(at=now), at=now)
+        if silence is not None:
+            return await self._decided(alert, tier, DeliveryOutcome.SILENCED, "silenced", now)
+        cause = inhibitor_of(alert, self._breaches.values())
+        if cause is not None:
+            return await self._decided(alert, tier, DeliveryOutcome.INHIBITED, "breached", now)
+        key = f"{alert.patient_id}\n{route.name}\n{tier}"
+        self._groups, ready = self.groups.offer(key, alert, now=now)
+        return await self._send_all(ready, route=route, tier=tier)
+
+    async def flush(self) -> list[Attempt]:
+        """Send the grouped messages whose window has closed."""
+        self._groups, ready = self.groups.flush(now=self.clock.now())
+        done: list[Attempt] = []
+        for message in ready:
+            lead = message.lead
+            route = route_for(
+                self.config,
+                facility=lead.facility,
+                alert_type=lead.alert_type,
+                priority=lead.priority,
+                timer=lead.timer,
+            )
+            tier = int(message.key.rsplit("\n", 1)[1])
+            done += await self._send_all([message], route=route, tier=tier)
+            for dropped in message.inhibited:
+                done += await self._decided(
+                    dropped, tier, DeliveryOutcome.INHIBITED, "breached", self.clock.now()
+                )
+        return done
+
+    async def _tier(self, alert: Alert) -> int:
+        if alert.alert_type != AlertType.ESCALATION or alert.escalates_alert_id is None:
+            tier = 1
+        else:
+            parent = self._tiers.get(alert.escalates_alert_id)
+            if parent is None:
+                parent = await self.store.tier_of(alert.escalates_alert_id)
+            tier = (parent or 1) + 1
+        self._tiers[alert.alert_id] = tier
+        return tier
+
+    async def _decided(
+        self, alert: Alert, tier: int, outcome: DeliveryOutcome, reason: str, now: datetime
+    ) -> list[Attempt]:
+        attempt = Attempt(
+            delivery_id=delivery_id(alert_id=alert.alert_id, receiver_id="-", tier=tier),
+            alert_id=alert.alert_id,
+            episode_id=alert.episode_id,
+            facility=alert.facility,
+            receiver="-",
+            channel=None,
+            tier=tier,
+            fallback=False,
+            attempt=0,
+            outcome=outcome,
+            reason=reason,
+            at=now,
+            alert_at=alert.at,
+            priority=alert.priority,
+        )
+        await self.store.record([attempt])
+        self.observer.attempt(attempt, None)
+        log.info("notify.not_sent", alert_id=alert.alert_id, outcome=outcome.value)
+        return [attempt]
+
+    async def _send_all(
+        self, messages: Sequence[Message], *, route: Route, tier: int
+    ) -> list[Attempt]:
+        done: list[Attempt] = []
+        for message in messages:
+            done += await self._deliver(message, route=route, tier=tier)
+        return done
+
+    async def _deliver(self, message: Message, *, route: Route, tier: int) -> list[Attempt]:
+        lead = message.lead
+        started = self.clock.now()
+        site = site_of(self.config, lead.facility)
+        targets = receivers(self.config, route, facility=site, tier=tier, at=started)
+        fallback_at = started + timedelta(minutes=self.paging.fallback_after_minutes)
+        results, before = await self._page(message, targets, started=started, limit=fallback_at)
+        # Delivered now, or before a restart made this worker read the alert again.
+        delivered = before or any(a.outcome == DeliveryOutcome.DELIVERED for a in results)
+        if not targets:
+            results += await self._decided(
+                lead, tier, DeliveryOutcome.NO_RECEIVER, "nobody", started
+            )
+        if not delivered and route.fallback is not None:
+            backup = receivers(
+                self.config, route, facility=site, tier=tier, at=self.clock.now(), fallback=True
+            )
+            log.warning("notify.fallback", alert_id=lead.alert_id, tier=tier)
+            give_up_at = started + timedelta(minutes=self.paging.undeliverable_after_minutes)
+            more, before = await self._page(message, backup, started=started, limit=give_up_at)
+            results += more
+            delivered = before or any(a.outcome == DeliveryOutcome.DELIVERED for a in more)
+        if not delivered and lead.priority == Priority.CRITICAL:
+            # The operational alert: a critical page reached nobody (Prometheus rule on this).
+            self.observer.undeliverable(lead)
+            log.error("notify.critical_undeliverable", alert_id=lead.alert_id, tier=tier)
+        return results
+
+    async def _page(
+        self,
+        message: Message,
+        targets: Sequence[Receiver],
+        *,
+        started: datetime,
+        limit: datetime,
+    ) -> tuple[list[Attempt], bool]:
+        """Attempts made now, and whether any of these receivers already had the page."""
+        ids = [
+            delivery_id(
+                alert_id=message.lead.alert_id,
+                receiver_id=r.receiver_id,
+                tier=r.tier,
+                fallback=r.fallback,
+            )
+            for r in targets
+        ]
+        already = await self.store.delivered(ids) if ids else set()
+        jobs = [
+            self._one(message, r, limit=limit)
+            for r, did in zip(targets, ids, strict=True)
+            if did not in already
+        ]
+        found: list[Attempt] = []
+        for attempts in await asyncio.gather(*jobs):
+            found += attempts
+        return found, bool(already)
+
+    async def _one(self, message: Message, receiver: Receiver, *, limit: datetime) -> list[Attempt]:
+        """Retry one receiver, capped in attempts and in time, until delivered or final."""
+        sender = self.senders.get(receiver.contact.channel)
+        lead = message.lead
+        attempts: list[Attempt] = []
+        for n in range(1, self.paging.retry_attempts + 1):
+            now = self.clock.now()
+            page = build_page(
+                message,
+                receiver,
+                public_url=self.public_url,
+                link_secret=self.link_secret,
+                link_valid=timedelta(hours=self.paging.ack_link_valid_hours),
+                now=now,
+            )
+            outcome, reason = DeliveryOutcome.DELIVERED, None
+            retry = False
+            if sender is None:
+                outcome, reason = DeliveryOutcome.GAVE_UP, "channel_not_configured"
+            else:
+                try:
+                    await sender.send(page, target=receiver.contact.target)
+                except DeliveryError as exc:
+                    reason, retry = exc.reason, exc.retryable
+                    last = n == self.paging.retry_attempts or self.clock.now() >= limit
+                    final = not retry or last
+                    outcome = DeliveryOutcome.GAVE_UP if final else DeliveryOutcome.FAILED
+            done = self.clock.now()
+            attempt = Attempt(
+                delivery_id=page.delivery_id,
+                alert_id=lead.alert_id,
+                episode_id=lead.episode_id,
+                facility=lead.facility,
+                receiver=receiver.person.key,
+                channel=receiver.contact.channel,
+                tier=receiver.tier,
+                fallback=receiver.fallback,
+                attempt=n,
+                outcome=outcome,
+                reason=reason,
+                at=done,
+                alert_at=lead.at,
+                priority=lead.priority,
+                grouped_alert_ids=tuple(a.alert_id for a in message.alerts if a is not lead),
+            )
+            await self.store.record([attempt])
+            latency = (
+                (done - lead.at).total_seconds() if outcome == DeliveryOutcome.DELIVERED else None
+            )
+            self.observer.attempt(attempt, latency)
+            log.info(
+                "notify.attempt",
+                alert_id=lead.alert_id,
+                delivery_id=page.delivery_id,
+                receiver=receiver.person.key,
+                channel=receiver.contact.channel.value,
+                tier=receiver.tier,
+                attempt=n,
+                outcome=outcome.value,
+                reason=reason,
+            )
+            attempts.append(attempt)
+            if outcome != DeliveryOutcome.FAILED:
+                return attempts
+            await self.sleep(self._backoff(n))
+        return attempts
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter (AWS architecture blog, 2015): uniform up to the capped exponential."""
+        ceiling = min(
+            self.paging.retry_cap_seconds, self.paging.retry_base_seconds * 2 ** (attempt - 1)
+        )
+        return self.rng.uniform(0, ceiling)
