@@ -1,8 +1,9 @@
 """What the pathway reducer emits: alerts and episode changes, frozen facts in the past tense.
 
 ``Alert`` goes to ``cordwatch.alerts`` and ``EpisodeChange`` to ``cordwatch.episode-changes``
-(both keyed by patient_id). Every id is a uuid5 of its inputs (services.ids), so a replay or a
-restarted worker reproduces the same ids and downstream consumers can dedupe on them. Each
+(both keyed by patient_id). Every id is deterministic (services.ids: keyed HMAC where a patient id
+goes in, uuid5 of those ids otherwise), so a replay or a restarted worker reproduces the same ids
+and downstream consumers can dedupe on them. Each
 episode change carries a full snapshot of the changed entity plus its ``version``: the sink
 upserts by entity id and drops a change whose version is not newer than the stored one.
 """
@@ -13,6 +14,12 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+# The outbound contract's version (DESIGN.md: it changes only on purpose, with a note).
+# 2 (issue 11): ids derived from a patient id are keyed with CORDWATCH_ID_KEY; alert ids derive
+# from the episode id; new alert types finding_withdrawn and review_requested; detections carry
+# reported_at when a sender's clock was clamped. README "Contract version 2" says how to migrate.
+CONTRACT_VERSION = 2
 
 
 class AlertType(StrEnum):

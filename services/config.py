@@ -13,7 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -127,6 +134,10 @@ class Settings(BaseSettings):
     # HMAC-SHA256 key for patient pseudonyms in logs. Unset in development: a random key per
     # process (pseudonyms then only correlate within one run). Required in production.
     pseudonym_key: SecretStr | None = None
+    # HMAC-SHA256 key for every id derived from a patient id (episode, detection, review ids;
+    # alert ids come from those). The same on every worker, for ever: changing it changes the ids
+    # of new episodes. Unset in development: a published development key. Required in production.
+    id_key: SecretStr | None = None
     # First deployment (DESIGN.md section 3): nothing about clinical times before this moment is
     # paged; such events update episodes, timers and the audit only. RFC 3339 with an offset.
     page_after: AwareDatetime | None = None
@@ -171,15 +182,16 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: str) -> str:
         return value.upper()
 
-    @field_validator("pseudonym_key")
+    @field_validator("pseudonym_key", "id_key")
     @classmethod
-    def _reject_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
+    def _reject_weak_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
             return None
         raw = value.get_secret_value()
         if raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS:
             raise ValueError(
-                f"pseudonym_key must be a random secret of at least {MIN_SECRET_CHARS} characters"
+                f"{info.field_name} must be a random secret of at least {MIN_SECRET_CHARS} "
+                "characters"
             )
         return value
 
@@ -215,6 +227,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs kafka_bootstrap (embedded = in memory)")
             if self.pseudonym_key is None:
                 raise ValueError("production needs pseudonym_key for patient pseudonyms")
+            if self.id_key is None:
+                raise ValueError("production needs id_key: episode and alert ids are keyed")
         if len(self.metrics_facilities) > self.metrics_max_facilities:
             raise ValueError("metrics_facilities lists more sites than metrics_max_facilities")
         if self.replication_factor > 1 and not self.kafka_bootstrap:
@@ -241,6 +255,10 @@ class Settings(BaseSettings):
     def uses_tls(self) -> bool:
         """True when the Kafka connection is encrypted."""
         return self.kafka_security_protocol in (SecurityProtocol.SSL, SecurityProtocol.SASL_SSL)
+
+    def id_secret(self) -> bytes | None:
+        """The HMAC key for ids derived from a patient id (None: the development key)."""
+        return self.id_key.get_secret_value().encode("utf-8") if self.id_key else None
 
     def pseudonym_secret(self) -> bytes:
         """The HMAC key for patient pseudonyms (random per process when none is configured)."""

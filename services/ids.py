@@ -1,14 +1,25 @@
-"""Deterministic ids: uuid5 of their inputs, so a replay or a restarted worker reproduces them.
+"""Deterministic ids, so a replay or a restarted worker reproduces them; keyed where a patient
+id goes in, so no id can be reversed to the patient (DESIGN.md section 3, last rule).
 
 Delivery dedupes alerts on ``alert_id`` and the sink upserts on entity ids; both only work if the
-same input sequence always yields the same ids (DESIGN.md section 3, last rule).
+same input sequence always yields the same ids. Ids derived from the patient id (episode,
+detection, review request) are HMAC-SHA256 under the deployment's ``CORDWATCH_ID_KEY``: an
+unkeyed hash of a 6-digit MRN falls to enumeration in a fraction of a second. Ids derived from
+those (timers, alerts, scores, changes) are uuid5 of their keyed inputs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from functools import lru_cache
+
+# Contract version 2 (issue 11): keyed ids. Version 1 ids were uuid5 of the patient id.
+ID_SCHEME_VERSION = 2
+# Development and tests only: a published constant, so ids made with it are reversible. The
+# settings refuse production without CORDWATCH_ID_KEY, as they do for the pseudonym key.
+DEVELOPMENT_ID_KEY = b"cordwatch-development-id-key-not-secret"
 
 # Fixed namespace for every Cordwatch id; changing it would re-send every alert after a replay.
 CORDWATCH_NAMESPACE = uuid.UUID("5f1d3c1e-6a39-4c59-9a43-2f3b0c8e7d21")
@@ -32,14 +43,28 @@ def uuid5_text(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def episode_id(patient_id: str, ordinal: int) -> str:
-    """The patient's n-th episode (1-based); stable whatever order its reports arrived in."""
-    return _id("episode", patient_id, ordinal)
+@lru_cache(maxsize=8192)
+def _keyed(key: bytes, name: str) -> str:
+    # UUID-shaped (version 8, RFC 9562 "custom") so the id columns and their checks still fit.
+    digest = bytearray(hmac.new(key, name.encode("utf-8"), hashlib.sha256).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x80  # version 8
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122/9562 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def review_id(patient_id: str, accession: str) -> str:
-    """The coordinator's review request for one study (stands in for an episode id)."""
-    return _id("review", patient_id, accession)
+def _keyed_id(key: bytes, *parts: object) -> str:
+    return _keyed(key, "\x1f".join(str(p) for p in parts))
+
+
+def episode_id(patient_id: str, ordinal: int, *, key: bytes) -> str:
+    """The patient's n-th episode (1-based), keyed; stable whatever order its reports arrived in."""
+    return _keyed_id(key, "episode", patient_id, ordinal)
+
+
+def review_id(patient_id: str, accession: str, *, key: bytes) -> str:
+    """The coordinator's review request for one study (stands in for an episode id), keyed."""
+    return _keyed_id(key, "review", patient_id, accession)
 
 
 def timer_id(episode: str, timer: str) -> str:
@@ -47,16 +72,14 @@ def timer_id(episode: str, timer: str) -> str:
     return _id("timer", episode, timer)
 
 
-def alert_id(
-    patient_id: str, episode: str, timer: str | None, kind: str, *qualifiers: object
-) -> str:
-    """Alert id from (patient, episode, timer, kind[, warning fraction, breach cycle, tier])."""
-    return _id("alert", patient_id, episode, timer or "-", kind, *qualifiers)
+def alert_id(episode: str, timer: str | None, kind: str, *qualifiers: object) -> str:
+    """Alert id from (keyed episode id, timer, kind[, warning fraction, breach cycle, tier])."""
+    return _id("alert", episode, timer or "-", kind, *qualifiers)
 
 
-def detection_id(episode: str, event_id: str) -> str:
-    """One detection per report event and episode."""
-    return _id("detection", episode, event_id)
+def detection_id(patient_id: str, event_id: str, *, key: bytes) -> str:
+    """One detection per report event of a patient, keyed."""
+    return _keyed_id(key, "detection", patient_id, event_id)
 
 
 def score_id(episode: str) -> str:

@@ -46,6 +46,7 @@ class Run:
     # This event is history (DESIGN.md section 3): what it changes is folded, nobody is paged.
     historic: bool = False
     page_after: datetime | None = None
+    id_key: bytes = b""
     outputs: list[Output] = field(default_factory=list)
     # Alerts decided during the call, rendered at its end against the episode as stored, so a
     # page always quotes the scores stored with it (issue 11, finding 8).
@@ -143,7 +144,6 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
     tier = intent.qualifiers[-1] if kind == AlertType.ESCALATION else None
     return Alert(
         alert_id=ids.alert_id(
-            run.patient_id,
             episode.episode_id,
             intent.timer.value if intent.timer else None,
             kind.value,
@@ -184,9 +184,7 @@ def render_pending(run: Run, episodes: dict[str, Episode]) -> None:
 def review_alert(run: Run, *, review_id: str, accession: str, sentence: str | None) -> Alert:
     """A routine request for the MSCC coordinator to read a report (issue 10)."""
     return Alert(
-        alert_id=ids.alert_id(
-            run.patient_id, review_id, None, AlertType.REVIEW_REQUESTED.value, accession
-        ),
+        alert_id=ids.alert_id(review_id, None, AlertType.REVIEW_REQUESTED.value, accession),
         alert_type=AlertType.REVIEW_REQUESTED,
         priority=Priority.ROUTINE,
         episode_id=review_id,

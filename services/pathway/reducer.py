@@ -99,12 +99,15 @@ def handle(
     scorer: Scorer | None = None,
     received_at: datetime | None = None,
     page_after: datetime | None = None,
+    id_key: bytes | None = None,
 ) -> tuple[PatientState, list[Output]]:
     """Fold one event into one patient's state; return the new state and the outputs to send.
 
     ``received_at`` is when Cordwatch received the event (default ``now``): clinical time is
     clamped to it for every deadline. Events with clinical time before ``page_after`` (the
     ``CORDWATCH_PAGE_AFTER`` setting) or older than the policy's history age page nobody.
+    ``id_key`` is the deployment's id secret (``CORDWATCH_ID_KEY``); ids derived from the
+    patient id are keyed with it (development key when None).
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -129,6 +132,7 @@ def handle(
         scorer=scorer or _default_scorer(),
         detected_late=isinstance(event, TimerDue) and event.detected_late,
         page_after=page_after,
+        id_key=id_key or ids.DEVELOPMENT_ID_KEY,
     )
     # Deadlines that passed before this event are fired first, as the replay clock would.
     upcoming = next_deadline(state)
@@ -140,7 +144,8 @@ def handle(
     context = state.context
     match event:
         case ImagingReport():
-            fact = _report_fact(event, detector or _default_detector(), seen.reported_at)
+            read = detector or _default_detector()
+            fact = _report_fact(event, read, seen.reported_at, id_key=run.id_key)
             context = ctx.fold_report(context, fact)
             rescore = True
         case MedicationAdministration() | ConsultEvent() | ProcedureEvent():
@@ -175,7 +180,9 @@ def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None
     return None
 
 
-def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime) -> ReportFact:
+def _report_fact(
+    event: ImagingReport, detector: Detector, reported_at: datetime, *, id_key: bytes
+) -> ReportFact:
     reported = reported_at if reported_at != event.occurred_at else None
     if event.status == "cancelled":  # a cancelled study says nothing about the spine
         return ReportFact(
@@ -201,7 +208,7 @@ def _report_fact(event: ImagingReport, detector: Detector, reported_at: datetime
         excludes=excludes,
         review=review,
         detection=DetectionSnapshot(
-            detection_id=ids.detection_id(event.patient_id, event.event_id),
+            detection_id=ids.detection_id(event.patient_id, event.event_id, key=id_key),
             accession=event.accession,
             report_status=event.status,
             event_id=event.event_id,
@@ -227,7 +234,7 @@ def _request_review(state: PatientState, run: Run, event: ImagingReport) -> Pati
     run.outputs.append(
         emit.review_alert(
             run,
-            review_id=ids.review_id(run.patient_id, event.accession),
+            review_id=ids.review_id(run.patient_id, event.accession, key=run.id_key),
             accession=event.accession,
             sentence=sentence,
         )
@@ -242,8 +249,7 @@ def _acknowledge(state: PatientState, alert_id: str) -> PatientState:
         timers = tuple(
             t.model_copy(update={"acknowledged": True, "version": t.version + 1})
             if not t.acknowledged
-            and alert_id
-            in escalation_alert_ids(t, patient_id=state.patient_id, episode_id=episode.episode_id)
+            and alert_id in escalation_alert_ids(t, episode_id=episode.episode_id)
             else t
             for t in episode.timers
         )
@@ -303,7 +309,11 @@ def _reconcile_episode(
     *,
     rescore: bool,
 ) -> Episode:
-    episode_id = old.episode_id if old is not None else ids.episode_id(run.patient_id, ordinal)
+    episode_id = (
+        old.episode_id
+        if old is not None
+        else ids.episode_id(run.patient_id, ordinal, key=run.id_key)
+    )
     members = set(shape.report_event_ids)
     detections = tuple(
         r.detection for r in state.context.reports if r.event_id in members and r.detection
@@ -437,15 +447,16 @@ def _reconcile_timers(
             policy=run.policy,
         )
         late = run.detected_late or run.now - resolved.due_at > run.policy.late_after
-        common = {"patient_id": run.patient_id, "episode_id": episode.episode_id}
-        timer, found = transition(before, resolved, now=run.now, late=late, **common)
+        timer, found = transition(
+            before, resolved, now=run.now, late=late, episode_id=episode.episode_id
+        )
         timer, fired = fire(
             timer,
             episode_open=is_open,
             now=run.now,
             policy=run.policy,
             late_flag=run.detected_late,
-            **common,
+            episode_id=episode.episode_id,
         )
         timer = timer.model_copy(
             update={"next_due_at": next_due(timer, episode_open=is_open, policy=run.policy)}

@@ -81,6 +81,7 @@ class Replay:
     scorer: Scorer | None = None
     clock: datetime | None = None
     page_after: datetime | None = None
+    id_key: bytes | None = None
     states: dict[str, PatientState] = field(default_factory=dict)
     # Line numbers refused as ingest would refuse them (bad_timestamp): never fed to the reducer.
     refused: list[int] = field(default_factory=list)
@@ -139,6 +140,7 @@ class Replay:
             scorer=self.scorer,
             received_at=received_at,
             page_after=self.page_after,
+            id_key=self.id_key,
         )
         self.states[event.patient_id] = state
         upcoming = next_deadline(state)
@@ -163,9 +165,12 @@ def replay(
     detector: Detector | None = None,
     scorer: Scorer | None = None,
     page_after: datetime | None = None,
+    id_key: bytes | None = None,
 ) -> tuple[Replay, list[Output]]:
     """Run every line, then fire deadlines up to ``until``; return the driver and all outputs."""
-    driver = Replay(policy=policy, detector=detector, scorer=scorer, page_after=page_after)
+    driver = Replay(
+        policy=policy, detector=detector, scorer=scorer, page_after=page_after, id_key=id_key
+    )
     outputs: list[Output] = []
     for line in lines:
         outputs += driver.feed(line)

@@ -122,7 +122,7 @@ def resolve(
 
 
 def transition(
-    old: Timer, new: Timer, *, patient_id: str, episode_id: str, now: datetime, late: bool
+    old: Timer, new: Timer, *, episode_id: str, now: datetime, late: bool
 ) -> tuple[Timer, list[AlertIntent]]:
     """The timer state machine: which change of outcome raises which alert."""
     match (old.status, new.status):
@@ -132,9 +132,7 @@ def transition(
             # Every entry into "breached" is a new cycle with its own alert ids, so a breach that
             # was retracted and then re-opened by an entered-in-error dose pages again.
             cycle = old.breach_cycle + 1
-            alert = ids.alert_id(
-                patient_id, episode_id, new.kind.value, AlertType.TIMER_BREACHED.value, cycle
-            )
+            alert = ids.alert_id(episode_id, new.kind.value, AlertType.TIMER_BREACHED.value, cycle)
             new = new.model_copy(
                 update={
                     "breach_cycle": cycle,
@@ -172,7 +170,6 @@ def transition(
 def fire(
     timer: Timer,
     *,
-    patient_id: str,
     episode_id: str,
     episode_open: bool,
     now: datetime,
@@ -208,9 +205,7 @@ def fire(
         if sent > timer.escalations_sent:
             # One page for the highest tier reached; it names the page nobody acknowledged.
             previous = (
-                _escalation_id(timer, patient_id, episode_id, sent - 1)
-                if sent > 1
-                else timer.breach_alert_id
+                _escalation_id(timer, episode_id, sent - 1) if sent > 1 else timer.breach_alert_id
             )
             point = timer.breach_alert_at + delays[sent - 1]
             intents.append(
@@ -227,17 +222,16 @@ def fire(
     return fired, intents
 
 
-def escalation_alert_ids(timer: Timer, *, patient_id: str, episode_id: str) -> set[str]:
+def escalation_alert_ids(timer: Timer, *, episode_id: str) -> set[str]:
     """Every alert of the current breach cycle an acknowledgement may refer to."""
     found = {timer.breach_alert_id} if timer.breach_alert_id else set()
     for tier in range(1, timer.escalations_sent + 1):
-        found.add(_escalation_id(timer, patient_id, episode_id, tier))
+        found.add(_escalation_id(timer, episode_id, tier))
     return found
 
 
-def _escalation_id(timer: Timer, patient_id: str, episode_id: str, tier: int) -> str:
+def _escalation_id(timer: Timer, episode_id: str, tier: int) -> str:
     return ids.alert_id(
-        patient_id,
         episode_id,
         timer.kind.value,
         AlertType.ESCALATION.value,

@@ -260,6 +260,7 @@ def _fold(
                 detector=pathway.detector,
                 scorer=pathway.scorer,
                 page_after=page_after,
+                id_key=rt.settings.id_secret(),
             )
             after = encode_state(state)
         except Exception as exc:  # poison message or bug: park it, count it, keep consuming

@@ -61,18 +61,20 @@ def run(args: argparse.Namespace) -> int:
         until = TypeAdapter(Timestamp).validate_python(args.until) if args.until else None
         raw_after = args.page_after or os.environ.get("CORDWATCH_PAGE_AFTER") or None
         after = TypeAdapter(Timestamp).validate_python(raw_after) if raw_after else None
+        # The worker's ids, when CORDWATCH_ID_KEY is set; else the development key.
+        key = os.environ.get("CORDWATCH_ID_KEY", "").encode("utf-8") or None
     except (PolicyError, ValidationError) as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)
         return 2
     try:
         if args.events == "-":
             driver, outputs = replay(
-                read_lines(sys.stdin), policy=policy, until=until, page_after=after
+                read_lines(sys.stdin), policy=policy, until=until, page_after=after, id_key=key
             )
         else:
             with open(args.events, encoding="utf-8") as handle:
                 driver, outputs = replay(
-                    read_lines(handle), policy=policy, until=until, page_after=after
+                    read_lines(handle), policy=policy, until=until, page_after=after, id_key=key
                 )
     except (ReplayError, OSError) as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)

@@ -54,6 +54,11 @@ def test_development_without_key_uses_a_random_process_key() -> None:
     [
         ({"environment": "production", "pseudonym_key": STRONG_KEY}, "kafka_bootstrap"),
         ({"environment": "production", "kafka_bootstrap": "k:9092"}, "pseudonym_key"),
+        (
+            {"environment": "production", "kafka_bootstrap": "k:9092", "pseudonym_key": STRONG_KEY},
+            "id_key",
+        ),
+        ({"id_key": "changeme"}, "id_key must be a random secret"),
         ({"kafka_security_protocol": "SASL_SSL", "kafka_bootstrap": "k:9093"}, "SASL"),
         ({"kafka_sasl_mechanism": "PLAIN"}, "not SASL"),
         ({"kafka_ssl_certfile": "/tmp/c.pem"}, "go together"),

@@ -12,7 +12,7 @@ def test_first_suspected_report_opens_an_episode_at_its_occurred_at() -> None:
     [episode] = state.episodes
     assert episode.status == EpisodeStatus.OPEN
     assert episode.suspected_at == T0
-    assert episode.episode_id == ids.episode_id(PATIENT, 1)
+    assert episode.episode_id == ids.episode_id(PATIENT, 1, key=ids.DEVELOPMENT_ID_KEY)
     assert episode.timer(K.STEROIDS).due_at == T0 + 24 * H
     assert episode.timer(K.SURGICAL_EVALUATION).due_at == T0 + 24 * H
     [alert] = alerts(out, AlertType.MESCC_SUSPECTED)
@@ -92,7 +92,11 @@ def test_a_report_after_closure_opens_a_second_episode_with_its_own_id() -> None
     first, second = state.episodes
     assert first.status == EpisodeStatus.CLOSED
     assert second.status == EpisodeStatus.OPEN
-    assert second.episode_id == ids.episode_id(PATIENT, 2) != first.episode_id
+    assert (
+        second.episode_id
+        == ids.episode_id(PATIENT, 2, key=ids.DEVELOPMENT_ID_KEY)
+        != first.episode_id
+    )
 
 
 def test_an_earlier_report_arriving_late_moves_suspicion_and_deadlines_earlier() -> None:
