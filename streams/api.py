@@ -167,7 +167,7 @@ async def respond(
     """Authorize, build the body, and turn an ApiError into its status and message."""
     ctx = get_api_context()
     try:
-        authorize(ctx, request.headers.get("Authorization"))  # type: ignore[attr-defined]
+        authorize(ctx, request.headers.get("Authorization"))
         model: BaseModel = await body(ctx)
     except ApiError as exc:
         return _error(view, exc.status, exc.message, exc.headers)
@@ -189,7 +189,7 @@ def _error(
 
 def _query(request: faust_web.Request) -> dict[str, str]:
     # A repeated parameter is ambiguous; the last one wins, as in most web frameworks.
-    return dict(request.query.items())  # type: ignore[attr-defined]
+    return dict(request.query.items())
 
 
 @app.page("/api/audit")

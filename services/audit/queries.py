@@ -30,7 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.tables import CareEventRow, EpisodeRow, TimerRow
@@ -80,7 +80,7 @@ def _measure_code(kind: ColumnElement[str]) -> ColumnElement[int]:
 
 def _summary_statement(
     *, since: datetime, until: datetime, by: str, facility: str | None
-) -> Select[Any]:
+) -> CompoundSelect[Any]:
     ep, t, c = EPISODES.c, TIMERS.c, CARE.c
     site = func.coalesce(ep.facility, NO_FACILITY)
     in_range = and_(*_in_range([], since=since, until=until, facility=facility))

@@ -320,7 +320,7 @@ class Report:
             return tuple(n for _, names in levels for n in names)
         i = m.sentence
         if i > 0 and self.sentences[i - 1].line == self.sentences[i].line:
-            inherited = self.context_levels[i - 1]
+            inherited: tuple[str, ...] = self.context_levels[i - 1]
             if inherited:
                 return inherited
         # "2. Epidural tumour at this level compresses the cord": the level is in the line above.

@@ -8,6 +8,7 @@ level, else from words about no level in particular ("Alignment is normal."), el
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from models.detection import SinsImaging
 from services.detection.evidence import EvidenceLog
@@ -134,7 +135,8 @@ def extract_sins(report: Report, index: str | None, log: EvidenceLog) -> SinsIma
                 if cue[4] == value or (kind == "collapse" and cue[3] == "collapse_pct"):
                     log.add_span(f"sins_imaging.{field}", cue[0], cue[1], cue[2], f"sins.{cue[5]}")
                     break
-    return SinsImaging.model_construct(**values)
+    fields: dict[str, Any] = dict(values)
+    return SinsImaging.model_construct(**fields)
 
 
 def _cite_location(report: Report, wanted: set[str], location: str, log: EvidenceLog) -> None:

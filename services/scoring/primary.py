@@ -156,7 +156,9 @@ def identify(diagnoses: Iterable[CodedDiagnosis], primary_tumour: str | None) ->
         text = _SECONDARY_PHRASES.sub(" ", primary_tumour.lower())
         for pattern, primaries in _WORDS:
             m = pattern.search(text)
-            for primary in primaries if m else ():
+            if m is None:
+                continue
+            for primary in primaries:
                 found.setdefault(primary, m.group(0))
     if Primary.LUNG_NON_SMALL_CELL in found:
         found.pop(Primary.LUNG_SMALL_CELL, None)

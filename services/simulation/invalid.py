@@ -52,7 +52,7 @@ def corrupt(
     if defect == "wrong_key":
         return defect, rng.choice([other for other in other_keys if other != key]), value
     if defect == "missing_field":
-        required = ("event_id", "occurred_at", "patient_id")
+        required: tuple[str, ...] = ("event_id", "occurred_at", "patient_id")
         required += _REQUIRED_BY_TYPE.get(str(event.get("event_type")), ())
         event.pop(rng.choice(required))
     elif defect == "bad_timestamp":

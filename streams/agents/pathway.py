@@ -21,12 +21,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from faust.types import StreamT
+from faust.streams import Stream
+from faust.types import EventT, StreamT
 from prometheus_client import CollectorRegistry, Counter
 from structlog.contextvars import bound_contextvars
 
@@ -441,7 +442,10 @@ async def pathway_agent(stream: StreamT[bytes]) -> None:
     sent = SentAlerts(read_alert_tail, lambda: app.consumer_generation_id)
     # Manual acks: an offset becomes committable only once its batch is done. (take_events acks
     # in a `finally`, so a stop that cancels a batch mid-send would commit what it never did.)
-    async for events in stream.noack_take(BATCH_MAX, within=BATCH_WITHIN_SECONDS):
+    # faust types noack_take as yielding values; it yields the events themselves.
+    taking = cast(Stream[bytes], stream).noack_take(BATCH_MAX, within=BATCH_WITHIN_SECONDS)
+    async for taken in taking:
+        events = cast("list[EventT[bytes]]", taken)
         batch = [
             Inbound(m.topic, m.partition, m.offset, m.key, m.value or b"")
             for m in (e.message for e in events)

@@ -13,9 +13,10 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, cast
 
 import structlog
+from faust.streams import Stream
 from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 
@@ -162,7 +163,7 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
 async def _run(stream: StreamT[bytes]) -> None:
     rt, store, letters = get_runtime(), get_store(), DeadLetterTopic()
     await wait_for_schema(store=store, health=SINK_HEALTH, rt=rt)
-    async for events in stream.take_events(BATCH, within=WITHIN_SECONDS):
+    async for events in cast(Stream[bytes], stream).take_events(BATCH, within=WITHIN_SECONDS):
         batch = [
             Inbound(e.message.topic, e.message.partition, e.message.offset, e.message.key,
                     e.message.value or b"")

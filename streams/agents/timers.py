@@ -19,10 +19,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from aiokafka.partitioner import murmur2
+from faust.tables.manager import TableManager
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from models.events import TimerDue
@@ -42,7 +43,7 @@ _REBUILD_SLICE = 500
 
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition aiokafka's (and Java's) default partitioner gives this key."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
 
 
 @dataclass
@@ -243,7 +244,7 @@ def _owned_partitions() -> frozenset[int] | None:
     """Partitions of cordwatch.patient-events this worker owns and has recovered, else None."""
     if not app.started or app.rebalancing or getattr(app, "in_recovery", False):
         return None
-    recovery = app.tables.recovery
+    recovery = cast(TableManager, app.tables).recovery
     if not recovery.completed.is_set() or recovery.in_recovery:
         return None
     return frozenset(
