@@ -6,12 +6,20 @@ meeting and opened offline. Episode ids only: no names and no patient ids anywhe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from html import escape
 
-from services.audit.charts import run_chart
+from services.audit.charts import day_label, period_label, period_of, run_chart
 from services.audit.queries import ALL_FACILITIES
-from services.audit.render import COLUMNS, breach_record, format_cell, record
-from services.audit.shapes import DEFINITIONS, TIMED_MEASURES, AuditReport, Measure, SummaryRow
+from services.audit.render import COLUMNS, duration, format_cell, record
+from services.audit.shapes import (
+    DEFINITIONS,
+    TIMED_MEASURES,
+    AuditReport,
+    BreachRow,
+    Measure,
+    SummaryRow,
+)
 
 _LABEL = {
     Measure.STEROIDS: "steroids",
@@ -20,12 +28,49 @@ _LABEL = {
     Measure.SURGERY: "surgery",
 }
 
+# Column headings a quality meeting reads; the code names stay in CSV and JSON.
+HEADINGS = {
+    "period": "Period",
+    "facility": "Facility",
+    "measure": "Measure",
+    "episodes": "Episodes",
+    "n": "Intervals (n)",
+    "median_h": "Median (hours)",
+    "p90_h": "90th centile (hours)",
+    "compliance_pct": "On time (%)",
+    "on_time": "Met on time",
+    "decided": "Decided timers",
+    "breaches": "Breaches",
+    "retracted": "Breach alerts retracted",
+    "open": "Still open",
+}
+# The definition behind each heading, shown on hover.
+_HEADING_DEFINITION = {
+    "period": "period",
+    "n": "interval",
+    "median_h": "median",
+    "p90_h": "p90",
+    "compliance_pct": "compliance",
+    "breaches": "breaches",
+    "retracted": "retracted",
+    "open": "open",
+}
+BREACH_HEADINGS = (
+    ("episode_id", "Episode"),
+    ("facility", "Facility"),
+    ("measure", "Measure"),
+    ("suspected_at", "Suspected"),
+    ("due_at", "Due"),
+    ("met_at", "Met"),
+    ("late_by", "Late by"),
+)
+
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 table { border-collapse: collapse; font-size: 12px; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
-th { background: #f0f0f0; } td.t { text-align: left; }
+th { background: #f0f0f0; vertical-align: bottom; } td.t { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 dl { font-size: 12px; } dt { font-weight: bold; } dd { margin: 0 0 4px 12px; }
 """
@@ -50,15 +95,23 @@ def _series(
     return out
 
 
+def when(moment: datetime) -> str:
+    """A timestamp as people read it: ``3 Feb 2026 04:05 UTC``, or the date alone at midnight."""
+    utc = moment.astimezone(UTC)
+    day = day_label(utc.date())
+    return day if utc.time() == time(0) else f"{day} {utc:%H:%M} UTC"
+
+
 def charts(report: AuditReport) -> str:
     """The two run charts over the pooled figures: compliance and median time to treatment."""
     periods = sorted({r.period for r in report.overall})
     if not periods:
         return "<p>No episodes in range: nothing to chart.</p>"
+    spans = [period_of(p, report.by) for p in periods]
     timed = [m for m in Measure if m in TIMED_MEASURES]
     compliance = run_chart(
         title="Compliance within the policy window (%)",
-        periods=periods,
+        periods=spans,
         series=_series(report.overall, periods, timed, "compliance"),
         unit="% of decided timers met on time",
         y_max=100.0,
@@ -66,7 +119,7 @@ def charts(report: AuditReport) -> str:
     )
     medians = run_chart(
         title="Median time from suspicion (hours)",
-        periods=periods,
+        periods=spans,
         series=_series(report.overall, periods, list(Measure), "median"),
         unit="hours",
         chart_id="chart-median",
@@ -74,27 +127,51 @@ def charts(report: AuditReport) -> str:
     return f'<div class="charts">{compliance}{medians}</div>'
 
 
-def _table(rows: list[SummaryRow]) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
-    body = []
-    for rec in map(record, rows):
-        cells = "".join(
-            f"<td{' class=t' if c in ('period', 'facility', 'measure') else ''}>"
-            f"{escape(format_cell(c, rec[c], '-'))}</td>"
-            for c in COLUMNS
-        )
-        body.append(f"<tr>{cells}</tr>")
+def _heading(column: str) -> str:
+    definition = DEFINITIONS.get(_HEADING_DEFINITION.get(column, column))
+    title = f' title="{escape(definition)}"' if definition else ""
+    return f'<th scope="col" data-column="{column}"{title}>{escape(HEADINGS[column])}</th>'
+
+
+def _cell(column: str, rec: dict[str, object], by: str) -> str:
+    value = rec[column]
+    if column == "period" and isinstance(value, str) and not value.startswith("("):
+        text = period_label(period_of(value, by), by)
+    elif column == "measure" and isinstance(value, str):
+        text = _LABEL[Measure(value)]
+    else:
+        text = format_cell(column, value, "-")
+    cls = ' class="t"' if column in ("period", "facility", "measure") else ""
+    return f"<td{cls}>{escape(text)}</td>"
+
+
+def _table(rows: list[SummaryRow], by: str) -> str:
+    head = "".join(_heading(c) for c in COLUMNS)
+    body = [
+        "<tr>" + "".join(_cell(c, rec, by) for c in COLUMNS) + "</tr>" for rec in map(record, rows)
+    ]
     return f'<table id="summary"><tr>{head}</tr>{"".join(body)}</table>'
+
+
+def _breach_cells(b: BreachRow) -> list[str]:
+    return [
+        b.episode_id,
+        b.facility or "-",
+        _LABEL[b.measure],
+        when(b.suspected_at),
+        when(b.due_at),
+        when(b.met_at) if b.met_at else "not met",
+        duration(b.late_by_s),
+    ]
 
 
 def _breaches(report: AuditReport) -> str:
     if not report.breaches:
         return "<p>No breached timers in range.</p>"
-    cols = ("episode_id", "facility", "measure", "suspected_at", "due_at", "met_at", "late_by")
-    head = "".join(f"<th>{c}</th>" for c in cols)
+    head = "".join(f'<th scope="col" data-column="{c}">{h}</th>' for c, h in BREACH_HEADINGS)
     body = "".join(
-        "<tr>" + "".join(f'<td class="t">{escape(str(b[c] or "-"))}</td>' for c in cols) + "</tr>"
-        for b in map(breach_record, report.breaches)
+        "<tr>" + "".join(f'<td class="t">{escape(c)}</td>' for c in _breach_cells(b)) + "</tr>"
+        for b in report.breaches
     )
     more = report.breaches_total - len(report.breaches)
     note = f"<p>{more} more breached timers not listed.</p>" if more > 0 else ""
@@ -115,13 +192,13 @@ def to_html(report: AuditReport) -> str:
 <title>Cordwatch MESCC time-to-treatment audit</title><style>{_CSS}</style></head>
 <body>
 <h1>MESCC time-to-treatment audit</h1>
-<p>Episodes suspected from {escape(report.since.isoformat())} to {escape(report.until.isoformat())}
-(exclusive), by {escape(report.by)}; {scope}. Generated {escape(report.generated_at.isoformat())}.
-</p>
+<p>Episodes suspected from {escape(when(report.since))} up to {escape(when(report.until))}
+(not included), by {escape(report.by)}; {scope}. Generated {escape(when(report.generated_at))}.
+Times are UTC.</p>
 <h2>Run charts (all facilities in scope)</h2>
 {charts(report)}
 <h2>Summary by period and facility</h2>
-{_table(report.rows + report.overall)}
+{_table(report.rows + report.overall, report.by)}
 <h2>Breached timers ({report.breaches_total})</h2>
 {_breaches(report)}
 <h2>Definitions</h2>

@@ -18,6 +18,15 @@ def _paeth(a: int, b: int, c: int) -> int:
 
 def read_png(path: Path) -> tuple[int, int, Counter[tuple[int, int, int]]]:
     """Width, height and a histogram of RGB pixel colours."""
+    width, height, rows = read_pixels(path)
+    colours: Counter[tuple[int, int, int]] = Counter()
+    for line in rows:
+        colours.update(line)
+    return width, height, colours
+
+
+def read_pixels(path: Path) -> tuple[int, int, list[list[tuple[int, int, int]]]]:
+    """Width, height and the RGB pixels, row by row from the top."""
     data = path.read_bytes()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
@@ -38,7 +47,7 @@ def read_png(path: Path) -> tuple[int, int, Counter[tuple[int, int, int]]]:
     raw = zlib.decompress(idat)
     stride = width * bpp
     prev = bytearray(stride)
-    colours: Counter[tuple[int, int, int]] = Counter()
+    rows: list[list[tuple[int, int, int]]] = []
     for row in range(height):
         start = row * (stride + 1)
         filt, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
@@ -54,6 +63,6 @@ def read_png(path: Path) -> tuple[int, int, Counter[tuple[int, int, int]]]:
                 line[i] = (line[i] + ((a + b) >> 1)) & 0xFF
             elif filt == 4:
                 line[i] = (line[i] + _paeth(a, b, c)) & 0xFF
-        colours.update((line[i], line[i + 1], line[i + 2]) for i in range(0, stride, bpp))
+        rows.append([(line[i], line[i + 1], line[i + 2]) for i in range(0, stride, bpp)])
         prev = line
-    return width, height, colours
+    return width, height, rows

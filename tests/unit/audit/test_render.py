@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import re
+from datetime import date
 
 import pytest
 
-from services.audit.charts import run_chart
+from services.audit.charts import Period, period_label, period_of, run_chart
 from services.audit.html import to_html
 from services.audit.render import COLUMNS, duration, to_csv, to_json, to_table
 from tests.unit.audit.sample import sample_report
@@ -89,9 +90,13 @@ def test_html_is_self_contained() -> None:
     assert 'id="chart-median"' in page
 
 
+def _months(*labels: str) -> list[Period]:
+    return [period_of(label, "month") for label in labels]
+
+
 def test_run_chart_leaves_a_gap_for_missing_points_and_draws_the_median() -> None:
     svg = run_chart(
-        title="t", periods=["a", "b", "c", "d", "e"],
+        title="t", periods=_months("2026-01", "2026-02", "2026-03", "2026-04", "2026-05"),
         series={"s": [10.0, 20.0, None, 40.0, 50.0]}, unit="h", y_max=100.0, chart_id="c",
     )  # fmt: skip
     # Two runs either side of the gap, four points.
@@ -101,9 +106,57 @@ def test_run_chart_leaves_a_gap_for_missing_points_and_draws_the_median() -> Non
     (centre,) = re.findall(r'class="centre"[^>]*y1="([\d.]+)"', svg)
     top, plot_h = 36, 300 - 36 - 56
     assert float(centre) == pytest.approx(top + plot_h * 0.7, abs=0.1)
+    assert "median 30 h" in svg
+
+
+def _cx(svg: str) -> dict[str, float]:
+    return {d: float(x) for d, x in re.findall(r'data-date="([\d-]+)" cx="([\d.]+)"', svg)}
+
+
+def test_points_sit_on_a_time_axis_and_a_missing_month_is_a_gap() -> None:
+    svg = run_chart(
+        title="t", periods=_months("2026-03", "2026-04", "2026-12"),
+        series={"s": [10.0, 20.0, 90.0]}, unit="hours", y_max=100.0, chart_id="c",
+    )  # fmt: skip
+    cx = _cx(svg)
+    # March 1 to April 1 is 31 days of the 275 to December 1: not a third of the axis.
+    left, right = cx["2026-03-01"], cx["2026-12-01"]
+    assert (cx["2026-04-01"] - left) / (right - left) == pytest.approx(31 / 275, abs=0.002)
+    # March and April are adjacent months and joined; nothing joins April to December.
+    (line,) = re.findall(r'class="series"[^>]*points="([^"]+)"', svg)
+    assert len(line.split()) == 2
+    ticks = re.findall(r'class="tick-label"[^>]*>([^<]+)<', svg)
+    assert ticks[0] == "Mar 2026"
+    assert "Dec 2026" in ticks
+
+
+def test_week_and_day_periods_are_dated() -> None:
+    assert period_of("2026-03-02", "week") == Period(date(2026, 3, 2), date(2026, 3, 9))
+    assert period_of("2026-12", "month") == Period(date(2026, 12, 1), date(2027, 1, 1))
+    assert period_label(period_of("2026-03-02", "week"), "week") == "week of 2 Mar 2026"
+    assert period_label(period_of("2026-03", "month"), "month") == "Mar 2026"
+
+
+def test_html_reads_as_prose_not_code() -> None:
+    page = to_html(sample_report())
+    # Everything a reader sees above the definitions (which quote the field names on purpose).
+    body = page.split("<body>", 1)[1].split("<h2>Definitions", 1)[0]
+    visible = re.sub(r"<[^>]+>", " ", body)
+    # Dates as dates, headings in words, the median lines explained.
+    assert "Generated 1 Jul 2026." in " ".join(visible.split())
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", visible)
+    for code in ("median_h", "p90_h", "compliance_pct", "on_time", "episode_id", "suspected_at"):
+        assert code not in visible, code
+    for heading in ("Median (hours)", "90th centile (hours)", "On time (%)", "Decided timers"):
+        assert f">{heading}</th>" in page
+    assert "dashed: median of the points;" in visible
+    assert "Jan 2026" in visible
+    assert "3 Feb 2026 04:05 UTC" in visible  # a breached timer's suspicion time
 
 
 def test_chart_labels_are_escaped() -> None:
-    svg = run_chart(title="<b>", periods=["2026-01"], series={"x&y": [1.0]}, unit="h", chart_id="c")
+    svg = run_chart(
+        title="<b>", periods=_months("2026-01"), series={"x&y": [1.0]}, unit="h", chart_id="c"
+    )
     assert "<b>" not in svg
     assert "x&amp;y" in svg
