@@ -1,8 +1,11 @@
 """The one settings object: every `CORDWATCH_*` environment variable, typed and checked at start.
 
-`get_settings()` is cached and read only by the composition root (`streams/app.py`,
-`streams/bootstrap.py`, the CLI); everything else receives what it needs as arguments. Tests
-construct `Settings(...)` directly.
+`load_settings()` reads the environment once, at the composition root (`create_app`, the CLI);
+everything else receives what it needs as arguments. Tests construct `Settings(...)` directly.
+
+A wrong environment is reported as `ConfigError`: one line per problem, each naming the
+`CORDWATCH_*` variable, and never the value of any setting (a secret pasted into the wrong
+variable must not reach a terminal or a log).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pydantic import (
     AwareDatetime,
     Field,
     SecretStr,
-    ValidationInfo,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -118,6 +121,8 @@ class Settings(BaseSettings):
     roles: Annotated[frozenset[Role], NoDecode] = ALL_ROLES
     embedded_broker_host: str = "127.0.0.1"
     embedded_broker_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    # The pathway policy YAML (windows, deadlines, paging). Unset: the packaged policy.yaml.
+    policy: Path | None = None
 
     # Worker HTTP endpoints (/metrics, /health, /ready).
     web_host: str = "127.0.0.1"
@@ -160,7 +165,7 @@ class Settings(BaseSettings):
     def _facilities_fit_the_label_cap(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
             if len(code) > 32:  # DESIGN.md section 2: facility is 1-32 characters
-                raise ValueError("metrics_facilities: a site code is 1-32 characters")
+                raise ValueError("a site code is 1-32 characters")
         return value
 
     @field_validator("roles", mode="before")
@@ -174,7 +179,7 @@ class Settings(BaseSettings):
     @classmethod
     def _some_role(cls, value: frozenset[Role]) -> frozenset[Role]:
         if not value:
-            raise ValueError("roles needs at least one of ingest, pathway, sink")
+            raise ValueError("needs at least one of ingest, pathway, sink")
         return value
 
     @field_validator("log_level")
@@ -184,15 +189,12 @@ class Settings(BaseSettings):
 
     @field_validator("pseudonym_key", "id_key")
     @classmethod
-    def _reject_weak_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+    def _reject_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
         raw = value.get_secret_value()
         if raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS:
-            raise ValueError(
-                f"{info.field_name} must be a random secret of at least {MIN_SECRET_CHARS} "
-                "characters"
-            )
+            raise ValueError(f"must be a random secret of at least {MIN_SECRET_CHARS} characters")
         return value
 
     @field_validator("api_token")
@@ -201,39 +203,66 @@ class Settings(BaseSettings):
         raw = value.get_secret_value()
         if raw and (raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS):
             raise ValueError(
-                f"api_token must be a random secret of at least {MIN_SECRET_CHARS} characters "
+                f"must be a random secret of at least {MIN_SECRET_CHARS} characters "
                 "(or empty to turn the HTTP API off)"
             )
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        problems = self.contradictions()
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def contradictions(self) -> list[str]:
+        """Settings that are each valid but wrong together, one line each, no values."""
+        problems: list[str] = []
         sasl = self.kafka_security_protocol in (
             SecurityProtocol.SASL_PLAINTEXT,
             SecurityProtocol.SASL_SSL,
         )
-        if sasl and not (
-            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
-        ):
-            raise ValueError(
-                "SASL security protocols need kafka_sasl_mechanism, _username and _password"
+        if sasl:
+            for name in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"):
+                if not getattr(self, name):
+                    problems.append(
+                        f"{env_name(name)}: required when CORDWATCH_KAFKA_SECURITY_PROTOCOL is "
+                        f"{self.kafka_security_protocol.value}"
+                    )
+        elif self.kafka_sasl_mechanism is not None:
+            problems.append(
+                "CORDWATCH_KAFKA_SASL_MECHANISM: set, but CORDWATCH_KAFKA_SECURITY_PROTOCOL is "
+                "not SASL"
             )
-        if not sasl and self.kafka_sasl_mechanism is not None:
-            raise ValueError("kafka_sasl_mechanism is set but the security protocol is not SASL")
         if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
-            raise ValueError("kafka_ssl_certfile and kafka_ssl_keyfile go together")
+            problems.append(
+                "CORDWATCH_KAFKA_SSL_CERTFILE and CORDWATCH_KAFKA_SSL_KEYFILE go together"
+            )
         if self.environment is Environment.PRODUCTION:
             if not self.kafka_bootstrap:
-                raise ValueError("production needs kafka_bootstrap (embedded = in memory)")
+                problems.append(
+                    "CORDWATCH_KAFKA_BOOTSTRAP: required in production (the embedded broker keeps "
+                    "nothing)"
+                )
             if self.pseudonym_key is None:
-                raise ValueError("production needs pseudonym_key for patient pseudonyms")
+                problems.append(
+                    "CORDWATCH_PSEUDONYM_KEY: required in production (patient pseudonyms)"
+                )
             if self.id_key is None:
-                raise ValueError("production needs id_key: episode and alert ids are keyed")
+                problems.append(
+                    "CORDWATCH_ID_KEY: required in production (episode and alert ids are keyed)"
+                )
         if len(self.metrics_facilities) > self.metrics_max_facilities:
-            raise ValueError("metrics_facilities lists more sites than metrics_max_facilities")
+            problems.append(
+                "CORDWATCH_METRICS_FACILITIES: lists more sites than "
+                "CORDWATCH_METRICS_MAX_FACILITIES"
+            )
         if self.replication_factor > 1 and not self.kafka_bootstrap:
-            raise ValueError("the embedded broker is a single node: replication_factor must be 1")
-        return self
+            problems.append(
+                "CORDWATCH_REPLICATION_FACTOR: the embedded broker is a single node, so it must "
+                "be 1"
+            )
+        return problems
 
     @property
     def faust_app_id(self) -> str:
@@ -273,7 +302,42 @@ def _process_key() -> bytes:
     return secrets.token_bytes(32)
 
 
+def env_name(field: str) -> str:
+    """The environment variable of a settings field: ``api_token`` -> ``CORDWATCH_API_TOKEN``."""
+    return f"CORDWATCH_{field.upper()}"
+
+
+class ConfigError(Exception):
+    """The environment's settings are wrong; ``problems`` has one line each, no values."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per problem, naming the variable; pydantic's input values are never read."""
+    lines: list[str] = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        loc = item["loc"]
+        if loc:
+            lines.extend(f"{env_name(str(loc[0]))}: {part}" for part in message.splitlines())
+        else:  # the cross-field check: its lines already name their variables
+            lines.extend(message.splitlines())
+    return lines
+
+
+def load_settings(**fields: object) -> Settings:
+    """Settings from the environment (``fields`` override it); ConfigError when they are wrong."""
+    try:
+        return Settings(**fields)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        # `from None`: pydantic's own message quotes every refused input, secrets included.
+        raise ConfigError(describe(exc)) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once."""
-    return Settings()
+    """The process-wide settings, read from the environment once (the CLI's composition root)."""
+    return load_settings()

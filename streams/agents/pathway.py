@@ -35,11 +35,11 @@ from models.dead_letter import RejectReason
 from models.events import patient_event_adapter
 from models.outputs import Alert, AlertType, Output, Priority
 from models.state import PatientState
-from services.config import Role
+from services.config import Role, get_settings
 from services.metrics import zero
 from services.pathway import Detector, Scorer, handle, next_deadline
 from services.pathway.intake import intake
-from services.policy import Policy, load_policy
+from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from streams import topics
 from streams.agents.ingest import Inbound, processing_error_letter
 from streams.agents.timers import DeadlineIndex, deadlines
@@ -64,7 +64,7 @@ class Pathway:
 @lru_cache(maxsize=1)
 def get_pathway() -> Pathway:
     """The worker's policy ($CORDWATCH_POLICY or the packaged file) with the real detector."""
-    return Pathway(policy=load_policy())
+    return Pathway(policy=load_policy(get_settings().policy or DEFAULT_POLICY_PATH))
 
 
 @dataclass(frozen=True)

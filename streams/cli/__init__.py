@@ -15,6 +15,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from services.config import ConfigError
+
+CONFIG_ERROR_STATUS = 78  # EX_CONFIG (sysexits.h): the configuration is wrong, do not retry as is
+
 
 def _subcommand_modules() -> list[ModuleType]:
     names = [m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmd")]
@@ -38,7 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `cordwatch` command line and return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    status = args.handler(args)
+    try:
+        status = args.handler(args)
+    except ConfigError as exc:
+        # One line per problem, each naming its CORDWATCH_* variable; no value, no traceback.
+        for problem in exc.problems:
+            print(f"cordwatch: configuration: {problem}", file=sys.stderr)
+        return CONFIG_ERROR_STATUS
     return int(status or 0)
 
 

@@ -48,21 +48,23 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Replay the file; exit 2 on an unreadable line or policy."""
     import json
-    import os
 
     from pydantic import TypeAdapter, ValidationError
 
     from models.events import Timestamp
+    from services.config import load_settings
     from services.pathway.replay import ReplayError, read_lines, replay
-    from services.policy import PolicyError, load_policy
+    from services.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
 
+    settings = load_settings()  # CORDWATCH_POLICY, _PAGE_AFTER, _ID_KEY: as the worker reads them
     try:
-        policy = load_policy(args.policy)
+        policy = load_policy(args.policy or settings.policy or DEFAULT_POLICY_PATH)
         until = TypeAdapter(Timestamp).validate_python(args.until) if args.until else None
-        raw_after = args.page_after or os.environ.get("CORDWATCH_PAGE_AFTER") or None
-        after = TypeAdapter(Timestamp).validate_python(raw_after) if raw_after else None
+        after = settings.page_after
+        if args.page_after:
+            after = TypeAdapter(Timestamp).validate_python(args.page_after)
         # The worker's ids, when CORDWATCH_ID_KEY is set; else the development key.
-        key = os.environ.get("CORDWATCH_ID_KEY", "").encode("utf-8") or None
+        key = settings.id_secret()
     except (PolicyError, ValidationError) as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)
         return 2

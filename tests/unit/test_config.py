@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from services.config import Environment, SaslMechanism, SecurityProtocol, Settings
+from services.config import (
+    ConfigError,
+    Environment,
+    SaslMechanism,
+    SecurityProtocol,
+    Settings,
+    load_settings,
+)
+from streams.cli import CONFIG_ERROR_STATUS, main
 
 STRONG_KEY = "k" * 40
 
@@ -52,13 +60,16 @@ def test_development_without_key_uses_a_random_process_key() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"environment": "production", "pseudonym_key": STRONG_KEY}, "kafka_bootstrap"),
-        ({"environment": "production", "kafka_bootstrap": "k:9092"}, "pseudonym_key"),
+        (
+            {"environment": "production", "pseudonym_key": STRONG_KEY},
+            "CORDWATCH_KAFKA_BOOTSTRAP",
+        ),
+        ({"environment": "production", "kafka_bootstrap": "k:9092"}, "CORDWATCH_PSEUDONYM_KEY"),
         (
             {"environment": "production", "kafka_bootstrap": "k:9092", "pseudonym_key": STRONG_KEY},
-            "id_key",
+            "CORDWATCH_ID_KEY",
         ),
-        ({"id_key": "changeme"}, "id_key must be a random secret"),
+        ({"id_key": "changeme"}, "must be a random secret"),
         ({"kafka_security_protocol": "SASL_SSL", "kafka_bootstrap": "k:9093"}, "SASL"),
         ({"kafka_sasl_mechanism": "PLAIN"}, "not SASL"),
         ({"kafka_ssl_certfile": "/tmp/c.pem"}, "go together"),
@@ -104,5 +115,116 @@ def test_metrics_facilities_are_split_and_capped() -> None:
 
     settings = _Settings(metrics_facilities="RLH, BAR,,RLH")  # type: ignore[arg-type]
     assert settings.metrics_facilities == ("RLH", "BAR")
-    with pytest.raises(ValueError, match="more sites than metrics_max_facilities"):
+    with pytest.raises(ValueError, match="more sites than CORDWATCH_METRICS_MAX_FACILITIES"):
         _Settings(metrics_facilities="A,B,C", metrics_max_facilities=2)  # type: ignore[arg-type]
+
+
+# Configuration errors (issue 12): one line per problem naming the variable, never a value.
+
+# A marker per secret; each is refused (too short, or contradicting another setting) so that the
+# error is about the secret itself, the case where a raw pydantic message would quote it.
+_MARKER = "MARKER-{}-7f3a"
+
+
+def _secret_fields() -> list[str]:
+    """Every setting that holds a secret: SecretStr fields, and the database URL (a password)."""
+    names = [
+        name
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in str(field.annotation)
+    ]
+    return [*names, "database_url"]
+
+
+def test_the_secret_fields_are_the_known_ones() -> None:
+    # A new secret setting is found by annotation; this keeps the finder itself honest.
+    assert {"api_token", "pseudonym_key", "id_key", "kafka_sasl_password", "database_url"} <= set(
+        _secret_fields()
+    )
+
+
+def _markers(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    markers = {name: _MARKER.format(name) for name in _secret_fields()}
+    for name, value in markers.items():
+        monkeypatch.setenv(f"CORDWATCH_{name.upper()}", value)
+    return markers
+
+
+def test_every_problem_is_one_line_naming_its_variable_and_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    markers = _markers(monkeypatch)
+    monkeypatch.setenv("CORDWATCH_PARTITIONS", "0")
+    monkeypatch.setenv("CORDWATCH_LOG_LEVEL", "chatty")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    problems = caught.value.problems
+    text = "\n".join([str(caught.value), repr(caught.value), *problems])
+    for marker in markers.values():
+        assert marker not in text
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+    named = {p.split(":", 1)[0] for p in problems}
+    # the short markers are refused as secrets, each on its own line
+    assert {
+        "CORDWATCH_PARTITIONS",
+        "CORDWATCH_LOG_LEVEL",
+        "CORDWATCH_API_TOKEN",
+        "CORDWATCH_PSEUDONYM_KEY",
+        "CORDWATCH_ID_KEY",
+    } <= named
+    assert all(p.startswith("CORDWATCH_") and "\n" not in p for p in problems)
+
+
+def test_sasl_without_a_mechanism_names_it_and_not_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    password = _MARKER.format("sasl")
+    monkeypatch.setenv("CORDWATCH_KAFKA_BOOTSTRAP", "k:9093")
+    monkeypatch.setenv("CORDWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("CORDWATCH_KAFKA_SASL_USERNAME", "cordwatch")
+    monkeypatch.setenv("CORDWATCH_KAFKA_SASL_PASSWORD", password)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.problems == (
+        "CORDWATCH_KAFKA_SASL_MECHANISM: required when CORDWATCH_KAFKA_SECURITY_PROTOCOL is "
+        "SASL_SSL",
+    )
+    assert password not in str(caught.value)
+
+
+def test_the_command_line_prints_one_line_per_problem_and_exits_ex_config(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markers = _markers(monkeypatch)
+    monkeypatch.setenv("CORDWATCH_ENVIRONMENT", "production")
+    monkeypatch.setenv("CORDWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    assert main(["replay", "-"]) == CONFIG_ERROR_STATUS
+    out, err = capsys.readouterr()
+    for marker in markers.values():
+        assert marker not in out + err
+    lines = err.splitlines()
+    assert lines
+    assert all(line.startswith("cordwatch: configuration: CORDWATCH_") for line in lines)
+    assert "Traceback" not in err
+
+
+def test_a_valid_secret_is_never_in_a_contradiction_either(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Strong values pass their own checks; the contradiction must still not quote them.
+    strong = {name: _MARKER.format(name) + "x" * 40 for name in _secret_fields()}
+    for name, value in strong.items():
+        monkeypatch.setenv(f"CORDWATCH_{name.upper()}", value)
+    monkeypatch.setenv("CORDWATCH_KAFKA_SASL_MECHANISM", "PLAIN")  # but not a SASL protocol
+    monkeypatch.setenv("CORDWATCH_REPLICATION_FACTOR", "3")  # and the embedded broker
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert len(caught.value.problems) == 2
+    for value in strong.values():
+        assert value not in str(caught.value)
+
+
+def test_the_policy_path_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CORDWATCH_POLICY", str(tmp_path / "policy.yaml"))
+    assert load_settings().policy == tmp_path / "policy.yaml"
