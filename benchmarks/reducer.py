@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,9 +112,7 @@ def cycles(size: int) -> list[dict[str, Any]]:
                 )
             case 2:
                 events.append(
-                    _event(
-                        "consult_completed", n, at, consult_id=f"C-{n}", service="Spine Surgery"
-                    )
+                    _event("consult_completed", n, at, consult_id=f"C-{n}", service="Spine Surgery")
                 )
             case _:
                 events.append(_event("discharge", n, at))
@@ -152,15 +149,17 @@ def cpu_per_event(events: list[dict[str, Any]]) -> tuple[float, int]:
         state = None
         started = time.process_time()
         for event in parsed:
-            state, _ = handle(state, event, event.occurred_at, policy=policy, detector=stand_in_detect)
+            state, _ = handle(
+                state, event, event.occurred_at, policy=policy, detector=stand_in_detect
+            )
         best = min(best, time.process_time() - started)
     return best / len(parsed) * 1e6, len(encode_state(state))
 
 
 def _simulate(path: Path, patients: int, seed: int) -> None:
     subprocess.run(
-        [str(Path(sys.executable).with_name("cordwatch")), "simulate", "--seed", str(seed), "--patients",
-         str(patients), "--dry-run", "--format", "replay", "--out", str(path)],
+        [str(Path(sys.executable).with_name("cordwatch")), "simulate", "--seed", str(seed),
+         "--patients", str(patients), "--dry-run", "--format", "replay", "--out", str(path)],
         cwd=ROOT, check=True, capture_output=True, text=True,
     )  # fmt: skip
 
@@ -200,7 +199,10 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print("1. reducer CPU per event, one patient (best of 3, process time)")
-    for name, make in (("long stay, one open episode", long_stay), ("report/discharge cycles", cycles)):
+    for name, make in (
+        ("long stay, one open episode", long_stay),
+        ("report/discharge cycles", cycles),
+    ):
         base: float | None = None
         for size in sizes:
             per_event, state_bytes = cpu_per_event(make(size))

@@ -8,13 +8,13 @@ Every collection is bounded so a long-stay patient cannot grow a changelog recor
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from models.detection import EsccGrade, SinsImaging
 from models.outputs import (
     CareKind,
-    DetectionSnapshot,
     EpisodeStatus,
     Priority,
     ScoreSnapshot,
@@ -27,8 +27,16 @@ MAX_RECENT_EVENT_IDS = 256
 MAX_CARE_RECORDS = 200
 MAX_REPORTS = 100
 MAX_ASSESSMENTS = 20
-MAX_EPISODES = 20
+MAX_EPISODES = 20  # live episodes: the open one and the closed ones late events can still move
 MAX_REVIEWS = 64
+MAX_DIAGNOSES = 200  # the scorer reads at most 200 coded diagnoses
+# Reports that find nothing and belong to no known study: kept only so that a late preliminary
+# of the same accession still finds its negative final (a bounded, clinical-time-newest buffer).
+MAX_UNMATCHED_REPORTS = 16
+# Closed episodes kept live (late events may still move them) before the oldest is archived:
+# it stays in the audit store, its facts leave the state.
+MAX_CLOSED_EPISODES = 2
+EVIDENCE_CHARS = 160  # the one evidence sentence a page quotes (summaries.MAX_EVIDENCE_CHARS)
 
 
 class _Frozen(BaseModel):
@@ -52,10 +60,29 @@ class CareRecord(_Frozen):
     dexamethasone_mg: float | None = None
     # The sender's occurred_at when it was clamped to arrival (occurred_at is the clinical time).
     reported_at: AwareDatetime | None = None
+    # False: whatever its status, this record never meets a timer (not a corticosteroid, not a
+    # spinal surgical service): it is recorded in the audit and not kept in the state.
+    can_count: bool = True
+
+
+class ReportView(_Frozen):
+    """What the pathway reads from one report version's detection; the full result and its
+    evidence go out once, in the DetectionRecorded change, and are not stored (issue 11)."""
+
+    detection_id: str
+    escc_grade: EsccGrade | None = None
+    high_grade: bool = False
+    levels: tuple[str, ...] = ()
+    retropulsion: bool = False
+    cord_signal: bool = False
+    sins_imaging: SinsImaging = Field(default_factory=SinsImaging)
+    # The sentence a page quotes (grade first, then suspicion), cut to EVIDENCE_CHARS.
+    sentence: str | None = None
 
 
 class ReportFact(_Frozen):
-    """One report version: the flags that shape episodes and its detection with evidence."""
+    """One report version: the flags that shape episodes and, when it suspects MESCC or asks for
+    review, the compact view of its detection."""
 
     event_id: str
     accession: str
@@ -66,8 +93,39 @@ class ReportFact(_Frozen):
     review: bool = False  # the detector asks a human to look (review_needed, not suspected)
     # The sender's occurred_at when it was clamped to arrival (occurred_at is the clinical time).
     reported_at: AwareDatetime | None = None
-    # Every version keeps its result and evidence; None only for a cancelled report (not read).
-    detection: DetectionSnapshot | None = None
+    # Only for a report that suspects MESCC or asks for review; None otherwise.
+    view: ReportView | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_v1(cls, data: Any) -> Any:
+        # A state written before contract version 2 stored the full detection snapshot.
+        if isinstance(data, dict) and "detection" in data:
+            data = dict(data)
+            old = data.pop("detection") or {}
+            result = old.get("result") or {}
+            if data.get("suspected") or result.get("review_needed"):
+                data["view"] = _view_from_result(old.get("detection_id", ""), result)
+        return data
+
+
+def _view_from_result(detection_id: str, result: dict[str, Any]) -> dict[str, Any]:
+    evidence = result.get("evidence") or []
+    sentence = next(
+        (e.get("sentence") for want in ("escc_grade", "suspected_mescc") for e in evidence
+         if e.get("field") == want),
+        evidence[0].get("sentence") if evidence else None,
+    )  # fmt: skip
+    return {
+        "detection_id": detection_id,
+        "escc_grade": result.get("escc_grade"),
+        "high_grade": bool(result.get("high_grade")),
+        "levels": tuple(result.get("levels") or ()),
+        "retropulsion": bool(result.get("retropulsion")),
+        "cord_signal": bool(result.get("cord_signal")),
+        "sins_imaging": result.get("sins_imaging") or {},
+        "sentence": sentence[:EVIDENCE_CHARS] if isinstance(sentence, str) else None,
+    }
 
 
 class Departure(_Frozen):
@@ -180,16 +238,11 @@ class PatientState(_Frozen):
     recent_event_ids: tuple[str, ...] = ()
     # Accessions a review_requested alert went out for: one request per study.
     reviews_requested: tuple[str, ...] = ()
+    # The next episode's ordinal (0: one more than the highest stored, for older states).
+    next_ordinal: int = 0
+    # Clinical time up to which episodes were archived: facts before it are not folded again.
+    horizon: AwareDatetime | None = None
 
     def open_episode(self) -> Episode | None:
         """The episode still open, if any (at most one)."""
         return next((e for e in self.episodes if e.status == EpisodeStatus.OPEN), None)
-
-    def detections(self, episode: Episode) -> tuple[DetectionSnapshot, ...]:
-        """Every report version's detection in an episode, in clinical-time order."""
-        wanted = set(episode.report_event_ids)
-        return tuple(
-            r.detection
-            for r in self.context.reports
-            if r.event_id in wanted and r.detection is not None
-        )

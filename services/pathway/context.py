@@ -21,6 +21,7 @@ from models.outputs import CareKind, TimerKind
 from models.state import (
     MAX_ASSESSMENTS,
     MAX_CARE_RECORDS,
+    MAX_DIAGNOSES,
     MAX_REPORTS,
     AssessmentFact,
     CareRecord,
@@ -64,9 +65,8 @@ def care_record(
     match event:
         case MedicationAdministration():
             atc = event.code.code if event.code and "ATC" in event.code.system.upper() else None
-            if event.status == "completed" and policy.is_corticosteroid(
-                event.medication, route=event.route, atc_code=atc
-            ):
+            can_count = policy.is_corticosteroid(event.medication, route=event.route, atc_code=atc)
+            if event.status == "completed" and can_count:
                 counts_for = TimerKind.STEROIDS
                 dexamethasone_mg = policy.dexamethasone_equivalent_mg(
                     event.medication, event.dose_mg
@@ -78,9 +78,8 @@ def care_record(
                 event.medication,
             )
         case ConsultEvent():
-            if event.event_type == "consult_completed" and policy.is_surgical_service(
-                event.service
-            ):
+            can_count = policy.is_surgical_service(event.service)
+            if event.event_type == "consult_completed" and can_count:
                 counts_for = TimerKind.SURGICAL_EVALUATION
             kind, record_id, status, detail = (
                 CareKind.CONSULT,
@@ -89,7 +88,8 @@ def care_record(
                 event.service,
             )
         case ProcedureEvent():
-            if event.status == "completed" and policy.procedure_meets_evaluation(event.procedure):
+            can_count = policy.procedure_meets_evaluation(event.procedure)
+            if event.status == "completed" and can_count:
                 counts_for = TimerKind.SURGICAL_EVALUATION
             kind, record_id, status, detail = (
                 CareKind.PROCEDURE,
@@ -107,6 +107,7 @@ def care_record(
         event_id=event.event_id,
         dexamethasone_mg=dexamethasone_mg,
         reported_at=reported_at if reported_at != event.occurred_at else None,
+        can_count=can_count,
     )
 
 
@@ -118,6 +119,13 @@ def care_key(record: CareRecord) -> str:
 def fold_care(context: PatientContext, record: CareRecord) -> tuple[PatientContext, CareRecord]:
     """Keep the winning event of the record; return the context and the record as it now stands."""
     key = care_key(record)
+    if not record.can_count:
+        # A record that can never meet a timer (paracetamol, a radiation-oncology consult) is
+        # recorded in the audit and not kept (issue 11, finding 1): its version follows the
+        # correcting status, which is what a later event of the same record brings.
+        return context, record.model_copy(
+            update={"version": 1 + _STATUS_RANK.get(record.status, 0)}
+        )
     old = context.care.get(key)
     if old is None:
         winner = record
@@ -140,11 +148,15 @@ def fold_report(context: PatientContext, fact: ReportFact) -> PatientContext:
     return context.model_copy(update={"reports": tuple(reports[-MAX_REPORTS:])})
 
 
-def fold_adt(context: PatientContext, event: AdtEvent) -> PatientContext:
+def fold_adt(
+    context: PatientContext, event: AdtEvent, *, departures: bool = True
+) -> PatientContext:
     """Departures (discharge, death) and coded diagnoses (union by system and code)."""
     update: dict[str, object] = {}
-    if event.event_type in ("discharge", "death") and not any(
-        d.event_id == event.event_id for d in context.departures
+    if (
+        departures
+        and event.event_type in ("discharge", "death")
+        and not any(d.event_id == event.event_id for d in context.departures)
     ):
         departure = Departure(
             event_id=event.event_id, kind=event.event_type, occurred_at=event.occurred_at
@@ -164,7 +176,7 @@ def fold_adt(context: PatientContext, event: AdtEvent) -> PatientContext:
                     onset=dx.onset.isoformat() if dx.onset else None,
                 ),
             )
-        update["diagnoses"] = tuple(known[k] for k in sorted(known))
+        update["diagnoses"] = tuple(known[k] for k in sorted(known))[:MAX_DIAGNOSES]
     return context.model_copy(update=update) if update else context
 
 

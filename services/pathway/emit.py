@@ -47,6 +47,9 @@ class Run:
     historic: bool = False
     page_after: datetime | None = None
     id_key: bytes = b""
+    # This event's report detection, full, to record once in the episode it lands in.
+    detection: DetectionSnapshot | None = None
+    recorded: str | None = None
     outputs: list[Output] = field(default_factory=list)
     # Alerts decided during the call, rendered at its end against the episode as stored, so a
     # page always quotes the scores stored with it (issue 11, finding 8).

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from models.outputs import DetectionSnapshot, EpisodeStatus
+from models.detection import HIGH_GRADES, Detection, EsccGrade, SinsImaging
+from models.outputs import EpisodeStatus
 from models.scoring import CodedDiagnosis, ScoreInput, SinsInput
-from models.state import PatientContext, ReportFact
+from models.state import EVIDENCE_CHARS, PatientContext, ReportFact, ReportView
 
 # Clinical-time ties: a report signed at the minute of discharge still belongs to the stay.
 _REPORT_FIRST, _DEPARTURE_SECOND = 0, 1
@@ -112,45 +113,59 @@ def _close(shape: EpisodeShape, at: datetime, reason: str) -> EpisodeShape:
 class ClinicalView:
     """What the latest suspecting report says, and the flags any report of the episode raised."""
 
-    escc_grade: str | None
+    escc_grade: EsccGrade | None
     high_grade: bool
     levels: tuple[str, ...]
     retropulsion: bool
     cord_signal: bool
     evidence_sentence: str | None
-    sins_imaging: dict[str, Any]
+    sins_imaging: SinsImaging
     any_high_grade: bool
     any_retropulsion: bool
 
 
-def clinical_view(detections: tuple[DetectionSnapshot, ...]) -> ClinicalView:
+def clinical_view(reports: tuple[ReportFact, ...]) -> ClinicalView:
     """Later reports update grade, levels and SINS; any high-grade report keeps priority up."""
-    suspecting = [d for d in detections if d.result.get("suspected_mescc")]
-    latest = max(suspecting, key=lambda d: (d.occurred_at, d.event_id), default=None)
-    result: dict[str, Any] = latest.result if latest is not None else {}
+    suspecting = [r for r in reports if r.suspected and r.view is not None]
+    latest = max(suspecting, key=lambda r: (r.occurred_at, r.event_id), default=None)
+    view = latest.view if latest is not None else None
+    if view is None:
+        view = ReportView(detection_id="")
     return ClinicalView(
-        escc_grade=result.get("escc_grade"),
-        high_grade=bool(result.get("high_grade")),
-        levels=tuple(result.get("levels") or ()),
-        retropulsion=bool(result.get("retropulsion")),
-        cord_signal=bool(result.get("cord_signal")),
-        evidence_sentence=_evidence_sentence(result),
-        sins_imaging=dict(result.get("sins_imaging") or {}),
+        escc_grade=view.escc_grade,
+        high_grade=view.high_grade,
+        levels=view.levels,
+        retropulsion=view.retropulsion,
+        cord_signal=view.cord_signal,
+        evidence_sentence=view.sentence,
+        sins_imaging=view.sins_imaging,
         any_high_grade=any(
-            d.result.get("high_grade") or d.result.get("escc_grade") in ("2", "3")
-            for d in suspecting
+            r.view is not None and (r.view.high_grade or r.view.escc_grade in HIGH_GRADES)
+            for r in suspecting
         ),
-        any_retropulsion=any(d.result.get("retropulsion") for d in suspecting),
+        any_retropulsion=any(r.view is not None and r.view.retropulsion for r in suspecting),
     )
 
 
-def _evidence_sentence(result: dict[str, Any]) -> str | None:
-    evidence = result.get("evidence") or []
-    for wanted in ("escc_grade", "suspected_mescc"):
-        for item in evidence:
-            if item.get("field") == wanted:
-                return str(item.get("sentence"))
-    return str(evidence[0].get("sentence")) if evidence else None
+def report_view(detection_id: str, found: Detection) -> ReportView:
+    """The compact, typed part of a detection the pathway keeps (issue 11, finding 1)."""
+    sentence = next(
+        (e.sentence for want in ("escc_grade", "suspected_mescc") for e in found.evidence
+         if e.field == want),
+        found.evidence[0].sentence if found.evidence else None,
+    )  # fmt: skip
+    if sentence is not None:
+        sentence = " ".join(sentence.split())[:EVIDENCE_CHARS]
+    return ReportView(
+        detection_id=detection_id,
+        escc_grade=found.escc_grade,
+        high_grade=found.high_grade,
+        levels=tuple(found.levels),
+        retropulsion=found.retropulsion,
+        cord_signal=found.cord_signal,
+        sins_imaging=found.sins_imaging,
+        sentence=sentence,
+    )
 
 
 def score_input(
@@ -175,7 +190,7 @@ def score_input(
     months = None
     if onsets:
         months = max(0.0, (suspected_at.date() - min(onsets)).days / _DAYS_PER_MONTH)
-    sins = {k: v for k, v in view.sins_imaging.items() if v is not None}
+    sins = view.sins_imaging.model_dump(exclude_none=True)
     return ScoreInput(
         sins=SinsInput(**sins, pain=merged.get("pain")),
         escc_grade=view.escc_grade,

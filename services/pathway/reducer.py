@@ -47,12 +47,14 @@ from models.state import (
 from services import ids
 from services.pathway import context as ctx
 from services.pathway import emit
+from services.pathway.bounds import bound
 from services.pathway.emit import Run, Scorer
 from services.pathway.episodes import (
     ClinicalView,
     EpisodeShape,
     clinical_view,
     derive_episodes,
+    report_view,
     score_input,
 )
 from services.pathway.intake import intake
@@ -140,13 +142,17 @@ def handle(
         state = _reconcile(state, run, rescore=False)
         # Deadlines that passed before this event page now, quoting what is stored after it.
     run.historic = seen.historic
+    # Episodes before the horizon were archived with their facts: a late report or departure
+    # from then cannot move them any more (issue 11, finding 1: bounded state).
+    before_horizon = state.horizon is not None and event.occurred_at < state.horizon
     rescore = False
     context = state.context
     match event:
         case ImagingReport():
             read = detector or _default_detector()
-            fact = _report_fact(event, read, seen.reported_at, id_key=run.id_key)
-            context = ctx.fold_report(context, fact)
+            fact, run.detection = _report_fact(event, read, seen.reported_at, id_key=run.id_key)
+            if not before_horizon:
+                context = ctx.fold_report(context, fact)
             rescore = True
         case MedicationAdministration() | ConsultEvent() | ProcedureEvent():
             record = ctx.care_record(event, policy=policy, reported_at=seen.reported_at)
@@ -156,17 +162,19 @@ def handle(
             context = ctx.fold_assessment(context, event)
             rescore = True
         case AdtEvent():
-            context = ctx.fold_adt(context, event)
+            context = ctx.fold_adt(context, event, departures=not before_horizon)
             rescore = bool(event.diagnoses)
         case AlertAcknowledged():
             state = _acknowledge(state, event.alert_id)
         case TimerDue():
             pass
+    settled = {e.episode_id for e in state.episodes if e.status != EpisodeStatus.OPEN}
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
     if isinstance(event, ImagingReport) and not run.historic:
         state = _request_review(state, run, event)
     emit.render_pending(run, {e.episode_id: e for e in state.episodes})
+    state = bound(state, now=now, policy=policy, settled=settled)
     if not isinstance(event, TimerDue):
         recent = (*state.recent_event_ids, seen.seen_key)[-MAX_RECENT_EVENT_IDS:]
         state = state.model_copy(update={"recent_event_ids": recent})
@@ -182,43 +190,41 @@ def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None
 
 def _report_fact(
     event: ImagingReport, detector: Detector, reported_at: datetime, *, id_key: bytes
-) -> ReportFact:
+) -> tuple[ReportFact, DetectionSnapshot | None]:
+    """The report version as the state keeps it, and its full detection to emit once."""
     reported = reported_at if reported_at != event.occurred_at else None
-    if event.status == "cancelled":  # a cancelled study says nothing about the spine
-        return ReportFact(
-            event_id=event.event_id,
-            accession=event.accession,
-            status=event.status,
-            occurred_at=event.occurred_at,
-            reported_at=reported,
-            suspected=False,
-            excludes=False,
-        )
-    found = detector(event.text, modality=event.modality, exam=event.exam)
-    suspected = found.suspected_mescc
-    excludes = found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
-    review = found.review_needed and not suspected
-    return ReportFact(
+    base = ReportFact(
         event_id=event.event_id,
         accession=event.accession,
         status=event.status,
         occurred_at=event.occurred_at,
         reported_at=reported,
-        suspected=suspected,
-        excludes=excludes,
-        review=review,
-        detection=DetectionSnapshot(
-            detection_id=ids.detection_id(event.patient_id, event.event_id, key=id_key),
-            accession=event.accession,
-            report_status=event.status,
-            event_id=event.event_id,
-            occurred_at=event.occurred_at,
-            reported_at=reported,
-            modality=event.modality,
-            exam=event.exam,
-            result=found.model_dump(mode="json"),
-        ),
+        suspected=False,
+        excludes=False,
     )
+    if event.status == "cancelled":  # a cancelled study says nothing about the spine
+        return base, None
+    found = detector(event.text, modality=event.modality, exam=event.exam)
+    suspected = found.suspected_mescc
+    excludes = found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
+    review = found.review_needed and not suspected
+    detection_id = ids.detection_id(event.patient_id, event.event_id, key=id_key)
+    snapshot = DetectionSnapshot(
+        detection_id=detection_id,
+        accession=event.accession,
+        report_status=event.status,
+        event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        reported_at=reported,
+        modality=event.modality,
+        exam=event.exam,
+        result=found.model_dump(mode="json"),
+    )
+    view = report_view(detection_id, found) if suspected or review else None
+    fact = base.model_copy(
+        update={"suspected": suspected, "excludes": excludes, "review": review, "view": view}
+    )
+    return fact, snapshot
 
 
 def _request_review(state: PatientState, run: Run, event: ImagingReport) -> PatientState:
@@ -229,8 +235,7 @@ def _request_review(state: PatientState, run: Run, event: ImagingReport) -> Pati
         return state
     if any(event.accession in e.accessions for e in state.episodes):
         return state
-    found = fact.detection.result.get("evidence") if fact.detection is not None else None
-    sentence = found[0].get("sentence") if found else None
+    sentence = fact.view.sentence if fact.view is not None else None
     run.outputs.append(
         emit.review_alert(
             run,
@@ -277,14 +282,17 @@ def _reconcile(state: PatientState, run: Run, *, rescore: bool) -> PatientState:
     # suspected the study that seemed to rule the first out). The surplus one is closed as
     # superseded so that its timers cannot page for an episode that no longer exists.
     shapes += [_superseded(e) for e in episodes[len(shapes) :]]
+    # Ordinals only grow: an archived episode's id is never given to a new one.
+    ordinal = max(state.next_ordinal, max((e.ordinal for e in episodes), default=0) + 1)
     for index, shape in enumerate(shapes):
         old = episodes[index] if index < len(episodes) else None
-        episode = _reconcile_episode(state, old, shape, index + 1, run, rescore=rescore)
+        episode = _reconcile_episode(state, old, shape, ordinal, run, rescore=rescore)
         if old is None:
             episodes.append(episode)
+            ordinal += 1
         else:
             episodes[index] = episode
-    return state.model_copy(update={"episodes": tuple(episodes)})
+    return state.model_copy(update={"episodes": tuple(episodes), "next_ordinal": ordinal})
 
 
 def _superseded(episode: Episode) -> EpisodeShape:
@@ -315,10 +323,7 @@ def _reconcile_episode(
         else ids.episode_id(run.patient_id, ordinal, key=run.id_key)
     )
     members = set(shape.report_event_ids)
-    detections = tuple(
-        r.detection for r in state.context.reports if r.event_id in members and r.detection
-    )
-    view = clinical_view(detections)
+    view = clinical_view(tuple(r for r in state.context.reports if r.event_id in members))
     base = old or Episode(
         episode_id=episode_id,
         ordinal=ordinal,
@@ -372,10 +377,12 @@ def _reconcile_episode(
         episode = episode.model_copy(update={"version": old.version + 1})
     if old is None or episode.version != old.version:
         emit.emit_episode(run, episode)
-    known = set(old.report_event_ids) if old is not None else set()
-    for detection in detections:
-        if detection.event_id not in known:
-            emit.emit_detection(run, episode, detection)
+    # This event's report is recorded, with its full evidence, in the episode it lands in; the
+    # state keeps only the compact view (evidence once, in the change: issue 11, finding 1).
+    new = run.detection
+    if new is not None and new.event_id in members and run.recorded is None:
+        emit.emit_detection(run, episode, new)
+        run.recorded = episode.episode_id
     if old is None:
         for record in state.context.care.values():
             if record.counts_for is not None and _in_window(record, episode, run.policy):
@@ -406,7 +413,7 @@ def _rescore(
     except ValueError:
         # Inputs the scorer rejects must not stop the timers: keep the last scores.
         return score, version, None
-    digest = hashlib.sha256(json.dumps(result, sort_keys=True).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(json.dumps(result, sort_keys=True).encode()).hexdigest()[:16]
     if score is not None and score.result.get("digest") == digest:
         return score, version, None
     full = ScoreSnapshot(

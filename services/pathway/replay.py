@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from models.events import PatientEvent, Timestamp, patient_event_adapter
 from models.outputs import Output
-from models.state import PatientState
+from models.state import Episode, PatientState
 from services.pathway.emit import Scorer
 from services.pathway.reducer import Detector, handle
 from services.pathway.summaries import episode_summary
@@ -85,6 +85,8 @@ class Replay:
     states: dict[str, PatientState] = field(default_factory=dict)
     # Line numbers refused as ingest would refuse them (bad_timestamp): never fed to the reducer.
     refused: list[int] = field(default_factory=list)
+    # Every episode as last seen, so one archived out of a state still has its summary line.
+    _seen: dict[str, tuple[PatientState, Episode]] = field(default_factory=dict)
     _heap: list[tuple[datetime, str]] = field(default_factory=list)
 
     def feed(self, line: ReplayLine) -> list[Output]:
@@ -143,6 +145,8 @@ class Replay:
             id_key=self.id_key,
         )
         self.states[event.patient_id] = state
+        for episode in state.episodes:
+            self._seen[episode.episode_id] = (state, episode)
         upcoming = next_deadline(state)
         if upcoming is not None:
             heapq.heappush(self._heap, (upcoming, event.patient_id))
@@ -150,11 +154,9 @@ class Replay:
 
     def summaries(self) -> list[dict[str, Any]]:
         """One summary per episode, patients in first-seen order, episodes in order."""
-        return [
-            episode_summary(state, episode)
-            for state in self.states.values()
-            for episode in state.episodes
-        ]
+        order = {patient: n for n, patient in enumerate(self.states)}
+        seen = sorted(self._seen.values(), key=lambda se: (order[se[0].patient_id], se[1].ordinal))
+        return [episode_summary(state, episode) for state, episode in seen]
 
 
 def replay(

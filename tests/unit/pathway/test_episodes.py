@@ -1,6 +1,13 @@
 """Episode rules of DESIGN.md section 3: open, update, ruled out, closed, by clinical time."""
 
-from models.outputs import AlertType, EpisodeChanged, EpisodeStatus, TimerStatus
+from models.outputs import (
+    AlertType,
+    DetectionRecorded,
+    EpisodeChanged,
+    EpisodeStatus,
+    TimerChanged,
+    TimerStatus,
+)
 from models.outputs import TimerKind as K
 from services import ids
 
@@ -34,7 +41,12 @@ def test_later_reports_update_grade_and_levels_and_keep_every_version() -> None:
     )
     [episode] = state.episodes
     assert (episode.escc_grade, episode.levels, episode.high_grade) == ("3", ("T7", "T8"), True)
-    assert [d.event_id for d in state.detections(episode)] == ["r1", "r2"]
+    # Every version's detection goes out once, with its evidence, in the episode's changes; the
+    # state keeps only the compact view of each (issue 11, finding 1).
+    recorded = [o.detection for o in out if isinstance(o, DetectionRecorded)]
+    assert [d.event_id for d in recorded] == ["r1", "r2"]
+    assert all(d.result["evidence"] for d in recorded)
+    assert [r.view.escc_grade for r in state.context.reports if r.view] == ["1b", "3"]
     assert len(alerts(out, AlertType.MESCC_SUSPECTED)) == 1
     versions = [o.version for o in out if isinstance(o, EpisodeChanged)]
     assert versions == [1, 2]
@@ -141,12 +153,22 @@ def test_a_late_preliminary_that_joins_two_episodes_closes_the_second_as_superse
     )
     assert [e.status for e in state.episodes] == [EpisodeStatus.RULED_OUT, EpisodeStatus.OPEN]
     # The ruling-out study had a preliminary that suspected MESCC: not a later study after all.
+    second_id = state.episodes[1].episode_id
     state, out = step(
         state, report("r2", T0 + 2 * H, accession="ACC2", status="preliminary"), T0 + 30 * H
     )
     first, second = state.episodes
     assert first.status == EpisodeStatus.OPEN
     assert (second.status, second.close_reason) == (EpisodeStatus.CLOSED, "superseded")
-    assert {t.status for t in second.timers} == {TimerStatus.CANCELLED}
+    state_after, _ = step(state, adt("t", T0 + 31 * H, "transfer"), T0 + 31 * H)
+    assert [e.episode_id for e in state_after.episodes] == [first.episode_id]  # ghost archived
+    [closed] = [
+        o.episode for o in out if isinstance(o, EpisodeChanged) and o.episode_id == second_id
+    ]
+    assert (closed.status, closed.close_reason) == (EpisodeStatus.CLOSED, "superseded")
+    last = {o.timer.timer_id: o.timer for o in out if isinstance(o, TimerChanged)}
+    assert {
+        t.status for t in last.values() if t.timer_id in {x.timer_id for x in second.timers}
+    } == {TimerStatus.CANCELLED}
     retracted = alerts(out, AlertType.BREACH_RETRACTED)
-    assert {a.episode_id for a in retracted} == {second.episode_id}
+    assert {a.episode_id for a in retracted} == {second_id}

@@ -1,0 +1,94 @@
+"""What a patient's state may keep: bounded by its open episodes and what late events need.
+
+Issue 11, finding 1: a long stay must not grow the state (and the per-event cost) without
+limit, and no bound may change an open episode's outcome. So the bounds never touch an open
+episode or its facts; they archive the oldest closed episodes (which stay in the audit store)
+with the facts that only they needed, drop superseded ghosts once their closure is emitted, and
+keep only a small buffer of reports that found nothing and belong to no known study.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.outputs import EpisodeStatus
+from models.state import (
+    MAX_CLOSED_EPISODES,
+    MAX_UNMATCHED_REPORTS,
+    Episode,
+    PatientState,
+    ReportFact,
+)
+from services.policy import Policy
+
+
+def bound(state: PatientState, *, now: datetime, policy: Policy, settled: set[str]) -> PatientState:
+    """Archive what no event can move any more; never an open episode or its facts.
+
+    ``settled``: the episodes already closed before this event. Only those are archived, so the
+    state that closes an episode still holds it (the replay summary and the worker's census read
+    the closed episode once).
+    """
+    episodes = [e for e in state.episodes if not (_ghost(e) and e.episode_id in settled)]
+    next_ordinal = max(state.next_ordinal, max((e.ordinal for e in state.episodes), default=0) + 1)
+    horizon = state.horizon
+    archived: set[str] = set()
+    # Late events older than this are history: they are folded quietly and cannot be expected
+    # to move an episode that closed before it.
+    stale = now - (policy.history_age + policy.lookback_window)
+    while episodes and episodes[0].episode_id in settled and episodes[0].closed_at:
+        closed = sum(1 for e in episodes if e.status != EpisodeStatus.OPEN)
+        first = episodes[0]
+        if (
+            closed <= MAX_CLOSED_EPISODES
+            and first.closed_at is not None
+            and first.closed_at > stale
+        ):
+            break
+        episodes.pop(0)
+        archived.update(first.report_event_ids)
+        assert first.closed_at is not None
+        horizon = first.closed_at if horizon is None else max(horizon, first.closed_at)
+    context = state.context
+    reports = tuple(
+        r for r in context.reports if r.event_id not in archived and not _before(r, horizon)
+    )
+    reports = _bound_unmatched(reports)
+    update: dict[str, object] = {"reports": reports}
+    if horizon is not None and horizon != state.horizon:
+        update["departures"] = tuple(d for d in context.departures if d.occurred_at > horizon)
+        since = horizon - policy.lookback_window
+        update["care"] = {k: c for k, c in context.care.items() if c.occurred_at >= since}
+    return state.model_copy(
+        update={
+            "episodes": tuple(episodes),
+            "context": context.model_copy(update=update),
+            "next_ordinal": next_ordinal,
+            "horizon": horizon,
+        }
+    )
+
+
+def _ghost(episode: Episode) -> bool:
+    # Closed as superseded by a late report: its closure went out, no fact derives it any more.
+    return episode.status != EpisodeStatus.OPEN and not episode.report_event_ids
+
+
+def _before(report: ReportFact, horizon: datetime | None) -> bool:
+    return horizon is not None and report.occurred_at < horizon
+
+
+def _bound_unmatched(reports: tuple[ReportFact, ...]) -> tuple[ReportFact, ...]:
+    """Keep every report that says something, every version of a study that did, and the
+    newest few that found nothing (a late preliminary of their study may still arrive). A
+    report that found nothing was recorded, with its evidence, in the episode it landed in."""
+    studies = {r.accession for r in reports if r.suspected or r.excludes or r.review}
+    unmatched = [
+        r
+        for r in reports
+        if not (r.suspected or r.excludes or r.review) and r.accession not in studies
+    ]
+    if len(unmatched) <= MAX_UNMATCHED_REPORTS:
+        return reports
+    dropped = {r.event_id for r in unmatched[:-MAX_UNMATCHED_REPORTS]}  # by clinical time
+    return tuple(r for r in reports if r.event_id not in dropped)
