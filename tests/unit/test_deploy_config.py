@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from prometheus_client import CollectorRegistry
 
+from services.alerts.metrics import NotifyMetrics
 from services.config import Settings
 from services.metrics import ClinicalGauges, CordwatchMetrics
 
@@ -31,6 +32,7 @@ def exported_names() -> set[str]:
     pathway_metrics(registry)
     timer_metrics(registry)
     sink_metrics(registry)
+    NotifyMetrics.create(registry)
     names = set()
     for family in registry.collect():
         names.add(family.name)
