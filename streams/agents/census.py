@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -59,9 +60,9 @@ async def recompute(
     owned: frozenset[int],
     partitions: int,
     gauges: ClinicalGauges,
+    now: datetime,
 ) -> None:
-    """One census of the owned partitions, published to the gauges."""
-    now = get_runtime().clock.now()
+    """One census of the owned partitions at `now`, published to the gauges."""
     states: list[PatientState] = []
     for position, state in enumerate(owned_states(table, owned=owned, partitions=partitions)):
         states.append(state)
@@ -102,6 +103,7 @@ async def census_tick() -> None:
             owned=owned,
             partitions=app.conf.topic_partitions,
             gauges=census_gauges(get_runtime().registry),
+            now=get_runtime().clock.now(),
         )
     except Exception as exc:  # a failed census must not stop the worker; the next tick retries
         log.error("census.failed", error=type(exc).__name__)
