@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,16 +122,20 @@ class PathwayMetrics:
         )
 
 
-_metrics: dict[int, PathwayMetrics] = {}
+# Keyed by the registry itself, weakly: an id() key is reused once a registry is collected, and
+# a later registry then got counters registered on the dead one (a flaky test, a lost metric).
+_metrics: weakref.WeakKeyDictionary[CollectorRegistry, PathwayMetrics] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
     """The agent's metrics on `registry`, created once per registry (closed label sets at 0)."""
-    if id(registry) not in _metrics:
+    if registry not in _metrics:
         created = PathwayMetrics.create(registry)
         zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
-        _metrics[id(registry)] = created
-    return _metrics[id(registry)]
+        _metrics[registry] = created
+    return _metrics[registry]
 
 
 Message = tuple[str, bytes, bytes]  # topic, key, value
