@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -152,6 +153,25 @@ class Settings(BaseSettings):
     # Site codes known up front (comma-separated): their labelled series exist at zero from the
     # first scrape, so increase() and rate() see their first events and a silent site shows 0.
     metrics_facilities: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # HL7 v2 and FHIR gateway (services/gateway). Local times without an offset (HL7 TS, FHIR
+    # dates) are read in this IANA zone; the demo hospital's identifiers are the defaults.
+    site_timezone: str = "UTC"
+    # PID-3 repetition whose CX.4 assigning authority is the MRN; empty = the first typed MR.
+    hl7_assigning_authority: str = "CWDEMO"
+    # FHIR identifier system of the MRN; a resource whose patient has none of it is refused.
+    fhir_patient_system: Annotated[str, Field(min_length=1)] = "urn:oid:2.16.840.1.113883.3.9999.1"
+    # Site code for messages that name no facility (no PV1-3.4, no facility tag); empty = none.
+    gateway_facility: Annotated[str, Field(max_length=32)] = ""
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("site_timezone must be an IANA zone such as Europe/London") from None
+        return value
 
     @field_validator("metrics_facilities", mode="before")
     @classmethod
