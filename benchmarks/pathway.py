@@ -123,11 +123,11 @@ def serve_pathway(detector: str) -> int:
     """Child: `cordwatch worker` with the chosen detector."""
     from services.policy import load_policy
     from streams.agents import pathway
+    from streams.bootstrap import Pathway, install
     from streams.cli import main
 
     detect, _ = pick_detector(detector)
-    policy = load_policy()
-    pathway.get_pathway = lambda: pathway.Pathway(policy=policy, detector=detect)  # type: ignore[assignment]
+    install(pathway=Pathway(policy=load_policy(), detector=detect))
     # Without the audit sink: it is not on the inbound -> alert path, and without a migrated
     # database it stops consuming, which stalls the whole worker once Faust's buffer for its
     # topics is full (4096 messages).
@@ -599,8 +599,7 @@ async def build_states(args: argparse.Namespace, bootstrap: str) -> float:
     from models.events import patient_event_adapter
     from services.pathway import handle
     from services.policy import load_policy
-    from streams.agents.pathway import encode_state
-    from streams.agents.timers import partition_for
+    from streams.patient_store import encode_state, partition_for
 
     policy = load_policy()
     detect, _ = pick_detector(args.detector)

@@ -10,13 +10,15 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from services.config import Settings, get_settings
 from services.metrics import CordwatchMetrics
+from services.pathway import Detector, Scorer
+from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
 
 BOOTSTRAP_ENV = "CORDWATCH_KAFKA_BOOTSTRAP"
@@ -41,13 +43,23 @@ class SystemClock:
 
 
 @dataclass(frozen=True)
+class Pathway:
+    """The clinical collaborators of the reducer: the policy and, for tests, stand-ins."""
+
+    policy: Policy
+    detector: Detector | None = None
+    scorer: Scorer | None = None
+
+
+@dataclass(frozen=True)
 class Runtime:
-    """Everything an agent needs besides its input."""
+    """Everything an agent needs besides its input, built once per worker."""
 
     settings: Settings
     clock: Clock
     registry: CollectorRegistry
     metrics: CordwatchMetrics
+    pathway: Pathway
 
 
 def build_runtime(
@@ -56,6 +68,7 @@ def build_runtime(
     clock: Clock | None = None,
     registry: CollectorRegistry | None = None,
     metrics: CordwatchMetrics | None = None,
+    pathway: Pathway | None = None,
 ) -> Runtime:
     """Assemble a Runtime; tests pass a fresh registry and fakes."""
     registry = registry if registry is not None else CollectorRegistry()
@@ -69,13 +82,28 @@ def build_runtime(
             max_facilities=settings.metrics_max_facilities,
             facilities=settings.metrics_facilities,
         ),
+        # CORDWATCH_POLICY through the settings; the packaged policy when unset.
+        pathway=pathway or Pathway(policy=load_policy(settings.policy or DEFAULT_POLICY_PATH)),
     )
+
+
+_overrides: dict[str, Any] = {}
+
+
+def install(*, clock: Clock | None = None, pathway: Pathway | None = None) -> None:
+    """What a test or benchmark entry point gives the worker's Runtime before `cordwatch worker`.
+
+    Child processes (broker tests, benchmarks) run the real worker with a stand-in detector or a
+    test clock; they say so here instead of replacing functions in agent modules.
+    """
+    _overrides.update({k: v for k, v in (("clock", clock), ("pathway", pathway)) if v})
+    get_runtime.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def get_runtime() -> Runtime:
     """The worker's Runtime, on the global registry (where Faust's sensors also live)."""
-    return build_runtime(get_settings(), registry=REGISTRY)
+    return build_runtime(get_settings(), registry=REGISTRY, **_overrides)
 
 
 def publish_bootstrap(address: str) -> None:

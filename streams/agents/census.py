@@ -24,6 +24,7 @@ from services.config import Role
 from services.metrics import ClinicalGauges
 from streams.app import app, for_role, roles
 from streams.bootstrap import get_runtime
+from streams.patient_store import partition_for
 
 log = structlog.get_logger(__name__)
 
@@ -45,8 +46,6 @@ def owned_states(
     table: Mapping[bytes, bytes], *, owned: frozenset[int], partitions: int
 ) -> Iterator[PatientState]:
     """The stored states of the owned partitions."""
-    from streams.agents.timers import partition_for
-
     for key in list(table.keys()):
         if partition_for(key, partitions) in owned:
             raw = table.get(key)
@@ -91,8 +90,8 @@ async def create_worker_metrics() -> None:
 @for_role(Role.PATHWAY, app.timer(CENSUS_INTERVAL_SECONDS))
 async def census_tick() -> None:
     """Recompute the census once the table partitions are recovered; never raises."""
-    from streams.agents.pathway import patients
-    from streams.agents.timers import _owned_partitions as owned_partitions
+    from streams.agents.timers import owned_partitions
+    from streams.patient_store import patients
 
     owned = owned_partitions()
     if owned is None:

@@ -5,7 +5,7 @@ then write the table. Effects are ordered for at-least-once delivery without tra
 outputs are acknowledged by the broker before the state that records them is written, and the
 agent acks an input event (lets its offset be committed) only once the broker has acknowledged
 the changelog records of its batch; Faust's own pre-commit flush is not relied on, it gives up
-after 0.1 s a message (see FaustStateTable.acknowledged). A crash at any point therefore
+after 0.1 s a message (see PatientTable.acknowledged). A crash at any point therefore
 re-delivers the event against the state from before it, and the same outputs go out again with
 the same uuid5 ids (delivery dedupes alerts on alert_id, the sink drops stale versions); a crash
 can never leave a state that is ahead of its outputs, which would lose an alert.
@@ -21,8 +21,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -36,36 +35,28 @@ from models.dead_letter import RejectReason
 from models.events import patient_event_adapter
 from models.outputs import Alert, AlertType, Output, Priority
 from models.state import PatientState
-from services.config import Role, get_settings
+from services.config import Role
 from services.metrics import zero
-from services.pathway import Detector, Scorer, handle, next_deadline
+from services.pathway import handle, next_deadline
 from services.pathway.intake import intake
-from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from streams import topics
 from streams.agents.ingest import Inbound, processing_error_letter
-from streams.agents.timers import DeadlineIndex, deadlines
-from streams.app import app, for_role, roles
-from streams.bootstrap import Runtime, get_runtime
+from streams.agents.timers import deadlines
+from streams.app import app, for_role
+from streams.bootstrap import Pathway, Runtime, get_runtime
 from streams.broker import client_options
+from streams.patient_store import (
+    DeadlineIndex,
+    PatientTable,
+    StateTable,
+    decode_state,
+    encode_state,
+    patients,
+)
 
 log = structlog.get_logger(__name__)
 
 _SEND_BACKOFF_CAP_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Pathway:
-    """The clinical collaborators of the reducer: the policy and, for tests, stand-ins."""
-
-    policy: Policy
-    detector: Detector | None = None
-    scorer: Scorer | None = None
-
-
-@lru_cache(maxsize=1)
-def get_pathway() -> Pathway:
-    """The worker's policy ($CORDWATCH_POLICY or the packaged file) with the real detector."""
-    return Pathway(policy=load_policy(get_settings().policy or DEFAULT_POLICY_PATH))
 
 
 @dataclass(frozen=True)
@@ -181,16 +172,6 @@ def destination(output: Output) -> str:
     return topics.ALERTS if isinstance(output, Alert) else topics.EPISODE_CHANGES
 
 
-def encode_state(state: PatientState) -> bytes:
-    """The table (and changelog) value: plain JSON, readable with any Kafka tool."""
-    return state.model_dump_json(exclude_defaults=True).encode("utf-8")
-
-
-def decode_state(raw: bytes | None) -> PatientState | None:
-    """The stored state, or None for a patient never seen."""
-    return PatientState.model_validate_json(raw) if raw else None
-
-
 TailReader = Callable[[int], Awaitable[set[str]]]
 
 
@@ -224,13 +205,6 @@ class SentAlerts:
                 log.warning("pathway.alert_tail_unreadable", error=type(exc).__name__)
                 return set()
         return self._seen[partition]
-
-
-class StateTable(Protocol):
-    """The patients table as the agent uses it: read a state, write one to a known partition."""
-
-    def get(self, key: bytes) -> bytes | None: ...
-    def put(self, partition: int | None, key: bytes, value: bytes) -> None: ...
 
 
 @dataclass
@@ -359,49 +333,6 @@ def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) ->
     return (topics.DEAD_LETTERS, msg.key or b"", value)
 
 
-# The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
-# is plain JSON). Partitioned like cordwatch.patient-events: one writer per patient.
-# Only a pathway worker holds it: elsewhere its changelog would be consumed for nothing.
-patients: Any = (
-    app.Table(
-        "patients",
-        key_type=bytes,
-        value_type=bytes,
-        help="PatientState JSON per patient_id (the pathway agent is its only writer).",
-    )
-    if Role.PATHWAY in roles
-    else None
-)
-
-
-class FaustStateTable:
-    """The Faust table, written to an explicit partition (a batch has no single current event)."""
-
-    def __init__(self, table: Any) -> None:
-        self.table = table
-        self._unacknowledged: list[asyncio.Future[Any]] = []
-
-    def get(self, key: bytes) -> bytes | None:
-        return self.table.get(key)  # type: ignore[no-any-return]
-
-    def put(self, partition: int | None, key: bytes, value: bytes) -> None:
-        # What Table.__setitem__ does, with the partition of the event's own message.
-        self._unacknowledged.append(self.table.send_changelog(partition, key, value))
-        self.table.data[key] = value
-
-    async def acknowledged(self) -> None:
-        """Until the broker has acknowledged every changelog record put so far.
-
-        Faust flushes its producer buffer before committing offsets, but that flush gives up
-        after 0.1 s per message (faust-streaming 0.15.3 ProducerBuffer.flush_atmost): on a loaded
-        machine an input offset was committed before the state it produced reached the
-        changelog, and a crash then lost that state and every deadline in it.
-        """
-        pending, self._unacknowledged = self._unacknowledged, []
-        if pending:
-            await asyncio.gather(*pending)
-
-
 # Redelivery after a crash covers at most the events since the last offset commit (Faust
 # commits every 2.8 s): their alerts are among the last few thousand on the partition.
 ALERT_TAIL_MESSAGES = 5000
@@ -443,7 +374,7 @@ BATCH_WITHIN_SECONDS = 0.01
 @for_role(Role.PATHWAY, app.agent(topics.patient_events, name="pathway"))
 async def pathway_agent(stream: StreamT[bytes]) -> None:
     """Single writer per patient: fold each batch of events into the patients table."""
-    rt, sink, deps, table = get_runtime(), TopicSink(), get_pathway(), FaustStateTable(patients)
+    rt, sink, table = get_runtime(), TopicSink(), PatientTable(patients)
     sent = SentAlerts(read_alert_tail, lambda: app.consumer_generation_id)
     # Manual acks: an offset becomes committable only once its batch is done. (take_events acks
     # in a `finally`, so a stop that cancels a batch mid-send would commit what it never did.)
@@ -457,7 +388,7 @@ async def pathway_agent(stream: StreamT[bytes]) -> None:
         ]
         with bound_contextvars(topic=topics.PATIENT_EVENTS, batch=len(batch)):
             await process_batch(
-                batch, rt=rt, pathway=deps, table=table, sink=sink, index=deadlines, sent=sent
+                batch, rt=rt, pathway=rt.pathway, table=table, sink=sink, index=deadlines, sent=sent
             )
         await table.acknowledged()  # an offset is committable only once its states are stored
         for event in events:

@@ -13,22 +13,20 @@ agent stays the single writer, and a TimerDue for a stale timer version is a no-
 
 from __future__ import annotations
 
-import asyncio
-import heapq
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from aiokafka.partitioner import murmur2
 from faust.tables.manager import TableManager
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from models.events import TimerDue
 from models.state import PatientState
 from services.pathway import due_timers, next_deadline
+from streams.patient_store import DeadlineIndex
 
 log = structlog.get_logger(__name__)
 
@@ -36,93 +34,6 @@ SCAN_INTERVAL_SECONDS = 1.0
 # A TimerDue whose deadline the agent did not move (lost send, stale version raced by a newer
 # write that the index has not seen yet) is sent again after this long; same event id.
 RETRY_AFTER_SECONDS = 10.0
-# Rebuilding decodes every stored state; yield to the event loop this often so consumer
-# heartbeats and the agents keep running while 100 000 patients are indexed.
-_REBUILD_SLICE = 500
-
-
-def partition_for(key: bytes, partitions: int) -> int:
-    """The partition aiokafka's (and Java's) default partitioner gives this key."""
-    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
-
-
-@dataclass
-class DeadlineIndex:
-    """When each patient next needs the clock, per partition; a heap with lazy deletion."""
-
-    _deadline: dict[int, dict[bytes, float]] = field(default_factory=dict)
-    _heap: dict[int, list[tuple[float, bytes]]] = field(default_factory=dict)
-    generation: object = None
-
-    def note(self, partition: int, key: bytes, deadline: datetime | float | None) -> None:
-        """Record the patient's next deadline (None: nothing due any more)."""
-        current = self._deadline.setdefault(partition, {})
-        if deadline is None:
-            current.pop(key, None)
-            return
-        at = deadline.timestamp() if isinstance(deadline, datetime) else float(deadline)
-        if current.get(key) == at:
-            return
-        current[key] = at
-        heap = self._heap.setdefault(partition, [])
-        heapq.heappush(heap, (at, key))
-        if len(heap) > 2 * len(current) + 1024:  # superseded entries pile up: compact
-            self._heap[partition] = [(t, k) for k, t in current.items()]
-            heapq.heapify(self._heap[partition])
-
-    def noted(self, partition: int, key: bytes) -> bool:
-        """True when the patient has a deadline in the index."""
-        return key in self._deadline.get(partition, {})
-
-    def pop_due(self, partition: int, now: float) -> list[bytes]:
-        """Keys whose deadline is at or before `now`; they leave the index until noted again."""
-        heap = self._heap.get(partition, [])
-        current = self._deadline.get(partition, {})
-        due: list[bytes] = []
-        while heap and heap[0][0] <= now:
-            at, key = heapq.heappop(heap)
-            if current.get(key) == at:  # else superseded by a later note
-                del current[key]
-                due.append(key)
-        return due
-
-    def next_at(self, partition: int) -> float | None:
-        """The earliest live deadline in a partition."""
-        heap = self._heap.get(partition, [])
-        current = self._deadline.get(partition, {})
-        while heap and current.get(heap[0][1]) != heap[0][0]:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
-
-    def clear(self) -> None:
-        """Forget everything (before a rebuild)."""
-        self._deadline.clear()
-        self._heap.clear()
-        self.generation = None
-
-    def __len__(self) -> int:
-        return sum(len(d) for d in self._deadline.values())
-
-
-async def rebuild(
-    index: DeadlineIndex,
-    table: Mapping[bytes, bytes],
-    *,
-    owned: Iterable[int],
-    partitions: int,
-) -> int:
-    """Re-index every stored patient of the owned partitions; return how many have a deadline."""
-    index.clear()
-    wanted = set(owned)
-    for position, key in enumerate(list(table.keys())):
-        partition = partition_for(key, partitions)
-        if partition in wanted:
-            raw = table.get(key)
-            if raw:
-                index.note(partition, key, next_deadline(PatientState.model_validate_json(raw)))
-        if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
-            await asyncio.sleep(0)
-    return len(index)
 
 
 @dataclass(frozen=True)
@@ -235,12 +146,16 @@ from services.config import Role  # noqa: E402 - the pure part above is importab
 from streams import topics  # noqa: E402 - the pure part above is importable without an app
 from streams.app import app, for_role  # noqa: E402
 from streams.bootstrap import get_runtime  # noqa: E402
+from streams.patient_store import (  # noqa: E402
+    patients,
+    rebuild,
+)
 
 deadlines = DeadlineIndex()
 """This worker's deadline index; the pathway agent notes every state it writes."""
 
 
-def _owned_partitions() -> frozenset[int] | None:
+def owned_partitions() -> frozenset[int] | None:
     """Partitions of cordwatch.patient-events this worker owns and has recovered, else None."""
     if not app.started or app.rebalancing or getattr(app, "in_recovery", False):
         return None
@@ -264,11 +179,9 @@ async def deadline_scan() -> None:
 
 async def scan_once() -> None:
     """One tick of the timer service; never raises (an escaping error would stop the worker)."""
-    from streams.agents.pathway import get_pathway, patients  # the agent module owns the table
-
     rt = get_runtime()
     metrics = timer_metrics(rt.registry)
-    owned = _owned_partitions()
+    owned = owned_partitions()
     if owned is None:
         metrics.waiting.set(1)
         deadlines.generation = None  # rebuild once the rebalance/recovery is over
@@ -288,7 +201,7 @@ async def scan_once() -> None:
             patients,
             owned=sorted(owned),
             now=rt.clock.now(),
-            late_after=get_pathway().policy.late_after,
+            late_after=rt.pathway.policy.late_after,
             send=_send,
             metrics=metrics,
         )

@@ -206,6 +206,7 @@ def _produce_and_report(
 
     from services.config import get_settings
     from streams.broker import BrokerError, client_options
+    from streams.publish import produce
 
     settings = get_settings()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
@@ -238,67 +239,6 @@ def _produce_and_report(
         status = 1
     _print_counts(counts, stream=sys.stdout)
     return status
-
-
-async def produce(
-    messages: Iterable[SimMessage],
-    *,
-    bootstrap: str,
-    options: dict[str, Any],
-    partitions: int,
-    rate: float,
-    duration: float | None,
-    follow: bool,
-    counts: Counter[str],
-) -> None:
-    """Publish in feed order at ``rate`` messages/s; with ``follow``, not before publish_at."""
-    from aiokafka import AIOKafkaProducer
-
-    from services.simulation import INBOUND_TOPICS
-    from streams.broker import ensure_topics
-
-    # Missing topics get the deployment's partition count: a patient must land on the same
-    # partition number on every topic (DESIGN.md section 2).
-    await ensure_topics(
-        bootstrap, INBOUND_TOPICS, partitions=partitions, replication=1, options=options
-    )
-    # The embedded Tansu broker refuses idempotent producers; acks=all keeps what was acked.
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        enable_idempotence=False,
-        acks="all",
-        linger_ms=5,
-        **options,
-    )
-    await producer.start()
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    interval = 1.0 / rate if rate > 0 else 0.0
-    next_slot = began
-    in_flight: list[asyncio.Future[Any]] = []
-    try:
-        for message in messages:
-            wait = next_slot - loop.time()
-            if follow:
-                wait = max(wait, (message.publish_at - datetime.now(UTC)).total_seconds())
-            if duration is not None and loop.time() + max(wait, 0.0) - began > duration:
-                break
-            if wait > 0:
-                await asyncio.sleep(wait)
-            next_slot = max(next_slot, loop.time()) + interval
-            in_flight.append(
-                await producer.send(message.topic, value=message.value, key=message.key.encode())
-            )
-            counts[message.topic] += 1
-            if not message.valid:
-                counts["(invalid)"] += 1
-            if len(in_flight) >= 500:
-                await asyncio.gather(*in_flight)
-                in_flight.clear()
-        await producer.flush()
-        await asyncio.gather(*in_flight)
-    finally:
-        await producer.stop()
 
 
 def _print_counts(counts: Counter[str], *, stream: IO[str]) -> None:

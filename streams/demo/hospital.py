@@ -52,7 +52,7 @@ async def simulate(
     import asyncio
 
     from streams.broker import client_options
-    from streams.cli.simulate_cmd import produce
+    from streams.publish import produce
 
     now = datetime.now(UTC)
     plan = plan_feed(

@@ -16,15 +16,15 @@ from models.events import TimerDue
 from models.outputs import Alert
 from services.config import Settings
 from services.policy import load_policy
-from streams import topics
+from streams import patient_store, topics
 from streams.agents import pathway, timers
 from streams.agents.ingest import Inbound
-from streams.bootstrap import Runtime, build_runtime
+from streams.bootstrap import Pathway, Runtime, build_runtime
 from tests.unit.pathway.helpers import fake_detect
 
 SUSPECTED_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 POLICY = load_policy()
-DEPS = pathway.Pathway(policy=POLICY, detector=fake_detect)
+DEPS = Pathway(policy=POLICY, detector=fake_detect)
 
 
 class Clock:
@@ -72,7 +72,7 @@ def nothing_sent() -> pathway.SentAlerts:
 
 
 def runtime(now: datetime) -> Runtime:
-    return build_runtime(Settings(), clock=Clock(now), registry=CollectorRegistry())
+    return build_runtime(Settings(), clock=Clock(now), registry=CollectorRegistry(), pathway=DEPS)
 
 
 def report(patient: str = "MRN-7", event_id: str = "r-1", at: datetime = SUSPECTED_AT) -> bytes:
@@ -97,7 +97,7 @@ def inbound(value: bytes, *, partition: int = 2, offset: int = 10) -> Inbound:
 
 
 async def run(
-    *values: bytes, rt: Runtime, table: DictTable, index: timers.DeadlineIndex
+    *values: bytes, rt: Runtime, table: DictTable, index: patient_store.DeadlineIndex
 ) -> RecordingSink:
     sink = RecordingSink(table)
     batch = [inbound(value, offset=10 + n) for n, value in enumerate(values)]
@@ -109,7 +109,7 @@ async def run(
 
 async def test_report_opens_episode_outputs_go_before_the_state_that_records_them() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     sink = await run(report(), rt=rt, table=table, index=index)
     alerts = sink.on(topics.ALERTS)
@@ -129,7 +129,7 @@ async def test_report_opens_episode_outputs_go_before_the_state_that_records_the
 
 async def test_redelivered_event_sends_nothing_and_writes_nothing() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     await run(report(), rt=rt, table=table, index=index)
     stored = table[b"MRN-7"]
@@ -144,7 +144,7 @@ async def test_poison_message_is_parked_and_never_raises() -> None:
     table = DictTable()
     rt = runtime(SUSPECTED_AT)
     sink = await run(
-        b'{"event_type": "timer_due"}', rt=rt, table=table, index=timers.DeadlineIndex()
+        b'{"event_type": "timer_due"}', rt=rt, table=table, index=patient_store.DeadlineIndex()
     )
     [(topic, _, value, _)] = sink.sent
     assert topic == topics.DEAD_LETTERS
@@ -160,7 +160,7 @@ async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everythin
     table = DictTable()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     sink = RecordingSink(table, fail_on=topics.ALERTS)
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     await pathway.process_batch(
         [inbound(report())],
         rt=rt,
@@ -177,7 +177,7 @@ async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everythin
 
 async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
     metrics = timers.timer_metrics(CollectorRegistry())
     sent: list[tuple[bytes, TimerDue]] = []
@@ -187,11 +187,13 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
 
     # No worker was up for two days: both timers are long overdue when the partition recovers.
     now = SUSPECTED_AT + timedelta(hours=48)
-    await timers.rebuild(index, table, owned=[timers.partition_for(b"MRN-7", 4)], partitions=4)
+    await patient_store.rebuild(
+        index, table, owned=[patient_store.partition_for(b"MRN-7", 4)], partitions=4
+    )
     count = await timers.scan(
         index,
         table,
-        owned=[timers.partition_for(b"MRN-7", 4)],
+        owned=[patient_store.partition_for(b"MRN-7", 4)],
         now=now,
         late_after=POLICY.late_after,
         send=send,
@@ -216,12 +218,12 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
 
 async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
-    mine = timers.partition_for(b"MRN-7", 4)
-    assert await timers.rebuild(index, table, owned=[mine], partitions=4) == 1
-    assert await timers.rebuild(index, table, owned=[(mine + 1) % 4], partitions=4) == 0
-    await timers.rebuild(index, table, owned=[mine], partitions=4)
+    mine = patient_store.partition_for(b"MRN-7", 4)
+    assert await patient_store.rebuild(index, table, owned=[mine], partitions=4) == 1
+    assert await patient_store.rebuild(index, table, owned=[(mine + 1) % 4], partitions=4) == 0
+    await patient_store.rebuild(index, table, owned=[mine], partitions=4)
     sent: list[TimerDue] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -245,10 +247,10 @@ async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
     # The agent took the last TimerDue while the scan was still sending: the next retry finds
     # the state advanced, and the patient goes back to its next deadline, not to another retry.
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
-    mine = timers.partition_for(b"MRN-7", 4)
-    await timers.rebuild(index, table, owned=[mine], partitions=4)
+    mine = patient_store.partition_for(b"MRN-7", 4)
+    await patient_store.rebuild(index, table, owned=[mine], partitions=4)
     sent: list[TimerDue] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -261,20 +263,24 @@ async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
     }
     at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
     assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 2
-    handled = timers.DeadlineIndex()  # the agent's own notes go elsewhere: only the table moves
+    handled = (
+        patient_store.DeadlineIndex()
+    )  # the agent's own notes go elsewhere: only the table moves
     for due in sent:
         await run(
             due.model_dump_json().encode(), rt=runtime(at_warning), table=table, index=handled
         )
     retry = at_warning + timedelta(seconds=timers.RETRY_AFTER_SECONDS)
     assert await timers.scan(index, table, owned=[mine], now=retry, **args) == 0
-    await timers.rebuild(handled, table, owned=[mine], partitions=4)  # what a restart would index
+    await patient_store.rebuild(
+        handled, table, owned=[mine], partitions=4
+    )  # what a restart would index
     assert index.next_at(mine) == handled.next_at(mine)  # the next warning, not now + 10 s
     assert index.next_at(mine) > retry.timestamp() + timers.RETRY_AFTER_SECONDS
 
 
 def test_index_keeps_only_the_latest_deadline_per_patient() -> None:
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     index.note(0, b"a", 100.0)
     index.note(0, b"a", 50.0)
     index.note(0, b"b", 70.0)
@@ -288,7 +294,7 @@ def test_index_keeps_only_the_latest_deadline_per_patient() -> None:
 
 
 def test_index_compacts_superseded_entries() -> None:
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     for step in range(5000):
         index.note(0, b"a", float(step))
     assert len(index._heap[0]) < 2000
@@ -299,7 +305,7 @@ def test_partition_for_matches_the_producer_partitioner() -> None:
     from aiokafka.partitioner import DefaultPartitioner
 
     for key in (b"MRN-1", b"MRN-2", b"x" * 40):
-        assert timers.partition_for(key, 8) == DefaultPartitioner()(key, list(range(8)), [])
+        assert patient_store.partition_for(key, 8) == DefaultPartitioner()(key, list(range(8)), [])
 
 
 @pytest.fixture
@@ -332,11 +338,11 @@ async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
 
     producer = FakeProducer()
     changelog = mock.MagicMock()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     with (
         mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)),
-        mock.patch.object(pathway.patients, "send_changelog", changelog),
-        mock.patch.object(pathway, "get_pathway", return_value=DEPS),
+        mock.patch.object(patient_store.patients, "send_changelog", changelog),
+        mock.patch.object(pathway, "get_runtime", return_value=runtime(datetime.now(UTC))),
         mock.patch.object(pathway, "deadlines", index),
         mock.patch.object(pathway, "read_alert_tail", mock.AsyncMock(return_value=set())),
     ):
@@ -375,7 +381,7 @@ def dose(patient: str = "MRN-7", at: datetime = SUSPECTED_AT + timedelta(hours=2
 
 async def test_a_batch_folds_in_order_and_writes_only_after_every_output() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     rt = runtime(SUSPECTED_AT + timedelta(hours=3))
     sink = await run(report(), b"not json", dose(), rt=rt, table=table, index=index)
     # The dose saw the episode the report opened in the same batch: the steroid timer is met.
@@ -394,7 +400,7 @@ async def test_alert_already_on_the_topic_is_not_sent_again_but_the_state_is_wri
     # the redelivered report finds no state and decides the same alert, with the same id.
     first = DictTable()
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
-    before_crash = await run(report(), rt=rt, table=first, index=timers.DeadlineIndex())
+    before_crash = await run(report(), rt=rt, table=first, index=patient_store.DeadlineIndex())
     [alert] = before_crash.on(topics.ALERTS)
     reads: list[int] = []
 
@@ -408,7 +414,7 @@ async def test_alert_already_on_the_topic_is_not_sent_again_but_the_state_is_wri
     sink = RecordingSink(table)
     args: dict[str, Any] = {"rt": rt, "pathway": DEPS, "table": table, "sink": sink}
     await pathway.process_batch(
-        [inbound(report())], index=timers.DeadlineIndex(), sent=sent, **args
+        [inbound(report())], index=patient_store.DeadlineIndex(), sent=sent, **args
     )
     assert sink.on(topics.ALERTS) == []
     assert sink.on(topics.EPISODE_CHANGES)  # versioned snapshots: the sink drops stale ones
@@ -434,7 +440,7 @@ async def test_unreadable_alert_tail_sends_rather_than_loses() -> None:
         pathway=DEPS,
         table=table,
         sink=sink,
-        index=timers.DeadlineIndex(),
+        index=patient_store.DeadlineIndex(),
         sent=pathway.SentAlerts(broken, lambda: 1),
     )
     assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
@@ -465,7 +471,7 @@ async def test_acknowledgement_reaches_the_pathway_and_stops_the_escalation() ->
     from streams.agents import acks
 
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
     breached_at = SUSPECTED_AT + timedelta(hours=24, seconds=1)
     breach = await run(
@@ -568,21 +574,20 @@ def fake_app(
 
 async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile() -> None:
     table = DictTable()
-    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=timers.DeadlineIndex())
+    await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=patient_store.DeadlineIndex())
     rt = runtime(SUSPECTED_AT + timedelta(hours=30))  # both deadlines passed while down
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     sent: list[TimerDue] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
         sent.append(due)
 
-    mine = timers.partition_for(b"MRN-7", 4)
+    mine = patient_store.partition_for(b"MRN-7", 4)
     with (
         mock.patch.object(timers, "get_runtime", return_value=rt),
         mock.patch.object(timers, "deadlines", index),
         mock.patch.object(timers, "_send", send),
-        mock.patch.object(pathway, "patients", table),
-        mock.patch.object(pathway, "get_pathway", return_value=DEPS),
+        mock.patch.object(timers, "patients", table),
     ):
         metrics = timers.timer_metrics(rt.registry)
         for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
@@ -610,7 +615,7 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
 
 
 class _ChangelogTable:
-    """The two things FaustStateTable uses of a Faust table; each changelog send returns a
+    """The two things PatientTable uses of a Faust table; each changelog send returns a
     future the test resolves, as the broker's acknowledgement would."""
 
     def __init__(self) -> None:
@@ -630,7 +635,7 @@ async def test_states_count_as_stored_only_once_the_changelog_acknowledges_them(
     # Faust's pre-commit flush gives up after 0.1 s a message, so the agent must wait for the
     # changelog itself before it lets an input offset be committed (a SIGKILL lost a state).
     raw = _ChangelogTable()
-    table = pathway.FaustStateTable(raw)
+    table = patient_store.PatientTable(raw)
     table.put(0, b"p1", b"s1")
     table.put(1, b"p2", b"s2")
     assert raw.get(b"p1") == b"s1"  # readable at once by the next event
@@ -642,7 +647,7 @@ async def test_states_count_as_stored_only_once_the_changelog_acknowledges_them(
     raw.sends[1].set_result(None)
     await asyncio.wait_for(waiting, 1)
     failing = _ChangelogTable()
-    table = pathway.FaustStateTable(failing)
+    table = patient_store.PatientTable(failing)
     table.put(0, b"p1", b"s1")
     failing.sends[0].set_exception(RuntimeError("broker refused"))
     with pytest.raises(RuntimeError):  # the batch stays unacknowledged and is redelivered
@@ -651,7 +656,7 @@ async def test_states_count_as_stored_only_once_the_changelog_acknowledges_them(
 
 async def test_a_fast_sender_clock_and_a_reused_id_are_counted() -> None:
     table = DictTable()
-    index = timers.DeadlineIndex()
+    index = patient_store.DeadlineIndex()
     rt = runtime(SUSPECTED_AT)
     await run(report(at=SUSPECTED_AT + timedelta(hours=3)), rt=rt, table=table, index=index)
     state = json.loads(table[b"MRN-7"])

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from streams.agents.timers import partition_for
+from streams.patient_store import partition_for
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.pathway.harness import (
     ALERTS,

@@ -10,15 +10,10 @@ from __future__ import annotations
 import sys
 
 from services.policy import load_policy
-from streams.agents import pathway
+from streams.bootstrap import Pathway, install
 from streams.cli import main
 from tests.unit.pathway.helpers import fake_detect
 
-
-def _with_stand_in() -> pathway.Pathway:
-    return pathway.Pathway(policy=load_policy(), detector=fake_detect)
-
-
 if __name__ == "__main__":
-    pathway.get_pathway = _with_stand_in  # type: ignore[assignment]
+    install(pathway=Pathway(policy=load_policy(), detector=fake_detect))
     sys.exit(main(["worker"]))

@@ -148,7 +148,7 @@ async def test_feed_reaches_the_embedded_broker_keyed_by_patient(broker: str) ->
     from aiokafka import AIOKafkaConsumer
 
     from services.simulation import INBOUND_TOPICS
-    from streams.cli.simulate_cmd import produce
+    from streams.publish import produce
 
     config = FeedConfig(seed=777, start=NOW, patients=6, invalid_fraction=0.05)
     messages = list(generate(config))
@@ -219,7 +219,7 @@ async def test_follow_holds_future_events_until_their_time(
 ) -> None:
     import aiokafka
 
-    from streams.cli import simulate_cmd
+    from streams import publish
 
     async def no_admin(*_: object, **__: object) -> list[str]:
         return []
@@ -232,7 +232,7 @@ async def test_follow_holds_future_events_until_their_time(
     past = [m for m in messages if m.publish_at <= wall]
     assert 0 < len(past) < len(messages)
     counts: Counter[str] = Counter()
-    await simulate_cmd.produce(
+    await publish.produce(
         messages,
         bootstrap="unused:9092",
         options={},

@@ -1,0 +1,172 @@
+"""The patient store of a pathway worker: the patients table, its changelog and the deadline index.
+
+The patients table (key = patient_id bytes, value = PatientState JSON, raw so the changelog is
+plain JSON) is partitioned like cordwatch.patient-events: one writer per patient, the pathway
+agent. The deadline index says when each stored patient next needs the clock; the pathway agent
+notes every state it writes and the timer service scans it. Both agents import this module, and
+this module imports neither (no cycle inside streams/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from aiokafka.partitioner import murmur2
+
+from models.state import PatientState
+from services.config import Role
+from services.pathway import next_deadline
+from streams.app import app, roles
+
+# Rebuilding decodes every stored state; yield to the event loop this often so consumer
+# heartbeats and the agents keep running while 100 000 patients are indexed.
+_REBUILD_SLICE = 500
+
+
+def encode_state(state: PatientState) -> bytes:
+    """The table (and changelog) value: plain JSON, readable with any Kafka tool."""
+    return state.model_dump_json(exclude_defaults=True).encode("utf-8")
+
+
+def decode_state(raw: bytes | None) -> PatientState | None:
+    """The stored state, or None for a patient never seen."""
+    return PatientState.model_validate_json(raw) if raw else None
+
+
+class StateTable(Protocol):
+    """The patients table as the agent uses it: read a state, write one to a known partition."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+    def put(self, partition: int | None, key: bytes, value: bytes) -> None: ...
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition aiokafka's (and Java's) default partitioner gives this key."""
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
+
+
+@dataclass
+class DeadlineIndex:
+    """When each patient next needs the clock, per partition; a heap with lazy deletion."""
+
+    _deadline: dict[int, dict[bytes, float]] = field(default_factory=dict)
+    _heap: dict[int, list[tuple[float, bytes]]] = field(default_factory=dict)
+    generation: object = None
+
+    def note(self, partition: int, key: bytes, deadline: datetime | float | None) -> None:
+        """Record the patient's next deadline (None: nothing due any more)."""
+        current = self._deadline.setdefault(partition, {})
+        if deadline is None:
+            current.pop(key, None)
+            return
+        at = deadline.timestamp() if isinstance(deadline, datetime) else float(deadline)
+        if current.get(key) == at:
+            return
+        current[key] = at
+        heap = self._heap.setdefault(partition, [])
+        heapq.heappush(heap, (at, key))
+        if len(heap) > 2 * len(current) + 1024:  # superseded entries pile up: compact
+            self._heap[partition] = [(t, k) for k, t in current.items()]
+            heapq.heapify(self._heap[partition])
+
+    def noted(self, partition: int, key: bytes) -> bool:
+        """True when the patient has a deadline in the index."""
+        return key in self._deadline.get(partition, {})
+
+    def pop_due(self, partition: int, now: float) -> list[bytes]:
+        """Keys whose deadline is at or before `now`; they leave the index until noted again."""
+        heap = self._heap.get(partition, [])
+        current = self._deadline.get(partition, {})
+        due: list[bytes] = []
+        while heap and heap[0][0] <= now:
+            at, key = heapq.heappop(heap)
+            if current.get(key) == at:  # else superseded by a later note
+                del current[key]
+                due.append(key)
+        return due
+
+    def next_at(self, partition: int) -> float | None:
+        """The earliest live deadline in a partition."""
+        heap = self._heap.get(partition, [])
+        current = self._deadline.get(partition, {})
+        while heap and current.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def clear(self) -> None:
+        """Forget everything (before a rebuild)."""
+        self._deadline.clear()
+        self._heap.clear()
+        self.generation = None
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._deadline.values())
+
+
+async def rebuild(
+    index: DeadlineIndex,
+    table: Mapping[bytes, bytes],
+    *,
+    owned: Iterable[int],
+    partitions: int,
+) -> int:
+    """Re-index every stored patient of the owned partitions; return how many have a deadline."""
+    index.clear()
+    wanted = set(owned)
+    for position, key in enumerate(list(table.keys())):
+        partition = partition_for(key, partitions)
+        if partition in wanted:
+            raw = table.get(key)
+            if raw:
+                index.note(partition, key, next_deadline(PatientState.model_validate_json(raw)))
+        if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
+            await asyncio.sleep(0)
+    return len(index)
+
+
+# The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
+# is plain JSON). Partitioned like cordwatch.patient-events: one writer per patient.
+# Only a pathway worker holds it: elsewhere its changelog would be consumed for nothing.
+patients: Any = (
+    app.Table(
+        "patients",
+        key_type=bytes,
+        value_type=bytes,
+        help="PatientState JSON per patient_id (the pathway agent is its only writer).",
+    )
+    if Role.PATHWAY in roles
+    else None
+)
+
+
+class PatientTable:
+    """The Faust table, written to an explicit partition (a batch has no single current event)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._unacknowledged: list[asyncio.Future[Any]] = []
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.table.get(key)  # type: ignore[no-any-return]
+
+    def put(self, partition: int | None, key: bytes, value: bytes) -> None:
+        # What Table.__setitem__ does, with the partition of the event's own message.
+        self._unacknowledged.append(self.table.send_changelog(partition, key, value))
+        self.table.data[key] = value
+
+    async def acknowledged(self) -> None:
+        """Until the broker has acknowledged every changelog record put so far.
+
+        Faust flushes its producer buffer before committing offsets, but that flush gives up
+        after 0.1 s per message (faust-streaming 0.15.3 ProducerBuffer.flush_atmost): on a loaded
+        machine an input offset was committed before the state it produced reached the
+        changelog, and a crash then lost that state and every deadline in it.
+        """
+        pending, self._unacknowledged = self._unacknowledged, []
+        if pending:
+            await asyncio.gather(*pending)
