@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from models.dead_letter import RejectReason
-from models.events import INBOUND_TOPIC_EVENT_TYPES
+from models.events import INBOUND_TOPIC_EVENT_TYPES, PatientEvent
 from models.outputs import TimerKind
 from services.census import FacilityCensus, TimerState
 
@@ -58,6 +59,12 @@ class FacilityLabels:
         """Every label value in use so far, "unknown" included."""
         with self._lock:
             return sorted({*self._seen, UNKNOWN_FACILITY})
+
+
+def patient_event_types() -> list[str]:
+    """Every event_type the pathway folds (the PatientEvent union): its counters' closed set."""
+    members = get_args(get_args(PatientEvent)[0])
+    return sorted({t for m in members for t in get_args(m.model_fields["event_type"].annotation)})
 
 
 def dead_letter_label_sets() -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from models.events import patient_event_adapter
 from models.outputs import Alert, AlertType, Output, Priority
 from models.state import PatientState
 from services.config import Role
-from services.metrics import zero
+from services.metrics import patient_event_types, zero
 from services.pathway import handle, next_deadline
 from services.pathway.intake import intake
 from streams import topics
@@ -125,6 +125,8 @@ def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
     if registry not in _metrics:
         created = PathwayMetrics.create(registry)
         zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
+        zero(created.events, [(t,) for t in patient_event_types()])
+        zero(created.duplicates, [(t,) for t in patient_event_types()])
         _metrics[registry] = created
     return _metrics[registry]
 

@@ -62,3 +62,11 @@ def test_every_closed_label_set_exists_at_zero_before_the_first_event() -> None:
     # Not pre-created: a facility nobody configured (it appears with its first event).
     missing = {"topic": "hospital.adt", "event_type": "admit", "facility": "ZZZ"}
     assert sample("cordwatch_events_ingested_total", missing) is None
+
+
+def test_the_pathway_event_types_are_the_whole_patient_event_union() -> None:
+    from models.events import INBOUND_TOPIC_EVENT_TYPES
+    from services.metrics import patient_event_types
+
+    inbound = {t for types in INBOUND_TOPIC_EVENT_TYPES.values() for t in types}
+    assert set(patient_event_types()) == inbound | {"timer_due", "alert_acknowledged"}
