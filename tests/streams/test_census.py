@@ -6,8 +6,7 @@ from prometheus_client import CollectorRegistry
 
 from services.metrics import ClinicalGauges, FacilityLabels
 from streams.agents.census import recompute
-from streams.agents.pathway import encode_state
-from streams.agents.timers import partition_for
+from streams.patient_store import encode_state, partition_for
 from tests.unit.pathway.helpers import T0, H, report, step
 
 PARTITIONS = 4
