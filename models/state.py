@@ -36,6 +36,9 @@ MAX_UNMATCHED_REPORTS = 16
 # Closed episodes kept live (late events may still move them) before the oldest is archived:
 # it stays in the audit store, its facts leave the state.
 MAX_CLOSED_EPISODES = 2
+# Care records that count for one timer of one live episode, earliest first: the first meets it,
+# the next ones stand in only if it is entered in error.
+MAX_COUNTING_RECORDS = 4
 EVIDENCE_CHARS = 160  # the one evidence sentence a page quotes (summaries.MAX_EVIDENCE_CHARS)
 
 

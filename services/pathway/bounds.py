@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.outputs import EpisodeStatus
+from models.outputs import EpisodeStatus, TimerKind
 from models.state import (
     MAX_CLOSED_EPISODES,
+    MAX_COUNTING_RECORDS,
+    CareRecord,
     MAX_UNMATCHED_REPORTS,
     Episode,
     PatientState,
@@ -54,11 +56,17 @@ def bound(state: PatientState, *, now: datetime, policy: Policy, settled: set[st
         r for r in context.reports if r.event_id not in archived and not _before(r, horizon)
     )
     reports = _bound_unmatched(reports)
-    update: dict[str, object] = {"reports": reports}
+    update: dict[str, object] = {
+        "reports": reports,
+        "care": _needed_care(state, episodes, now, policy),
+    }
+    if horizon is not None:
+        since = horizon - policy.lookback_window
+        care = update["care"]
+        assert isinstance(care, dict)
+        update["care"] = {k: c for k, c in care.items() if c.occurred_at >= since}
     if horizon is not None and horizon != state.horizon:
         update["departures"] = tuple(d for d in context.departures if d.occurred_at > horizon)
-        since = horizon - policy.lookback_window
-        update["care"] = {k: c for k, c in context.care.items() if c.occurred_at >= since}
     return state.model_copy(
         update={
             "episodes": tuple(episodes),
@@ -67,6 +75,33 @@ def bound(state: PatientState, *, now: datetime, policy: Policy, settled: set[st
             "horizon": horizon,
         }
     )
+
+
+def _needed_care(
+    state: PatientState, episodes: list[Episode], now: datetime, policy: Policy
+) -> dict[str, CareRecord]:
+    """The care records an outcome can still depend on: any within the history age and the
+    lookback of now (a report arriving that late still pages, and its episode counts them), any
+    that no longer counts (a correction is final), and the first few that count for each live
+    episode's timers (the earliest meets the timer; the next matter only if it is voided)."""
+    since = now - policy.history_age - policy.lookback_window
+    keep = {
+        k for k, c in state.context.care.items() if c.occurred_at >= since or c.counts_for is None
+    }
+    for episode in episodes:
+        start = episode.suspected_at - policy.lookback_window
+        for kind in TimerKind:
+            counting = sorted(
+                (
+                    (c.occurred_at, k)
+                    for k, c in state.context.care.items()
+                    if c.counts_for == kind
+                    and c.occurred_at >= start
+                    and (episode.closed_at is None or c.occurred_at <= episode.closed_at)
+                ),
+            )
+            keep.update(k for _, k in counting[:MAX_COUNTING_RECORDS])
+    return {k: c for k, c in state.context.care.items() if k in keep}
 
 
 def _ghost(episode: Episode) -> bool:

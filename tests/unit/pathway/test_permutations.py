@@ -124,11 +124,14 @@ def real_feed(draw: st.DrawFn) -> list[tuple[PatientEvent, datetime]]:
         events.append(adt(events[0].event_id, _at(draw(minutes)), "transfer"))
     pairs: list[tuple[PatientEvent, datetime]] = []
     for event in events:
-        skew = draw(st.sampled_from([0, 0, 0, 3 * 60, 365 * 24 * 60]))  # minutes fast
-        arrival = event.occurred_at - timedelta(minutes=skew)
-        pairs.append((event, arrival))
+        # The event happened (and arrived) at its time; a sender clock N minutes fast reports
+        # occurred_at N minutes later than that (clamped to arrival by the reducer).
+        skew = draw(st.sampled_from([0, 0, 0, 3 * 60, 365 * 24 * 60]))
+        arrival = event.occurred_at
+        reported = event.model_copy(update={"occurred_at": arrival + timedelta(minutes=skew)})
+        pairs.append((reported, arrival))
         if draw(st.integers(0, 4)) == 0:  # redelivered: the same message, received once
-            pairs.append((event, arrival))
+            pairs.append((reported, arrival))
     return pairs
 
 
