@@ -15,8 +15,8 @@ from models.outputs import EpisodeStatus, TimerKind
 from models.state import (
     MAX_CLOSED_EPISODES,
     MAX_COUNTING_RECORDS,
-    CareRecord,
     MAX_UNMATCHED_REPORTS,
+    CareRecord,
     Episode,
     PatientState,
     ReportFact,
