@@ -115,9 +115,7 @@ class PathwayMetrics:
 
 # Keyed by the registry itself, weakly: an id() key is reused once a registry is collected, and
 # a later registry then got counters registered on the dead one (a flaky test, a lost metric).
-_metrics: weakref.WeakKeyDictionary[CollectorRegistry, PathwayMetrics] = (
-    weakref.WeakKeyDictionary()
-)
+_metrics: weakref.WeakKeyDictionary[CollectorRegistry, PathwayMetrics] = weakref.WeakKeyDictionary()
 
 
 def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
