@@ -17,10 +17,10 @@ from models.outputs import (
     CareKind,
     EpisodeStatus,
     Priority,
-    ScoreSnapshot,
     TimerKind,
     TimerStatus,
 )
+from models.scoring import SinsResult
 
 # Bounds: generous for a single admission, small enough for a 100 000-patient table.
 MAX_RECENT_EVENT_IDS = 256
@@ -196,6 +196,17 @@ class Timer(_Frozen):
     next_due_at: AwareDatetime | None = None
 
 
+class StoredScore(_Frozen):
+    """What the episode keeps of its latest scores: what priority and pages read, and a digest
+    of the full result (which went to the sink once, in ScoreComputed)."""
+
+    score_id: str
+    computed_at: AwareDatetime
+    sins: SinsResult | None = None
+    escc_grade: EsccGrade | None = None
+    digest: str = ""
+
+
 class Episode(_Frozen):
     """One suspected-MESCC episode, from suspicion to ruled out or closed."""
 
@@ -219,12 +230,31 @@ class Episode(_Frozen):
     # Report versions (event ids) in this episode; their detections live in context.reports,
     # stored once even when a late report moves them to another episode.
     report_event_ids: tuple[str, ...] = ()
-    score: ScoreSnapshot | None = None
+    score: StoredScore | None = None
     score_version: int = 0
     facility: str | None = None
     # Opened by history (older than the policy's age at arrival, or before CORDWATCH_PAGE_AFTER):
     # folded with its true outcomes, shown to the coordinator, never paged.
     quiet: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _score_from_v1(cls, data: Any) -> Any:
+        # Before contract version 2 the score was {score_id, computed_at, result: {sins, ...}}.
+        score = data.get("score") if isinstance(data, dict) else None
+        if isinstance(score, dict) and "result" in score:
+            result = score.get("result") or {}
+            data = {
+                **data,
+                "score": {
+                    "score_id": score.get("score_id", ""),
+                    "computed_at": score.get("computed_at"),
+                    "sins": result.get("sins"),
+                    "escc_grade": (result.get("escc") or {}).get("grade"),
+                    "digest": result.get("digest", ""),
+                },
+            }
+        return data
 
     def timer(self, kind: TimerKind) -> Timer | None:
         """This episode's timer of one kind."""

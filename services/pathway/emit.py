@@ -87,7 +87,7 @@ def timer_snapshot(timer: Timer) -> TimerSnapshot:
 
 
 def episode_snapshot(episode: Episode) -> EpisodeSnapshot:
-    sins = (episode.score.result.get("sins") or {}) if episode.score else {}
+    sins = episode.score.sins if episode.score is not None else None
     return EpisodeSnapshot(
         status=episode.status,
         suspected_at=episode.suspected_at,
@@ -100,10 +100,10 @@ def episode_snapshot(episode: Episode) -> EpisodeSnapshot:
         priority=episode.priority,
         retropulsion=episode.retropulsion,
         cord_signal=episode.cord_signal,
-        sins_total=sins.get("total"),
-        sins_min=sins.get("min"),
-        sins_max=sins.get("max"),
-        sins_category=sins.get("category"),
+        sins_total=sins.total if sins is not None else None,
+        sins_min=sins.min if sins is not None else None,
+        sins_max=sins.max if sins is not None else None,
+        sins_category=sins.category.value if sins is not None else None,
     )
 
 

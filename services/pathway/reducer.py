@@ -42,6 +42,7 @@ from models.state import (
     Episode,
     PatientState,
     ReportFact,
+    StoredScore,
     Timer,
 )
 from services import ids
@@ -403,33 +404,38 @@ def _rescore(
     episode: Episode,
     view: ClinicalView,
     shape: EpisodeShape,
-    score: ScoreSnapshot | None,
+    score: StoredScore | None,
     version: int,
-) -> tuple[ScoreSnapshot | None, int, ScoreSnapshot | None]:
-    """(stored compact scores, version, full scores to emit or None when unchanged)."""
+) -> tuple[StoredScore | None, int, ScoreSnapshot | None]:
+    """(stored scores, version, full scores to emit or None when unchanged)."""
     try:
         inputs = score_input(state.context, view, suspected_at=shape.suspected_at)
-        result = run.scorer(inputs).model_dump(mode="json", exclude={"explanation"})
+        result = run.scorer(inputs)
     except ValueError:
         # Inputs the scorer rejects must not stop the timers: keep the last scores.
         return score, version, None
-    digest = hashlib.sha256(json.dumps(result, sort_keys=True).encode()).hexdigest()[:16]
-    if score is not None and score.result.get("digest") == digest:
+    dumped = result.model_dump(mode="json", exclude={"explanation"})
+    digest = hashlib.sha256(json.dumps(dumped, sort_keys=True).encode()).hexdigest()[:16]
+    if score is not None and score.digest == digest:
         return score, version, None
-    full = ScoreSnapshot(
-        score_id=ids.score_id(episode.episode_id), computed_at=run.now, result=result
+    score_id = ids.score_id(episode.episode_id)
+    full = ScoreSnapshot(score_id=score_id, computed_at=run.now, result=dumped)
+    # The state keeps what priority and pages read plus a digest; the full result (advice text
+    # and all) goes to the sink once, which keeps a changelog record a few kB smaller.
+    stored = StoredScore(
+        score_id=score_id,
+        computed_at=run.now,
+        sins=result.sins,
+        escc_grade=result.escc.grade,
+        digest=digest,
     )
-    # The state keeps what priority and summaries read plus a digest; the full result (advice
-    # text and all) goes to the sink once, which keeps a changelog record a few kB smaller.
-    compact = {"sins": result.get("sins"), "escc": result.get("escc"), "digest": digest}
-    return full.model_copy(update={"result": compact}), version + 1, full
+    return stored, version + 1, full
 
 
-def _priority(flagged: bool, score: ScoreSnapshot | None) -> Priority:
-    sins = (score.result.get("sins") or {}) if score is not None else {}
-    total, low = sins.get("total"), sins.get("min")
-    unstable = (total is not None and total >= CRITICAL_SINS) or (
-        low is not None and low >= CRITICAL_SINS
+def _priority(flagged: bool, score: StoredScore | None) -> Priority:
+    sins = score.sins if score is not None else None
+    unstable = sins is not None and (
+        (sins.total is not None and sins.total >= CRITICAL_SINS) or sins.min >= CRITICAL_SINS
     )
     return Priority.CRITICAL if flagged or unstable else Priority.HIGH
 

@@ -33,15 +33,12 @@ def _levels(levels: tuple[str, ...]) -> str:
 
 
 def _sins(episode: Episode) -> str | None:
-    if episode.score is None:
+    sins = episode.score.sins if episode.score is not None else None
+    if sins is None:
         return None
-    sins = episode.score.result.get("sins") or {}
-    total, low, high = sins.get("total"), sins.get("min"), sins.get("max")
-    if total is not None:
-        return f"SINS {total}"
-    if low is not None and high is not None:
-        return f"SINS {low}-{high}"
-    return None
+    if sins.total is not None:
+        return f"SINS {sins.total}"
+    return f"SINS {sins.min}-{sins.max}"
 
 
 def finding(episode: Episode) -> str:
