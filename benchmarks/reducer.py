@@ -139,7 +139,7 @@ def cpu_per_event(events: list[dict[str, Any]]) -> tuple[float, int]:
     from models.events import patient_event_adapter
     from services.pathway import handle
     from services.policy import load_policy
-    from streams.agents.pathway import encode_state
+    from streams.patient_store import encode_state
 
     policy = load_policy()
     parsed = [patient_event_adapter.validate_python(e) for e in events]
@@ -170,7 +170,10 @@ import services
 assert services.__file__.startswith(sys.argv[2]), services.__file__
 from services.pathway.replay import read_lines, replay
 from services.policy import load_policy
-from streams.agents.pathway import encode_state
+try:
+    from streams.patient_store import encode_state
+except ImportError:  # code from before the patient-store split
+    from streams.agents.pathway import encode_state
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 driver, _ = replay(read_lines(lines), policy=load_policy())
 sizes = sorted(len(encode_state(s)) for s in driver.states.values())
