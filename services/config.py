@@ -65,9 +65,13 @@ class Role(StrEnum):
     INGEST = "ingest"
     PATHWAY = "pathway"  # the pathway agent, its table, the deadline timer and the acks agent
     SINK = "sink"
+    # Pages people (cordwatch.alerts -> webhook, email, PagerDuty): its own consumer group, so a
+    # slow channel never stalls the pathway. Opt-in: it needs a routing file.
+    NOTIFY = "notify"
 
 
-ALL_ROLES = frozenset(Role)
+# The default worker: everything but notify, which runs only where a routing file is set.
+ALL_ROLES = frozenset({Role.INGEST, Role.PATHWAY, Role.SINK})
 
 
 # Strings people paste into .env files; a pseudonym keyed by one of these is reversible by anyone
@@ -131,6 +135,20 @@ class Settings(BaseSettings):
     # Bearer token of the worker's /api/* endpoints (audit and episodes, PHI in the detail).
     # Empty = the API is off and answers 503; a real token is random, 32+ characters.
     api_token: SecretStr = SecretStr("")
+
+    # Paging (services/alerts). The routing file names who is paged; links in pages start with
+    # public_url; webhook_secret signs webhook bodies; ack_link_secret signs one-tap links.
+    routing_file: Path | None = None
+    public_url: str = "http://127.0.0.1:6066"
+    webhook_secret: SecretStr = SecretStr("")
+    ack_link_secret: SecretStr = SecretStr("")
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_sender: str = "cordwatch@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    pagerduty_endpoint: str = "https://events.pagerduty.com/v2/enqueue"
 
     data_dir: Path = Path("var")
     database_url: str = "sqlite:///var/cordwatch.db"
@@ -215,6 +233,16 @@ class Settings(BaseSettings):
         raw = value.get_secret_value()
         if raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS:
             raise ValueError(f"must be a random secret of at least {MIN_SECRET_CHARS} characters")
+        return value
+
+    @field_validator("webhook_secret", "ack_link_secret")
+    @classmethod
+    def _reject_weak_paging_secret(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and (raw.strip().lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_CHARS):
+            raise ValueError(
+                f"paging secrets must be random, at least {MIN_SECRET_CHARS} characters"
+            )
         return value
 
     @field_validator("api_token")

@@ -125,6 +125,10 @@ class Notifier:
         self._groups, ready = self.groups.offer(key, alert, now=now)
         return await self._send_all(ready, route=route, tier=tier)
 
+    def held_ids(self) -> set[str]:
+        """Alerts waiting in a group window (their offsets must not be committed yet)."""
+        return {a.alert_id for g in self.groups.open.values() for a in g.held}
+
     async def flush(self) -> list[Attempt]:
         """Send the grouped messages whose window has closed."""
         self._groups, ready = self.groups.flush(now=self.clock.now())

@@ -1,0 +1,1 @@
+"""The notify shell: cordwatch.alerts -> services.alerts delivery, in its own consumer group."""
