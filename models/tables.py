@@ -213,7 +213,7 @@ class DeliveryAttemptRow(SQLModel, table=True):
     __tablename__ = "delivery_attempts"
     __table_args__ = (Index("ix_delivery_attempts_delivery", "delivery_id", "outcome"),)
 
-    attempt_id: str = Field(primary_key=True, max_length=80)  # delivery_id:attempt
+    attempt_id: str = Field(primary_key=True, max_length=80)  # delivery_id:attempt:time_us
     delivery_id: str = Field(max_length=64)
     alert_id: str = Field(max_length=64, index=True)
     episode_id: str = Field(max_length=64, index=True)

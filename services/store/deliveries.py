@@ -1,6 +1,6 @@
 """Delivery attempts and silences in the audit store: what the notify worker reads and writes.
 
-Every attempt is one row, inserted once (a replayed attempt after a restart is a no-op). The
+Every attempt is one row, keyed by its delivery id, number and time. The
 alert row's ``delivery_*`` columns are brought up to date from the attempts, so the existing
 episode views show who was paged; the sink inserts alert rows and never overwrites them.
 """
@@ -29,7 +29,9 @@ _ALERTS = AlertRow.__table__  # type: ignore[attr-defined]
 def attempt_row(a: Attempt) -> dict[str, object]:
     """The row of one attempt."""
     return {
-        "attempt_id": f"{a.delivery_id}:{a.attempt}",
+        # The attempt's time is part of the id: a worker restarted mid-retry counts attempts from
+        # 1 again, and its attempts must not collide with (and vanish under) the earlier ones.
+        "attempt_id": f"{a.delivery_id}:{a.attempt}:{int(a.at.timestamp() * 1_000_000)}",
         "delivery_id": a.delivery_id,
         "alert_id": a.alert_id,
         "episode_id": a.episode_id,

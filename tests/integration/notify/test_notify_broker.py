@@ -156,7 +156,10 @@ async def test_flood_with_sigkill_and_a_recovering_receiver(broker: str, tmp_pat
                 await producer.stop()
             log = tmp_path / "notify.log"
             first = start_notify(env, log)
-            mine = lambda pages: [p for p in pages if p["alert_id"].startswith(run)]  # noqa: E731
+
+            def mine(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                return [p for p in pages if p["alert_id"].startswith(run)]
+
             try:
                 await wait_for(lambda: len(mine(hook.pages)) >= 15, 90, "the first pages")
             finally:
@@ -172,6 +175,7 @@ async def test_flood_with_sigkill_and_a_recovering_receiver(broker: str, tmp_pat
                         {p["alert_id"] for p in mine(hook.pages)} == want
                         and want <= set(pd.incidents)
                         and want <= {_alert_of(m) for m in mailbox.messages}
+                        and stored_deliveries(engine, run) == (FLOOD, FLOOD, FLOOD)
                     ),
                     120,
                     "every alert on every channel",
