@@ -12,8 +12,8 @@ import asyncio
 from collections.abc import Callable
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
-from aiokafka.structs import ConsumerRecord  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
+from aiokafka.structs import ConsumerRecord  # type: ignore[import-untyped,unused-ignore]
 from pydantic import ValidationError
 
 from models.outputs import Alert

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import trustme
 import yaml
-from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
 from aiosmtpd.controller import Controller
 
 from models.outputs import Alert, AlertType, Priority
