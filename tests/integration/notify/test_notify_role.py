@@ -81,8 +81,9 @@ async def test_a_notify_worker_pages_an_alert(broker: str, tmp_path: Path) -> No
                 )
             finally:
                 await producer.stop()
+            # A worker's start on 2 shared cores with a loaded broker can take a minute or more.
             await wait_for(
-                lambda: any(p["alert_id"] == alert.alert_id for p in hook.pages), 90, "the page"
+                lambda: any(p["alert_id"] == alert.alert_id for p in hook.pages), 240, "the page"
             )
         finally:
             worker.terminate()
