@@ -44,7 +44,7 @@ ROUTING_KEY = "P" * 32
 FLOOD = 60
 
 
-def routing_file(path: Path, *, webhook: str) -> Path:
+def routing_file(path: Path, *, webhook: str, only_webhook: bool = False) -> Path:
     data = {
         "version": 1,
         "facilities": {"NORTH": {"timezone": "Europe/London"}},
@@ -67,6 +67,8 @@ def routing_file(path: Path, *, webhook: str) -> Path:
             }
         },
     }
+    if only_webhook:
+        data["people"]["night"]["contacts"] = [{"webhook": webhook}]  # type: ignore[index]
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 

@@ -41,11 +41,15 @@ async def test_a_notify_worker_pages_an_alert(broker: str, tmp_path: Path) -> No
     engine.dispose()
     async with serve({"/hook": hook.handle}) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+        # Only the webhook: this worker also pages every alert earlier tests left on the shared
+        # topic, and must not try the real PagerDuty or wait on an unconfigured SMTP relay.
         env |= {
             "CORDWATCH_ROLES": "notify",
             "CORDWATCH_KAFKA_BOOTSTRAP": broker,
             "CORDWATCH_APP_ID": f"cw-role-{run}",
-            "CORDWATCH_ROUTING_FILE": str(routing_file(tmp_path / "r.yaml", webhook=f"{url}/hook")),
+            "CORDWATCH_ROUTING_FILE": str(
+                routing_file(tmp_path / "r.yaml", webhook=f"{url}/hook", only_webhook=True)
+            ),
             "CORDWATCH_DATABASE_URL": db,
             "CORDWATCH_WEBHOOK_SECRET": SECRET,
             "CORDWATCH_WEB_PORT": str(free_port()),
