@@ -53,7 +53,9 @@ def intake(
     recent = state.recent_event_ids if state is not None else ()
     # A bare event id: remembered by a state written before contract version 2.
     redelivered = seen_key in recent or event.event_id in recent
-    id_reused = not redelivered and any(k.startswith(id_fp) and len(k) > _FP_CHARS for k in recent)
+    # One substring search in C instead of 256 startswith calls: this runs on every event.
+    joined = " " + " ".join(k for k in recent if len(k) == 2 * _FP_CHARS)
+    id_reused = not redelivered and f" {id_fp}" in joined
     reported = event.occurred_at
     internal = isinstance(event, TimerDue | AlertAcknowledged)
     clinical = reported if internal else policy.deadline_time(reported, arrival=arrival)
