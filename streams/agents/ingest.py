@@ -63,6 +63,7 @@ async def process(msg: Inbound, *, rt: Runtime, sink: Sink) -> None:
             received_at=now,
             partition=msg.partition,
             offset=msg.offset,
+            clinical_time=rt.pathway.policy.clinical_time,  # the deployment's policy range
         )
         if isinstance(result, Accepted):
             await sink.forward(key=result.key, value=result.value)

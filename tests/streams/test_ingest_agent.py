@@ -159,3 +159,24 @@ async def test_dead_letter_within_the_limit_keeps_the_original(rt: Runtime) -> N
     raw = b"y" * 900_000  # 1.2 MB in base64: fits the default 4 MiB
     await ingest.process(msg(raw), rt=rt, sink=sink)
     assert DeadLetter.model_validate_json(sink.dead[0][1]).original_bytes() == raw
+
+
+async def test_a_timestamp_outside_the_deployments_policy_range_is_bad_timestamp() -> None:
+    from services.policy import load_policy
+    from streams.bootstrap import Pathway
+
+    strict = load_policy()
+    strict = strict.model_copy(
+        update={"clinical_time": strict.clinical_time.model_copy(update={"refuse_ahead_days": 1})}
+    )
+    rt = build_runtime(
+        Settings(), clock=FixedClock(), registry=CollectorRegistry(), pathway=Pathway(policy=strict)
+    )
+    sink = ListSink()
+    two_days_ahead = json.loads(admit())
+    two_days_ahead["occurred_at"] = "2026-02-02T09:00:00Z"
+    await ingest.process(msg(json.dumps(two_days_ahead).encode()), rt=rt, sink=sink)
+    assert sink.forwarded == []
+    assert DeadLetter.model_validate_json(sink.dead[0][1]).reason_code == "bad_timestamp"
+    labels = {"topic": "hospital.adt", "reason": "bad_timestamp"}
+    assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
