@@ -22,6 +22,8 @@ from services.census import FacilityCensus, TimerState
 # Ingest is sub-millisecond per message; the upper buckets catch broker back-pressure.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 UNKNOWN_FACILITY = "unknown"
+# Every agent that sends through the outbox (streams/outbox.py): the `sender` label's closed set.
+SENDERS = ("ingest", "pathway", "acks", "timers", "sink")
 OTHER_FACILITY = "other"
 
 # The internal topics whose agents park failures, and the reasons each can give.
@@ -82,6 +84,9 @@ class CordwatchMetrics:
     events_ingested: Counter
     dead_letters: Counter
     processing_latency: Histogram
+    pathway_latency: Histogram
+    send_retries: Counter
+    send_blocked: Counter
     assigned_partitions: Gauge
     facility: FacilityLabels
 
@@ -108,6 +113,9 @@ class CordwatchMetrics:
                     metrics.events_ingested.labels(topic, event_type, site)
         for topic, reason in dead_letter_label_sets():
             metrics.dead_letters.labels(topic, reason)
+        for sender in SENDERS:
+            metrics.send_retries.labels(sender)
+            metrics.send_blocked.labels(sender)
         return metrics
 
     @classmethod
@@ -128,9 +136,28 @@ class CordwatchMetrics:
             ),
             processing_latency=Histogram(
                 "cordwatch_processing_latency_seconds",
-                "Time to validate one message and hand its output to the producer.",
+                "Ingest: time to validate one inbound message and hand its output to the producer.",
                 ("topic",),
                 buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            pathway_latency=Histogram(
+                "cordwatch_pathway_seconds",
+                "Pathway: time from taking a batch of patient events to its outputs and states "
+                "acknowledged by the broker, per batch.",
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            send_retries=Counter(
+                "cordwatch_send_retries_total",
+                "Sends the outbox retried after a broker error (the batch waits, nothing is lost).",
+                ("sender",),
+                registry=registry,
+            ),
+            send_blocked=Counter(
+                "cordwatch_send_blocked_seconds_total",
+                "Seconds senders spent waiting to retry a send the broker refused.",
+                ("sender",),
                 registry=registry,
             ),
             assigned_partitions=Gauge(

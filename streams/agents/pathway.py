@@ -13,7 +13,6 @@ can never leave a state that is ahead of its outputs, which would lose an alert.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -21,13 +20,10 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, cast
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
-from faust.streams import Stream
-from faust.types import EventT, StreamT
+from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 from structlog.contextvars import bound_contextvars
 
@@ -40,11 +36,13 @@ from services.metrics import patient_event_types, zero
 from services.pathway import handle, next_deadline
 from services.pathway.intake import intake
 from streams import topics
-from streams.agents.ingest import Inbound, processing_error_letter
+from streams.agents.consume import consume_batches
 from streams.agents.timers import deadlines
 from streams.app import app, for_role
 from streams.bootstrap import Pathway, Runtime, get_runtime
 from streams.broker import client_options
+from streams.messages import Inbound, Message, failure_letter
+from streams.outbox import Outbox, Sender
 from streams.patient_store import (
     DeadlineIndex,
     PatientTable,
@@ -127,44 +125,6 @@ def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
         zero(created.duplicates, [(t,) for t in patient_event_types()])
         _metrics[registry] = created
     return _metrics[registry]
-
-
-Message = tuple[str, bytes, bytes]  # topic, key, value
-
-
-class Sink(Protocol):
-    """Where outputs go; `emit` returns only once the broker has acknowledged every message."""
-
-    async def emit(self, messages: list[Message]) -> None: ...
-
-
-class TopicSink:
-    """The app's producer; waits for each acknowledgement, retrying until the broker takes it.
-
-    Straight to the producer rather than through `Topic.send`: Faust's per-message wrapping
-    (future message, sensors, callbacks) cost more CPU than the send itself, and a report makes
-    about six outputs. Same key, same default partitioner, same acks setting as `Topic.send`.
-    """
-
-    async def emit(self, messages: list[Message]) -> None:
-        attempt = 0
-        while True:
-            try:
-                producer = await app.maybe_start_producer()
-                # Enqueue all, then wait for all: one broker round trip per batch, not per output.
-                pending = [
-                    await producer.send(topic, key, value, None, None, None)
-                    for topic, key, value in messages
-                ]
-                await asyncio.gather(*pending)
-                return
-            except KafkaError as exc:
-                # Moving on without the acknowledgements could lose an alert; blocking this
-                # partition until the broker is back is the at-least-once choice. A resend
-                # repeats ids that downstream already dedupes.
-                attempt += 1
-                log.warning("pathway.send_retry", error=type(exc).__name__)
-                await asyncio.sleep(min(_SEND_BACKOFF_CAP_SECONDS, 0.1 * 2**attempt))
 
 
 def destination(output: Output) -> str:
@@ -272,7 +232,7 @@ async def process_batch(
     rt: Runtime,
     pathway: Pathway,
     table: StateTable,
-    sink: Sink,
+    sink: Sender,
     index: DeadlineIndex,
     sent: SentAlerts,
 ) -> None:
@@ -302,9 +262,9 @@ async def process_batch(
                 continue
             messages.append(message)
         if messages:
-            await sink.emit(messages)
+            await sink.send(messages)
     except Exception as exc:  # not every output went out: keep the old states, park the events
-        await sink.emit([_dead_letter(msg, exc, rt=rt, now=now) for msg in batch])
+        await sink.send([_dead_letter(msg, exc, rt=rt, now=now) for msg in batch])
         return
     for key, (partition, value, state) in folded.states.items():
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
@@ -321,16 +281,13 @@ async def process_batch(
         metrics.intake.labels(kind).inc()
         if kind == "clamped":  # no ids, no times: a sender's clock is ahead of ours
             log.warning("pathway.clinical_time_clamped")
-    per_event = (time.perf_counter() - started) / len(batch)
-    for msg in batch:
-        rt.metrics.processing_latency.labels(msg.topic).observe(per_event)
+    rt.metrics.pathway_latency.observe(time.perf_counter() - started)
 
 
 def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) -> Message:
     log.error("pathway.failed", error=type(exc).__name__)
     rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
-    value = processing_error_letter(msg, exc, now=now, limit=rt.settings.kafka_max_message_bytes)
-    return (topics.DEAD_LETTERS, msg.key or b"", value)
+    return failure_letter(msg, exc, now=now, limit=rt.settings.kafka_max_message_bytes)
 
 
 # Redelivery after a crash covers at most the events since the last offset commit (Faust
@@ -374,22 +331,16 @@ BATCH_WITHIN_SECONDS = 0.01
 @for_role(Role.PATHWAY, app.agent(topics.patient_events, name="pathway"))
 async def pathway_agent(stream: StreamT[bytes]) -> None:
     """Single writer per patient: fold each batch of events into the patients table."""
-    rt, sink, table = get_runtime(), TopicSink(), PatientTable(patients)
+    rt, table = get_runtime(), PatientTable(patients)
+    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="pathway")
     sent = SentAlerts(read_alert_tail, lambda: app.consumer_generation_id)
-    # Manual acks: an offset becomes committable only once its batch is done. (take_events acks
-    # in a `finally`, so a stop that cancels a batch mid-send would commit what it never did.)
-    # faust types noack_take as yielding values; it yields the events themselves.
-    taking = cast(Stream[bytes], stream).noack_take(BATCH_MAX, within=BATCH_WITHIN_SECONDS)
-    async for taken in taking:
-        events = cast("list[EventT[bytes]]", taken)
-        batch = [
-            Inbound(m.topic, m.partition, m.offset, m.key, m.value or b"")
-            for m in (e.message for e in events)
-        ]
-        with bound_contextvars(topic=topics.PATIENT_EVENTS, batch=len(batch)):
+
+    async def handle(batch: list[Inbound]) -> None:
+        with bound_contextvars(topic=topics.PATIENT_EVENTS):
             await process_batch(
-                batch, rt=rt, pathway=rt.pathway, table=table, sink=sink, index=deadlines, sent=sent
-            )
+                batch, rt=rt, pathway=rt.pathway, table=table, sink=outbox, index=deadlines,
+                sent=sent,
+            )  # fmt: skip
         await table.acknowledged()  # an offset is committable only once its states are stored
-        for event in events:
-            await stream.ack(event)
+
+    await consume_batches(stream, handle, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)

@@ -13,14 +13,14 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol, cast
+from typing import cast
 
 import structlog
 from faust.streams import Stream
 from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 
-from models.dead_letter import DeadLetter, RejectReason
+from models.dead_letter import RejectReason
 from services.config import Role, Settings, get_settings
 from services.store import SchemaError, Store, check_schema, make_engine
 from services.store.sink import (
@@ -32,9 +32,10 @@ from services.store.sink import (
     write_batch,
 )
 from streams import topics
-from streams.agents.ingest import Inbound
 from streams.app import app, for_role
 from streams.bootstrap import Runtime, get_runtime
+from streams.messages import Inbound, Message, dead_letter
+from streams.outbox import Outbox, Sender
 
 log = structlog.get_logger(__name__)
 
@@ -98,26 +99,12 @@ def sink_metrics(registry: CollectorRegistry) -> SinkMetrics:
     return _metrics[id(registry)]
 
 
-class DeadLetters(Protocol):
-    """Where refused records go."""
-
-    async def send(self, *, key: bytes | None, value: bytes) -> None: ...
-
-
-class DeadLetterTopic:
-    """cordwatch.dead-letters, waiting for the broker's acknowledgement."""
-
-    async def send(self, *, key: bytes | None, value: bytes) -> None:
-        fut = await topics.dead_letters.send(key=key, value=value)
-        await fut
-
-
 async def process_batch(
     messages: Sequence[Inbound],
     *,
     rt: Runtime,
     store: BatchStore,
-    dead_letters: DeadLetters,
+    dead_letters: Sender,
     health: SinkHealth,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> None:
@@ -133,16 +120,15 @@ async def process_batch(
     metrics.changes.labels("dropped").inc(result.dropped)
     parked = list(decoded.rejects)
     parked += [(decoded.message_index(i), "refused by the database") for i in refused]
+    letters: list[Message] = []
+    limit = rt.settings.kafka_max_message_bytes
     for index, reason in parked:
         msg = messages[index]
-        letter = DeadLetter.build(
-            reason_code=RejectReason.PROCESSING_ERROR, reason=reason, topic=msg.topic,
-            raw=msg.value, key=msg.key, received_at=rt.clock.now(), partition=msg.partition,
-            offset=msg.offset,
-        )  # fmt: skip
-        await dead_letters.send(key=msg.key, value=letter.to_bytes())
-        rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
+        code = RejectReason.PROCESSING_ERROR
+        letters.append(dead_letter(msg, code, reason, now=rt.clock.now(), limit=limit))
+        rt.metrics.dead_letters.labels(msg.topic, code.value).inc()
         log.error("sink.parked", topic=msg.topic, offset=msg.offset, reason=reason)
+    await dead_letters.send(letters)
 
 
 async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> None:
@@ -161,7 +147,8 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
 
 
 async def _run(stream: StreamT[bytes]) -> None:
-    rt, store, letters = get_runtime(), get_store(), DeadLetterTopic()
+    rt, store = get_runtime(), get_store()
+    letters = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="sink")
     await wait_for_schema(store=store, health=SINK_HEALTH, rt=rt)
     async for events in cast(Stream[bytes], stream).take_events(BATCH, within=WITHIN_SECONDS):
         batch = [

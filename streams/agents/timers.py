@@ -146,6 +146,7 @@ from services.config import Role  # noqa: E402 - the pure part above is importab
 from streams import topics  # noqa: E402 - the pure part above is importable without an app
 from streams.app import app, for_role  # noqa: E402
 from streams.bootstrap import get_runtime  # noqa: E402
+from streams.outbox import Outbox  # noqa: E402
 from streams.patient_store import (  # noqa: E402
     patients,
     rebuild,
@@ -167,8 +168,13 @@ def owned_partitions() -> frozenset[int] | None:
     )
 
 
-async def _send(key: bytes, due: TimerDue) -> None:
-    await topics.patient_events.send(key=key, value=due.model_dump_json().encode("utf-8"))
+def _sender(outbox: Outbox) -> SendTimerDue:
+    """TimerDue events to the patient stream, each acknowledged by the broker."""
+
+    async def send(key: bytes, due: TimerDue) -> None:
+        await outbox.send([(topics.PATIENT_EVENTS, key, due.model_dump_json().encode("utf-8"))])
+
+    return send
 
 
 @for_role(Role.PATHWAY, app.timer(SCAN_INTERVAL_SECONDS))
@@ -177,9 +183,11 @@ async def deadline_scan() -> None:
     await scan_once()
 
 
-async def scan_once() -> None:
+async def scan_once(send: SendTimerDue | None = None) -> None:
     """One tick of the timer service; never raises (an escaping error would stop the worker)."""
     rt = get_runtime()
+    if send is None:
+        send = _sender(Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="timers"))
     metrics = timer_metrics(rt.registry)
     owned = owned_partitions()
     if owned is None:
@@ -202,7 +210,7 @@ async def scan_once() -> None:
             owned=sorted(owned),
             now=rt.clock.now(),
             late_after=rt.pathway.policy.late_after,
-            send=_send,
+            send=send,
             metrics=metrics,
         )
         if sent:

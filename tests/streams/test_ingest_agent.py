@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from unittest import mock
 
@@ -13,6 +14,7 @@ from models.dead_letter import DeadLetter
 from services.config import Settings
 from streams.agents import ingest
 from streams.bootstrap import Runtime, build_runtime
+from streams.messages import Inbound
 
 NOW = datetime(2026, 1, 31, 8, 15, tzinfo=UTC)
 
@@ -23,15 +25,16 @@ class FixedClock:
 
 
 class ListSink:
+    """Records what the outbox was given, split by topic."""
+
     def __init__(self) -> None:
-        self.forwarded: list[tuple[bytes, bytes]] = []
+        self.forwarded: list[tuple[bytes | None, bytes]] = []
         self.dead: list[tuple[bytes | None, bytes]] = []
 
-    async def forward(self, *, key: bytes, value: bytes) -> None:
-        self.forwarded.append((key, value))
-
-    async def dead_letter(self, *, key: bytes | None, value: bytes) -> None:
-        self.dead.append((key, value))
+    async def send(self, messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        for topic, key, value in messages:
+            target = self.forwarded if topic == "cordwatch.patient-events" else self.dead
+            target.append((key, value))
 
 
 def admit(patient: str = "MRN-1", facility: str | None = "RAD") -> bytes:
@@ -51,13 +54,13 @@ def rt() -> Runtime:
     return build_runtime(Settings(), clock=FixedClock(), registry=CollectorRegistry())
 
 
-def msg(value: bytes, key: bytes | None = b"MRN-1", topic: str = "hospital.adt") -> ingest.Inbound:
-    return ingest.Inbound(topic=topic, partition=3, offset=41, key=key, value=value)
+def msg(value: bytes, key: bytes | None = b"MRN-1", topic: str = "hospital.adt") -> Inbound:
+    return Inbound(topic=topic, partition=3, offset=41, key=key, value=value)
 
 
 async def test_valid_event_is_forwarded_keyed_by_patient(rt: Runtime) -> None:
     sink = ListSink()
-    await ingest.process(msg(admit()), rt=rt, sink=sink)
+    await ingest.process_batch([msg(admit())], rt=rt, outbox=sink)
     assert [key for key, _ in sink.forwarded] == [b"MRN-1"]
     assert json.loads(sink.forwarded[0][1])["event_id"] == "e-1"
     assert sink.dead == []
@@ -67,7 +70,7 @@ async def test_valid_event_is_forwarded_keyed_by_patient(rt: Runtime) -> None:
 
 async def test_invalid_message_is_parked_with_reason_position_and_bytes(rt: Runtime) -> None:
     sink = ListSink()
-    await ingest.process(msg(b"{not json"), rt=rt, sink=sink)
+    await ingest.process_batch([msg(b"{not json")], rt=rt, outbox=sink)
     assert sink.forwarded == []
     key, value = sink.dead[0]
     letter = DeadLetter.model_validate_json(value)
@@ -82,7 +85,7 @@ async def test_invalid_message_is_parked_with_reason_position_and_bytes(rt: Runt
 async def test_unexpected_failure_never_escapes_and_is_parked(rt: Runtime) -> None:
     sink = ListSink()
     with mock.patch.object(ingest, "parse", side_effect=RuntimeError("boom MRN-1")):
-        await ingest.process(msg(admit()), rt=rt, sink=sink)
+        await ingest.process_batch([msg(admit())], rt=rt, outbox=sink)
     letter = DeadLetter.model_validate_json(sink.dead[0][1])
     assert letter.reason_code == "processing_error"
     assert "MRN" not in letter.reason  # the exception message may carry PHI; only its type goes
@@ -91,7 +94,7 @@ async def test_unexpected_failure_never_escapes_and_is_parked(rt: Runtime) -> No
 
 
 async def test_missing_facility_counts_as_unknown(rt: Runtime) -> None:
-    await ingest.process(msg(admit(facility=None)), rt=rt, sink=ListSink())
+    await ingest.process_batch([msg(admit(facility=None))], rt=rt, outbox=ListSink())
     labels = {"topic": "hospital.adt", "event_type": "admit", "facility": "unknown"}
     assert rt.registry.get_sample_value("cordwatch_events_ingested_total", labels) == 1
 
@@ -105,24 +108,22 @@ async def faust_app() -> None:
     app.flow_control.resume()
 
 
-async def test_agent_wiring_sends_through_the_topics(faust_app: None) -> None:
+async def test_agent_wiring_sends_through_the_outbox(faust_app: None) -> None:
     from streams import topics
+    from streams.app import app
+    from tests.streams.test_pathway_agent import FakeProducer
 
-    forward = mock.AsyncMock()
-    park = mock.AsyncMock()
+    producer = FakeProducer()
     agent = ingest.agents["hospital.consults"]
-    with (
-        mock.patch.object(topics.patient_events, "send", forward),
-        mock.patch.object(topics.dead_letters, "send", park),
-    ):
+    with mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)):
         async with agent.test_context() as wrapper:
             await wrapper.put(b"[]", key=b"MRN-9")
             await wrapper.put(consult("MRN-9"), key=b"MRN-9")
-    assert park.await_count == 1
-    letter = DeadLetter.model_validate_json(park.await_args.kwargs["value"])
+    [(_, parked)] = producer.on(topics.DEAD_LETTERS)
+    letter = DeadLetter.model_validate_json(parked)
     assert (letter.topic, letter.reason_code) == ("hospital.consults", "not_object")
-    assert forward.await_count == 1
-    assert forward.await_args.kwargs["key"] == b"MRN-9"
+    [(key, _)] = producer.on(topics.PATIENT_EVENTS)
+    assert key == b"MRN-9"
 
 
 def consult(patient: str) -> bytes:
@@ -144,7 +145,7 @@ async def test_dead_letter_too_large_for_one_record_names_where_the_original_is(
     )
     sink = ListSink()
     raw = b"x" * 900_000  # base64 makes 1.2 MB: over the limit
-    await ingest.process(msg(raw), rt=rt, sink=sink)
+    await ingest.process_batch([msg(raw)], rt=rt, outbox=sink)
     value = sink.dead[0][1]
     assert len(value) < limit
     letter = DeadLetter.model_validate_json(value)
@@ -157,7 +158,7 @@ async def test_dead_letter_too_large_for_one_record_names_where_the_original_is(
 async def test_dead_letter_within_the_limit_keeps_the_original(rt: Runtime) -> None:
     sink = ListSink()
     raw = b"y" * 900_000  # 1.2 MB in base64: fits the default 4 MiB
-    await ingest.process(msg(raw), rt=rt, sink=sink)
+    await ingest.process_batch([msg(raw)], rt=rt, outbox=sink)
     assert DeadLetter.model_validate_json(sink.dead[0][1]).original_bytes() == raw
 
 
@@ -175,7 +176,7 @@ async def test_a_timestamp_outside_the_deployments_policy_range_is_bad_timestamp
     sink = ListSink()
     two_days_ahead = json.loads(admit())
     two_days_ahead["occurred_at"] = "2026-02-02T09:00:00Z"
-    await ingest.process(msg(json.dumps(two_days_ahead).encode()), rt=rt, sink=sink)
+    await ingest.process_batch([msg(json.dumps(two_days_ahead).encode())], rt=rt, outbox=sink)
     assert sink.forwarded == []
     assert DeadLetter.model_validate_json(sink.dead[0][1]).reason_code == "bad_timestamp"
     labels = {"topic": "hospital.adt", "reason": "bad_timestamp"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -18,8 +19,8 @@ from services.config import Settings
 from services.policy import load_policy
 from streams import patient_store, topics
 from streams.agents import pathway, timers
-from streams.agents.ingest import Inbound
 from streams.bootstrap import Pathway, Runtime, build_runtime
+from streams.messages import Inbound
 from tests.unit.pathway.helpers import fake_detect
 
 SUSPECTED_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -55,10 +56,12 @@ class RecordingSink:
         self.fail_on = fail_on
         self.sent: list[tuple[str, bytes, bytes, bytes | None]] = []
 
-    async def emit(self, messages: list[tuple[str, bytes, bytes]]) -> None:
+    async def send(self, messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
         if any(topic == self.fail_on for topic, _, _ in messages):
             raise RuntimeError("broker refused")
-        self.sent += [(topic, key, value, self.table.get(key)) for topic, key, value in messages]
+        self.sent += [
+            (topic, key or b"", value, self.table.get(key or b"")) for topic, key, value in messages
+        ]
 
     def on(self, topic: str) -> list[dict[str, Any]]:
         return [json.loads(value) for t, _, value, _ in self.sent if t == topic]
@@ -450,8 +453,8 @@ class AckSink:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
-    async def send(self, *, topic: str, key: bytes | None, value: bytes) -> None:
-        self.sent.append((topic, key, value))
+    async def send(self, messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        self.sent += messages
 
 
 def acknowledgement(alert_id: str, patient: str = "MRN-7") -> bytes:
@@ -493,7 +496,8 @@ async def test_acknowledgement_reaches_the_pathway_and_stops_the_escalation() ->
     sink = AckSink()
     raw = acknowledgement(steroids["alert_id"])
     rt = runtime(breached_at)
-    await acks.process(Inbound(topics.ALERT_ACKS, 0, 5, b"whatever", raw), rt=rt, sink=sink)
+    batch = [Inbound(topics.ALERT_ACKS, 0, 5, b"whatever", raw)]
+    await acks.process_batch(batch, rt=rt, outbox=sink)
     assert sink.sent == [(topics.PATIENT_EVENTS, b"MRN-7", raw)]
     await run(raw, rt=rt, table=table, index=index)
     # 15 minutes later only the unacknowledged surgical breach escalates.
@@ -520,7 +524,8 @@ async def test_malformed_acknowledgement_is_parked() -> None:
     sink = AckSink()
     rt = runtime(SUSPECTED_AT)
     bad = b'{"event_type": "alert_acknowledged", "patient_id": "MRN-7"}'
-    await acks.process(Inbound(topics.ALERT_ACKS, 1, 9, b"MRN-7", bad), rt=rt, sink=sink)
+    batch = [Inbound(topics.ALERT_ACKS, 1, 9, b"MRN-7", bad)]
+    await acks.process_batch(batch, rt=rt, outbox=sink)
     [(topic, key, value)] = sink.sent
     letter = DeadLetter.model_validate_json(value)
     assert (topic, key, letter.reason_code) == (topics.DEAD_LETTERS, b"MRN-7", "invalid_value")
@@ -586,13 +591,12 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
     with (
         mock.patch.object(timers, "get_runtime", return_value=rt),
         mock.patch.object(timers, "deadlines", index),
-        mock.patch.object(timers, "_send", send),
         mock.patch.object(timers, "patients", table),
     ):
         metrics = timers.timer_metrics(rt.registry)
         for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
             with mock.patch.object(timers, "app", waiting):
-                await timers.scan_once()
+                await timers.scan_once(send)
             assert sent == []
             assert metrics.waiting._value.get() == 1
             assert (
@@ -602,10 +606,10 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
         # A worker that owns other partitions never fires this patient's deadlines.
         others = tuple(p for p in range(4) if p != mine)
         with mock.patch.object(timers, "app", fake_app(partitions=others)):
-            await timers.scan_once()
+            await timers.scan_once(send)
         assert sent == []
         with mock.patch.object(timers, "app", fake_app(partitions=(mine,))):
-            await timers.scan_once()
+            await timers.scan_once(send)
     assert {d.timer for d in sent} == {"steroids", "surgical_evaluation"}
     assert all(d.detected_late for d in sent)
     assert metrics.waiting._value.get() == 0

@@ -21,9 +21,9 @@ from models.outputs import Alert, EpisodeChange
 from services.config import Settings
 from services.store import ApplyResult, Store, StoreError, StoreUnavailableError, make_engine
 from services.store.sink import Backoff, SinkHealth, decode
-from streams.agents.ingest import Inbound
 from streams.agents.sink import process_batch, wait_for_schema
 from streams.bootstrap import Runtime, build_runtime
+from streams.messages import Inbound
 from tests.integration.store.conftest import PG_URL
 from tests.integration.store.dataset import known_dataset
 from tests.integration.store.test_store import _alert
@@ -52,8 +52,9 @@ class Letters:
     def __init__(self) -> None:
         self.sent: list[bytes] = []
 
-    async def send(self, *, key: bytes | None, value: bytes) -> None:
-        self.sent.append(value)
+    async def send(self, messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        assert all(topic == "cordwatch.dead-letters" for topic, _, _ in messages)
+        self.sent += [value for _, _, value in messages]
 
 
 class Flaky:
