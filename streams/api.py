@@ -15,7 +15,6 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import structlog
@@ -28,9 +27,8 @@ from models.api import AuditPublic, AuditQuery, EpisodesQuery, ErrorPublic
 from services.audit import AuditError, run_audit
 from services.audit.browse import episode_detail, episode_page
 from services.audit.render import to_json
-from services.config import get_settings
 from streams.app import app
-from streams.bootstrap import Clock, get_runtime
+from streams.bootstrap import Clock, Runtime, get_runtime
 
 log = structlog.get_logger(__name__)
 
@@ -53,14 +51,14 @@ class ApiContext:
     clock: Clock
 
 
-@lru_cache(maxsize=1)
-def get_api_context() -> ApiContext:
-    """The worker's context: the sink's engine (one pool), the runtime clock."""
-    from streams.agents.sink import get_store
+def api_context(rt: Runtime) -> ApiContext:
+    """The views' context from the worker's Runtime: its store's engine (one pool), its clock."""
+    return ApiContext(token=rt.settings.api_token, engine=rt.store.engine, clock=rt.clock)
 
-    return ApiContext(
-        token=get_settings().api_token, engine=get_store().engine, clock=get_runtime().clock
-    )
+
+def get_api_context() -> ApiContext:
+    """The context of this worker's Runtime."""
+    return api_context(get_runtime())
 
 
 class ApiError(Exception):

@@ -19,7 +19,10 @@ from services.config import Settings, get_settings
 from services.metrics import CordwatchMetrics
 from services.pathway import Detector, Scorer
 from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
+from services.store import Store, make_engine
+from services.store.sink import SinkHealth
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
+from streams.patient_store import DeadlineIndex
 
 BOOTSTRAP_ENV = "CORDWATCH_KAFKA_BOOTSTRAP"
 
@@ -60,6 +63,9 @@ class Runtime:
     registry: CollectorRegistry
     metrics: CordwatchMetrics
     pathway: Pathway
+    deadlines: DeadlineIndex  # when each stored patient next needs the clock (pathway worker)
+    store: Store  # the audit store: the sink writes it, /ready and the HTTP API read it
+    sink_health: SinkHealth  # the sink's last write, for /ready
 
 
 def build_runtime(
@@ -69,6 +75,7 @@ def build_runtime(
     registry: CollectorRegistry | None = None,
     metrics: CordwatchMetrics | None = None,
     pathway: Pathway | None = None,
+    store: Store | None = None,
 ) -> Runtime:
     """Assemble a Runtime; tests pass a fresh registry and fakes."""
     registry = registry if registry is not None else CollectorRegistry()
@@ -84,6 +91,10 @@ def build_runtime(
         ),
         # CORDWATCH_POLICY through the settings; the packaged policy when unset.
         pathway=pathway or Pathway(policy=load_policy(settings.policy or DEFAULT_POLICY_PATH)),
+        deadlines=DeadlineIndex(),
+        # An engine connects on first use: building it here opens nothing.
+        store=store or Store(engine=make_engine(settings.database_url, pool_pre_ping=True)),
+        sink_health=SinkHealth(),
     )
 
 

@@ -19,9 +19,7 @@ from typing import Any, Protocol
 from aiokafka.partitioner import murmur2
 
 from models.state import PatientState
-from services.config import Role
 from services.pathway import next_deadline
-from streams.app import app, roles
 
 # Rebuilding decodes every stored state; yield to the event loop this often so consumer
 # heartbeats and the agents keep running while 100 000 patients are indexed.
@@ -127,21 +125,6 @@ async def rebuild(
         if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
             await asyncio.sleep(0)
     return len(index)
-
-
-# The patients table: key = patient_id bytes, value = PatientState JSON (raw, so the changelog
-# is plain JSON). Partitioned like cordwatch.patient-events: one writer per patient.
-# Only a pathway worker holds it: elsewhere its changelog would be consumed for nothing.
-patients: Any = (
-    app.Table(
-        "patients",
-        key_type=bytes,
-        value_type=bytes,
-        help="PatientState JSON per patient_id (the pathway agent is its only writer).",
-    )
-    if Role.PATHWAY in roles
-    else None
-)
 
 
 class PatientTable:

@@ -31,10 +31,9 @@ def _schema_problem() -> str | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from services.store import SchemaError, check_schema
-    from streams.agents.sink import get_store
 
     try:
-        check_schema(engine=get_store().engine)
+        check_schema(engine=get_runtime().store.engine)
     except SchemaError as exc:
         return str(exc)
     except SQLAlchemyError as exc:  # the driver's message may quote the URL: the class only
@@ -72,8 +71,6 @@ def database_required(*, worker_roles: frozenset[Role], settings: Settings) -> b
 
 async def readiness(target: AppT) -> dict[str, Any]:
     """The readiness report; `ready` is the conjunction of the checks."""
-    from streams.agents.sink import SINK_HEALTH
-
     assigned = len(target.consumer.assignment()) if target.started else 0
     needs_database = database_required(worker_roles=roles, settings=get_runtime().settings)
     problem = await database_problem() if needs_database else None
@@ -86,7 +83,7 @@ async def readiness(target: AppT) -> dict[str, Any]:
         "database_ok": problem is None,
         "database_reason": problem,
         # The sink's last write: informative (it stays failed until its next commit).
-        **SINK_HEALTH.report(),
+        **get_runtime().sink_health.report(),
     }
     checks["ready"] = (
         checks["started"]

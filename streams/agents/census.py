@@ -91,7 +91,7 @@ async def create_worker_metrics() -> None:
 async def census_tick() -> None:
     """Recompute the census once the table partitions are recovered; never raises."""
     from streams.agents.timers import owned_partitions
-    from streams.patient_store import patients
+    from streams.tables import patients
 
     owned = owned_partitions()
     if owned is None:

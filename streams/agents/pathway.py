@@ -37,7 +37,6 @@ from services.pathway import handle, next_deadline
 from services.pathway.intake import intake
 from streams import topics
 from streams.agents.consume import consume_batches
-from streams.agents.timers import deadlines
 from streams.app import app, for_role
 from streams.bootstrap import Pathway, Runtime, get_runtime
 from streams.broker import client_options
@@ -49,8 +48,8 @@ from streams.patient_store import (
     StateTable,
     decode_state,
     encode_state,
-    patients,
 )
+from streams.tables import patients
 
 log = structlog.get_logger(__name__)
 
@@ -338,7 +337,7 @@ async def pathway_agent(stream: StreamT[bytes]) -> None:
     async def handle(batch: list[Inbound]) -> None:
         with bound_contextvars(topic=topics.PATIENT_EVENTS):
             await process_batch(
-                batch, rt=rt, pathway=rt.pathway, table=table, sink=outbox, index=deadlines,
+                batch, rt=rt, pathway=rt.pathway, table=table, sink=outbox, index=rt.deadlines,
                 sent=sent,
             )  # fmt: skip
         await table.acknowledged()  # an offset is committable only once its states are stored

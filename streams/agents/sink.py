@@ -3,8 +3,9 @@
 Batches of up to ``BATCH`` messages; Faust's ``take_events`` acknowledges a batch only when the
 loop asks for the next one, i.e. after ``process_batch`` returned, i.e. after the database
 commit. While the database is down the loop waits inside the store's retry (the partitions
-pause), ``SINK_HEALTH`` says why, and no offset moves. The store must be at the code's schema
-revision: until it is, the sink waits and says so rather than write into an old schema.
+pause), the runtime's ``sink_health`` says why, and no offset moves. The store must be at the
+code's schema revision: until it is, the sink waits and says so rather than write into an old
+schema.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import cast
 
 import structlog
@@ -21,7 +21,7 @@ from faust.types import StreamT
 from prometheus_client import CollectorRegistry, Counter
 
 from models.dead_letter import RejectReason
-from services.config import Role, Settings, get_settings
+from services.config import Role, Settings
 from services.store import SchemaError, Store, check_schema, make_engine
 from services.store.sink import (
     DEFAULT_BACKOFF,
@@ -42,14 +42,6 @@ log = structlog.get_logger(__name__)
 BATCH = 500
 WITHIN_SECONDS = 0.5
 SCHEMA_RECHECK_SECONDS = 10.0
-
-SINK_HEALTH = SinkHealth()
-
-
-@lru_cache(maxsize=1)
-def get_store() -> Store:
-    """The worker's audit store (CORDWATCH_DATABASE_URL)."""
-    return Store(engine=make_engine(get_settings().database_url, pool_pre_ping=True))
 
 
 def ensure_schema_current(settings: Settings) -> str:
@@ -147,16 +139,17 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
 
 
 async def _run(stream: StreamT[bytes]) -> None:
-    rt, store = get_runtime(), get_store()
+    rt = get_runtime()
+    store = rt.store
     letters = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="sink")
-    await wait_for_schema(store=store, health=SINK_HEALTH, rt=rt)
+    await wait_for_schema(store=store, health=rt.sink_health, rt=rt)
     async for events in cast(Stream[bytes], stream).take_events(BATCH, within=WITHIN_SECONDS):
         batch = [
             Inbound(e.message.topic, e.message.partition, e.message.offset, e.message.key,
                     e.message.value or b"")
             for e in events
         ]  # fmt: skip
-        await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=SINK_HEALTH)
+        await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=rt.sink_health)
 
 
 @for_role(Role.SINK, app.agent(topics.episode_changes, name="sink"))

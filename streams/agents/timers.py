@@ -147,13 +147,8 @@ from streams import topics  # noqa: E402 - the pure part above is importable wit
 from streams.app import app, for_role  # noqa: E402
 from streams.bootstrap import get_runtime  # noqa: E402
 from streams.outbox import Outbox  # noqa: E402
-from streams.patient_store import (  # noqa: E402
-    patients,
-    rebuild,
-)
-
-deadlines = DeadlineIndex()
-"""This worker's deadline index; the pathway agent notes every state it writes."""
+from streams.patient_store import rebuild  # noqa: E402
+from streams.tables import patients  # noqa: E402
 
 
 def owned_partitions() -> frozenset[int] | None:
@@ -186,6 +181,7 @@ async def deadline_scan() -> None:
 async def scan_once(send: SendTimerDue | None = None) -> None:
     """One tick of the timer service; never raises (an escaping error would stop the worker)."""
     rt = get_runtime()
+    deadlines = rt.deadlines  # the pathway agent notes every state it writes here
     if send is None:
         send = _sender(Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="timers"))
     metrics = timer_metrics(rt.registry)

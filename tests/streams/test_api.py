@@ -108,21 +108,17 @@ def test_api_token_refuses_placeholders_and_short_tokens() -> None:
 def test_worker_context_reads_the_token_and_the_sinks_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.config import get_settings
+    from prometheus_client import CollectorRegistry
+
+    from services.config import load_settings
     from streams import api
-    from streams.agents import sink
+    from streams.bootstrap import build_runtime
 
     url = f"sqlite:///{tmp_path / 'ctx.db'}"
     monkeypatch.setenv("CORDWATCH_API_TOKEN", TOKEN)
     monkeypatch.setenv("CORDWATCH_DATABASE_URL", url)
-    caches = (get_settings, sink.get_store, api.get_api_context)
-    for cached in caches:
-        cached.cache_clear()
-    try:
-        ctx = api.get_api_context()
-        assert ctx.token.get_secret_value() == TOKEN
-        assert ctx.engine is sink.get_store().engine  # one pool for the sink and the API
-        assert str(ctx.engine.url) == url
-    finally:
-        for cached in caches:
-            cached.cache_clear()
+    rt = build_runtime(load_settings(), registry=CollectorRegistry())
+    ctx = api.api_context(rt)
+    assert ctx.token.get_secret_value() == TOKEN
+    assert ctx.engine is rt.store.engine  # one pool for the sink and the API
+    assert str(ctx.engine.url) == url

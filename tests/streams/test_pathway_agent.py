@@ -338,15 +338,16 @@ class FakeProducer:
 
 async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
     from streams.app import app
+    from streams.tables import patients
 
     producer = FakeProducer()
     changelog = mock.MagicMock()
-    index = patient_store.DeadlineIndex()
+    rt = runtime(datetime.now(UTC))
+    index = rt.deadlines
     with (
         mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)),
-        mock.patch.object(patient_store.patients, "send_changelog", changelog),
-        mock.patch.object(pathway, "get_runtime", return_value=runtime(datetime.now(UTC))),
-        mock.patch.object(pathway, "deadlines", index),
+        mock.patch.object(patients, "send_changelog", changelog),
+        mock.patch.object(pathway, "get_runtime", return_value=rt),
         mock.patch.object(pathway, "read_alert_tail", mock.AsyncMock(return_value=set())),
     ):
         async with pathway.pathway_agent.test_context() as agent:
@@ -581,7 +582,6 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
     table = DictTable()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=patient_store.DeadlineIndex())
     rt = runtime(SUSPECTED_AT + timedelta(hours=30))  # both deadlines passed while down
-    index = patient_store.DeadlineIndex()
     sent: list[TimerDue] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -590,7 +590,6 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
     mine = patient_store.partition_for(b"MRN-7", 4)
     with (
         mock.patch.object(timers, "get_runtime", return_value=rt),
-        mock.patch.object(timers, "deadlines", index),
         mock.patch.object(timers, "patients", table),
     ):
         metrics = timers.timer_metrics(rt.registry)

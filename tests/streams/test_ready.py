@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
 from services.config import Role, Settings
-from services.store import make_engine, upgrade
+from services.store import Store, make_engine, upgrade
 from streams import web
+from streams.bootstrap import Runtime, build_runtime
 from tests.streams.api_client import get
 
 
-class _Store:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+def _runtime_on(engine: Engine, settings: Settings | None = None) -> Runtime:
+    return build_runtime(
+        settings or Settings(), registry=CollectorRegistry(), store=Store(engine=engine)
+    )
 
 
-async def _readiness(monkeypatch: pytest.MonkeyPatch, url: str) -> dict[str, Any]:
-    from streams.agents import sink
-
+async def _readiness(
+    monkeypatch: pytest.MonkeyPatch, url: str, settings: Settings | None = None
+) -> dict[str, Any]:
     engine = make_engine(url)
-    monkeypatch.setattr(sink, "get_store", lambda: _Store(engine))
+    monkeypatch.setattr(web, "get_runtime", lambda: _runtime_on(engine, settings))
     monkeypatch.setattr(web, "_database_probe", None)
 
     async def reachable(_target: Any) -> bool:
@@ -72,11 +74,10 @@ async def test_ready_page_answers_503_with_the_reason(
 ) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from streams.agents import sink
     from streams.app import app
 
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    monkeypatch.setattr(sink, "get_store", lambda: _Store(engine))
+    monkeypatch.setattr(web, "get_runtime", lambda: _runtime_on(engine))
     monkeypatch.setattr(web, "_database_probe", None)
     async with TestClient(TestServer(app.web.web_app)) as client:
         response = await get(client, "/ready")
@@ -118,11 +119,9 @@ async def test_an_alerting_only_worker_stays_ready_while_the_database_is_down(
 ) -> None:
     # An ingest,pathway worker keeps paging during an audit-store outage (the sink runs apart).
     monkeypatch.setattr(web, "roles", frozenset({Role.INGEST, Role.PATHWAY}))
-    # No HTTP API on this worker (an earlier test may have cached a runtime with a token).
-    monkeypatch.setattr(
-        web, "get_runtime", lambda: SimpleNamespace(settings=Settings(api_token=""))
-    )
-    report = await _readiness(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    # No HTTP API on this worker.
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    report = await _readiness(monkeypatch, down, Settings(api_token=""))
     assert report["database_required"] is False
     assert (report["ready"], report["reasons"]) == (True, [])
 
