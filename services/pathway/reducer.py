@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime
 
-from models.detection import Detection
 from models.events import (
     AdtEvent,
     AlertAcknowledged,
@@ -28,7 +26,6 @@ from models.events import (
 )
 from models.outputs import (
     AlertType,
-    DetectionSnapshot,
     EpisodeStatus,
     Output,
     Priority,
@@ -37,11 +34,9 @@ from models.outputs import (
 )
 from models.state import (
     MAX_RECENT_EVENT_IDS,
-    MAX_REVIEWS,
     CareRecord,
     Episode,
     PatientState,
-    ReportFact,
     StoredScore,
     Timer,
 )
@@ -55,10 +50,10 @@ from services.pathway.episodes import (
     EpisodeShape,
     clinical_view,
     derive_episodes,
-    report_view,
     score_input,
 )
 from services.pathway.intake import intake
+from services.pathway.reports import Detector, report_fact, request_review
 from services.pathway.timers import (
     WITHDRAWN,
     AlertIntent,
@@ -72,12 +67,9 @@ from services.pathway.timers import (
 )
 from services.policy import Policy
 
-Detector = Callable[..., Detection]
-
 # SINS 7-12 "potentially unstable" and 13-18 "unstable" both warrant a surgical opinion
 # (Fisher et al., Spine 2010;35:E1221); with ESCC 2-3 or retropulsion they page as critical.
 CRITICAL_SINS = 7
-_REPORTS_THAT_CAN_EXCLUDE = frozenset({"final", "amended"})
 
 
 def _default_detector() -> Detector:
@@ -137,12 +129,12 @@ def handle(
         page_after=page_after,
         id_key=id_key or ids.DEVELOPMENT_ID_KEY,
     )
-    # Deadlines that passed before this event are fired first, as the replay clock would.
+    # Deadlines that passed before this event are fired first, as the replay clock would; their
+    # pages are rendered with the call's others, so they quote what is stored after the event.
     upcoming = next_deadline(state)
     if upcoming is not None and upcoming <= now:
         state = _reconcile(state, run, rescore=False)
-        # Deadlines that passed before this event page now, quoting what is stored after it.
-    run.historic = seen.historic
+    run.historic = seen.historic  # only the event's own consequences are history
     # Episodes before the horizon were archived with their facts: a late report or departure
     # from then cannot move them any more (issue 11, finding 1: bounded state).
     before_horizon = state.horizon is not None and event.occurred_at < state.horizon
@@ -151,7 +143,7 @@ def handle(
     match event:
         case ImagingReport():
             read = detector or _default_detector()
-            fact, run.detection = _report_fact(event, read, seen.reported_at, id_key=run.id_key)
+            fact, run.detection = report_fact(event, read, seen.reported_at, id_key=run.id_key)
             if not before_horizon:
                 context = ctx.fold_report(context, fact)
             rescore = True
@@ -173,7 +165,7 @@ def handle(
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
     if isinstance(event, ImagingReport) and not run.historic:
-        state = _request_review(state, run, event)
+        state = request_review(state, run, event)
     emit.render_pending(run, {e.episode_id: e for e in state.episodes})
     state = bound(state, now=now, policy=policy, settled=settled)
     if not isinstance(event, TimerDue):
@@ -187,66 +179,6 @@ def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None
         if episode.episode_id == episode_id:
             return next((t for t in episode.timers if t.kind.value == kind), None)
     return None
-
-
-def _report_fact(
-    event: ImagingReport, detector: Detector, reported_at: datetime, *, id_key: bytes
-) -> tuple[ReportFact, DetectionSnapshot | None]:
-    """The report version as the state keeps it, and its full detection to emit once."""
-    reported = reported_at if reported_at != event.occurred_at else None
-    base = ReportFact(
-        event_id=event.event_id,
-        accession=event.accession,
-        status=event.status,
-        occurred_at=event.occurred_at,
-        reported_at=reported,
-        suspected=False,
-        excludes=False,
-    )
-    if event.status == "cancelled":  # a cancelled study says nothing about the spine
-        return base, None
-    found = detector(event.text, modality=event.modality, exam=event.exam)
-    suspected = found.suspected_mescc
-    excludes = found.excludes_mescc and not suspected and event.status in _REPORTS_THAT_CAN_EXCLUDE
-    review = found.review_needed and not suspected
-    detection_id = ids.detection_id(event.patient_id, event.event_id, key=id_key)
-    snapshot = DetectionSnapshot(
-        detection_id=detection_id,
-        accession=event.accession,
-        report_status=event.status,
-        event_id=event.event_id,
-        occurred_at=event.occurred_at,
-        reported_at=reported,
-        modality=event.modality,
-        exam=event.exam,
-        result=found.model_dump(mode="json"),
-    )
-    view = report_view(detection_id, found) if suspected or review else None
-    fact = base.model_copy(
-        update={"suspected": suspected, "excludes": excludes, "review": review, "view": view}
-    )
-    return fact, snapshot
-
-
-def _request_review(state: PatientState, run: Run, event: ImagingReport) -> PatientState:
-    """One routine review request per accession whose report the detector wants a human to read,
-    unless the study already suspects MESCC in an episode (issue 10)."""
-    fact = next((r for r in state.context.reports if r.event_id == event.event_id), None)
-    if fact is None or not fact.review or event.accession in state.reviews_requested:
-        return state
-    if any(event.accession in e.accessions for e in state.episodes):
-        return state
-    sentence = fact.view.sentence if fact.view is not None else None
-    run.outputs.append(
-        emit.review_alert(
-            run,
-            review_id=ids.review_id(run.patient_id, event.accession, key=run.id_key),
-            accession=event.accession,
-            sentence=sentence,
-        )
-    )
-    requested = (*state.reviews_requested, event.accession)[-MAX_REVIEWS:]
-    return state.model_copy(update={"reviews_requested": requested})
 
 
 def _acknowledge(state: PatientState, alert_id: str) -> PatientState:

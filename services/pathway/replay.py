@@ -21,7 +21,8 @@ from models.events import PatientEvent, Timestamp, patient_event_adapter
 from models.outputs import Output
 from models.state import Episode, PatientState
 from services.pathway.emit import Scorer
-from services.pathway.reducer import Detector, handle
+from services.pathway.reducer import handle
+from services.pathway.reports import Detector
 from services.pathway.summaries import episode_summary
 from services.pathway.timers import due_timers, next_deadline
 from services.policy import Policy
