@@ -214,3 +214,18 @@ def test_grafana_provisioning_points_at_the_mounted_dashboards() -> None:
     path = provider["providers"][0]["options"]["path"]
     compose = (ROOT / "docker-compose.yml").read_text()
     assert f"./deploy/prometheus/dashboards:{path}:ro" in compose
+
+
+def test_the_audit_datasource_is_the_read_only_role_with_its_secret_from_compose() -> None:
+    config = yaml.safe_load((PROMETHEUS / "grafana-datasource.yml").read_text())
+    [audit] = [ds for ds in config["datasources"] if ds["type"] == SQL_TYPE]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    grafana_env = compose["services"]["grafana"]["environment"]
+    # Grafana expands $VAR in provisioning files from its own environment.
+    variable = audit["secureJsonData"]["password"].removeprefix("$")
+    assert variable in grafana_env
+    assert audit["user"] == "grafana_reader"
+    grants = (ROOT / "deploy" / "postgres" / "grafana-reader.sql").read_text()
+    assert "default_transaction_read_only = on" in grants
+    assert "patient_id" not in grants.split("REVOKE", 1)[1]  # never granted
+    assert compose["services"]["db-grants"]["environment"][variable]
