@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     pagerduty_endpoint: str = "https://events.pagerduty.com/v2/enqueue"
+    pagerduty_webhook_secret: SecretStr = SecretStr("")
+    # The notify worker's HTTP port: one-tap links, the ack API, PagerDuty's webhook, /metrics.
+    notify_web_port: Annotated[int, Field(ge=0, le=65535)] = 6067
 
     data_dir: Path = Path("var")
     database_url: str = "sqlite:///var/cordwatch.db"

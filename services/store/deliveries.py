@@ -124,6 +124,10 @@ class DeliveryStore:
             for r in rows
         ]
 
+    def list_silences(self, *, at: datetime) -> list[Silence]:
+        """Silences still holding at ``at``."""
+        return [s for s in self._silences(at) if s.active(at)]
+
     def add_silence(self, silence: Silence) -> None:
         """Store a new silence (the API and CLI call this)."""
         row = {

@@ -23,6 +23,7 @@ async def notify_pages() -> None:
     """Page people until the worker stops; a bad routing file is logged and pages nobody."""
     from streams.notify.loop import run
     from streams.notify.runtime import NotifyConfigError, build_parts
+    from streams.notify.serve import ack_service
 
     rt = get_runtime()
     try:
@@ -32,11 +33,12 @@ async def notify_pages() -> None:
         log.critical("notify.not_started", problems=str(exc).splitlines())
         return
     try:
-        await run(
-            rt.settings,
-            notifier=parts.notifier,
-            stop=asyncio.Event(),
-            on_ready=lambda: log.info("notify.ready"),
-        )
+        async with ack_service(rt.settings, registry=rt.registry, host=rt.settings.web_host):
+            await run(
+                rt.settings,
+                notifier=parts.notifier,
+                stop=asyncio.Event(),
+                on_ready=lambda: log.info("notify.ready"),
+            )
     finally:
         await parts.close()

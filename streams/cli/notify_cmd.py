@@ -1,7 +1,8 @@
 """`cordwatch notify`: the paging worker on its own (cordwatch.alerts -> people).
 
-Needs CORDWATCH_KAFKA_BOOTSTRAP (a running broker) and CORDWATCH_ROUTING_FILE. Serves
-Prometheus metrics on --metrics-port (0 = none). Exits 2 when the routing file has problems.
+Needs CORDWATCH_KAFKA_BOOTSTRAP (a running broker) and CORDWATCH_ROUTING_FILE. Serves one-tap
+links, the ack API, PagerDuty's webhook and /metrics on CORDWATCH_NOTIFY_WEB_PORT. Exits 2
+when the routing file has problems.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "notify", help="run the paging worker: deliver alerts to who is on call"
     )
-    parser.add_argument("--metrics-port", type=int, default=0, help="Prometheus port (0: none)")
     parser.set_defaults(handler=run)
 
 
@@ -26,13 +26,14 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
 
     from services.config import get_settings
     from services.logging import configure_logging
     from services.policy import load_policy
     from streams.notify.loop import run as consume
     from streams.notify.runtime import NotifyConfigError, build_parts, routing_from
+    from streams.notify.serve import ack_service
 
     settings = get_settings()
     if not settings.kafka_bootstrap:
@@ -45,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings)
     registry = CollectorRegistry()
-    if args.metrics_port:
-        start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -55,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         parts = build_parts(settings, policy=load_policy(), registry=registry)
         try:
-            await consume(
-                settings,
-                notifier=parts.notifier,
-                stop=stop,
-                on_ready=lambda: print("notify ready", flush=True),
-            )
+            async with ack_service(settings, registry=registry) as port:
+                await consume(
+                    settings,
+                    notifier=parts.notifier,
+                    stop=stop,
+                    on_ready=lambda: print(f"notify ready; acks on port {port}", flush=True),
+                )
         finally:
             await parts.close()
 

@@ -47,6 +47,12 @@ class NotifyParts:
         await self.session.close()
 
 
+def link_secret(settings: Settings) -> bytes:
+    """The key of one-tap links: its own secret, else the webhook's."""
+    raw = settings.ack_link_secret.get_secret_value() or settings.webhook_secret.get_secret_value()
+    return raw.encode("utf-8")
+
+
 def routing_from(settings: Settings) -> RoutingConfig:
     """The validated routing file, or NotifyConfigError listing its problems."""
     if settings.routing_file is None:
@@ -85,9 +91,6 @@ def build_parts(
         )
     store = DeliveryStore(engine=make_engine(settings.database_url))
     metrics = NotifyMetrics.create(registry)
-    secret = (
-        settings.ack_link_secret.get_secret_value() or settings.webhook_secret.get_secret_value()
-    )
     notifier = Notifier(
         config=config,
         paging=policy.paging,
@@ -95,7 +98,7 @@ def build_parts(
         store=store,
         clock=UtcClock(),
         public_url=settings.public_url,
-        link_secret=secret.encode(),
+        link_secret=link_secret(settings),
         observer=metrics.observer(),
     )
     return NotifyParts(notifier=notifier, store=store, session=session, metrics=metrics)

@@ -142,6 +142,7 @@ async def test_flood_with_sigkill_and_a_recovering_receiver(broker: str, tmp_pat
                 "CORDWATCH_SMTP_PORT": str(smtp_port),
                 "CORDWATCH_PAGERDUTY_ENDPOINT": f"{url}/v2/enqueue",
                 "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "4",
+                "CORDWATCH_NOTIFY_WEB_PORT": "0",
                 "SSL_CERT_FILE": str(ca_file),  # the throwaway CA, for STARTTLS
             }
             producer = AIOKafkaProducer(bootstrap_servers=broker)

@@ -55,6 +55,7 @@ async def test_a_notify_worker_pages_an_alert(broker: str, tmp_path: Path) -> No
             "CORDWATCH_WEB_PORT": str(free_port()),
             "CORDWATCH_DATA_DIR": str(tmp_path / "var"),
             "CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS": "4",
+            "CORDWATCH_NOTIFY_WEB_PORT": str(free_port()),
             "CORDWATCH_PARTITIONS": str(TEST_PARTITIONS),
         }
         log = (tmp_path / "worker.log").open("wb")

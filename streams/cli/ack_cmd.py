@@ -1,0 +1,65 @@
+"""`cordwatch ack ALERT_ID --by NAME`: acknowledge a page from a terminal.
+
+The acknowledgement goes to cordwatch.alert-acks (the pathway stops the escalation) and is
+stored on the alert row, exactly as a one-tap link or the API does. Needs
+CORDWATCH_KAFKA_BOOTSTRAP and the audit store (CORDWATCH_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+ORDER = 61
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `ack` subcommand."""
+    parser = subparsers.add_parser("ack", help="acknowledge an alert (stops its escalation)")
+    parser.add_argument("alert_id")
+    parser.add_argument("--by", required=True, help="who acknowledges (stored, never logged)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Acknowledge; 1 when the alert is unknown, 2 when the broker is not configured."""
+    import asyncio
+
+    from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
+    from services.config import get_settings
+    from services.store import make_engine
+    from streams.notify.publish import AckPublisher
+    from streams.notify.runtime import UtcClock
+
+    settings = get_settings()
+    if not settings.kafka_bootstrap:
+        print("cordwatch ack: set CORDWATCH_KAFKA_BOOTSTRAP", file=sys.stderr)
+        return 2
+    by = args.by.strip()
+    if not 0 < len(by) <= 128:
+        print("cordwatch ack: --by is 1 to 128 characters", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        engine = make_engine(settings.database_url)
+        publisher = AckPublisher(settings)
+        await publisher.start()
+        try:
+            acker = Acknowledger(
+                store=AckStore(engine=engine), publish=publisher.send, clock=UtcClock()
+            )
+            result = await acker.acknowledge(args.alert_id, by=by, via="cli")
+        except UnknownAlertError:
+            print(f"cordwatch ack: no stored alert {args.alert_id}", file=sys.stderr)
+            return 1
+        finally:
+            await publisher.stop()
+            engine.dispose()
+        state = "acknowledged" if result.first else "already acknowledged"
+        print(
+            f"{result.alert_id} {state} by {result.acknowledged_by} at "
+            f"{result.acknowledged_at:%Y-%m-%d %H:%M:%SZ}"
+        )
+        return 0
+
+    return asyncio.run(main())

@@ -1,0 +1,47 @@
+"""Start and stop the notify worker's acknowledgement side: the acks producer and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from services.alerts.acks import Acknowledger, AckStore
+from services.config import Settings
+from services.store import make_engine
+from streams.notify.publish import AckPublisher
+from streams.notify.runtime import UtcClock, link_secret
+from streams.notify.web import build_app, utc_now
+
+
+@asynccontextmanager
+async def ack_service(
+    settings: Settings, *, registry: CollectorRegistry, host: str = "127.0.0.1"
+) -> AsyncIterator[int]:
+    """Run the ack web app on CORDWATCH_NOTIFY_WEB_PORT (0: a free port); yields the port."""
+    publisher = AckPublisher(settings)
+    await publisher.start()
+    engine = make_engine(settings.database_url)
+    store = AckStore(engine=engine)
+    acknowledger = Acknowledger(store=store, publish=publisher.send, clock=UtcClock())
+    app = build_app(
+        settings=settings,
+        acknowledger=acknowledger,
+        store=store,
+        registry=registry,
+        link_secret=link_secret(settings),
+        now=utc_now,
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.notify_web_port)
+    await site.start()
+    port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    try:
+        yield port
+    finally:
+        await runner.cleanup()
+        await publisher.stop()
+        engine.dispose()

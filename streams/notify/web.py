@@ -1,0 +1,166 @@
+"""The notify worker's HTTP side: one-tap acknowledgement links, the ack API, PagerDuty's
+acknowledgement webhook, and /metrics.
+
+- ``GET /ack/{token}`` shows what would be acknowledged and a button; ``POST /ack/{token}``
+  acknowledges, as the person the link was sent to. The token is signed, expiring and names one
+  alert (services.alerts.acklink); a GET never acknowledges, so a mail scanner that follows
+  links cannot acknowledge for a person.
+- ``POST /api/alerts/{alert_id}/ack`` with ``Authorization: Bearer <CORDWATCH_API_TOKEN>`` and
+  ``{"by": "<who>"}``.
+- ``POST /pagerduty/webhook``: a V3 webhook subscription's ``incident.acknowledged`` event,
+  verified by ``X-PagerDuty-Signature`` (HMAC-SHA256 under CORDWATCH_PAGERDUTY_WEBHOOK_SECRET);
+  the incident's key is the alert id (the dedup_key Cordwatch sent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from services.alerts import acklink
+from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
+from services.config import Settings
+
+_MAX_BY = 128
+
+
+def build_app(
+    *,
+    settings: Settings,
+    acknowledger: Acknowledger,
+    store: AckStore,
+    registry: CollectorRegistry,
+    link_secret: bytes,
+    now: Any,
+) -> web.Application:
+    """The aiohttp application; ``now`` is a zero-argument clock returning aware datetimes."""
+    app = web.Application()
+    api_token = settings.api_token.get_secret_value()
+    pd_secret = settings.pagerduty_webhook_secret.get_secret_value()
+
+    def claim_of(request: web.Request) -> acklink.AckClaim:
+        try:
+            return acklink.verify(secret=link_secret, token=request.match_info["token"], now=now())
+        except acklink.AckLinkError as exc:
+            raise web.HTTPForbidden(text=f"{exc}: ask for a new page or use Cordwatch") from None
+
+    async def link_get(request: web.Request) -> web.Response:
+        claim = claim_of(request)
+        brief = await _brief(store, claim.alert_id)
+        done = (
+            f"<p>Already acknowledged by {html.escape(brief.acknowledged_by or '')} at "
+            f"{brief.acknowledged_at:%Y-%m-%d %H:%MZ}.</p>"
+            if brief.acknowledged_at is not None
+            else ""
+        )
+        body = (
+            "<!doctype html><meta name=viewport content='width=device-width'>"
+            "<title>Acknowledge page</title>"
+            f"<h1>{html.escape(brief.priority.upper())} {html.escape(brief.alert_type)}</h1>"
+            f"<p>{html.escape(brief.summary)}</p>{done}"
+            "<form method=post><button type=submit>Acknowledge</button></form>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def link_post(request: web.Request) -> web.Response:
+        claim = claim_of(request)
+        result = await _ack(acknowledger, claim.alert_id, by=claim.receiver, via="link")
+        body = (
+            "<!doctype html><title>Acknowledged</title>"
+            f"<p>Acknowledged by {html.escape(result.acknowledged_by)} at "
+            f"{result.acknowledged_at:%Y-%m-%d %H:%MZ}. Escalation stops.</p>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def api_ack(request: web.Request) -> web.Response:
+        if not api_token:
+            raise web.HTTPServiceUnavailable(text="the API is off: set CORDWATCH_API_TOKEN")
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        # Constant time: a timing side channel would let a caller guess the token bytewise.
+        if not hmac.compare_digest(given.encode(), api_token.encode()):
+            raise web.HTTPUnauthorized(text="bearer token required")
+        try:
+            doc = await request.json()
+            by = str(doc["by"]).strip()
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise web.HTTPBadRequest(text='body must be {"by": "<who acknowledged>"}') from None
+        if not 0 < len(by) <= _MAX_BY:
+            raise web.HTTPBadRequest(text=f"by: 1 to {_MAX_BY} characters")
+        result = await _ack(acknowledger, request.match_info["alert_id"], by=by, via="api")
+        return web.json_response(
+            {
+                "alert_id": result.alert_id,
+                "acknowledged_by": result.acknowledged_by,
+                "acknowledged_at": result.acknowledged_at.isoformat(),
+                "first": result.first,
+            },
+            status=202,
+        )
+
+    async def pagerduty(request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not pd_secret or not _pd_signed(pd_secret, raw, request.headers):
+            raise web.HTTPUnauthorized(text="signature required")
+        try:
+            event = json.loads(raw)["event"]
+            kind = event["event_type"]
+            data = event["data"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise web.HTTPBadRequest(text="not a PagerDuty V3 webhook event") from None
+        if kind != "incident.acknowledged":
+            return web.json_response({"ignored": kind})
+        alert_id = data.get("incident_key") or data.get("dedup_key")
+        agent = (event.get("agent") or {}).get("summary") or "PagerDuty user"
+        if not alert_id:
+            raise web.HTTPBadRequest(text="the incident carries no incident_key")
+        result = await _ack(acknowledger, str(alert_id), by=str(agent)[:_MAX_BY], via="pagerduty")
+        return web.json_response({"alert_id": result.alert_id, "first": result.first})
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    app.router.add_get("/ack/{token}", link_get)
+    app.router.add_post("/ack/{token}", link_post)
+    app.router.add_post("/api/alerts/{alert_id}/ack", api_ack)
+    app.router.add_post("/pagerduty/webhook", pagerduty)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def _brief(store: AckStore, alert_id: str) -> Any:
+    import asyncio
+
+    brief = await asyncio.to_thread(store.brief, alert_id)
+    if brief is None:
+        raise web.HTTPNotFound(text="no such alert (yet): try again in a moment")
+    return brief
+
+
+async def _ack(acknowledger: Acknowledger, alert_id: str, *, by: str, via: str) -> Any:
+    try:
+        return await acknowledger.acknowledge(alert_id, by=by, via=via)
+    except UnknownAlertError:
+        raise web.HTTPNotFound(text="no such alert (yet): try again in a moment") from None
+
+
+def _pd_signed(secret: str, body: bytes, headers: Any) -> bool:
+    expected = "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    given = [s.strip() for s in str(headers.get("X-PagerDuty-Signature", "")).split(",")]
+    return any(hmac.compare_digest(expected, g) for g in given)
+
+
+def utc_now() -> datetime:
+    """The web side's clock: link expiry is wall-clock time."""
+    from datetime import UTC
+
+    return datetime.now(UTC)

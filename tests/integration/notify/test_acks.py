@@ -1,0 +1,197 @@
+"""Every acknowledgement path, on the real broker and a migrated store: the one-tap link (GET
+shows, POST acknowledges), the API, PagerDuty's webhook and `cordwatch ack`. Each reaches
+cordwatch.alert-acks keyed by the patient and is stored on the alert row."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped,unused-ignore]
+from prometheus_client import CollectorRegistry
+
+from models.outputs import Alert, AlertType, Priority
+from services.alerts import acklink
+from services.config import Settings
+from services.store import make_engine
+from services.store.migrations import upgrade
+from services.store.store import Store
+from streams.notify.serve import ack_service
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+LINK = "l" * 40
+API = "a" * 40
+PD = "p" * 40
+
+
+def stored_alert(run: str, n: int) -> Alert:
+    return Alert(
+        alert_id=f"{run}-{n}",
+        alert_type=AlertType.TIMER_BREACHED,
+        priority=Priority.CRITICAL,
+        episode_id=f"ep-{run}-{n}",
+        patient_id=f"MRN-{run}-{n}",
+        facility="NORTH",
+        at=datetime.now(UTC),
+        summary="OVERDUE: steroids not recorded by 03:00Z",
+    )
+
+
+def acked(db: str, alert_id: str) -> tuple[str | None, object]:
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "select acknowledged_by, acknowledged_at from alerts where alert_id = ?",
+                (alert_id,),
+            ).one()
+    finally:
+        engine.dispose()
+    return row[0], row[1]
+
+
+async def test_each_path_publishes_and_stores_the_acknowledgement(
+    broker: str, tmp_path: Path
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = make_engine(db)
+    upgrade(engine=engine)
+    alerts = [stored_alert(run, n) for n in range(5)]
+    Store(engine=engine).apply(alerts=alerts)
+    engine.dispose()
+    settings = Settings(
+        kafka_bootstrap=broker,
+        database_url=db,
+        api_token=API,  # type: ignore[arg-type]
+        ack_link_secret=LINK,  # type: ignore[arg-type]
+        pagerduty_webhook_secret=PD,  # type: ignore[arg-type]
+        notify_web_port=0,
+    )
+    now = datetime.now(UTC)
+
+    def link(alert_id: str, *, valid: timedelta = timedelta(hours=1)) -> str:
+        token = acklink.sign(
+            secret=LINK.encode(), alert_id=alert_id, receiver="night", now=now, valid=valid
+        )
+        return f"/ack/{token}"
+
+    async with (
+        ack_service(settings, registry=CollectorRegistry()) as port,
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+    ):
+        # One-tap link: a GET shows and never acknowledges; the POST does.
+        async with http.get(link(alerts[0].alert_id)) as r:
+            page = await r.text()
+            assert r.status == 200
+        assert "OVERDUE: steroids" in page
+        assert "<button" in page
+        assert alerts[0].patient_id not in page
+        assert acked(db, alerts[0].alert_id)[0] is None
+        async with http.post(link(alerts[0].alert_id)) as r:
+            assert r.status == 200
+        assert acked(db, alerts[0].alert_id)[0] == "night"
+        async with http.post(link(alerts[1].alert_id, valid=timedelta(seconds=-1))) as r:
+            assert r.status == 403
+            assert "link expired" in await r.text()
+        forged = link(alerts[1].alert_id)[:-3] + "AAA"
+        async with http.post(forged) as r:
+            assert r.status == 403
+        # The API: bearer token and who.
+        url = f"/api/alerts/{alerts[1].alert_id}/ack"
+        async with http.post(url, json={"by": "Dr Api"}) as r:
+            assert r.status == 401
+        auth = {"Authorization": f"Bearer {API}"}
+        async with http.post(url, json={"by": "Dr Api"}, headers=auth) as r:
+            assert r.status == 202
+            assert (await r.json())["first"] is True
+        async with http.post(url, json={"by": "Dr Late"}, headers=auth) as r:
+            assert (await r.json())["first"] is False  # the first acknowledgement stays
+        async with http.post("/api/alerts/nope/ack", json={"by": "x"}, headers=auth) as r:
+            assert r.status == 404
+        # PagerDuty's V3 webhook.
+        body = json.dumps(
+            {
+                "event": {
+                    "event_type": "incident.acknowledged",
+                    "agent": {"summary": "Dr Pager"},
+                    "data": {"incident_key": alerts[2].alert_id},
+                }
+            }
+        ).encode()
+        sig = "v1=" + hmac.new(PD.encode(), body, hashlib.sha256).hexdigest()
+        async with http.post(
+            "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": "v1=00"}
+        ) as r:
+            assert r.status == 401
+        async with http.post(
+            "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": f"v0=x, {sig}"}
+        ) as r:
+            assert r.status == 200
+    # The command line, as an operator runs it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
+    cordwatch = str(Path(sys.executable).with_name("cordwatch"))
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [cordwatch, "ack", alerts[3].alert_id, "--by", "Dr Cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith(f"{alerts[3].alert_id} acknowledged by Dr Cli")
+    missing = await asyncio.to_thread(
+        subprocess.run,
+        [cordwatch, "ack", "no-such-alert", "--by", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert [acked(db, a.alert_id)[0] for a in alerts] == [
+        "night",
+        "Dr Api",
+        "Dr Pager",
+        "Dr Cli",
+        None,
+    ]
+    # Every path went through cordwatch.alert-acks, keyed by the patient, for the pathway.
+    consumer = AIOKafkaConsumer(
+        "cordwatch.alert-acks",
+        bootstrap_servers=broker,
+        group_id=f"t-{run}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    seen: dict[str, tuple[bytes, dict[str, object]]] = {}
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=60)
+        while len(seen) < 5 and datetime.now(UTC) < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for rec in records:
+                    doc = json.loads(rec.value)
+                    if str(doc["alert_id"]).startswith(run):
+                        seen[f"{doc['alert_id']}|{doc['acknowledged_by']}"] = (rec.key, doc)
+    finally:
+        await consumer.stop()
+    assert {k.split("|")[1] for k in seen} == {"night", "Dr Api", "Dr Late", "Dr Pager", "Dr Cli"}
+    for key, doc in seen.values():
+        assert key == str(doc["patient_id"]).encode()
+        assert doc["event_type"] == "alert_acknowledged"
+    sources = {str(doc["source"]) for _, doc in seen.values()}
+    assert sources == {"cordwatch-link", "cordwatch-api", "cordwatch-pagerduty", "cordwatch-cli"}
