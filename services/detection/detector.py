@@ -139,6 +139,11 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
     return "MR"  # spine reports are MRI unless they say otherwise
 
 
+# Rule values of a compression: of the cord (2), of the thecal sac (2t), and a displacement that
+# is compression unless CSF is still seen around the cord (2d; ../shared/corpus/README.md).
+_COMPRESSION_VALUES = ("2", "2t", "2d")
+
+
 def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     role = m.rule.role
     if role not in ("epidural", "mass", "mscc", "escc", "grade"):
@@ -148,7 +153,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
     if kind in _NO_EPIDURAL_VIEW:
-        return role == "mscc" or (role == "mass" and m.rule.value in ("2", "2t"))
+        return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
 
 
@@ -166,7 +171,7 @@ def _negation_kind(report: Report, m: Mention) -> str | None:
         return None
     if role == "epidural":
         return "epidural"
-    if role == "mscc" or (role == "mass" and m.rule.value in ("2", "2t")):
+    if role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES):
         return "compression"
     if role == "metastasis" and report.spine_context[m.sentence]:
         return "metastasis"
@@ -411,10 +416,14 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
             csf_absent
             or csf_present
             or value in ("1b", "1c")
-            or (severity == "severe" and value in ("2", "2t"))
+            or (severity == "severe" and value in _COMPRESSION_VALUES)
         )
     ):
         return None
+    if value == "2d":  # displaced: compressed unless the CSF is said to be still around it
+        if csf_absent or severity == "severe":
+            return "3"
+        return "1c" if csf_present else "2"
     if value in ("2", "2t", "3"):
         if csf_absent:
             return "3"

@@ -104,6 +104,14 @@ _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses t
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
 
 
+# Benign causes that are themselves a mass, so "a mass compressing the cord" can be one of them
+# (NICE NG234 differential of cord compression; Haidar 2010 for extramedullary haematopoiesis).
+_BENIGN_LESION = re2.compile(
+    rb"ha?ematoma|schwannoma|neurofibroma|nerve sheath|meningioma|ha?emangioma|hemangeoma|"
+    rb"abscess|phlegmon|empyema|lipomatosis|ha?ematopoie|\bemh\b|synovial cyst|intradural"
+)
+
+
 @dataclass(slots=True)
 class Mention:
     """A rule hit in a readable sentence, with what the context says about it."""
@@ -427,15 +435,32 @@ class Report:
         """A compression whose cause was only presumed takes the cause the report names for
         the same lesion elsewhere: "An epidural component at T6 compresses the cord." is the
         haemangioma's when the conclusion reads "Aggressive haemangioma at T6 with epidural
-        extension causing cord compression" and nothing names tumour at T6."""
+        extension causing cord compression" and nothing names tumour at T6. A mass that a benign
+        lesion named anywhere can be ("pathology revealed a schwannoma", "features of an
+        epidural haematoma") is that lesion's when the report names no malignancy at all."""
         named: dict[str, set[str]] = {}
         presumed = self._presumed_ids
         for ms in self.mentions:
             for m in ms:
-                if m.rule.role in TARGET_ROLES and id(m) not in presumed and valid_cue(m):
+                # A narrowed canal names no lesion: degenerative stenosis at L4-5 says nothing
+                # of what the epidural tissue at L5 is.
+                if (
+                    m.rule.role in TARGET_ROLES
+                    and id(m) not in presumed
+                    and valid_cue(m)
+                    and m.rule.name != "canal_stenosis"
+                ):
                     for level in self.levels_of(m):
                         named.setdefault(level, set()).add(m.cause or "malignant")
-        if not named:
+        lesion_named = not self.malignant_context and any(
+            m.rule.role == "benign"
+            and m.rule.value == "strong"
+            and valid_cue(m)
+            and _BENIGN_LESION.search(self.data[m.start : m.end]) is not None
+            for ms in self.mentions
+            for m in ms
+        )
+        if not named and not lesion_named:
             return
         tumour_named = any(
             m.rule.role in ("metastasis", "malignant")
@@ -449,8 +474,10 @@ class Report:
             if m.cause != "malignant" or not m.assertion.current:
                 continue
             levels = self.nearest_levels(m)  # "soft tissue from T6 to T9 ... at T8": T8
-            if levels:
+            if levels and any(level in named for level in levels):
                 benign = all(named.get(level) == {"benign"} for level in levels)
+            elif levels and not lesion_named:
+                benign = False
             else:  # nowhere located: benign only when every named cause is and no tumour is
                 benign = not tumour_named and all(causes == {"benign"} for causes in named.values())
             if benign:

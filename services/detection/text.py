@@ -64,11 +64,115 @@ def normalise(text: str) -> bytes:
     if len(lowered) != len(translated):  # e.g. "İ" lowers to two code points: keep offsets
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in translated)
     data = lowered.encode("ascii", "cordwatch_space")
+    if b":" in data or b"signed" in data or b"verified" in data:
+        data = _break_inline_headers(translated, data)
     if b"\\" in data:
         for escape in _HL7_BREAKS:
             if escape in data:
                 data = data.replace(escape, b"\n" + b" " * (len(escape) - 1))
     return data
+
+
+# Words a section label is made of ("CLINICAL HISTORY", "REASON FOR EXAM", "FINAL IMPRESSION"):
+# the header words themselves plus the few connectors and qualifiers labels use with them.
+_LABEL_WORDS = frozenset(HEADER_KINDS) | {
+    "for",
+    "of",
+    "and",
+    "the",
+    "exam",
+    "final",
+    "preliminary",
+    "provisional",
+    "additional",
+    "radiological",
+    "key",
+    "main",
+}
+# Sentence ends after which a Title-case label opens a section ("... cord compression. Findings:").
+_SENTENCE_END = frozenset(".;!?)]")
+# A signature block that an interface ran onto the end of the report's last line.
+_INLINE_SIGNOFF = re.compile(
+    rb" (?=(?:electronically (?:signed|verified|authori[sz]ed)|(?:reported|verified|dictated|"
+    rb"signed|authori[sz]ed) by:))"
+)
+
+
+def _label_start(text: str, colon: int, *, headers_only: bool) -> int:
+    """Where the label of up to four words that ends at ``colon`` begins, or -1.
+
+    With ``headers_only`` the label must be a section header ("CLINICAL HISTORY", "REASON FOR
+    EXAM"); otherwise any words will do ("Epidural space", "Cord signal").
+    """
+    start = -1
+    end = colon
+    while end > 0 and text[end - 1] == " ":
+        end -= 1  # "FINDINGS :"
+    if end > 0 and text[end - 1] == ")":  # "ADDENDUM (06/15/2024 08:40):"
+        end = text.rfind("(", max(0, end - 40), end)
+        while end > 0 and text[end - 1] == " ":
+            end -= 1
+    words = 0
+    while words < 4 and end > 0:
+        begin = end
+        while begin > 0 and text[begin - 1].isalpha():
+            begin -= 1
+        word = text[begin:end].lower()
+        if not word:
+            break
+        if headers_only and (word not in _LABEL_WORDS or (words == 0 and word not in HEADER_KINDS)):
+            break
+        start = begin
+        words += 1
+        end = begin
+        if end > 0 and text[end - 1] in "/&-":
+            end -= 1
+        if end > 0 and text[end - 1] == " ":
+            end -= 1
+    return start
+
+
+def _line_break_before_label(text: str, colon: int) -> int:
+    """The space to turn into a line break before the label ending at ``colon``, or -1.
+
+    A section header breaks the line when written in capitals or when it opens a sentence; a
+    sub-heading of another name ("Epidural space:", "Cord:") only when it opens a sentence.
+    """
+    for headers_only in (True, False):
+        start = _label_start(text, colon, headers_only=headers_only)
+        if start <= 0 or text[start - 1] != " " or not text[start].isupper():
+            continue
+        before = text[:start].rstrip(" ")
+        if not before or before[-1] == "\n":
+            return -1  # already at the start of a line
+        label = text[start:colon]
+        if before[-1] in _SENTENCE_END or (headers_only and label.replace("(", "").isupper()):
+            return start - 1
+    return -1
+
+
+def _break_inline_headers(text: str, data: bytes) -> bytes:
+    """Start a new line at each section header an interface ran into the line before.
+
+    Integration engines flatten reports onto one line ("CLINICAL HISTORY: ... FINDINGS: ...");
+    read as one line, the whole report would belong to its first section. A label is a header
+    mid-line when it is written in capitals, or opens a sentence. The space before it becomes a
+    line break, one byte for one, so offsets into the report are unchanged.
+    """
+    breaks: list[int] = []
+    colon = text.find(":")
+    while colon > 0:
+        at = _line_break_before_label(text, colon)
+        if at >= 0:
+            breaks.append(at)
+        colon = text.find(":", colon + 1)
+    breaks.extend(match.start() for match in _INLINE_SIGNOFF.finditer(data))
+    if not breaks:
+        return data
+    out = bytearray(data)
+    for at in breaks:
+        out[at] = 0x0A
+    return bytes(out)
 
 
 class Sentence(NamedTuple):
@@ -180,7 +284,7 @@ def split(data: bytes) -> list[Sentence]:
             seen_header = True
             # "Indication: 67M, back pain." covers its own line; a bare "HISTORY:" heads a block.
             one_line_section = kind in _ONE_LINE_KINDS and bool(line[content:].strip())
-        elif not seen_header and line_no == 0 and b"." not in line:
+        elif not seen_header and line_no == 0 and b"." not in line and b"\n" in data.rstrip():
             section = "title"  # the exam title line of a report that has no header above it
         elif one_line_section and section == "history" and _QUESTION.search(line):
             pass  # "?cord compression" on the line after "Clinical details: ...": still asking

@@ -12,10 +12,11 @@ fragment; abscess, haematoma, degenerative disease and osteoporotic fracture are
 
 Roles: ``epidural`` (value ``explicit`` when the words say tumour, ``ambiguous`` when only
 tissue or space is named), ``mass`` (mass effect, value = its grade; ``2t`` is thecal sac
-compression), ``mscc`` (named metastatic compression), ``escc`` (a stated grade), ``grade``
-("grade 2" without a scale name), ``csf_absent`` / ``csf_present``, ``severity``,
-``malignant`` / ``metastasis`` / ``benign`` (causes), ``cord_signal``, ``retropulsion``,
-``maximal`` ("maximal at T7"), ``ignore`` (look-alikes such as "compression fracture").
+compression, ``2d`` a displaced cord), ``mscc`` (named metastatic compression), ``escc`` (a
+stated grade), ``grade`` ("grade 2" without a scale name), ``csf_absent`` / ``csf_present``,
+``severity``, ``malignant`` / ``metastasis`` / ``benign`` (causes), ``cord_signal``,
+``retropulsion``, ``maximal`` ("maximal at T7"), ``ignore`` (look-alikes such as "compression
+fracture").
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
     Rule(
         "abuts_not_compressing",
-        rf"abut\w*,? but (?:does |do |is |are )?not "
+        rf"(?:abut\w*|displac\w*|contact\w*),? but (?:does |do |is |are )?not "
         rf"compress\w*(?: (?:the )?{W}{{0,2}}{CORD})?",
         "mass",
         "1c",
@@ -171,7 +172,27 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "mass",
         "1c",
     ),
-    Rule("displaces_cord", rf"displac\w* (?:the )?{W}{{0,2}}{CORD}", "mass", "1c"),
+    # Displacing the cord is compression when nothing says CSF (../shared/corpus/README.md).
+    Rule("displaces_cord", rf"displac\w* (?:the )?{W}{{0,2}}{CORD}", "mass", "2d"),
+    # Roots encroached on or displaced: the roots are contacted, not compressed (1c).
+    Rule(
+        "roots_encroached",
+        rf"(?:encroach\w*|displac\w*) (?:on |upon )?(?:the )?{W}{{0,3}}(?:nerve |cauda equina )?"
+        rf"roots|(?:nerve |cauda equina )?roots (?:{W}{{0,3}})?(?:encroached|displaced)",
+        "mass",
+        "1c",
+    ),
+    # A canal narrowed by tumour is a compressed one; severity words raise the grade, and a
+    # degenerative cause named beside it makes it benign (../shared/corpus/README.md).
+    Rule(
+        "canal_stenosis",
+        r"(?:spinal |central |vertebral |sacral )?canal (?:stenosis|narrowing|compromise|"
+        r"obliteration)|(?:stenosis|narrowing|compromise|obliteration) of (?:the )?(?:spinal |"
+        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*|obliterat\w*) (?:the )?"
+        r"(?:spinal |central |vertebral |sacral )?canal",
+        "mass",
+        "2",
+    ),
     # Tumour wrapped around the sac or cord: contact at least (1c), more when it compresses.
     Rule(
         "encases_sac_or_cord",
@@ -220,10 +241,11 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "1c",
         negatable=False,
     ),
+    Rule("cord_displaced", rf"{CORD} (?:{W}{{0,4}})?displaced", "mass", "2d"),
     Rule(
         "cord_compressed",
         rf"{CORD} (?:{W}{{0,4}})?(?:compressed|flattened|deformed|"
-        rf"squashed)",
+        rf"squashed|indented|distorted)",
         "mass",
         "2",
     ),
@@ -377,7 +399,7 @@ CAUSES: tuple[Rule, ...] = (
         # Extramedullary haematopoiesis: paravertebral and epidural marrow in chronic anaemia
         # (thalassaemia), a recognised benign cause of cord compression (Haidar et al.,
         # Neurosurg Rev 2010;33:275-86).
-        r"extra-?medullary ha?ematopoie?sis|"
+        r"extra-?medullary ha?ematopoie?sis|emh|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"

@@ -46,3 +46,26 @@ def test_eval_detector_floors() -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1].startswith("OK:")
+
+
+@pytest.mark.skipif(
+    not CORPUS.is_file(), reason=f"shared corpus not found beside the repo ({SHARED})"
+)
+def test_every_positive_is_found_with_its_grade_when_flattened_onto_one_line() -> None:
+    """Interfaces deliver reports with their line breaks replaced by spaces (issue 10)."""
+    import json
+
+    from services.detection import detect
+
+    cases = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    wrong = []
+    for case in cases:
+        label = case["label"]
+        if not label["suspected_mescc"]:
+            continue
+        flat = " ".join(case["text"].replace("\r", "\n").split("\n"))
+        found = detect(flat, modality=case.get("modality"), exam=case.get("exam"))
+        if not found.suspected_mescc or found.escc_grade != label["escc_grade"]:
+            wrong.append((case["id"], found.suspected_mescc, found.escc_grade, label["escc_grade"]))
+    assert sum(1 for c in cases if c["label"]["suspected_mescc"]) >= 50
+    assert wrong == []
