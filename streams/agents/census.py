@@ -79,7 +79,9 @@ async def create_worker_metrics() -> None:
         from streams.agents.timers import timer_metrics
 
         pathway_metrics(registry)
-        timer_metrics(registry)
+        # Until its first tick finds the partitions recovered, the deadline scan waits: so
+        # says the gauge from the first scrape, and a heartbeat never stamped is not "stalled".
+        timer_metrics(registry).waiting.set(1)
         census_gauges(registry)
     if Role.SINK in roles:
         from streams.agents.sink import sink_metrics

@@ -136,6 +136,19 @@ CASES: list[tuple[str, str, list[dict[str, str]], list[tuple[str, dict[str, str]
         [("4m", None), ("5m", {"facility": "SOUTH"})],
     ),
     (
+        "CordwatchSendsBlocked", "1m",
+        [_series("cordwatch_send_blocked_seconds_total", {"sender": "pathway"}, "0 0 0 0+50x15")],
+        [("4m", None), ("12m", {"instance": "w1:6066", "sender": "pathway"})],
+    ),
+    (
+        "CordwatchSlowPathway", "1m",
+        [
+            _series("cordwatch_pathway_seconds_bucket", {"le": "2.5"}, "0x20"),
+            _series("cordwatch_pathway_seconds_bucket", {"le": "+Inf"}, "0+10x20"),
+        ],
+        [("8m", None), ("17m", {"instance": "w1:6066"})],
+    ),
+    (
         "CordwatchDeadlinePastDue", "1m",
         [_series("cordwatch_pending_timers", {"facility": "CITY", "kind": "steroids", "state": "past_due"}, "0 0 1x10")],
         [("5m", None), ("8m", {"facility": "CITY", "kind": "steroids"})],
