@@ -75,8 +75,8 @@ async def create_worker_metrics() -> None:
     """At start: every metric this worker's roles export exists before its first event."""
     registry = get_runtime().registry
     if Role.PATHWAY in roles:
-        from streams.agents.pathway import pathway_metrics
         from streams.agents.timers import timer_metrics
+        from streams.pathway_batch import pathway_metrics
 
         pathway_metrics(registry)
         # Until its first tick finds the partitions recovered, the deadline scan waits: so

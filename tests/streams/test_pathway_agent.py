@@ -17,8 +17,9 @@ from models.events import TimerDue
 from models.outputs import Alert
 from services.config import Settings
 from services.policy import load_policy
-from streams import patient_store, topics
+from streams import pathway_batch, patient_store, topics
 from streams.agents import pathway, timers
+from streams.alert_tail import SentAlerts
 from streams.bootstrap import Pathway, Runtime, build_runtime
 from streams.messages import Inbound
 from tests.unit.pathway.helpers import fake_detect
@@ -67,11 +68,11 @@ class RecordingSink:
         return [json.loads(value) for t, _, value, _ in self.sent if t == topic]
 
 
-def nothing_sent() -> pathway.SentAlerts:
+def nothing_sent() -> SentAlerts:
     async def empty(partition: int) -> set[str]:
         return set()
 
-    return pathway.SentAlerts(empty, lambda: 1)
+    return SentAlerts(empty, lambda: 1)
 
 
 def runtime(now: datetime) -> Runtime:
@@ -104,8 +105,8 @@ async def run(
 ) -> RecordingSink:
     sink = RecordingSink(table)
     batch = [inbound(value, offset=10 + n) for n, value in enumerate(values)]
-    await pathway.process_batch(
-        batch, rt=rt, pathway=DEPS, table=table, sink=sink, index=index, sent=nothing_sent()
+    await pathway_batch.process_batch(
+        batch, rt=rt, pathway=DEPS, table=table, outbox=sink, index=index, sent=nothing_sent()
     )
     return sink
 
@@ -164,12 +165,12 @@ async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everythin
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
     sink = RecordingSink(table, fail_on=topics.ALERTS)
     index = patient_store.DeadlineIndex()
-    await pathway.process_batch(
+    await pathway_batch.process_batch(
         [inbound(report())],
         rt=rt,
         pathway=DEPS,
         table=table,
-        sink=sink,
+        outbox=sink,
         index=index,
         sent=nothing_sent(),
     )
@@ -413,11 +414,11 @@ async def test_alert_already_on_the_topic_is_not_sent_again_but_the_state_is_wri
         return {alert["alert_id"]}
 
     generation = [1]
-    sent = pathway.SentAlerts(tail, lambda: generation[0])
+    sent = SentAlerts(tail, lambda: generation[0])
     table = DictTable()
     sink = RecordingSink(table)
-    args: dict[str, Any] = {"rt": rt, "pathway": DEPS, "table": table, "sink": sink}
-    await pathway.process_batch(
+    args: dict[str, Any] = {"rt": rt, "pathway": DEPS, "table": table, "outbox": sink}
+    await pathway_batch.process_batch(
         [inbound(report())], index=patient_store.DeadlineIndex(), sent=sent, **args
     )
     assert sink.on(topics.ALERTS) == []
@@ -438,14 +439,14 @@ async def test_unreadable_alert_tail_sends_rather_than_loses() -> None:
     table = DictTable()
     sink = RecordingSink(table)
     rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
-    await pathway.process_batch(
+    await pathway_batch.process_batch(
         [inbound(report())],
         rt=rt,
         pathway=DEPS,
         table=table,
-        sink=sink,
+        outbox=sink,
         index=patient_store.DeadlineIndex(),
-        sent=pathway.SentAlerts(broken, lambda: 1),
+        sent=SentAlerts(broken, lambda: 1),
     )
     assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
 

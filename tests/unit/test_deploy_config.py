@@ -20,10 +20,10 @@ METRIC = re.compile(r"\b(?:cordwatch|faust)_[a-z_]+\b")
 
 
 def exported_names() -> set[str]:
-    from streams.agents.pathway import pathway_metrics
     from streams.agents.sink import sink_metrics
     from streams.agents.timers import timer_metrics
     from streams.app import faust_metrics
+    from streams.pathway_batch import pathway_metrics
 
     registry = CollectorRegistry()
     metrics = CordwatchMetrics.create(registry)

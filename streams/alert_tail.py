@@ -1,0 +1,84 @@
+"""Alert ids already on cordwatch.alerts, read back after an assignment (the resend guard)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.config import Settings
+from streams.broker import client_options
+
+log = structlog.get_logger(__name__)
+
+ALERTS = "cordwatch.alerts"
+
+
+TailReader = Callable[[int], Awaitable[set[str]]]
+
+
+class SentAlerts:
+    """Alert ids already on cordwatch.alerts, per partition, read back once per assignment.
+
+    At-least-once without transactions leaves one window: an alert acknowledged by the broker
+    whose state write was lost in a crash is sent again when the event is redelivered. Alert ids
+    are unique per logical alert (uuid5 of patient, episode, timer, kind, cycle, tier), so an id
+    already on the topic is always a resend, never a new page: skipping it cannot lose an alert.
+    The alerts topic is co-partitioned with the patient stream, so the tail of one partition
+    holds every alert the redelivered events of that partition can have produced.
+    """
+
+    def __init__(self, read_tail: TailReader, generation: Callable[[], object]) -> None:
+        self._read_tail = read_tail
+        self._generation = generation
+        self._seen: dict[int, set[str]] = {}
+        self._loaded_for: object = None
+
+    async def ids(self, partition: int) -> set[str]:
+        """The alert ids on this partition's tail (read on first use after an assignment)."""
+        generation = self._generation()
+        if generation != self._loaded_for:
+            self._seen.clear()
+            self._loaded_for = generation
+        if partition not in self._seen:
+            try:
+                self._seen[partition] = await self._read_tail(partition)
+            except Exception as exc:  # cannot read back: a possible resend beats a lost alert
+                log.warning("pathway.alert_tail_unreadable", error=type(exc).__name__)
+                return set()
+        return self._seen[partition]
+
+
+# Redelivery after a crash covers at most the events since the last offset commit (Faust
+# commits every 2.8 s): their alerts are among the last few thousand on the partition.
+ALERT_TAIL_MESSAGES = 5000
+
+
+async def read_alert_tail(settings: Settings, partition: int) -> set[str]:
+    """The alert ids among the last ALERT_TAIL_MESSAGES messages of one alerts partition."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        tp = TopicPartition(ALERTS, partition)
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        start = (await consumer.beginning_offsets([tp]))[tp]
+        consumer.seek(tp, max(start, end - ALERT_TAIL_MESSAGES))
+        ids: set[str] = set()
+        while await consumer.position(tp) < end:
+            for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
+                for record in records:
+                    with contextlib.suppress(ValueError, TypeError, KeyError):
+                        ids.add(json.loads(record.value or b"")["alert_id"])
+        log.info("pathway.alert_tail_read", partition=partition, alerts=len(ids))
+        return ids
+    finally:
+        await consumer.stop()
