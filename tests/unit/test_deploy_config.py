@@ -134,3 +134,21 @@ def test_compose_sets_only_real_settings() -> None:
     fields = {f"CORDWATCH_{name.upper()}" for name in Settings.model_fields}
     assert set(env) - fields == set()
     assert env["CORDWATCH_ENVIRONMENT"] == "production"
+    for name, service in compose["services"].items():
+        if service.get("image") == "cordwatch:latest":
+            names = {k for k in service["environment"] if k.startswith("CORDWATCH_")}
+            assert names - fields == set(), name
+
+
+def test_prometheus_scrapes_every_cordwatch_service_on_its_port() -> None:
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "cordwatch-worker"]
+    scraped = {name: sd["port"] for sd in job["dns_sd_configs"] for name in sd["names"]}
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    long_running = {
+        name for name, s in services.items()
+        if s.get("image") == "cordwatch:latest" and s.get("restart") != "no"
+    }  # fmt: skip
+    assert set(scraped) == long_running
+    assert scraped["notify"] == Settings.model_fields["notify_web_port"].default
+    assert scraped["worker"] == 6066
