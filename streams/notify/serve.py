@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from services.alerts.acks import Acknowledger, AckStore
 from services.config import Settings
 from services.store import make_engine
+from services.store.deliveries import DeliveryStore
 from streams.notify.publish import AckPublisher
 from streams.notify.runtime import UtcClock, link_secret
 from streams.notify.web import build_app, utc_now
@@ -33,6 +34,7 @@ async def ack_service(
         registry=registry,
         link_secret=link_secret(settings),
         now=utc_now,
+        silences=DeliveryStore(engine=engine),
     )
     runner = web.AppRunner(app)
     await runner.setup()

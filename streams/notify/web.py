@@ -10,25 +10,34 @@ acknowledgement webhook, and /metrics.
 - ``POST /pagerduty/webhook``: a V3 webhook subscription's ``incident.acknowledged`` event,
   verified by ``X-PagerDuty-Signature`` (HMAC-SHA256 under CORDWATCH_PAGERDUTY_WEBHOOK_SECRET);
   the incident's key is the alert id (the dedup_key Cordwatch sent).
+- ``POST /api/silences`` (``{"scope", "target", "reason", "by", "minutes"}``) and
+  ``POST /api/silences/{silence_id}/end`` (``{"by"}``), bearer token as above; each stored with
+  its author, reason and times (the audit record), logged by id only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
 import json
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from models.alerting import Silence, SilenceScope
 from services.alerts import acklink
 from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
 from services.config import Settings
+from services.store.deliveries import DeliveryStore
 
+log = structlog.get_logger(__name__)
 _MAX_BY = 128
 
 
@@ -40,6 +49,7 @@ def build_app(
     registry: CollectorRegistry,
     link_secret: bytes,
     now: Any,
+    silences: DeliveryStore | None = None,
 ) -> web.Application:
     """The aiohttp application; ``now`` is a zero-argument clock returning aware datetimes."""
     app = web.Application()
@@ -80,13 +90,61 @@ def build_app(
         )
         return web.Response(text=body, content_type="text/html")
 
-    async def api_ack(request: web.Request) -> web.Response:
+    def authorize(request: web.Request) -> None:
         if not api_token:
             raise web.HTTPServiceUnavailable(text="the API is off: set CORDWATCH_API_TOKEN")
         given = request.headers.get("Authorization", "").removeprefix("Bearer ")
         # Constant time: a timing side channel would let a caller guess the token bytewise.
         if not hmac.compare_digest(given.encode(), api_token.encode()):
             raise web.HTTPUnauthorized(text="bearer token required")
+
+    async def silence_add(request: web.Request) -> web.Response:
+        authorize(request)
+        if silences is None:
+            raise web.HTTPServiceUnavailable(text="silences need the audit store")
+        try:
+            doc = await request.json()
+            scope = SilenceScope(doc["scope"])
+            target, reason, by = (str(doc[k]).strip() for k in ("target", "reason", "by"))
+            minutes = float(doc["minutes"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise web.HTTPBadRequest(
+                text='body: {"scope": "episode"|"patient", "target", "reason", "by", "minutes"}'
+            ) from None
+        if not (target and reason and 0 < len(by) <= _MAX_BY and 0 < minutes <= 60 * 24 * 30):
+            raise web.HTTPBadRequest(text="target, reason, by (1-128) and minutes (up to 30 days)")
+        at = now()
+        silence = Silence(
+            silence_id=f"sil-{uuid.uuid4().hex[:16]}",
+            scope=scope,
+            target=target,
+            reason=reason[:500],
+            author=by,
+            created_at=at,
+            expires_at=at + timedelta(minutes=minutes),
+        )
+        await asyncio.to_thread(silences.add_silence, silence)
+        log.info("silence.added", silence_id=silence.silence_id, scope=scope.value)
+        body = {"silence_id": silence.silence_id, "expires_at": silence.expires_at.isoformat()}
+        return web.json_response(body, status=201)
+
+    async def silence_end(request: web.Request) -> web.Response:
+        authorize(request)
+        if silences is None:
+            raise web.HTTPServiceUnavailable(text="silences need the audit store")
+        try:
+            by = str((await request.json())["by"]).strip()
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise web.HTTPBadRequest(text='body must be {"by": "<who>"}') from None
+        silence_id = request.match_info["silence_id"]
+        ended = await asyncio.to_thread(silences.end_silence, silence_id, by=by[:_MAX_BY], at=now())
+        if not ended:
+            raise web.HTTPNotFound(text="no open silence with this id")
+        log.info("silence.ended", silence_id=silence_id)
+        return web.json_response({"silence_id": silence_id, "ended": True})
+
+    async def api_ack(request: web.Request) -> web.Response:
+        authorize(request)
         try:
             doc = await request.json()
             by = str(doc["by"]).strip()
@@ -134,12 +192,12 @@ def build_app(
     app.router.add_post("/api/alerts/{alert_id}/ack", api_ack)
     app.router.add_post("/pagerduty/webhook", pagerduty)
     app.router.add_get("/metrics", metrics)
+    app.router.add_post("/api/silences", silence_add)
+    app.router.add_post("/api/silences/{silence_id}/end", silence_end)
     return app
 
 
 async def _brief(store: AckStore, alert_id: str) -> Any:
-    import asyncio
-
     brief = await asyncio.to_thread(store.brief, alert_id)
     if brief is None:
         raise web.HTTPNotFound(text="no such alert (yet): try again in a moment")

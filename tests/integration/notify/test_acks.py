@@ -138,6 +138,34 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
             "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": f"v0=x, {sig}"}
         ) as r:
             assert r.status == 200
+        # Silences by API: stored with who and why, ended by someone, audited.
+        doc = {
+            "scope": "episode",
+            "target": "ep-quiet",
+            "reason": "comfort care",
+            "by": "Dr S",
+            "minutes": 240,
+        }
+        async with http.post("/api/silences", json=doc) as r:
+            assert r.status == 401
+        async with http.post("/api/silences", json=doc, headers=auth) as r:
+            assert r.status == 201
+            silence_id = (await r.json())["silence_id"]
+        async with http.post("/api/silences", json={**doc, "scope": "ward"}, headers=auth) as r:
+            assert r.status == 400
+        end = f"/api/silences/{silence_id}/end"
+        async with http.post(end, json={"by": "Dr T"}, headers=auth) as r:
+            assert r.status == 200
+        async with http.post(end, json={"by": "Dr T"}, headers=auth) as r:
+            assert r.status == 404
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "select target, reason, author, ended_by from silences where silence_id = ?",
+            (silence_id,),
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("ep-quiet", "comfort care", "Dr S", "Dr T")
     # The command line, as an operator runs it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
     env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
