@@ -99,8 +99,13 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
         ):
             log.add("excludes_mescc", m)
 
+    review = [] if suspected else _review_cues(report, kind)
+    for m in review[:3]:
+        log.add("review_needed", m)
+
     return Detection.model_construct(
         suspected_mescc=suspected,
+        review_needed=bool(review),
         escc_grade=grade,
         high_grade=grade in HIGH_GRADES,
         levels=ordered(levels) if suspected else [],
@@ -110,6 +115,26 @@ def detect(text: str, *, modality: str | None = None, exam: str | None = None) -
         retropulsion=retropulsion,
         evidence=log.items,
     )
+
+
+def _review_cues(report: Report, kind: str) -> list[Mention]:
+    """Why a report that is not suspected still needs a human look, or nothing.
+
+    Malignant spine disease touches the canal, cord or roots, but the words fall short of
+    "suspected" (DESIGN.md section 4): a canal narrowed by something the report does not name,
+    a compression whose benign cause was only presumed, or epidural tumour on a study that
+    cannot show the epidural space. Stated benign causes and denied findings ask nothing.
+    """
+    if not (report.malignant_context or report.metastasis_affirmed):
+        return []
+    cues: list[Mention] = []
+    for ms in report.mentions:
+        for m in ms:
+            if m.rule.role not in ("epidural", "mass", "mscc") or not m.assertion.current:
+                continue
+            if m.cause == "malignant" or report.cause_presumed(m):
+                cues.append(m)
+    return cues
 
 
 def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
@@ -152,6 +177,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
+    if m.rule.name == "canal_stenosis" and report.cause_presumed(m):
+        return False  # a narrowed canal is compression only when the report says what narrows it
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True

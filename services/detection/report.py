@@ -209,6 +209,10 @@ class Report:
         ]
         self.metastasis_affirmed = False
         self.malignant_context = False
+        # A malignancy the report names anywhere, the spine or not ("proven lymphoma", "known
+        # lung cancer"): a compression of unnamed cause in such a patient is presumed tumour
+        # (NICE NG234: in a patient with cancer, cord compression is MSCC until shown otherwise).
+        self.malignancy_named = False
         self.benign_context = False
         for ms in self.mentions:
             for m in ms:
@@ -217,6 +221,11 @@ class Report:
                 if (role == "benign" and valid_cue(m)) or negated_disease:
                     self.benign_context = True
                 cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
+                names_malignancy = (
+                    role in ("metastasis", "malignant") and m.rule.value != "presumed"
+                )
+                if names_malignancy and valid_cue(m):
+                    self.malignancy_named = True
                 if cause_word and valid_cue(m) and self.spine_context[m.sentence]:
                     self.malignant_context = True
                     if role == "metastasis" and self.in_bone(m.sentence):
@@ -248,6 +257,10 @@ class Report:
             for ms in self.mentions
             for m in ms
         )
+
+    def cause_presumed(self, m: Mention) -> bool:
+        """Whether no words of the report gave this mention its cause (it was presumed)."""
+        return id(m) in self._presumed_ids
 
     def in_bone(self, i: int) -> bool:
         """A metastasis in sentence i is in bone unless the sentence puts it inside the dura
@@ -427,7 +440,7 @@ class Report:
             if self._sentence_cause[j] is not None:
                 return self._sentence_cause[j] or "benign", self._sentence_presumed[j]
             j -= 1
-        if self.malignant_context or not self.benign_context:
+        if self.malignancy_named or not self.benign_context:
             return "malignant", True  # nothing says benign: a missed MSCC costs more than an alert
         return "benign", True
 
@@ -452,14 +465,17 @@ class Report:
                 ):
                     for level in self.levels_of(m):
                         named.setdefault(level, set()).add(m.cause or "malignant")
-        lesion_named = not self.malignant_context and any(
-            m.rule.role == "benign"
+        lesions = [
+            m
+            for ms in self.mentions
+            for m in ms
+            if m.rule.role == "benign"
             and m.rule.value == "strong"
             and valid_cue(m)
             and _BENIGN_LESION.search(self.data[m.start : m.end]) is not None
-            for ms in self.mentions
-            for m in ms
-        )
+        ]
+        lesion_named = not self.malignancy_named and bool(lesions)
+        lesion_levels = {level for m in lesions for level in self.levels_of(m)}
         if not named and not lesion_named:
             return
         tumour_named = any(
@@ -470,6 +486,17 @@ class Report:
             for i, ms in enumerate(self.mentions)
             for m in ms
         )
+        if lesion_named:
+            # No malignancy named at all: "tumour" was only the convention for an unnamed
+            # epidural mass, and the named benign lesion is the better reading of it.
+            for ms in self.mentions:
+                for m in ms:
+                    if m.rule.role not in ("epidural", "mass") or m.cause != "malignant":
+                        continue
+                    where = set(self.levels_of(m))
+                    if not (where and lesion_levels) or where & lesion_levels:
+                        m.cause = "benign"  # a haemangioma of T11 says nothing of L2
+            return
         for m in self._presumed:
             if m.cause != "malignant" or not m.assertion.current:
                 continue

@@ -88,6 +88,10 @@ _LABEL_WORDS = frozenset(HEADER_KINDS) | {
     "radiological",
     "key",
     "main",
+    "mri",
+    "mr",
+    "ct",
+    "imaging",
 }
 # Sentence ends after which a Title-case label opens a section ("... cord compression. Findings:").
 _SENTENCE_END = frozenset(".;!?)]")
@@ -135,8 +139,8 @@ def _label_start(text: str, colon: int, *, headers_only: bool) -> int:
 def _line_break_before_label(text: str, colon: int) -> int:
     """The space to turn into a line break before the label ending at ``colon``, or -1.
 
-    A section header breaks the line when written in capitals or when it opens a sentence; a
-    sub-heading of another name ("Epidural space:", "Cord:") only when it opens a sentence.
+    A section header breaks the line when it opens with a capital; a sub-heading of another name
+    ("Epidural space:", "Cord:") only when it opens a sentence.
     """
     for headers_only in (True, False):
         start = _label_start(text, colon, headers_only=headers_only)
@@ -146,7 +150,10 @@ def _line_break_before_label(text: str, colon: int) -> int:
         if not before or before[-1] == "\n":
             return -1  # already at the start of a line
         label = text[start:colon]
-        if before[-1] in _SENTENCE_END or (headers_only and label.replace("(", "").isupper()):
+        # A header label opening with a capital ("MRI findings:", "Impression:") heads a
+        # section mid-line, but not a short one ("Re:", "Hx:") that prose can hold; another
+        # label only when it opens a sentence.
+        if before[-1] in _SENTENCE_END or (headers_only and (" " in label or len(label) > 4)):
             return start - 1
     return -1
 
@@ -156,8 +163,8 @@ def _break_inline_headers(text: str, data: bytes) -> bytes:
 
     Integration engines flatten reports onto one line ("CLINICAL HISTORY: ... FINDINGS: ...");
     read as one line, the whole report would belong to its first section. A label is a header
-    mid-line when it is written in capitals, or opens a sentence. The space before it becomes a
-    line break, one byte for one, so offsets into the report are unchanged.
+    mid-line when it opens with a capital and names a section, or opens a sentence. The space
+    before it becomes a line break, one byte for one, so offsets into the report are unchanged.
     """
     breaks: list[int] = []
     colon = text.find(":")

@@ -25,6 +25,7 @@ _FIELDS = (
     "sins_imaging",
     "cord_signal",
     "excludes_mescc",
+    "review_needed",
     "retropulsion",
 )
 
@@ -123,6 +124,7 @@ def _explain_one(args: argparse.Namespace) -> int:
 _COLOURS = {
     "suspected_mescc": "1;31",
     "excludes_mescc": "1;32",
+    "review_needed": "1;33",
     "escc_grade": "1;35",
     "levels": "1;34",
     "cord_signal": "1;33",

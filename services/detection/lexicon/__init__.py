@@ -24,8 +24,10 @@ W = r"(?:[a-z0-9/'-]+ )"  # one gap word
 # Adjectives that may stand between "epidural" and its noun ("epidural soft tissue mass").
 # A closed list, not any word, so "epidural enhancement WITHOUT mass effect" stays two phrases.
 EPIDURAL_ADJECTIVES = (
-    r"(?:(?:soft[ -]tissue|enhancing|metastatic|tumou?r(?:al|ous)?|lymphomatous|myelomatous|"
+    r"(?:(?:soft[ -]tissue|enhancing|and paravertebral|and paraspinal|metastatic|"
+    r"tumou?r(?:al|ous)?|lymphomatous|myelomatous|"
     r"nodular|bulky|residual|recurrent|minimal|small|large|thin|ventral|dorsal|anterior|"
     r"posterior|lateral|left|right|circumferential|bilateral|extraosseous|plasmacytoma|"
-    r"new|progressive|increasing|known|mild|moderate|significant) ){0,2}"
+    r"new|progressive|increasing|known|mild|moderate|significant|spinal|solid|"
+    r"space-occupying|expansile|heterogeneous|lobulated|hypointense|hyperintense) ){0,2}"
 )

@@ -218,6 +218,14 @@ HISTORY: tuple[Rule, ...] = (
         "hist",
         "post",
     ),
+    # "a complete epidural tumour response after radiotherapy": the tumour named before it is gone.
+    Rule(
+        "complete_response",
+        r"(?:complete|total) (?:(?:radiological|radiographic|metabolic|treatment) )?"
+        r"(?:response|remission|regression)",
+        "hist",
+        "post",
+    ),
     Rule("healed", r"old|healed|remote|chronic", "hist", "pre"),
     # "indents the sac, improved from the prior cord compression": what follows is the prior
     # state, whatever "now" says (the engine lets no current word override this one).

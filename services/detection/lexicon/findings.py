@@ -46,7 +46,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
     Rule(
         "epidural_tumour",
-        rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|extra[- ]?dural|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})",
         "epidural",
         "tumour",
@@ -54,7 +54,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
     Rule(
         "epidural_extension",
-        rf"(?:epi ?dural|epi-dural|extra-?dural|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|extra[- ]?dural|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})",
         "epidural",
         "explicit",
@@ -69,7 +69,7 @@ EPIDURAL: tuple[Rule, ...] = (
     ),
     Rule(
         "epidural_soft_tissue",
-        r"(?:epidural|extradural) (?:enhancing )?(?:soft[ -]tissue|"
+        r"(?:epidural|extra[- ]?dural) (?:enhancing )?(?:soft[ -]tissue|"
         r"tissue|enhancement|signal abnormality)",
         "epidural",
         "ambiguous",
@@ -77,16 +77,16 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "into_epidural_space",
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
-        rf"occupies|enter\w*|along|breach\w* into) (?:the )?{W}{{0,5}}(?:(?:epidural|extradural) "
-        rf"(?:space|compartment)|lateral recess(?:es)?)",
+        rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to) (?:the )?{W}{{0,5}}"
+        rf"(?:(?:epidural|extra[- ]?dural) (?:space|compartment)s?|lateral recess(?:es)?)",
         "epidural",
         "ambiguous",
     ),
     Rule(
         "into_canal",
         rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
-        rf"projects? into|protrud\w* into) (?:the )?{W}{{0,5}}(?:spinal |sacral |vertebral |"
-        rf"central )?canal",
+        rf"projects? into|protrud\w* into|bulg\w* into|extends? in|extending in) (?:the )?"
+        rf"{W}{{0,5}}(?:spinal |sacral |vertebral |central )?canal",
         "epidural",
         "ambiguous",
     ),
@@ -125,7 +125,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "thecal_sac_deformed",
         rf"(?:deform|indent|effac|flatten|narrow|impress|imping|distort|"
-        rf"scallop)\w* (?:on |upon |of )?(?:the )?{W}{{0,3}}{SAC}",
+        rf"scallop|displac)\w* (?:on |upon |of )?(?:the )?{W}{{0,3}}{SAC}",
         "mass",
         "1b",
     ),
@@ -430,7 +430,7 @@ CAUSES: tuple[Rule, ...] = (
     ),
     Rule(
         "epidural_benign",
-        rf"(?:epidural|extradural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
+        rf"(?:epidural|extra[- ]?dural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
         rf"ha?ematoma|collection|fluid|lipomatosis|fat|venous plexus|veins?|varix|varices|gas|"
         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|"
         rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)",
@@ -474,6 +474,12 @@ OTHER: tuple[Rule, ...] = (
         "ignore",
     ),
     Rule("mass_effect_only", r"mass effect", "ignore"),
+    # "a complete epidural tumour response": the tumour named is the one that went away.
+    Rule(
+        "complete_response",
+        r"(?:complete|total) (?:epidural |extra[- ]?dural )?(?:tumou?r )?(?:response|remission)",
+        "ignore",
+    ),
     Rule(
         "patient_cancer",
         rf"metastatic (?:{W}{{0,3}})?(?:cancer|carcinoma|adenocarcinoma|ca|"
@@ -485,7 +491,7 @@ OTHER: tuple[Rule, ...] = (
         rf"(?:brain|liver|hepatic|lung|pulmonary|nodal|adrenal|"
         rf"cerebral|cerebellar|intracranial|leptomeningeal|intramedullary|intradural|drop|"
         rf"peritoneal|pleural|skin|subcutaneous|muscular|rib|pelvic|iliac|calvarial|skull|"
-        rf"cutaneous|visceral|soft tissue|cord) (?:{W}{{0,2}})?metasta\w*|leptomeningeal "
+        rf"cutaneous|visceral|cord) (?:{W}{{0,2}})?metasta\w*|leptomeningeal "
         rf"(?:{W}{{0,2}})?(?:disease|carcinomatosis|enhancement|tumou?r|spread)",
         "ignore",
     ),

@@ -1,0 +1,178 @@
+"""Phenomena of real radiologists' wording (issue 10), each as a positive and a negative.
+
+Every sentence here was written for Cordwatch; none is quoted from a published report.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.detection import detect
+from services.detection.text import normalise, split
+
+# (text, suspected, grade): the grade as ../shared/corpus/README.md reads it from words.
+CASES = [
+    # narrative and caption style, no sections at all
+    (
+        "MRI of the thoracic spine showed an epidural mass at T7 compressing the spinal cord",
+        True,
+        "2",
+    ),
+    (
+        "MRI of the thoracic spine showed a disc protrusion at T7 compressing the spinal cord",
+        False,
+        None,
+    ),
+    # a canal narrowed by tumour is compression; by degeneration it is not
+    (
+        "Severe canal stenosis at T10 caused by an extraosseous tumour component of a metastasis.",
+        True,
+        "3",
+    ),
+    (
+        "FINDINGS:\nSevere degenerative canal stenosis at L4-5 from facet "
+        "hypertrophy and disc bulge.",
+        False,
+        None,
+    ),
+    # a displaced cord is compressed unless CSF is still seen around it
+    ("Lymphoma extends into the epidural space at T4 and displaces the spinal cord.", True, "2"),
+    (
+        "Lymphoma extends into the epidural space at T4 and displaces the cord to the right, with "
+        "CSF still visible around it. No cord compression.",
+        True,
+        "1c",
+    ),
+    ("Epidural lipomatosis from T4 to T8 displaces the cord anteriorly.", False, None),
+    # roots encroached on or displaced: 1c
+    (
+        "Metastatic tumour invades the canal at L3 and encroaches on the cauda equina roots.",
+        True,
+        "1c",
+    ),
+    ("A disc extrusion at L3-4 encroaches on the traversing nerve roots.", False, None),
+    # a space between "extra" and "dural"; tumour "extending to the epidural spaces"
+    (
+        "Biopsy-proven lymphoma: a focal extra dural soft tissue mass from T3 "
+        "to T5 compresses the cord.",
+        True,
+        "2",
+    ),
+    (
+        "The osteolytic metastasis at L2 is seen extending posteriorly to the epidural spaces.",
+        True,
+        "1a",
+    ),
+    (
+        "The osteolytic metastasis at L2 is confined to bone, with no "
+        "extension to the epidural space.",
+        False,
+        "0",
+    ),
+    # a benign lesion named anywhere owns the unnamed mass when no malignancy is named
+    (
+        "There is a posterior epidural mass at T2 compressing the cord.\n"
+        "Appearances are those of a spontaneous epidural haematoma.",
+        False,
+        None,
+    ),
+    (
+        "There is a posterior epidural mass at T2 compressing the cord.\n"
+        "An epidural haematoma was suspected, but biopsy showed diffuse large B-cell lymphoma.",
+        True,
+        "2",
+    ),
+    (
+        "A dumbbell mass at C2 deforms the cord; at surgery it proved to be a schwannoma.",
+        False,
+        None,
+    ),
+    # treated disease that has gone is not current
+    (
+        "Follow-up MRI after radiotherapy shows a complete epidural tumour response at T9.",
+        False,
+        None,
+    ),
+    (
+        "Follow-up MRI after radiotherapy shows residual epidural tumour at T9 "
+        "indenting the thecal sac.",
+        True,
+        "1b",
+    ),
+    (
+        "Myeloma, previously treated with radiotherapy to T8; no residual cord compression.",
+        False,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), CASES)
+def test_real_wording_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert found.suspected_mescc is suspected
+    if suspected or grade is not None:
+        assert found.escc_grade == grade
+
+
+def test_headers_run_onto_one_line_start_their_own_sections() -> None:
+    text = (
+        "MRI THORACIC SPINE CLINICAL HISTORY: Lung cancer, back pain, ?cord compression. "
+        "FINDINGS: Epidural tumour at T7 with cord compression, ESCC grade 3. "
+        "IMPRESSION: Metastatic cord compression at T7."
+    )
+    sections = {text[s.start : s.end]: s.section for s in split(normalise(text))}
+    assert sections["Lung cancer, back pain, ?cord compression."] == "history"
+    assert sections["Epidural tumour at T7 with cord compression, ESCC grade 3."] == "findings"
+    assert sections["Metastatic cord compression at T7."] == "impression"
+    found = detect(text)
+    assert (found.suspected_mescc, found.escc_grade, found.levels) == (True, "3", ["T7"])
+
+
+def test_a_flattened_question_stays_a_question() -> None:
+    text = "CLINICAL HISTORY: Prostate cancer. ?cord compression at T10. FINDINGS: Normal study."
+    assert detect(text).suspected_mescc is False
+
+
+def test_lower_case_words_before_a_colon_are_not_a_header() -> None:
+    text = (
+        "The MRI for low back pain showed the following findings: "
+        "epidural tumour at T5 compressing the cord."
+    )
+    (sentence,) = split(normalise(text))
+    assert sentence.section is None  # read as findings text, not cut at "findings:"
+    assert detect(text).suspected_mescc is True
+
+
+def test_a_short_title_case_label_mid_line_is_not_a_header() -> None:
+    text = "LETTER Dear Dr Smith, Re: Mrs Jones, epidural tumour at T5 compressing the cord."
+    assert detect(text).suspected_mescc is True
+
+
+def test_a_single_line_without_a_full_stop_is_read_as_findings_not_as_a_title() -> None:
+    text = "Sagittal T2 image: epidural metastasis at T11 compressing the conus"
+    assert detect(text).suspected_mescc is True
+
+
+def test_review_needed_when_a_narrowed_canal_beside_metastases_names_no_cause() -> None:
+    text = (
+        "FINDINGS:\nSclerotic metastases at T9 and T10.\nModerate "
+        "narrowing of the spinal canal at T9."
+    )
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.review_needed) == (False, True)
+    assert any(e.field == "review_needed" for e in found.evidence)
+
+
+def test_no_review_for_a_degenerative_canal_beside_bone_only_metastasis() -> None:
+    text = (
+        "FINDINGS:\nMild degenerative narrowing of the spinal canal at L4-5 from a disc bulge.\n"
+        "Sclerotic metastasis in the L1 body, confined to bone."
+    )
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.review_needed) == (False, False)
+
+
+def test_no_review_without_malignancy() -> None:
+    text = "FINDINGS:\nModerate narrowing of the spinal canal at T9."
+    assert detect(text, modality="MR").review_needed is False
