@@ -184,6 +184,19 @@ class Settings(BaseSettings):
     fhir_patient_system: Annotated[str, Field(min_length=1)] = "urn:oid:2.16.840.1.113883.3.9999.1"
     # Site code for messages that name no facility (no PV1-3.4, no facility tag); empty = none.
     gateway_facility: Annotated[str, Field(max_length=32)] = ""
+    # `cordwatch mllp`: the HL7 v2 listener (MLLP over TCP, TLS when a certificate is set).
+    mllp_host: str = "127.0.0.1"
+    mllp_port: Annotated[int, Field(ge=0, le=65535)] = 2575
+    mllp_max_connections: Annotated[int, Field(ge=1, le=10_000)] = 64
+    # A sender that says nothing this long is disconnected (interface engines reconnect).
+    mllp_idle_timeout_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    mllp_max_message_bytes: Annotated[int, Field(ge=1024, le=64 * 1_048_576)] = 2 * 1_048_576
+    mllp_tls_certfile: Path | None = None
+    mllp_tls_keyfile: Path | None = None
+    # CA of the senders' client certificates: when set, a sender without one is refused.
+    mllp_tls_client_cafile: Path | None = None
+    # Port of the listener's /metrics (Prometheus); 0 = not served.
+    mllp_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
 
     @field_validator("site_timezone")
     @classmethod
@@ -284,6 +297,16 @@ class Settings(BaseSettings):
             problems.append(
                 "CORDWATCH_KAFKA_SASL_MECHANISM: set, but CORDWATCH_KAFKA_SECURITY_PROTOCOL is "
                 "not SASL"
+            )
+        if (self.mllp_tls_certfile is None) != (self.mllp_tls_keyfile is None):
+            problems.append(
+                "CORDWATCH_MLLP_TLS_CERTFILE and CORDWATCH_MLLP_TLS_KEYFILE go together"
+            )
+        if self.mllp_tls_client_cafile is not None and self.mllp_tls_certfile is None:
+            problems.append("CORDWATCH_MLLP_TLS_CLIENT_CAFILE: needs CORDWATCH_MLLP_TLS_CERTFILE")
+        if self.mllp_max_message_bytes > self.kafka_max_message_bytes:
+            problems.append(
+                "CORDWATCH_MLLP_MAX_MESSAGE_BYTES: over CORDWATCH_KAFKA_MAX_MESSAGE_BYTES"
             )
         if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
             problems.append(
