@@ -46,7 +46,14 @@ class SinsImaging(_Frozen):
 
 
 class Detection(_Frozen):
-    """The detector's verdict on one report, with the evidence for every field."""
+    """The detector's verdict on one report, with the evidence for every field (DESIGN.md 4).
+
+    ``review_needed`` is the second tier: malignant spine disease touches the canal, cord or roots
+    but the report does not meet "suspected" (an ambiguous relation, an unnamed mass, an unclear
+    compartment), so a human should look. It opens no episode and starts no timer; the pathway
+    sends one routine ``review_requested`` alert per accession. It is never true together with
+    ``suspected_mescc``.
+    """
 
     suspected_mescc: bool = False
     escc_grade: EsccGrade | None = None
@@ -56,7 +63,5 @@ class Detection(_Frozen):
     cord_signal: bool = False
     excludes_mescc: bool = False
     retropulsion: bool = False
-    # Malignant spine disease touches the canal, cord or roots but the report does not meet
-    # "suspected": a human should look (DESIGN.md section 4).
     review_needed: bool = False
     evidence: list[Evidence] = Field(default_factory=list)

@@ -27,6 +27,7 @@ _FIELDS = (
     "excludes_mescc",
     "review_needed",
     "retropulsion",
+    "review_needed",
 )
 
 
@@ -129,6 +130,7 @@ _COLOURS = {
     "levels": "1;34",
     "cord_signal": "1;33",
     "retropulsion": "1;36",
+    "review_needed": "1;93",
 }
 
 

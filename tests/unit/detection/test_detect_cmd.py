@@ -29,6 +29,7 @@ def test_batch_line_has_every_field_eval_detector_reads() -> None:
         "posterolateral",
     }
     assert {"cord_signal", "excludes_mescc", "retropulsion", "evidence"} <= set(out)
+    assert out["review_needed"] is False  # suspected reports are never also "review"
     assert all(
         {"field", "rule", "sentence", "start", "end", "section"} <= set(e) for e in out["evidence"]
     )
@@ -109,3 +110,9 @@ def test_explain_from_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["detect", "--file", str(report), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["escc_grade"] == "3"
     assert main(["detect", "--file", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_readable_view_shows_review_needed() -> None:
+    text = "FINDINGS: Epidural tumour at T9 compresses the cord with no CSF around it."
+    shown = explain(text, detect_line(json.dumps({"id": "v", "text": text})), colour=False)
+    assert "review_needed: False" in shown
