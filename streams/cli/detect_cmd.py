@@ -27,7 +27,6 @@ _FIELDS = (
     "excludes_mescc",
     "review_needed",
     "retropulsion",
-    "review_needed",
 )
 
 
@@ -130,7 +129,6 @@ _COLOURS = {
     "levels": "1;34",
     "cord_signal": "1;33",
     "retropulsion": "1;36",
-    "review_needed": "1;93",
 }
 
 
