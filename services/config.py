@@ -304,10 +304,6 @@ class Settings(BaseSettings):
             )
         if self.mllp_tls_client_cafile is not None and self.mllp_tls_certfile is None:
             problems.append("CORDWATCH_MLLP_TLS_CLIENT_CAFILE: needs CORDWATCH_MLLP_TLS_CERTFILE")
-        if self.mllp_max_message_bytes > self.kafka_max_message_bytes:
-            problems.append(
-                "CORDWATCH_MLLP_MAX_MESSAGE_BYTES: over CORDWATCH_KAFKA_MAX_MESSAGE_BYTES"
-            )
         if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
             problems.append(
                 "CORDWATCH_KAFKA_SSL_CERTFILE and CORDWATCH_KAFKA_SSL_KEYFILE go together"

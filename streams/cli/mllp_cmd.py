@@ -99,7 +99,10 @@ async def _serve(settings: Any, host: str, port: int) -> int:
         config=ListenerConfig(
             max_connections=settings.mllp_max_connections,
             idle_timeout=settings.mllp_idle_timeout_seconds,
-            max_message_bytes=settings.mllp_max_message_bytes,
+            # A frame must also fit one Kafka record (with room for the record's envelope).
+            max_message_bytes=min(
+                settings.mllp_max_message_bytes, settings.kafka_max_message_bytes - 16 * 1024
+            ),
             ssl=context,
         ),
         store_errors=(KafkaError, *STORE_ERRORS),
