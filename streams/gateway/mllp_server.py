@@ -156,7 +156,7 @@ class MllpListener:
                 log.error("mllp.store_failed", error=type(exc).__name__)
                 return self._ack(raw, AckCode.AR, None, "not stored; send it again")
         code = ack_code(reason)
-        log.info("mllp.acknowledged", ack=code.value, reason=reason.value if reason else None)
+        log.debug("mllp.acknowledged", ack=code.value, reason=reason.value if reason else None)
         return self._ack(raw, code, reason, detail)
 
     def _ack(self, raw: bytes, code: AckCode, reason: Refused | None, detail: str) -> bytes:
