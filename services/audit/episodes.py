@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from models.tables import (
     AlertRow,
     CareEventRow,
+    DeliveryAttemptRow,
     DetectionRow,
     EpisodeRow,
     ScoreSnapshotRow,
@@ -200,6 +201,16 @@ def episode_public(conn: Connection, episode_id: str) -> EpisodePublic | None:
             "alert_id": r.alert_id, "priority": r.priority, "timer": r.timer,
             "summary": r.summary, "acknowledged_at": r.acknowledged_at.isoformat()
             if r.acknowledged_at else None}))  # fmt: skip
+        if r.acknowledged_at is not None:
+            timeline.append(TimelineEntry(at=r.acknowledged_at, what="acknowledged", detail={
+                "alert_id": r.alert_id, "by": r.acknowledged_by}))  # fmt: skip
+    # Every delivery attempt of the notify worker (services.alerts): who (routing-file key), how,
+    # which tier, and what came of it.
+    for r in _rows(conn, DeliveryAttemptRow, episode_id):
+        timeline.append(TimelineEntry(at=r.at, what=f"page:{r.outcome}", detail={
+            "alert_id": r.alert_id, "receiver": r.receiver, "channel": r.channel,
+            "tier": r.tier, "fallback": r.fallback, "attempt": r.attempt,
+            "reason": r.reason}))  # fmt: skip
     if ep.closed_at is not None:
         timeline.append(TimelineEntry(at=ep.closed_at, what=ep.status,
                                       detail={"reason": ep.close_reason}))  # fmt: skip
