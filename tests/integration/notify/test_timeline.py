@@ -23,14 +23,14 @@ async def test_pages_and_the_acknowledgement_are_on_the_timeline(migrated: Engin
     with migrated.connect() as conn:
         episode = episode_public(conn, "E1")
     assert episode is not None
-    at = episode.suspected_at
+    at, facility = episode.suspected_at, episode.facility
     alert = Alert(
         alert_id="al-1",
         alert_type=AlertType.MESCC_SUSPECTED,
         priority=Priority.CRITICAL,
         episode_id="E1",
         patient_id="P1",
-        facility=episode.facility,
+        facility=facility,
         at=at,
         summary="Suspected MESCC T8",
     )
