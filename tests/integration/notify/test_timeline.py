@@ -41,7 +41,7 @@ async def test_pages_and_the_acknowledgement_are_on_the_timeline(migrated: Engin
             "d-1",
             "al-1",
             "E1",
-            episode.facility,
+            facility,
             "night",
             Channel.WEBHOOK,
             1,
