@@ -167,6 +167,17 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
 # Rule values of a compression: of the cord (2), of the thecal sac (2t), and a displacement that
 # is compression unless CSF is still seen around the cord (2d; ../shared/corpus/README.md).
 _COMPRESSION_VALUES = ("2", "2t", "2d")
+_NARROWED_CANAL = frozenset({"canal_stenosis"})  # the canal, not the cord, is what is named
+# Below the conus (about L2 and lower) the thecal sac holds the cauda equina, so a compressed
+# sac there is a compressed cauda equina: graded by the cord's words (../shared/corpus/README.md;
+# Bilsky et al. 2010 grade the cauda equina by the thecal sac and roots).
+_CAUDA_LEVELS = frozenset({"L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4", "S5", "SACRUM"})
+
+
+def _below_conus(report: Report, m: Mention) -> bool:
+    """Whether every level named in the mention's sentence lies at the cauda equina."""
+    named = [level for _, levels in report.levels[m.sentence] for level in levels]
+    return bool(named) and all(level.upper() in _CAUDA_LEVELS for level in named)
 
 
 def _is_positive(report: Report, m: Mention, kind: str) -> bool:
@@ -435,14 +446,16 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         csf_absent = True
     # CT shows the canal less well than MRI: a grade needs the radiologist's own CSF or severity
     # words ("severe compression of the conus" is grade 3 on any modality, Bilsky 2010).
-    # A thecal sac the CT report itself calls indented (1b), or a cord it calls abutted (1c), is
-    # graded as written; compression needs the CSF words CT shows poorly.
+    # A thecal sac the CT report itself calls indented (1b), a cord it calls abutted (1c) or
+    # compressed (2: "compression with nothing said about CSF", ../shared/corpus/README.md) is
+    # graded as written; a narrowed canal or sac needs the CSF or severity words CT shows poorly.
     if kind != "MR" and (
         m.assertion.hedged
         or not (
             csf_absent
             or csf_present
             or value in ("1b", "1c")
+            or (value in ("2", "2d") and m.rule.name not in _NARROWED_CANAL)
             or (severity == "severe" and value in _COMPRESSION_VALUES)
         )
     ):
@@ -459,7 +472,7 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         if severity == "severe":
             return "3"
         if value == "2t":
-            return "2" if severity == "moderate" else "1b"
+            return "2" if severity == "moderate" or _below_conus(report, m) else "1b"
         return "2"
     return value
 

@@ -86,7 +86,7 @@ EPIDURAL: tuple[Rule, ...] = (
         "into_canal",
         rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
         rf"projects? into|protrud\w* into|bulg\w* into|extends? in|extending in) (?:the )?"
-        rf"{W}{{0,5}}(?:spinal |sacral |vertebral |central )?canal",
+        rf"{W}{{0,3}}(?:spinal |sacral |vertebral |central )?canal",
         "epidural",
         "ambiguous",
     ),
@@ -257,6 +257,15 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "2",
     ),
     Rule("cord_flattening", rf"{CORD} (?:flattening|deformity|deformation)", "mass", "2"),
+    # A myelopathy the report calls compressive names a compressed cord (grade 2 by words,
+    # ../shared/corpus/README.md); its cause is read like any compression's.
+    Rule(
+        "compressive_myelopathy",
+        r"compressive (?:cervical |thoracic )?myelopathy|myelopathy (?:due to|from|secondary to|"
+        r"caused by) (?:the )?(?:cord )?compression",
+        "mass",
+        "2",
+    ),
     Rule(
         "sac_compression",
         rf"{SAC} compression|compression of (?:the )?{W}{{0,2}}{SAC}|"
@@ -303,7 +312,9 @@ GRADES: tuple[Rule, ...] = (
         r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
         r"perimedullary |all )?(?:csf|cerebrospinal fluid|liquor)(?: signal| space)?|(?:csf|"
         r"cerebrospinal fluid)(?: space| signal)? (?:is |was |are )?(?:completely |entirely )?"
-        r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block",
+        r"(?:effaced|obliterated|absent)|complete (?:myelographic |csf )?block|"
+        # The adjective first: "complete CSF effacement".
+        r"(?:complete|total) (?:csf|cerebrospinal fluid) (?:effacement|obliteration)",
         "csf_absent",
     ),
     # CSF effaced on one side of the cord only: the thecal sac is deformed (Bilsky 1b).

@@ -68,11 +68,12 @@ def test_collapse_percent_goes_with_the_level_written_next_to_it() -> None:
             "compresses the conus.",
             "3",
         ),
-        # Without a severity or CSF word CT cannot tell 2 from 3: no grade.
+        # Without a severity or CSF word a compressed cord is grade 2 by its words on any
+        # modality (../shared/corpus/README.md, "Grade from words").
         (
             "CT",
             "FINDINGS: Lytic T6 metastasis with soft tissue that compresses the spinal cord.",
-            None,
+            "2",
         ),
         (
             "CT",

@@ -794,7 +794,9 @@ def test_ct_grades_what_its_own_words_describe() -> None:
     abut = detect("FINDINGS: Epidural tumour at T9 abutting the cord.", modality="CT")
     assert abut.escc_grade == "1c"
     compressed = detect("FINDINGS: Epidural tumour at T9 compressing the cord.", modality="CT")
-    assert compressed.escc_grade is None  # compression needs CSF words on CT
+    assert compressed.escc_grade == "2"  # compression with nothing said of CSF (corpus README)
+    narrowed = detect("FINDINGS: Epidural tumour at T9 narrows the canal.", modality="CT")
+    assert narrowed.escc_grade is None  # a narrowed canal needs CSF or severity words on CT
 
 
 def test_a_revised_original_assessment_is_taken_back() -> None:

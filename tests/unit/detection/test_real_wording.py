@@ -104,7 +104,44 @@ CASES = [
         False,
         None,
     ),
+    # a tumour's soft tissue entering the epidural space and narrowing the canal, in two
+    # sentences after the metastasis is named: the stenosis is the tumour's, not degenerative
+    (
+        "Destructive metastasis of the L1 body. Its soft tissue grows into the epidural space "
+        "causing severe central canal stenosis.",
+        True,
+        "3",
+    ),
+    (
+        "Destructive metastasis of the L1 body. At L4-5 there is severe central canal stenosis "
+        "from facet arthropathy and a broad disc bulge.",
+        False,
+        "0",
+    ),
+    # below the conus the thecal sac holds the cauda equina: a compressed sac there is grade 2
+    ("Epidural myeloma at L3 and L4 compresses the thecal sac.", True, "2"),
+    ("Epidural myeloma at T9 compresses the thecal sac.", True, "1b"),
+    # a myelopathy called compressive is a compressed cord; its cause decides
+    ("Epidural lymphoma from C5 to C7 with compressive myelopathy.", True, "2"),
+    ("Multilevel spondylosis from C4 to C6 with compressive myelopathy.", False, None),
+    # the adjective before the noun: "complete CSF effacement"
+    ("Epidural metastasis at T6 compressing the cord, with complete CSF effacement.", True, "3"),
+    ("Epidural metastasis at T6 compressing the cord; CSF effacement is not complete.", True, "2"),
 ]
+
+# CT: a cord the report calls compressed is graded by the words (2); a narrowed canal without
+# severity or CSF words is not gradable on CT (../shared/corpus/README.md).
+CT_CASES = [
+    ("CT: osteolytic myeloma and an epidural mass compressing the spinal cord at T10.", "2"),
+    ("CT: lytic metastasis at T10; the epidural tumour narrows the canal.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "grade"), CT_CASES)
+def test_ct_grades_a_compressed_cord_by_its_words(text: str, grade: str | None) -> None:
+    found = detect(text, modality="CT")
+    assert found.suspected_mescc
+    assert found.escc_grade == grade
 
 
 @pytest.mark.parametrize(("text", "suspected", "grade"), CASES)
