@@ -125,7 +125,7 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
     a compression whose benign cause was only presumed, or epidural tumour on a study that
     cannot show the epidural space. Stated benign causes and denied findings ask nothing.
     """
-    if not (report.malignant_context or report.metastasis_affirmed):
+    if not (report.malignancy_named or report.metastasis_affirmed):
         return []
     cues: list[Mention] = []
     for ms in report.mentions:
@@ -188,8 +188,12 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
-    if m.rule.name == "canal_stenosis" and report.cause_presumed(m):
-        return False  # a narrowed canal is compression only when the report says what narrows it
+    if (
+        m.rule.name == "canal_stenosis"
+        and report.cause_presumed(m)
+        and not report.metastasis_affirmed
+    ):
+        return False  # a narrowed canal is tumour's only when the report names tumour in the spine
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True

@@ -308,6 +308,8 @@ GRADES: tuple[Rule, ...] = (
     ),
     Rule(
         "csf_absent",
+        r"(?:complete|total|near[ -]complete) (?:csf|cerebrospinal fluid) (?:effacement|"
+        r"obliteration)|"
         r"(?:complete|total|near[ -]complete|almost complete|near[ -]total|"
         r"circumferential)? ?(?:effacement|obliteration|loss) of (?:the )?(?:surrounding |"
         r"perimedullary |all )?(?:csf|cerebrospinal fluid|liquor)(?: signal| space)?|(?:csf|"

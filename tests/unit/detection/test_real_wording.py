@@ -191,14 +191,17 @@ def test_a_single_line_without_a_full_stop_is_read_as_findings_not_as_a_title() 
     assert detect(text).suspected_mescc is True
 
 
-def test_review_needed_when_a_narrowed_canal_beside_metastases_names_no_cause() -> None:
-    text = (
-        "FINDINGS:\nSclerotic metastases at T9 and T10.\nModerate "
-        "narrowing of the spinal canal at T9."
-    )
+def test_review_needed_when_a_narrowed_canal_in_a_cancer_patient_names_no_cause() -> None:
+    text = "FINDINGS:\nKnown lung carcinoma.\nModerate narrowing of the spinal canal at T9."
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.review_needed) == (False, True)
     assert any(e.field == "review_needed" for e in found.evidence)
+
+
+def test_a_narrowed_canal_at_a_vertebral_metastasis_is_suspected() -> None:
+    text = "FINDINGS:\nSclerotic metastases at T9 and T10.\nModerate narrowing of the canal at T9."
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade, found.review_needed) == (True, "2", False)
 
 
 def test_no_review_for_a_degenerative_canal_beside_bone_only_metastasis() -> None:
