@@ -304,6 +304,12 @@ def _reconcile_episode(
             intents.append(AlertIntent(closed, None))
         case _:
             pass
+    if _wakes(run, old, episode, members):
+        # A live positive report joining an episode that history opened quietly is today's
+        # finding and nobody was paged for it: page now, and its deadlines from here on.
+        episode = episode.model_copy(update={"quiet": False})
+        base = base.model_copy(update={"quiet": False})
+        intents.append(AlertIntent(AlertType.MESCC_SUSPECTED, None))
     timers, timer_intents, changed_timers = _reconcile_timers(run, state, base, episode, old)
     episode = episode.model_copy(update={"timers": timers})
     if old is not None and emit.episode_snapshot(episode) != emit.episode_snapshot(old):
@@ -328,6 +334,20 @@ def _reconcile_episode(
         for intent in (*intents[:1], *timer_intents, *intents[1:]):
             run.pending.append((episode.episode_id, intent))
     return episode
+
+
+def _wakes(run: Run, old: Episode | None, episode: Episode, members: set[str]) -> bool:
+    """Whether this live event's positive report joins an open episode history kept quiet."""
+    new = run.detection
+    return (
+        old is not None
+        and old.quiet
+        and not run.historic
+        and episode.status == EpisodeStatus.OPEN
+        and new is not None
+        and new.event_id in members
+        and new.result.get("suspected_mescc") is True
+    )
 
 
 def _rescore(
