@@ -65,9 +65,11 @@ def test_page_after_silences_a_first_deployment_reading_from_the_earliest_offset
 
 def test_a_live_positive_report_joining_a_quiet_episode_pages_it() -> None:
     state, out = _at(None, report("r1", T0), NOW)  # history: folded quietly
-    assert alerts(out) == [] and state.episodes[0].quiet
+    assert alerts(out) == []
+    assert state.episodes[0].quiet
     state, live = _at(state, report("r2", NOW + H), NOW + H)  # today's MRI, still positive
     assert [a.alert_type for a in alerts(live)][:1] == ["mescc_suspected"]
-    assert len(state.episodes) == 1 and not state.episodes[0].quiet
+    assert len(state.episodes) == 1
+    assert not state.episodes[0].quiet
     _, again = _at(state, report("r3", NOW + 2 * H), NOW + 2 * H)
     assert "mescc_suspected" not in [a.alert_type for a in alerts(again)]  # paged once
