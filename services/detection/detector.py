@@ -14,6 +14,7 @@ from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
 from services.detection.matcher import compile_bytes
+from services.detection.prefilter import may_detect
 from services.detection.report import TARGET_ROLES, Mention, Report, valid_cue
 from services.detection.sins_extract import extract_sins, index_level
 from services.detection.text import normalise, split
@@ -52,9 +53,15 @@ _MODALITY_WORDS = (
 )
 
 
-def detect(text: str, *, modality: str | None = None, exam: str | None = None) -> Detection:
-    """Read one report and say whether it describes suspected MESCC, with evidence."""
+def detect(
+    text: str, *, modality: str | None = None, exam: str | None = None, prefilter: bool = True
+) -> Detection:
+    """Read one report and say whether it describes suspected MESCC, with evidence.
+
+    ``prefilter=False`` runs the engine on every report (tests prove the prefilter exact)."""
     data = normalise(text if isinstance(text, str) else "")
+    if prefilter and not may_detect(data):  # exact: the engine says nothing either
+        return Detection()
     sentences = split(data)
     if not sentences:
         return Detection()
