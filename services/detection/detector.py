@@ -139,6 +139,8 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
         for m in ms:
             if m.rule.role not in ("epidural", "mass", "mscc") or not m.assertion.current:
                 continue
+            if report.inside_dura(m.sentence):  # a compartment the report names: not epidural
+                continue
             if m.cause == "malignant" or report.cause_presumed(m):
                 cues.append(m)
     return cues
@@ -195,6 +197,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
+    if role in ("mass", "epidural") and report.inside_dura(m.sentence):
+        return False  # an intradural or intramedullary lesion's mass effect is not epidural
     if (
         m.rule.name == "canal_stenosis"
         and report.cause_presumed(m)

@@ -60,6 +60,14 @@ _INTRADURAL_WORDS = (
     b"surface of the cord",
     b"cord surface",
 )
+# A lesion placed inside the dura, not a signal change of the cord ("intramedullary oedema").
+_INSIDE_DURA = compile_bytes(
+    r"\b(?:intradural|intra-dural|subdural)(?: extramedullary| extra-medullary)?"
+    r"(?: \w+){0,2} (?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?|"
+    r"meningioma|schwannoma|disease)|\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
+    r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
+)
+_EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
 _BONE_WORDS = (
     b"osse",
     b"bone",
@@ -298,6 +306,14 @@ class Report:
     def has(self, i: int, words: tuple[bytes, ...]) -> bool:
         """Whether sentence i contains any of the words."""
         return self._has(i, words)
+
+    def inside_dura(self, i: int) -> bool:
+        """Whether sentence i puts its lesion inside the dura (an intradural or intramedullary
+        mass, leptomeningeal disease) and names no epidural or extradural disease: what it
+        compresses is not epidural compression (corpus README: intradural is not epidural)."""
+        s = self.sentences[i]
+        text = self.data[s.start : s.end]
+        return _INSIDE_DURA.search(text) is not None and _EPIDURAL_NAMED.search(text) is None
 
     def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
         s = self.sentences[i]

@@ -129,6 +129,23 @@ CASES = [
     ("Epidural metastasis at T6 compressing the cord; CSF effacement is not complete.", True, "2"),
 ]
 
+# A lesion the sentence puts inside the dura compresses from within: not epidural, no review;
+# the cord's own intramedullary signal change is not such a lesion.
+INSIDE_DURA_CASES = [
+    ("Lung cancer. An intradural extramedullary deposit at T5 compresses the spinal cord.", False),
+    ("Leptomeningeal lymphoma coats the conus and surrounds the cauda equina roots.", False),
+    ("Epidural tumour at T8 compresses the cord, with intramedullary high signal below it.", True),
+    ("Epidural tumour at T5 compresses the cord; a separate intradural nodule lies at T9.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), INSIDE_DURA_CASES)
+def test_a_lesion_inside_the_dura_is_not_epidural(text: str, suspected: bool) -> None:
+    found = detect(text, modality="MR")
+    assert found.suspected_mescc is suspected
+    assert not found.review_needed
+
+
 # CT: a cord the report calls compressed is graded by the words (2); a narrowed canal without
 # severity or CSF words is not gradable on CT (../shared/corpus/README.md).
 CT_CASES = [
