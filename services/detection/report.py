@@ -68,6 +68,10 @@ _INSIDE_DURA = compile_bytes(
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
 _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
+# Verbs that introduce what an imaging study found (narrative and caption style).
+_REPORTING_VERB = compile_bytes(
+    r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed)\b"
+)
 _BONE_WORDS = (
     b"osse",
     b"bone",
@@ -423,7 +427,9 @@ class Report:
                 for pos, k, guess in cues
                 if pos != m.start and scope.same_clause(pos, m.start)
             ]
-            deciding = clause_cues or [(k, guess) for _, k, guess in cues]
+            deciding = clause_cues or [
+                (k, guess) for pos, k, guess in cues if not self._reported_between(i, pos, m.start)
+            ]
             if deciding:
                 m.cause = "malignant" if any(k == "malignant" for k, _ in deciding) else "benign"
                 guessed = all(guess for k, guess in deciding if k == m.cause)
@@ -442,6 +448,14 @@ class Report:
             m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
         ):
             self._sentence_cause[i] = "benign"
+
+    def _reported_between(self, i: int, cue: int, finding: int) -> bool:
+        """Whether "showed", "revealed"... stands between a cause word and a later finding: the
+        cause was what someone suspected before the imaging ("suspected a degenerative cause and
+        requested an MRI, which showed an epidural mass"), not what the imaging showed."""
+        if cue >= finding:
+            return False
+        return _REPORTING_VERB.search(self.data, cue, finding) is not None
 
     def _presume(self, m: Mention) -> None:
         self._presumed.append(m)

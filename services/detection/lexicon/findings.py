@@ -379,7 +379,9 @@ CAUSES: tuple[Rule, ...] = (
     ),
     Rule(
         "malignant",
-        r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|carcinoma\w*|sarcoma|"
+        # Compound names of primary malignancies: adenocarcinoma, osteosarcoma, chordoma.
+        r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|\w*carcinoma\w*|\w*sarcoma\w*|"
+        r"chordomas?|"
         r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|destructive|"
         rf"extra-?osseous (?:tumou?r|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"

@@ -146,6 +146,31 @@ def test_a_lesion_inside_the_dura_is_not_epidural(text: str, suspected: bool) ->
     assert not found.review_needed
 
 
+# Narrative: a cause someone suspected before the imaging ("thought it degenerative and ordered
+# an MRI, which showed ...") is not the cause of what the imaging showed; compound names of
+# primary malignancies (adenocarcinoma, osteosarcoma, chordoma) name a malignancy.
+NARRATIVE_CASES = [
+    (
+        "A woman treated for breast adenocarcinoma has back pain. Her doctor thought it was "
+        "degenerative disc disease and ordered an MRI, which showed a lesion in the posterior "
+        "epidural space at T10.",
+        True,
+    ),
+    (
+        "A woman treated for breast adenocarcinoma has back pain. An MRI showed degenerative "
+        "disc disease with a disc extrusion into the epidural space at L4-5.",
+        False,
+    ),
+    ("Osteosarcoma of the T11 body with tumour filling the epidural space.", True),
+    ("Osteoid osteoma of the T11 pedicle; the epidural space is clear.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), NARRATIVE_CASES)
+def test_narrative_causes_and_compound_malignancies(text: str, suspected: bool) -> None:
+    assert detect(text, modality="MR").suspected_mescc is suspected
+
+
 # CT: a cord the report calls compressed is graded by the words (2); a narrowed canal without
 # severity or CSF words is not gradable on CT (../shared/corpus/README.md).
 CT_CASES = [
