@@ -276,6 +276,20 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
 )
 
+# The brainstem is not the spinal cord: a skull-base tumour (clivus, foramen magnum) pressing on
+# the medulla oblongata is not spinal cord compression. Longer than "compressing the medulla",
+# so the leftmost-longest scan gives these words to this rule.
+BRAINSTEM: tuple[Rule, ...] = (
+    Rule(
+        "brainstem_compressed",
+        rf"(?:compress\w*|indent\w*|displac\w*|flatten\w*|deform\w*|mass effect (?:on|upon)) "
+        rf"(?:on |upon )?(?:the )?{W}{{0,2}}(?:medulla oblongata|brain ?stem|pons)|"
+        rf"(?:medulla oblongata|brain ?stem|pons) (?:{W}{{0,3}})?(?:compression|compressed|"
+        rf"indented|displaced|flattened)",
+        "ignore",
+    ),
+)
+
 MSCC: tuple[Rule, ...] = (
     Rule("mscc", r"mscc|mescc", "mscc"),
     Rule(
@@ -516,6 +530,7 @@ OTHER: tuple[Rule, ...] = (
 # long compression phrase cannot swallow them ("compressing the cord with cord T2 signal").
 DESCRIPTORS: tuple[Rule, ...] = tuple(r for r in OTHER if r.role in ("cord_signal", "retropulsion"))
 FINDINGS: tuple[Rule, ...] = (
+    *BRAINSTEM,
     *(r for r in OTHER if r.role not in ("cord_signal", "retropulsion")),
     *MSCC,
     *EPIDURAL,

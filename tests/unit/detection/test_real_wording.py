@@ -163,6 +163,12 @@ NARRATIVE_CASES = [
     ),
     ("Osteosarcoma of the T11 body with tumour filling the epidural space.", True),
     ("Osteoid osteoma of the T11 pedicle; the epidural space is clear.", False),
+    # the brainstem is not the spinal cord: a skull-base tumour pressing on it is not MSCC
+    (
+        "A clival chordoma extends into the posterior fossa and compresses the medulla oblongata.",
+        False,
+    ),
+    ("An epidural chordoma deposit at C2 compresses the upper cervical cord.", True),
 ]
 
 
