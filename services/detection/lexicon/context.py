@@ -281,6 +281,16 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         "hypo",
         "post",
     ),
+    # a general statement about a disease, not this patient: "epidural spread is common in
+    # myeloma", "cord compression can occur"
+    Rule(
+        "generic",
+        r"(?:is|are) (?:common|frequent|typical|uncommon|rare|a (?:common|known|recognised|"
+        r"recognized) complication)|(?:commonly|frequently|often|typically) (?:occurs?|seen)|"
+        r"(?:can|may) (?:occur|develop)",
+        "hypo",
+        "post",
+    ),
     Rule(
         "recommend",
         r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"

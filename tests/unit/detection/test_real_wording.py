@@ -169,6 +169,9 @@ NARRATIVE_CASES = [
         False,
     ),
     ("An epidural chordoma deposit at C2 compresses the upper cervical cord.", True),
+    # a general statement about the disease is not a finding in this patient
+    ("Known myeloma. Epidural spread of disease is common, but none is seen here.", False),
+    ("Known myeloma. Epidural spread of disease is seen at T8, as is common.", True),
 ]
 
 
