@@ -21,7 +21,9 @@ FLOORS = {
     "level_f1": 0.90,
     "sins_component_accuracy": 0.85,
     "cord_signal_accuracy": 0.90,
+    "safety_net_sensitivity": 0.99,  # issue 10: suspected or review_needed
 }
+CEILINGS = {"review_rate_negatives": 0.15}  # issue 10: the review queue stays small
 
 
 @pytest.mark.skipif(
@@ -36,6 +38,7 @@ def test_eval_detector_floors() -> None:
         else [sys.executable, "-c", "import sys; from streams.cli import main; sys.exit(main())"]
     )
     mins = [arg for key, floor in FLOORS.items() for arg in ("--min", f"{key}={floor}")]
+    mins += [arg for key, top in CEILINGS.items() for arg in ("--max", f"{key}={top}")]
     python = shutil.which("python3") or sys.executable
     run = subprocess.run(
         [python, str(EVALUATOR), "--corpus", str(CORPUS), *mins, "--", *command, "detect"],
