@@ -176,6 +176,10 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
 # Rule values of a compression: of the cord (2), of the thecal sac (2t), and a displacement that
 # is compression unless CSF is still seen around the cord (2d; ../shared/corpus/README.md).
 _COMPRESSION_VALUES = ("2", "2t", "2d")
+_NEURAL_WORDS = compile_bytes(
+    r"\b(?:thecal|dural sac|the sac|cord|conus|cauda|roots?|csf|cerebrospinal|subarachnoid|"
+    r"mass effect)\b"
+)
 _NARROWED_CANAL = frozenset({"canal_stenosis"})  # the canal, not the cord, is what is named
 # Below the conus (about L2 and lower) the thecal sac holds the cauda equina, so a compressed
 # sac there is a compressed cauda equina: graded by the cord's words (../shared/corpus/README.md;
@@ -452,7 +456,11 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         if kind != "MR" or unassessable:
             return None
         # "complete effacement of CSF around the cord by epidural tumour" is grade 3 as written
-        return "3" if _sentence_cues(report, m)[0] else "1a"
+        if _sentence_cues(report, m)[0]:
+            return "3"
+        # 1a says the tumour touches nothing; a report silent on the thecal sac and cord has
+        # not said so, and its grade is undetermined (../shared/corpus/README.md).
+        return "1a" if _NEURAL_WORDS.search(report.data) is not None else None
     if role != "mass":
         return None
     csf_absent, csf_present, severity = _sentence_cues(report, m)

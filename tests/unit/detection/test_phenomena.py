@@ -588,7 +588,7 @@ def test_hedged_finding_is_kept_when_a_later_denial_is_about_another_level() -> 
 @pytest.mark.parametrize(
     ("text", "grade"),
     [
-        ("L4 metastasis with tumour extending into the right lateral recess.", "1a"),
+        ("L4 metastasis with tumour extending into the right lateral recess.", None),
         ("Circumferential tumour at T9 encases the thecal sac.", "1c"),
         ("Tumour at L3 with crowding of the cauda equina nerve roots.", "2"),
     ],

@@ -61,7 +61,7 @@ CASES = [
     (
         "The osteolytic metastasis at L2 is seen extending posteriorly to the epidural spaces.",
         True,
-        "1a",
+        None,  # nothing said of the thecal sac or cord: undetermined (corpus README)
     ),
     (
         "The osteolytic metastasis at L2 is confined to bone, with no "
@@ -173,6 +173,23 @@ NARRATIVE_CASES = [
     ("Known myeloma. Epidural spread of disease is common, but none is seen here.", False),
     ("Known myeloma. Epidural spread of disease is seen at T8, as is common.", True),
 ]
+
+# Epidural tumour with nothing said of the thecal sac or cord: suspected, grade undetermined;
+# said to spare them: 1a (../shared/corpus/README.md).
+SILENT_CASES = [
+    ("Melanoma. An enhancing epidural lesion lies at T4.", None),
+    (
+        "Melanoma. An enhancing epidural lesion lies at T4. The thecal sac and cord are spared.",
+        "1a",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "grade"), SILENT_CASES)
+def test_epidural_tumour_silent_on_the_sac_has_no_grade(text: str, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert found.suspected_mescc
+    assert found.escc_grade == grade
 
 
 @pytest.mark.parametrize(("text", "suspected"), NARRATIVE_CASES)
