@@ -17,7 +17,7 @@ from services.detection.matcher import compile_bytes
 from services.detection.prefilter import may_detect
 from services.detection.report import TARGET_ROLES, Mention, Report, valid_cue
 from services.detection.sins_extract import extract_sins, index_level
-from services.detection.text import normalise, split
+from services.detection.text import normalise, scan_bytes, split
 
 _NO_SINS = SinsImaging()
 GRADE_RANK = {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
@@ -59,9 +59,10 @@ def detect(
     """Read one report and say whether it describes suspected MESCC, with evidence.
 
     ``prefilter=False`` runs the engine on every report (tests prove the prefilter exact)."""
-    data = normalise(text if isinstance(text, str) else "")
-    if prefilter and not may_detect(data):  # exact: the engine says nothing either
+    text = text if isinstance(text, str) else ""
+    if prefilter and not may_detect(scan_bytes(text)):  # exact: the engine says nothing either
         return Detection()
+    data = normalise(text)
     sentences = split(data)
     if not sentences:
         return Detection()

@@ -59,13 +59,28 @@ codecs.register_error("cordwatch_space", _to_space)
 
 def normalise(text: str) -> bytes:
     """Lower-case ASCII bytes of the same length as ``text`` (non-ASCII letters become spaces)."""
+    translated, data = _lowered(text)
+    if b":" in data or b"signed" in data or b"verified" in data:
+        data = _break_inline_headers(translated, data)
+    return _hl7_breaks(data)
+
+
+def scan_bytes(text: str) -> bytes:
+    """``normalise`` without its inline-header line breaks, for the prefilter: those only turn
+    spaces into line breaks, and no rule the prefilter holds matches a line break where it
+    would not match a space, so this text has every prefilter hit ``normalise``'s has."""
+    return _hl7_breaks(_lowered(text)[1])
+
+
+def _lowered(text: str) -> tuple[str, bytes]:
     translated = text.translate(_TRANSLATE)
     lowered = translated.lower()
     if len(lowered) != len(translated):  # e.g. "İ" lowers to two code points: keep offsets
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in translated)
-    data = lowered.encode("ascii", "cordwatch_space")
-    if b":" in data or b"signed" in data or b"verified" in data:
-        data = _break_inline_headers(translated, data)
+    return translated, lowered.encode("ascii", "cordwatch_space")
+
+
+def _hl7_breaks(data: bytes) -> bytes:
     if b"\\" in data:
         for escape in _HL7_BREAKS:
             if escape in data:
