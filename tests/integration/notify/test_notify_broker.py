@@ -23,7 +23,11 @@ from typing import Any
 import pytest
 import trustme
 import yaml
-from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
+from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    TopicPartition,
+)
 from aiosmtpd.controller import Controller
 
 from models.outputs import Alert, AlertType, Priority
@@ -109,6 +113,23 @@ async def wait_for(predicate: Any, within: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def start_group_at_end(broker: str, group: str) -> None:
+    """Commit the notify group's offsets at the end of the alerts topic, as a group that has
+    already paged what came before would have: the shared test broker holds every earlier test's
+    alerts, and a new group reading them all from the earliest offset would page them first."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = consumer.partitions_for_topic("cordwatch.alerts") or set()
+        parts = [TopicPartition("cordwatch.alerts", p) for p in sorted(partitions)]
+        consumer.assign(parts)
+        ends = await consumer.end_offsets(parts)
+        await consumer.commit(dict(ends))
+    finally:
+        await consumer.stop()
+
+
 async def test_flood_with_sigkill_and_a_recovering_receiver(broker: str, tmp_path: Path) -> None:
     run = uuid.uuid4().hex[:8]
     hook = WebhookReceiver(secret=SECRET.encode(), fail_next=25)
@@ -145,6 +166,7 @@ async def test_flood_with_sigkill_and_a_recovering_receiver(broker: str, tmp_pat
                 "CORDWATCH_NOTIFY_WEB_PORT": "0",
                 "SSL_CERT_FILE": str(ca_file),  # the throwaway CA, for STARTTLS
             }
+            await start_group_at_end(broker, f"cw-notify-{run}-notify-pages")
             producer = AIOKafkaProducer(bootstrap_servers=broker)
             await producer.start()
             try:
