@@ -16,15 +16,17 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
 from services.pathway.replay import read_lines, replay
 from services.policy import load_policy
+from tests.conftest import start_prepared_broker, stop_and_check
 from tests.integration.pathway.harness import (
     ALERTS,
     TOPIC_FOR,
@@ -75,6 +77,17 @@ async def until(check: Callable[[], Awaitable[bool]], what: str, within: float =
             pass
         await asyncio.sleep(0.05)
     raise AssertionError(f"not within {within:.0f}s: {what}")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def broker() -> AsyncIterator[str]:
+    """A broker of this module's own: every later test's new worker group reads the shared
+    patient stream from its start, and this flood's thousands of events would come first."""
+    embedded = await start_prepared_broker()
+    try:
+        yield embedded.bootstrap
+    finally:
+        stop_and_check(embedded)
 
 
 async def test_sigkill_mid_flood_loses_nothing_and_doubles_no_alert(
