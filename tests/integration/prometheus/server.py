@@ -9,8 +9,6 @@ runs the server on a free loopback port with a config built from the shipped one
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import aiohttp
 import yaml
 
 from streams.broker import free_port, spawn_owned, terminate
+from tests.debian import ensure_package
 
 PROMETHEUS = Path("/usr/bin/prometheus")
 PROMTOOL = Path("/usr/bin/promtool")
@@ -28,32 +27,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "deploy" / "prometheus"
 
 
-def _apt_install() -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "prometheus"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
-    if done.returncode != 0:  # stale or empty package lists on a fresh image
-        subprocess.run(
-            ["apt-get", "update"], env=env, capture_output=True, timeout=600, check=False
-        )
-        done = subprocess.run(
-            cmd, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-    return done
-
-
 def ensure_prometheus() -> str | None:
     """Make prometheus and promtool available; None on success, else the reason they are not."""
-    if PROMETHEUS.exists() and PROMTOOL.exists():
-        return None
-    if os.name != "posix" or os.geteuid() != 0:
-        return "prometheus is not installed and the tests are not root (apt-get install prometheus)"
-    if shutil.which("apt-get") is None:
-        return "prometheus is not installed and this system has no apt-get"
-    done = _apt_install()
-    if done.returncode != 0 or not PROMETHEUS.exists():
-        return f"apt-get install prometheus failed ({done.returncode}): {done.stderr[-400:]}"
-    return None
+    return ensure_package("prometheus", PROMETHEUS, PROMTOOL)
 
 
 def scrape_config_for(*, target: str, rules: Path) -> dict[str, Any]:

@@ -7,11 +7,11 @@ in the repository, not in a runbook). Otherwise it returns why it cannot, for a 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.debian import ensure_package
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (
@@ -27,32 +27,9 @@ FLAGS = (
 )
 
 
-def _apt_install() -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
-    if done.returncode != 0:  # stale or empty package lists on a fresh image
-        subprocess.run(
-            ["apt-get", "update"], env=env, capture_output=True, timeout=600, check=False
-        )
-        done = subprocess.run(
-            cmd, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-    return done
-
-
 def ensure_chromium() -> str | None:
     """Make /usr/bin/chromium available; None on success, else the reason it is not."""
-    if CHROMIUM.exists():
-        return None
-    if os.name != "posix" or os.geteuid() != 0:
-        return "chromium is not installed and the tests are not root (apt-get install chromium)"
-    if shutil.which("apt-get") is None:
-        return "chromium is not installed and this system has no apt-get"
-    done = _apt_install()
-    if done.returncode != 0 or not CHROMIUM.exists():
-        return f"apt-get install chromium failed ({done.returncode}): {done.stderr[-400:]}"
-    return None
+    return ensure_package("chromium", CHROMIUM)
 
 
 def render(html_file: Path, *, png: Path, size: tuple[int, int] = (1280, 1400)) -> tuple[str, str]:
