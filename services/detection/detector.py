@@ -181,7 +181,8 @@ _NEURAL_WORDS = compile_bytes(
     r"\b(?:thecal|dural sac|the sac|cord|conus|cauda|roots?|csf|cerebrospinal|subarachnoid|"
     r"mass effect)\b"
 )
-_NARROWED_CANAL = frozenset({"canal_stenosis"})  # the canal, not the cord, is what is named
+# The canal, not the cord, is what these name.
+_NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated"})
 # Below the conus (about L2 and lower) the thecal sac holds the cauda equina, so a compressed
 # sac there is a compressed cauda equina: graded by the cord's words (../shared/corpus/README.md;
 # Bilsky et al. 2010 grade the cauda equina by the thecal sac and roots).
@@ -205,14 +206,25 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     if role in ("mass", "epidural") and report.inside_dura(m.sentence):
         return False  # an intradural or intramedullary lesion's mass effect is not epidural
     if (
-        m.rule.name == "canal_stenosis"
+        m.rule.name in _NARROWED_CANAL
         and report.cause_presumed(m)
         and not report.metastasis_affirmed
+        and not _bone_destroyed(report, m.sentence)
     ):
-        return False  # a narrowed canal is tumour's only when the report names tumour in the spine
+        # A narrowed canal is tumour's only when the report names tumour in the spine, or bone
+        # destroyed beside it ("a mass replaces the sacrum and obliterates the sacral canal").
+        return False
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
+
+
+def _bone_destroyed(report: Report, i: int) -> bool:
+    """Whether sentence i says a bone is destroyed or taken over (a presumed tumour's sign)."""
+    return any(
+        x.rule.name == "destructive" and x.assertion.current and not x.assertion.negated
+        for x in report.mentions[i]
+    )
 
 
 def _negation_kind(report: Report, m: Mention) -> str | None:
@@ -507,7 +519,7 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
     severity: str | None = None
     i = m.sentence
     candidates = list(report.mentions[i])
-    if i + 1 < len(report.sentences) and report.sentences[i + 1].line == report.sentences[i].line:
+    if _continues(report, i):
         following = report.mentions[i + 1]
         if not any(x.rule.role in ("mass", "epidural") for x in following):
             candidates.extend(following)
@@ -528,6 +540,22 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
         ):
             severity = x.rule.value
     return absent, present, severity
+
+
+def _continues(report: Report, i: int) -> bool:
+    """Whether sentence i + 1 goes on describing sentence i's finding: on the same line, or on
+    the next line of the same section naming no other level ("Epidural tumour at T6.\nComplete
+    effacement of the CSF around the cord."). A line that names a level of its own describes
+    that level, as list-style findings do."""
+    if i + 1 >= len(report.sentences):
+        return False
+    here, after = report.sentences[i], report.sentences[i + 1]
+    if after.line == here.line:
+        return True
+    if after.line != here.line + 1 or after.section != here.section or after.part != here.part:
+        return False
+    named = {n for _, names in report.levels[i + 1] for n in names}
+    return not named or named <= {n for _, names in report.levels[i] for n in names}
 
 
 def _first_current(report: Report, role: str, log: EvidenceLog) -> bool:

@@ -491,7 +491,7 @@ class Report:
                     m.rule.role in TARGET_ROLES
                     and id(m) not in presumed
                     and valid_cue(m)
-                    and m.rule.name != "canal_stenosis"
+                    and m.rule.name not in ("canal_stenosis", "canal_obliterated")
                 ):
                     for level in self.levels_of(m):
                         named.setdefault(level, set()).add(m.cause or "malignant")

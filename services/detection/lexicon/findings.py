@@ -32,6 +32,11 @@ CORD = (
     r"medulla(?: spinalis)?|medullary)"
 )
 SAC = r"(?:thecal|dural|the cal) sack?"
+# The edge of a vertebra that can bulge or be pushed back into the canal (a fracture's wall).
+_BONE_EDGE = (
+    r"(?:posterior |dorsal )?(?:cortex|cortical (?:margin|wall|line)|vertebral (?:body )?wall|"
+    r"wall|fragments?)"
+)
 TUMOUR_NOUNS = (
     r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
     r"myeloma|neoplasm|malignancy|soft tissue tumou?r"
@@ -85,7 +90,8 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "into_canal",
         rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
-        rf"projects? into|protrud\w* into|bulg\w* into|extends? in|extending in) (?:the )?"
+        rf"projects? into|protrud\w* into|(?:{_BONE_EDGE} (?:\w+ )?)?bulg\w* into|extends? in|"
+        rf"extending in) (?:the )?"
         rf"{W}{{0,3}}(?:spinal |sacral |vertebral |central )?canal",
         "epidural",
         "ambiguous",
@@ -186,12 +192,21 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # degenerative cause named beside it makes it benign (../shared/corpus/README.md).
     Rule(
         "canal_stenosis",
-        r"(?:spinal |central |vertebral |sacral )?canal (?:stenosis|narrowing|compromise|"
-        r"obliteration)|(?:stenosis|narrowing|compromise|obliteration) of (?:the )?(?:spinal |"
-        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*|obliterat\w*) (?:the )?"
+        r"(?:spinal |central |vertebral |sacral )?canal (?:stenosis|narrowing|compromise)|"
+        r"(?:stenosis|narrowing|compromise) of (?:the )?(?:spinal |"
+        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*) (?:the )?"
         r"(?:spinal |central |vertebral |sacral )?canal",
         "mass",
         "2",
+    ),
+    # An obliterated canal leaves no room for CSF: grade 3 as the corpus README reads words.
+    Rule(
+        "canal_obliterated",
+        r"(?:spinal |central |vertebral |sacral )?canal (?:obliteration|is obliterated|"
+        r"was obliterated)|obliteration of (?:the )?(?:spinal |central |vertebral |sacral )?"
+        r"canal|obliterat\w* (?:the )?(?:spinal |central |vertebral |sacral )?canal",
+        "mass",
+        "3",
     ),
     # Tumour wrapped around the sac or cord: contact at least (1c), more when it compresses.
     Rule(
@@ -383,6 +398,13 @@ GRADES: tuple[Rule, ...] = (
 CAUSES: tuple[Rule, ...] = (
     # Fatty marrow after radiotherapy is the treated field, not tumour replacing the marrow.
     Rule("fatty_marrow", r"fatty (?:marrow )?(?:replacement|conversion|change)", "ignore"),
+    # The bone's own edge bulging (a pathological fracture's posterior wall) is not a disc bulge:
+    # "the posterior cortex bulges and compresses the thecal sac" names no benign cause.
+    Rule(
+        "bone_edge_bulge",
+        rf"{_BONE_EDGE} (?:\w+ )?bulg\w*|bulg\w* (?:of )?(?:the )?{_BONE_EDGE}",
+        "ignore",
+    ),
     Rule(
         "metastasis",
         r"metasta(?:sis|ses|tic(?: disease| deposits?| lesions?| focus)?)|"
@@ -396,7 +418,7 @@ CAUSES: tuple[Rule, ...] = (
         # Compound names of primary malignancies: adenocarcinoma, osteosarcoma, chordoma.
         r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|\w*carcinoma\w*|\w*sarcoma\w*|"
         r"chordomas?|"
-        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|destructive|"
+        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|"
         rf"extra-?osseous (?:tumou?r|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
         rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
@@ -407,6 +429,17 @@ CAUSES: tuple[Rule, ...] = (
     # at the same level later in the report outranks it (see Report, presumed causes).
     # So does bone tissue outside the bone ("an extraosseous component"), which an aggressive
     # haemangioma also makes.
+    # Bone destroyed or taken over by a mass says tumour, unless the report names another cause
+    # (discitis and abscesses destroy end plates too): presumed, like "a mass".
+    Rule(
+        "destructive",
+        r"destructive|osteolytic destruction|(?:destroy\w*|destruction of|replac\w*|replacement "
+        r"of) (?:the |much of the |most of the |almost all of the )?(?:(?:left|right|posterior|"
+        r"anterior) )?(?:sacrum|coccyx|vertebral bod(?:y|ies)|vertebrae?|pedicles?|posterior "
+        r"elements|lamina|laminae|spinous process|sacral ala|odontoid|dens)",
+        "malignant",
+        "presumed",
+    ),
     Rule(
         "mass_word",
         r"mass(?:es)?|extra-?osseous (?:soft tissue|extension|component)",

@@ -127,6 +127,37 @@ CASES = [
     # the adjective before the noun: "complete CSF effacement"
     ("Epidural metastasis at T6 compressing the cord, with complete CSF effacement.", True, "3"),
     ("Epidural metastasis at T6 compressing the cord; CSF effacement is not complete.", True, "2"),
+    # a CSF statement on the next line of the same section still qualifies the finding above it;
+    # a line naming another level describes that level
+    (
+        "FINDINGS: Renal cancer deposit in T6 with posterior epidural extension.\n"
+        "Complete effacement of the CSF around the cord.",
+        True,
+        "3",
+    ),
+    (
+        "FINDINGS: Renal cancer deposit in T6 with posterior epidural extension.\n"
+        "At C5 complete effacement of the CSF from a disc osteophyte complex.",
+        True,
+        "1a",
+    ),
+    # an obliterated canal is grade 3; bone destroyed by the mass makes an unnamed mass tumour
+    ("Known myeloma. A plasmacytoma of T9 obliterates the spinal canal.", True, "3"),
+    ("A large mass destroys the sacrum and obliterates the sacral canal.", True, "3"),
+    (
+        "Discitis at L2-3 destroys the vertebral bodies; an epidural abscess obliterates the "
+        "canal.",
+        False,
+        None,
+    ),
+    # a fracture's own wall bulging is not a disc bulge
+    (
+        "Pathological fracture of L1 in myeloma; the posterior wall bulges and compresses the "
+        "thecal sac.",
+        True,
+        "1b",
+    ),
+    ("Broad disc bulge at L1-2 compresses the thecal sac. Known myeloma elsewhere.", False, None),
 ]
 
 # A lesion the sentence puts inside the dura compresses from within: not epidural, no review;
