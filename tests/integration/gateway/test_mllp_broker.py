@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -17,11 +16,12 @@ from aiokafka import AIOKafkaConsumer
 
 from services.gateway.encode_hl7 import encode_hl7
 from services.gateway.hl7_map import map_hl7
-from services.gateway.mllp import FrameDecoder, frame
+from services.gateway.mllp import frame
 from services.gateway.profile import SiteProfile
 from services.simulation.feed import FeedConfig, generate
 from streams.broker import EmbeddedBroker
 from tests.conftest import start_prepared_broker, stop_and_check
+from tests.integration.gateway.mllp_client import control_id, exchange, msa, start_listener
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -43,31 +43,6 @@ async def own_broker() -> AsyncIterator[EmbeddedBroker]:
         stop_and_check(embedded)
 
 
-_CLI = "import sys; from streams.cli import main; sys.exit(main())"
-
-
-def start_listener(bootstrap: str) -> tuple[subprocess.Popen[bytes], int]:
-    """`cordwatch mllp --port 0` as a child process, and the port it announced."""
-    env = {**os.environ, "CORDWATCH_KAFKA_BOOTSTRAP": bootstrap, "CORDWATCH_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from streams.cli import main; sys.exit(main())",
-            "mllp",
-            "--port",
-            "0",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().decode()
-    assert line.startswith("MLLP listening on "), line
-    return process, int(line.rsplit(":", 1)[1])
-
-
 @pytest.fixture
 def listener(own_broker: EmbeddedBroker) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     process, port = start_listener(own_broker.bootstrap)
@@ -77,28 +52,6 @@ def listener(own_broker: EmbeddedBroker) -> Iterator[tuple[subprocess.Popen[byte
         if process.poll() is None:
             process.terminate()
             process.wait(10)
-
-
-def exchange(sock: socket.socket, raw: bytes, *, timeout: float = 20.0) -> bytes | None:
-    """Send one framed message; the ACK, or None if the connection closed without one."""
-    sock.settimeout(timeout)
-    sock.sendall(frame(raw))
-    decoder = FrameDecoder(max_bytes=1 << 20)
-    while True:
-        data = sock.recv(65536)
-        if not data:
-            return None
-        if frames := decoder.feed(data):
-            return frames[0]
-
-
-def msa(ack: bytes) -> list[str]:
-    segment = next(s for s in ack.decode().split("\r") if s.startswith("MSA|"))
-    return segment.split("|")
-
-
-def control_id(raw: bytes) -> str:
-    return raw.split(b"\r", 1)[0].decode().split("|")[9]
 
 
 async def inbound_copies(bootstrap: str, wanted: str) -> list[bytes]:

@@ -75,6 +75,10 @@ class Worker:
     name: str = "w"
     web_port: int = 0
     env: dict[str, str] = field(default_factory=dict)  # last word over the defaults below
+    # The command; default: `cordwatch worker` with the stand-in detector (worker_main).
+    argv: list[str] = field(
+        default_factory=lambda: [sys.executable, "-m", "tests.integration.pathway.worker_main"]
+    )
     process: subprocess.Popen[bytes] | None = None
     ready_at: float | None = None
     _logs: list[Path] = field(default_factory=list)
@@ -102,11 +106,7 @@ class Worker:
             **self.env,
         }
         with log_path.open("wb") as log:
-            self.process = spawn_owned(
-                [sys.executable, "-m", "tests.integration.pathway.worker_main"],
-                stdout=log,
-                env=env,
-            )
+            self.process = spawn_owned(self.argv, stdout=log, env=env)
         self.ready_at = None
         return self
 
