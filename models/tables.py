@@ -400,3 +400,27 @@ def row_values(row: SQLModel) -> dict[str, Any]:
     """Column values of a row, keyed by column name, for a Core insert."""
     table = row.__table__  # type: ignore[attr-defined]
     return {col.name: getattr(row, col.name) for col in table.columns}
+
+
+class AccessRecordRow(SQLModel, table=True):
+    """One patient-level read or action by a named user (the access audit, issue 14).
+
+    Who (``user_name``, ``role``, ``via``), when (``at``), what (``action`` on ``target_kind``
+    ``target_id``: an episode, alert or silence id, which are keyed hashes, never a patient id)
+    and from where (``remote``: the client address). ``detail`` holds counts and reasons only.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_user_at", "user_name", "at"),)
+
+    access_id: str = Field(primary_key=True, max_length=40)
+    at: datetime = _ts(nullable=False, index=True)
+    user_name: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    via: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    target_kind: str | None = Field(default=None, max_length=16)
+    target_id: str | None = Field(default=None, max_length=64, index=True)
+    remote: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(max_length=16)
+    detail: dict[str, Any] | None = _json()

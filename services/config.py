@@ -135,6 +135,17 @@ class Settings(BaseSettings):
     # Bearer token of the worker's /api/* endpoints (audit and episodes, PHI in the detail).
     # Empty = the API is off and answers 503; a real token is random, 32+ characters.
     api_token: SecretStr = SecretStr("")
+    # Named users (services/identity/users_file.py): name, role, Argon2id password hash, API
+    # token digest. Unset: nobody can sign in; only the service token above reaches the API.
+    users_file: Path | None = None
+    # Signs the worklist's session cookies and CSRF tokens. Unset in development: a random key
+    # per process (sessions end when the worker restarts). Required in production with users.
+    session_secret: SecretStr | None = None
+    # How long a sign-in lasts (a clinical shift and a handover).
+    session_hours: Annotated[float, Field(gt=0, le=24)] = 12.0
+    # The session cookie's Secure flag. Unset: on when CORDWATCH_PUBLIC_URL is https (a worker
+    # behind a TLS-terminating proxy); set true or false to say so explicitly.
+    cookie_secure: bool | None = None
 
     # Paging (services/alerts). The routing file names who is paged; links in pages start with
     # public_url; webhook_secret signs webhook bodies; ack_link_secret signs one-tap links.
@@ -241,7 +252,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: str) -> str:
         return value.upper()
 
-    @field_validator("pseudonym_key", "id_key")
+    @field_validator("pseudonym_key", "id_key", "session_secret")
     @classmethod
     def _reject_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
@@ -318,6 +329,11 @@ class Settings(BaseSettings):
                 problems.append(
                     "CORDWATCH_PSEUDONYM_KEY: required in production (patient pseudonyms)"
                 )
+            if self.users_file is not None and self.session_secret is None:
+                problems.append(
+                    "CORDWATCH_SESSION_SECRET: required in production when CORDWATCH_USERS_FILE "
+                    "is set (sessions must survive a restart and agree across workers)"
+                )
             if self.id_key is None:
                 problems.append(
                     "CORDWATCH_ID_KEY: required in production (episode and alert ids are keyed)"
@@ -359,6 +375,19 @@ class Settings(BaseSettings):
         """The HMAC key for ids derived from a patient id (None: the development key)."""
         return self.id_key.get_secret_value().encode("utf-8") if self.id_key else None
 
+    def session_key(self) -> bytes:
+        """The HMAC key of session cookies and CSRF tokens (random per process when unset)."""
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value().encode("utf-8")
+        return _process_session_key()
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie is marked Secure (explicit, or from the public URL)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_url.lower().startswith("https://")
+
     def pseudonym_secret(self) -> bytes:
         """The HMAC key for patient pseudonyms (random per process when none is configured)."""
         if self.pseudonym_key is not None:
@@ -369,6 +398,12 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def _process_key() -> bytes:
     # Development fallback: never written anywhere, so pseudonyms cannot be reversed later.
+    return secrets.token_bytes(32)
+
+
+@lru_cache(maxsize=1)
+def _process_session_key() -> bytes:
+    # Development fallback: sessions end with the process, which is what a developer expects.
     return secrets.token_bytes(32)
 
 

@@ -1,8 +1,13 @@
-"""The worker's HTTP API: the audit summary and the episodes, behind a bearer token.
+"""The worker's HTTP API: the audit summary and the episodes, for named users and the service.
 
     GET /api/audit?since=&until=&facility=&by=month|week|day   `cordwatch audit --format json`
     GET /api/episodes?since=&until=&facility=&status=&limit=&offset=   a page, no patient ids
     GET /api/episodes/{episode_id}   one episode with its timeline (and its patient id)
+
+A caller is a user's bearer token or session cookie, or the service token (streams.security);
+the role decides (services.identity.roles): the audit needs ``view_aggregates``, the list
+``view_episodes``, the detail ``view_patient``, and every episode read is in the access log,
+naming the user, before the data leaves.
 
 Every query runs on a worker thread (the agents share this event loop). Responses are never
 cached (``Cache-Control: no-store``): the episode detail is PHI.
@@ -11,7 +16,7 @@ cached (``Cache-Control: no-store``): the episode detail is PHI.
 from __future__ import annotations
 
 import asyncio
-import hmac
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,12 +28,19 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from models.access import AccessAction, AccessOutcome
 from models.api import AuditPublic, AuditQuery, EpisodesQuery, ErrorPublic
 from services.audit import AuditError, run_audit
 from services.audit.browse import episode_detail, episode_page
 from services.audit.render import to_json
+from services.identity.authenticator import LocalAuthenticator
+from services.identity.roles import Permission
+from services.identity.users_file import EMPTY
+from services.store.access import AccessLog
 from streams.app import app
 from streams.bootstrap import Clock, Runtime, get_runtime
+from streams.security import guard
+from streams.security.context import Security, security_for
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +48,6 @@ log = structlog.get_logger(__name__)
 DEFAULT_SPAN = timedelta(days=365)
 BREACH_LIMIT = 500
 _NO_STORE = {"Cache-Control": "no-store"}
-_CHALLENGE = 'Bearer realm="cordwatch"'
 
 Q = TypeVar("Q", bound=BaseModel)
 T = TypeVar("T")
@@ -44,16 +55,33 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ApiContext:
-    """What the views need: the token, the store's engine and the clock."""
+    """What the views need: the service token, the store's engine, the clock, and the users."""
 
     token: SecretStr
     engine: Engine
     clock: Clock
+    security: Security | None = None  # None: the service token alone, no named users
+
+    def guard(self) -> Security:
+        """The authenticator and access log of these views."""
+        if self.security is not None:
+            return self.security
+        return Security(
+            authenticator=LocalAuthenticator(
+                users=EMPTY, session_secret=secrets.token_bytes(32),
+                service_token=self.token.get_secret_value(), session_ttl=DEFAULT_SPAN,
+            ),
+            access_log=AccessLog(engine=self.engine), clock=self.clock, secure_cookies=True,
+        )  # fmt: skip
 
 
 def api_context(rt: Runtime) -> ApiContext:
     """The views' context from the worker's Runtime: its store's engine (one pool), its clock."""
-    return ApiContext(token=rt.settings.api_token, engine=rt.store.engine, clock=rt.clock)
+    engine = rt.store.engine
+    return ApiContext(
+        token=rt.settings.api_token, engine=engine, clock=rt.clock,
+        security=security_for(rt.settings, engine=engine, clock=rt.clock),
+    )  # fmt: skip
 
 
 def get_api_context() -> ApiContext:
@@ -69,20 +97,27 @@ class ApiError(Exception):
         self.status, self.message, self.headers = status, message, dict(headers or {})
 
 
-def authorize(ctx: ApiContext, authorization: str | None) -> None:
-    """Raise ApiError unless the API is on and the request carries its bearer token."""
-    expected = ctx.token.get_secret_value()
-    if not expected:
-        raise ApiError(503, "the HTTP API is disabled: set CORDWATCH_API_TOKEN to turn it on")
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise ApiError(401, "bearer token required", {"WWW-Authenticate": _CHALLENGE})
-    # Constant time: a byte-by-byte compare would leak the token's prefix through timing.
-    if not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise ApiError(
-            401, "invalid bearer token",
-            {"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
-        )  # fmt: skip
+async def authorize(
+    ctx: ApiContext, request: Any, permission: Permission, *, csrf: str | None = None
+) -> guard.Caller:
+    """The caller, if their role holds ``permission``; ApiError 401, 403 or 503 otherwise."""
+    security = ctx.guard()
+    try:
+        caller = guard.identify(security, request)
+        await guard.authorize(security, caller, permission, method=request.method, csrf=csrf)
+    except guard.AuthError as exc:
+        raise ApiError(exc.status, exc.message, exc.headers) from None
+    return caller
+
+
+async def record(
+    ctx: ApiContext, caller: guard.Caller, action: AccessAction, **fields: Any
+) -> None:
+    """An access record, before the data it is about leaves; ApiError 503 when unwritable."""
+    try:
+        await guard.record(ctx.guard(), caller, action, **fields)
+    except guard.AuthError as exc:
+        raise ApiError(exc.status, exc.message) from None
 
 
 def parse_query(model: type[Q], query: Mapping[str, str]) -> Q:
@@ -136,37 +171,48 @@ async def audit_body(ctx: ApiContext, query: Mapping[str, str]) -> AuditPublic:
     return AuditPublic.model_validate_json(text)
 
 
-async def episodes_body(ctx: ApiContext, query: Mapping[str, str]) -> BaseModel:
-    """A page of episodes with their intervals."""
+async def episodes_body(
+    ctx: ApiContext, caller: guard.Caller, query: Mapping[str, str]
+) -> BaseModel:
+    """A page of episodes with their intervals (recorded: episode-level data)."""
     q = parse_query(EpisodesQuery, query)
     until = q.until or ctx.clock.now()
     since = q.since or until - DEFAULT_SPAN
     if until <= since:
         raise ApiError(400, "bad query parameters: until must be after since")
-    return await read(ctx, lambda conn: episode_page(
+    page = await read(ctx, lambda conn: episode_page(
         conn, since=since, until=until, facility=q.facility,
         status=q.status.value if q.status else None, limit=q.limit, offset=q.offset,
     ))  # fmt: skip
+    await record(ctx, caller, AccessAction.READ_EPISODES, target_kind="episodes",
+                 detail={"count": len(page.episodes), "offset": q.offset})  # fmt: skip
+    return page
 
 
-async def episode_body(ctx: ApiContext, episode_id: str) -> BaseModel:
-    """One episode in full, or a 404."""
-    if len(episode_id) > 64:
-        raise ApiError(404, "no such episode")
-    found = await read(ctx, lambda conn: episode_detail(conn, episode_id))
+async def episode_body(ctx: ApiContext, caller: guard.Caller, episode_id: str) -> BaseModel:
+    """One episode in full, or a 404; either way the attempt names the user in the access log."""
+    found = None
+    if len(episode_id) <= 64:
+        found = await read(ctx, lambda conn: episode_detail(conn, episode_id))
+    outcome = AccessOutcome.OK if found is not None else AccessOutcome.NOT_FOUND
+    await record(ctx, caller, AccessAction.READ_EPISODE, target_kind="episode",
+                 target_id=episode_id, outcome=outcome)  # fmt: skip
     if found is None:
         raise ApiError(404, "no such episode")
     return found
 
 
 async def respond(
-    view: faust_web.View, request: faust_web.Request, body: Callable[[ApiContext], Any]
+    view: faust_web.View,
+    request: faust_web.Request,
+    permission: Permission,
+    body: Callable[[ApiContext, guard.Caller], Any],
 ) -> faust_web.Response:
     """Authorize, build the body, and turn an ApiError into its status and message."""
     ctx = get_api_context()
     try:
-        authorize(ctx, request.headers.get("Authorization"))
-        model: BaseModel = await body(ctx)
+        caller = await authorize(ctx, request, permission)
+        model: BaseModel = await body(ctx, caller)
     except ApiError as exc:
         return _error(view, exc.status, exc.message, exc.headers)
     except ValidationError as exc:
@@ -193,13 +239,18 @@ def _query(request: faust_web.Request) -> dict[str, str]:
 @app.page("/api/audit")
 async def audit(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
     """Audit summary per period, facility and measure, and the breached timers."""
-    return await respond(self, request, lambda ctx: audit_body(ctx, _query(request)))
+    return await respond(
+        self, request, Permission.VIEW_AGGREGATES, lambda ctx, _c: audit_body(ctx, _query(request))
+    )
 
 
 @app.page("/api/episodes")
 async def episodes(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
     """Episodes suspected in a range, with their intervals and outcomes (no patient ids)."""
-    return await respond(self, request, lambda ctx: episodes_body(ctx, _query(request)))
+    return await respond(
+        self, request, Permission.VIEW_EPISODES,
+        lambda ctx, caller: episodes_body(ctx, caller, _query(request)),
+    )  # fmt: skip
 
 
 @app.page("/api/episodes/{episode_id}")
@@ -207,4 +258,7 @@ async def episode(
     self: faust_web.View, request: faust_web.Request, episode_id: str
 ) -> faust_web.Response:
     """One episode: timers, alerts with acknowledgements, evidence, scores, care, timeline."""
-    return await respond(self, request, lambda ctx: episode_body(ctx, episode_id))
+    return await respond(
+        self, request, Permission.VIEW_PATIENT,
+        lambda ctx, caller: episode_body(ctx, caller, episode_id),
+    )  # fmt: skip

@@ -35,6 +35,15 @@ def run(args: argparse.Namespace) -> int:
     from streams.broker import BrokerError
 
     settings = get_settings()
+    from services.identity.users_file import UsersFileError
+    from streams.security.context import check_users_file
+
+    try:
+        check_users_file(settings)
+    except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
+        for line in exc.problems:
+            print(f"cordwatch worker: users file: {line}", file=sys.stderr)
+        return 78
     problem = schema_problem(settings.database_url)
     if problem is not None:
         print(f"cordwatch worker: {problem}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The FHIR endpoint on the worker: POST /fhir (a Bundle) and POST /fhir/{ResourceType}.
 
-Behind the API's bearer token. A document that gives events is written to fhir.inbound and
+Behind the API's guard: the service token (interface engines) holds ``submit_events``.
+A document that gives events is written to fhir.inbound and
 acknowledged by the broker before the answer (201 for a resource, 200 for a Bundle, with an
 OperationOutcome); one that gives none is answered 4xx with an OperationOutcome naming the
 problem (fields, never values) and not stored. The gateway agent maps it again from Kafka.
@@ -15,6 +16,7 @@ from faust import web as faust_web
 
 from services.gateway import FHIR_INBOUND
 from services.gateway.fhir_outcome import issue, judge, outcome
+from services.identity.roles import Permission
 from streams import api
 from streams.agents.gateway import site_profile
 from streams.app import app
@@ -32,7 +34,7 @@ async def post_fhir(
 ) -> faust_web.Response:
     """Authorize, judge, store when it gives events, answer with an OperationOutcome."""
     try:
-        api.authorize(api.get_api_context(), request.headers.get("Authorization"))
+        await api.authorize(api.get_api_context(), request, Permission.SUBMIT_EVENTS)
     except api.ApiError as exc:
         body = outcome([issue("error", "security", exc.message)])
         return view.json(

@@ -15,6 +15,7 @@ from services.store.deliveries import DeliveryStore
 from streams.notify.publish import AckPublisher
 from streams.notify.runtime import UtcClock, link_secret
 from streams.notify.web import build_app, utc_now
+from streams.security.context import security_for
 
 
 @asynccontextmanager
@@ -35,6 +36,7 @@ async def ack_service(
         link_secret=link_secret(settings),
         now=utc_now,
         silences=DeliveryStore(engine=engine),
+        security=security_for(settings, engine=engine, clock=UtcClock()),
     )
     runner = web.AppRunner(app)
     await runner.setup()

@@ -5,14 +5,16 @@ acknowledgement webhook, and /metrics.
   acknowledges, as the person the link was sent to. The token is signed, expiring and names one
   alert (services.alerts.acklink); a GET never acknowledges, so a mail scanner that follows
   links cannot acknowledge for a person.
-- ``POST /api/alerts/{alert_id}/ack`` with ``Authorization: Bearer <CORDWATCH_API_TOKEN>`` and
-  ``{"by": "<who>"}``.
+- ``POST /api/alerts/{alert_id}/ack`` with ``Authorization: Bearer <token>``: a user's own token
+  (recorded as that user; ``by`` is ignored) or the service token CORDWATCH_API_TOKEN with
+  ``{"by": "<who>"}`` (a machine relaying for a person). Roles with ``act`` only; each action is
+  in the access log (streams.security).
 - ``POST /pagerduty/webhook``: a V3 webhook subscription's ``incident.acknowledged`` event,
   verified by ``X-PagerDuty-Signature`` (HMAC-SHA256 under CORDWATCH_PAGERDUTY_WEBHOOK_SECRET);
   the incident's key is the alert id (the dedup_key Cordwatch sent).
 - ``POST /api/silences`` (``{"scope", "target", "reason", "by", "minutes"}``) and
-  ``POST /api/silences/{silence_id}/end`` (``{"by"}``), bearer token as above; each stored with
-  its author, reason and times (the audit record), logged by id only.
+  ``POST /api/silences/{silence_id}/end`` (``{"by"}``), bearer token as above (``by`` from the
+  service only); each stored with its author, reason and times, logged by id only.
 """
 
 from __future__ import annotations
@@ -31,11 +33,15 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from models.access import AccessAction
 from models.alerting import Silence, SilenceScope
 from services.alerts import acklink
 from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
 from services.config import Settings
+from services.identity.roles import Permission
 from services.store.deliveries import DeliveryStore
+from streams.security import guard
+from streams.security.context import Security
 
 log = structlog.get_logger(__name__)
 _MAX_BY = 128
@@ -50,10 +56,10 @@ def build_app(
     link_secret: bytes,
     now: Any,
     silences: DeliveryStore | None = None,
+    security: Security,
 ) -> web.Application:
     """The aiohttp application; ``now`` is a zero-argument clock returning aware datetimes."""
     app = web.Application()
-    api_token = settings.api_token.get_secret_value()
     pd_secret = settings.pagerduty_webhook_secret.get_secret_value()
 
     def claim_of(request: web.Request) -> acklink.AckClaim:
@@ -90,22 +96,31 @@ def build_app(
         )
         return web.Response(text=body, content_type="text/html")
 
-    def authorize(request: web.Request) -> None:
-        if not api_token:
-            raise web.HTTPServiceUnavailable(text="the API is off: set CORDWATCH_API_TOKEN")
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        # Constant time: a timing side channel would let a caller guess the token bytewise.
-        if not hmac.compare_digest(given.encode(), api_token.encode()):
-            raise web.HTTPUnauthorized(text="bearer token required")
+    async def authorize(request: web.Request) -> guard.Caller:
+        # Bearer callers only here: this port has no sign-in page, so no session and no CSRF.
+        try:
+            caller = guard.identify(security, request)
+            if caller.session is not None:
+                raise guard.AuthError(401, "bearer token required")
+            await guard.authorize(security, caller, Permission.ACT, method=request.method)
+        except guard.AuthError as exc:
+            raise _http(exc) from None
+        return caller
+
+    async def audit(caller: guard.Caller, action: AccessAction, kind: str, target: str) -> None:
+        # The action is done and stored with its author; a log outage must not undo or hide it.
+        await guard.record(security, caller, action, target_kind=kind, target_id=target,
+                           required=False)  # fmt: skip
 
     async def silence_add(request: web.Request) -> web.Response:
-        authorize(request)
+        caller = await authorize(request)
         if silences is None:
             raise web.HTTPServiceUnavailable(text="silences need the audit store")
         try:
             doc = await request.json()
             scope = SilenceScope(doc["scope"])
-            target, reason, by = (str(doc[k]).strip() for k in ("target", "reason", "by"))
+            target, reason = (str(doc[k]).strip() for k in ("target", "reason"))
+            by = guard.service_or_user(caller.principal, str(doc.get("by") or "").strip())
             minutes = float(doc["minutes"])
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise web.HTTPBadRequest(
@@ -124,35 +139,42 @@ def build_app(
             expires_at=at + timedelta(minutes=minutes),
         )
         await asyncio.to_thread(silences.add_silence, silence)
+        await audit(caller, AccessAction.SILENCE, "silence", silence.silence_id)
         log.info("silence.added", silence_id=silence.silence_id, scope=scope.value)
         body = {"silence_id": silence.silence_id, "expires_at": silence.expires_at.isoformat()}
         return web.json_response(body, status=201)
 
     async def silence_end(request: web.Request) -> web.Response:
-        authorize(request)
+        caller = await authorize(request)
         if silences is None:
             raise web.HTTPServiceUnavailable(text="silences need the audit store")
         try:
-            by = str((await request.json())["by"]).strip()
-        except (json.JSONDecodeError, KeyError, TypeError):
+            given = str((await request.json()).get("by") or "").strip()
+        except (json.JSONDecodeError, AttributeError, TypeError):
             raise web.HTTPBadRequest(text='body must be {"by": "<who>"}') from None
+        by = guard.service_or_user(caller.principal, given)
+        if not by:
+            raise web.HTTPBadRequest(text='body must be {"by": "<who>"}')
         silence_id = request.match_info["silence_id"]
         ended = await asyncio.to_thread(silences.end_silence, silence_id, by=by[:_MAX_BY], at=now())
         if not ended:
             raise web.HTTPNotFound(text="no open silence with this id")
+        await audit(caller, AccessAction.END_SILENCE, "silence", silence_id)
         log.info("silence.ended", silence_id=silence_id)
         return web.json_response({"silence_id": silence_id, "ended": True})
 
     async def api_ack(request: web.Request) -> web.Response:
-        authorize(request)
+        caller = await authorize(request)
         try:
-            doc = await request.json()
-            by = str(doc["by"]).strip()
-        except (json.JSONDecodeError, KeyError, TypeError):
+            doc = await request.json() if request.can_read_body else {}
+            by = guard.service_or_user(caller.principal, str(doc.get("by") or "").strip())
+        except (json.JSONDecodeError, AttributeError, TypeError):
             raise web.HTTPBadRequest(text='body must be {"by": "<who acknowledged>"}') from None
         if not 0 < len(by) <= _MAX_BY:
             raise web.HTTPBadRequest(text=f"by: 1 to {_MAX_BY} characters")
-        result = await _ack(acknowledger, request.match_info["alert_id"], by=by, via="api")
+        alert_id = request.match_info["alert_id"]
+        result = await _ack(acknowledger, alert_id, by=by, via="api")
+        await audit(caller, AccessAction.ACKNOWLEDGE, "alert", alert_id)
         return web.json_response(
             {
                 "alert_id": result.alert_id,
@@ -195,6 +217,13 @@ def build_app(
     app.router.add_post("/api/silences", silence_add)
     app.router.add_post("/api/silences/{silence_id}/end", silence_end)
     return app
+
+
+def _http(exc: guard.AuthError) -> web.HTTPException:
+    kinds: dict[int, type[web.HTTPException]] = {
+        401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 503: web.HTTPServiceUnavailable,
+    }  # fmt: skip
+    return kinds.get(exc.status, web.HTTPForbidden)(text=exc.message, headers=exc.headers)
 
 
 async def _brief(store: AckStore, alert_id: str) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from streams import api
 from streams.app import app
+from streams.security.context import Security
 
 TOKEN = "k3Jq9vX2mP7rT4wZ8bN1cF6hL0sD5gYa"  # 32 random characters, test only
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,10 +33,17 @@ class FixedClock:
 
 @asynccontextmanager
 async def api_client(
-    monkeypatch: pytest.MonkeyPatch, *, engine: Engine, now: datetime, token: str = TOKEN
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    engine: Engine,
+    now: datetime,
+    token: str = TOKEN,
+    security: Security | None = None,
 ) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The worker's routes (the same views `cordwatch worker` serves) on a loopback port."""
-    ctx = api.ApiContext(token=SecretStr(token), engine=engine, clock=FixedClock(now))
+    ctx = api.ApiContext(
+        token=SecretStr(token), engine=engine, clock=FixedClock(now), security=security
+    )
     monkeypatch.setattr(api, "get_api_context", lambda: ctx)
     async with TestClient(TestServer(app.web.web_app)) as client:
         yield client

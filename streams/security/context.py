@@ -1,0 +1,89 @@
+"""What every guarded route needs: the authenticator, the access log and the clock.
+
+The users file is read when the worker starts (``check_users_file``: one line per problem) and
+again whenever its modification time changes, so adding, demoting or removing a person takes
+effect without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+
+from services.config import Settings
+from services.identity.authenticator import LocalAuthenticator
+from services.identity.users_file import EMPTY, UserDirectory, load_users
+from services.store.access import AccessLog
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Security:
+    """The guard's collaborators; ``access_log`` None only where no store exists (tests)."""
+
+    authenticator: LocalAuthenticator
+    access_log: AccessLog | None
+    clock: Clock
+    secure_cookies: bool
+
+    @property
+    def enabled(self) -> bool:
+        """False when no credential of any kind is configured: the API answers 503."""
+        auth = self.authenticator
+        return bool(auth.service_token or auth.users.by_name)
+
+
+class UsersCache:
+    """The users file, re-read when its modification time changes (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[str, int] | None = None
+        self._users = EMPTY
+
+    def get(self, path: Path | None) -> UserDirectory:
+        """The directory for ``path`` (empty when None); UsersFileError when it is wrong."""
+        if path is None:
+            return EMPTY
+        key = (str(path), os.stat(path).st_mtime_ns)
+        with self._lock:
+            if key != self._key:
+                self._users, self._key = load_users(path), key
+            return self._users
+
+
+_users_cache = UsersCache()
+
+
+def check_users_file(settings: Settings) -> UserDirectory:
+    """Load the users file now; UsersFileError (one line per problem) when it is unusable."""
+    return _users_cache.get(settings.users_file)
+
+
+def security_for(
+    settings: Settings, *, engine: Engine | None, clock: Clock, users: UserDirectory | None = None
+) -> Security:
+    """The worker's Security: users from the settings' file unless given (tests pass them)."""
+    directory = users if users is not None else _users_cache.get(settings.users_file)
+    return Security(
+        authenticator=LocalAuthenticator(
+            users=directory,
+            session_secret=settings.session_key(),
+            service_token=settings.api_token.get_secret_value(),
+            session_ttl=timedelta(hours=settings.session_hours),
+        ),
+        access_log=AccessLog(engine=engine) if engine is not None else None,
+        clock=clock,
+        secure_cookies=settings.secure_cookies,
+    )
