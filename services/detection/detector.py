@@ -201,6 +201,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False
     if not m.assertion.current or m.cause != "malignant":
         return False
+    if report.benign_diagnosis and role not in ("escc", "grade"):
+        return False  # the mass is the benign mimic the report names as its diagnosis
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
     if role in ("mass", "epidural") and report.inside_dura(m.sentence):
@@ -210,9 +212,12 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and report.cause_presumed(m)
         and not report.metastasis_affirmed
         and not _bone_destroyed(report, m.sentence)
+        and not (m.rule.name == "canal_obliterated" and report.malignancy_named)
     ):
         # A narrowed canal is tumour's only when the report names tumour in the spine, or bone
-        # destroyed beside it ("a mass replaces the sacrum and obliterates the sacral canal").
+        # destroyed beside it ("a mass replaces the sacrum and obliterates the sacral canal");
+        # a canal obliterated by an unnamed mass, in a patient with a named malignancy, is too
+        # (degeneration narrows a canal; it seldom obliterates one without naming the disc).
         return False
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
@@ -474,6 +479,16 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         # 1a says the tumour touches nothing; a report silent on the thecal sac and cord has
         # not said so, and its grade is undetermined (../shared/corpus/README.md).
         return "1a" if _NEURAL_WORDS.search(report.data) is not None else None
+    if role == "mscc":
+        # "Metastatic cord compression at T7", "a mass causing SCC": a compressed cord with
+        # nothing said of the CSF is 2, with the CSF words or severity of its sentence 3
+        # (../shared/corpus/README.md); CT needs those words, as for any compression.
+        absent, present, level_of_severity = _sentence_cues(report, m)
+        if absent or level_of_severity == "severe":
+            return "3"
+        if kind != "MR" and not present:
+            return None
+        return "2"
     if role != "mass":
         return None
     csf_absent, csf_present, severity = _sentence_cues(report, m)

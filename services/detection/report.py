@@ -14,6 +14,7 @@ from typing import Any
 import re2
 
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
+from services.detection.diagnosis import benign_diagnosis, title_names_malignancy
 from services.detection.levels import LEVEL_RULES, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import FINDINGS
@@ -174,6 +175,14 @@ class Report:
         self.levels: list[list[Level]] = [[] for _ in range(n)]
         self.foramina: dict[int, list[Level]] = {}  # "the T9-T10 foramen", by sentence
         self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
+        if not any(self.readable):
+            # A case description with no findings of its own ("Clinical presentation: ...
+            # Workup revealed lung cancer with cord compression at T4"): its history is the
+            # case, and a sentence that reports a result ("showed", "revealed") is a finding.
+            self.readable = [
+                s.section == "history" and _REPORTING_VERB.search(data, s.start, s.end) is not None
+                for s in sentences
+            ]
         # After the signature only a sentence that names a level is read: footers speak of the
         # MSCC pathway, an unheaded final read after a signed preliminary one names the level.
         signed = [s.section == "signoff" for s in sentences]
@@ -251,6 +260,8 @@ class Report:
                 self._resolve_causes(i)
         if self._presumed:
             self._attribute_presumed_by_level()
+        self.benign_diagnosis = benign_diagnosis(self)
+        self.malignancy_named = self.malignancy_named or title_names_malignancy(self)
 
     def _unassessable_stated(self, ranges: list[tuple[int, int]]) -> bool:
         return any(hit[2].role == "unassessable" for hit in MODIFIER_LAYER.find(self.data, ranges))
@@ -405,7 +416,12 @@ class Report:
                 if m.rule.value == "tumour" or _differential(m):
                     m.cause = "malignant"
                     continue
-                clause = {k for pos, k, _ in cues if scope.same_clause(pos, m.start)}
+                clause = {
+                    k
+                    for pos, k, _ in cues
+                    if scope.same_clause(pos, m.start)
+                    and not self._reported_between(i, pos, m.start)
+                }
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
                 if not clause and m.rule.role == "epidural":  # "epidural extension" of what?
@@ -425,7 +441,9 @@ class Report:
             clause_cues = [
                 (k, guess)
                 for pos, k, guess in cues
-                if pos != m.start and scope.same_clause(pos, m.start)
+                if pos != m.start
+                and scope.same_clause(pos, m.start)
+                and not self._reported_between(i, pos, m.start)
             ]
             deciding = clause_cues or [
                 (k, guess) for pos, k, guess in cues if not self._reported_between(i, pos, m.start)

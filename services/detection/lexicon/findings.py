@@ -204,7 +204,10 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "canal_obliterated",
         r"(?:spinal |central |vertebral |sacral )?canal (?:obliteration|is obliterated|"
         r"was obliterated)|obliteration of (?:the )?(?:spinal |central |vertebral |sacral )?"
-        r"canal|obliterat\w* (?:the )?(?:spinal |central |vertebral |sacral )?canal",
+        r"canal|obliterat\w* (?:the )?(?:spinal |central |vertebral |sacral )?canal|"
+        # "The sacral canal and the foramina, except the right S1 foramen, are obliterated"
+        r"(?:spinal |central |vertebral |sacral )?canal (?:and [^.;:]{0,80}? )?(?:is|are|was|"
+        r"were) (?:completely |totally |entirely )?obliterated",
         "mass",
         "3",
     ),
@@ -307,6 +310,14 @@ BRAINSTEM: tuple[Rule, ...] = (
 
 MSCC: tuple[Rule, ...] = (
     Rule("mscc", r"mscc|mescc", "mscc"),
+    # "SCC" is also squamous cell carcinoma: it is cord compression only as what something
+    # causes, or at a named level ("a mass causing SCC at T9"; "SCC at T4-T5").
+    Rule(
+        "scc_abbreviation",
+        r"(?:caus\w*|produc\w*|resulting in|leading to|presented with|presenting with) scc|"
+        r"scc (?:at|from) (?:the )?(?:level of )?(?:the )?[ctlsd] ?[0-9]",
+        "mscc",
+    ),
     Rule(
         "metastatic_cord_compression",
         rf"(?:metastatic|malignant|neoplastic|tumou?r(?:al)?|"
@@ -398,6 +409,8 @@ GRADES: tuple[Rule, ...] = (
 CAUSES: tuple[Rule, ...] = (
     # Fatty marrow after radiotherapy is the treated field, not tumour replacing the marrow.
     Rule("fatty_marrow", r"fatty (?:marrow )?(?:replacement|conversion|change)", "ignore"),
+    # The fluid sign of a fracture (a sign, not a cause): "fluid" here names no benign lesion.
+    Rule("fluid_sign", r"fluid (?:sign|cleft)", "ignore"),
     # The bone's own edge bulging (a pathological fracture's posterior wall) is not a disc bulge:
     # "the posterior cortex bulges and compresses the thecal sac" names no benign cause.
     Rule(
@@ -462,7 +475,7 @@ CAUSES: tuple[Rule, ...] = (
         # (thalassaemia), a recognised benign cause of cord compression (Haidar et al.,
         # Neurosurg Rev 2010;33:275-86).
         r"extra-?medullary ha?ematopoie?sis|emh|"
-        r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|seroma|"
+        r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwannomas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|"

@@ -315,3 +315,60 @@ def test_no_review_for_a_degenerative_canal_beside_bone_only_metastasis() -> Non
 def test_no_review_without_malignancy() -> None:
     text = "FINDINGS:\nModerate narrowing of the spinal canal at T9."
     assert detect(text, modality="MR").review_needed is False
+
+
+# Case descriptions: the diagnosis the story ends with decides. A benign mimic that histology,
+# surgery or a title names owns the mass, unless the text names a malignancy of its own; a
+# hypothesis the text overturns ("was suspected, but ...") is not the diagnosis.
+DIAGNOSIS_CASES = [
+    (
+        "MRI showed a lesion of T8 with an epidural mass compressing the cord. It was thought to "
+        "be a metastasis. Histology of the resected specimen showed an aggressive haemangioma.",
+        False,
+    ),
+    (
+        "MRI showed a lesion of T8 with an epidural mass compressing the cord. Histology of the "
+        "resected specimen showed metastatic renal carcinoma.",
+        True,
+    ),
+    (
+        "Vertebral haemangioma with cord compression\nAn expansile T5 lesion has an epidural "
+        "component that compresses the cord.",
+        False,
+    ),
+    (
+        "An epidural lesion at C5 compresses the cord. An abscess was suspected, but biopsy "
+        "at surgery confirmed diffuse large B-cell lymphoma.",
+        True,
+    ),
+    (
+        "Enhancing extradural tissue at T9 compresses the cord. A differential diagnosis of "
+        "myeloma was offered, with an abscess thought less likely.",
+        True,
+    ),
+    (
+        "MRI revealed an intraspinal tumour at L2 indenting the thecal sac. At operation it "
+        "proved to be a schwannoma.",
+        False,
+    ),
+    # a title naming a primary malignancy makes the canal it obliterates the tumour's
+    ("Sacral chordoma\n\nA mass replaces the sacrum.\n\nThe sacral canal is obliterated.", True),
+    ("MRI sacrum\n\nA mass at S2.\n\nThe sacral canal is obliterated by a disc extrusion.", False),
+    # "SCC" is cord compression as what something causes, not squamous cell carcinoma
+    ("MRI showed an epidural mass causing SCC at T9 and T10.", True),
+    ("Metastatic SCC of the lung. A sclerotic deposit at T4; the epidural space is clear.", False),
+    # a case description whose only section is the presentation: its results are findings
+    (
+        "Clinical presentation: a woman of 60 with leg weakness. Imaging revealed metastatic "
+        "breast cancer with cord compression at T6.",
+        True,
+    ),
+    ("Clinical presentation: a woman of 60 with leg weakness; ?cord compression at T6.", False),
+    # a cause someone suspected before the imaging is not the cause of what it showed
+    ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), DIAGNOSIS_CASES)
+def test_the_final_diagnosis_decides(text: str, suspected: bool) -> None:
+    assert detect(text, modality="MR").suspected_mescc is suspected
