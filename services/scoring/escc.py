@@ -9,11 +9,11 @@ spinal cord compression scale" (grades and the 2-3 high-grade split).
 
 from __future__ import annotations
 
+from models.detection import HIGH_GRADES
 from models.scoring import EsccGrade, EsccResult, ExplainRow
 
 SOURCE = "Bilsky et al., J Neurosurg Spine 2010;13:324-8"
 
-HIGH_GRADES: frozenset[str] = frozenset({"2", "3"})  # Bilsky 2010: high-grade ESCC
 EPIDURAL_GRADES: frozenset[str] = frozenset({"1a", "1b", "1c", "2", "3"})  # epidural disease
 
 _MEANING: dict[str, str] = {
