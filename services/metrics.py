@@ -23,7 +23,7 @@ from services.census import FacilityCensus, TimerState
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 UNKNOWN_FACILITY = "unknown"
 # Every agent that sends through the outbox (streams/outbox.py): the `sender` label's closed set.
-SENDERS = ("ingest", "pathway", "acks", "timers", "sink")
+SENDERS = ("ingest", "pathway", "acks", "timers", "sink", "worklist")
 OTHER_FACILITY = "other"
 
 # The internal topics whose agents park failures, and the reasons each can give.

@@ -33,6 +33,7 @@ from models.api import AuditPublic, AuditQuery, EpisodesQuery, ErrorPublic
 from services.audit import AuditError, run_audit
 from services.audit.browse import episode_detail, episode_page
 from services.audit.render import to_json
+from services.identity import sessions
 from services.identity.authenticator import LocalAuthenticator
 from services.identity.roles import Permission
 from services.identity.users_file import EMPTY
@@ -100,8 +101,13 @@ class ApiError(Exception):
 async def authorize(
     ctx: ApiContext, request: Any, permission: Permission, *, csrf: str | None = None
 ) -> guard.Caller:
-    """The caller, if their role holds ``permission``; ApiError 401, 403 or 503 otherwise."""
+    """The caller, if their role holds ``permission``; ApiError 401, 403 or 503 otherwise.
+
+    A session caller's POST needs its CSRF token: ``csrf``, else the X-CSRF-Token header.
+    """
     security = ctx.guard()
+    if csrf is None:
+        csrf = request.headers.get(sessions.CSRF_HEADER)
     try:
         caller = guard.identify(security, request)
         await guard.authorize(security, caller, permission, method=request.method, csrf=csrf)

@@ -110,7 +110,13 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "worker_redirect_stdouts": False,
         # Agents and HTTP pages register on import; the worker imports these packages at start
         # (an import here would be circular: agents import `app`).
-        "autodiscover": ["streams.agents", "streams.web", "streams.api", "streams.gateway"],
+        "autodiscover": [
+            "streams.agents",
+            "streams.web",
+            "streams.api",
+            "streams.gateway",
+            "streams.worklist.mount",
+        ],
     }
     limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
     app = faust.App(settings.faust_app_id, **options)

@@ -1,0 +1,1 @@
+"""The worklist page on the worker's web server: sign-in, the page, its actions, its assets."""
