@@ -9,9 +9,21 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from services.simulation import SimMessage
+
+
+class Door(Protocol):
+    """Another way in for some messages (the demo's MLLP listener and FHIR endpoint)."""
+
+    def takes(self, message: SimMessage) -> bool:
+        """Whether this message goes through the door instead of its JSON topic."""
+        ...
+
+    async def send(self, message: SimMessage) -> str:
+        """Send it, acknowledged; the inbound topic it went to."""
+        ...
 
 
 async def produce(
@@ -24,8 +36,12 @@ async def produce(
     duration: float | None,
     follow: bool,
     counts: Counter[str],
+    door: Door | None = None,
 ) -> None:
-    """Publish in feed order at ``rate`` messages/s; with ``follow``, not before publish_at."""
+    """Publish in feed order at ``rate`` messages/s; with ``follow``, not before publish_at.
+
+    Messages ``door`` takes go through it (one at a time, each acknowledged) instead.
+    """
     from aiokafka import AIOKafkaProducer
 
     from services.simulation import INBOUND_TOPICS
@@ -60,6 +76,9 @@ async def produce(
             if wait > 0:
                 await asyncio.sleep(wait)
             next_slot = max(next_slot, loop.time()) + interval
+            if door is not None and door.takes(message):
+                counts[await door.send(message)] += 1
+                continue
             in_flight.append(
                 await producer.send(message.topic, value=message.value, key=message.key.encode())
             )

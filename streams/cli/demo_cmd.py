@@ -4,8 +4,11 @@ Starts the embedded broker (unless CORDWATCH_KAFKA_BOOTSTRAP is set) and a worke
 migrated audit store, publishes examples/events.jsonl (two messages malformed on purpose) and
 echoes the worker's ingest log lines, then runs the simulated hospital (services.simulation):
 seeded patient stories backdated about a day so that their 24-hour deadlines pass during the
-demo. Every alert on cordwatch.alerts is printed as it fires, patients as pseudonyms only. After
---duration seconds (or Ctrl-C with --forever) it prints what came out, what would fire next,
+demo. Every other patient's hospital speaks HL7 v2 and FHIR R4, as real ones do: the demo starts an
+MLLP listener and sends their admissions, reports, doses and consult orders over it (each waits for
+its ACK), and the rest of their record as FHIR to the worker's /fhir; the gateway maps them to the
+same events. Every alert on cordwatch.alerts is printed as it fires, patients as pseudonyms only.
+After --duration seconds (or Ctrl-C with --forever) it prints what came out, what would fire next,
 where the audit store is, and stops broker and worker.
 """
 

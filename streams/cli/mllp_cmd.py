@@ -46,67 +46,18 @@ async def _serve(settings: Any, host: str, port: int) -> int:
     import asyncio
     import signal
 
-    from aiokafka import AIOKafkaProducer
-    from aiokafka.errors import KafkaError
     from prometheus_client import CollectorRegistry, start_http_server
 
-    from services.gateway import HL7_INBOUND
-    from services.gateway.profile import SiteProfile
-    from streams.broker import client_options
     from streams.gateway.metrics import MllpMetrics
-    from streams.gateway.mllp_server import (
-        STORE_ERRORS,
-        ListenerConfig,
-        MllpListener,
-        server_ssl_context,
-    )
+    from streams.gateway.mllp_kafka import hl7_producer, kafka_listener
 
     registry = CollectorRegistry()
     metrics = MllpMetrics.create(registry)
     if settings.mllp_metrics_port:
         start_http_server(settings.mllp_metrics_port, addr=host, registry=registry)
-    # Tansu refuses idempotent producers; acks=all so an AA survives a broker failover.
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        acks="all",
-        enable_idempotence=False,
-        max_request_size=settings.kafka_max_message_bytes,
-        request_timeout_ms=15_000,
-        **client_options(settings),
-    )
+    producer = hl7_producer(settings)
     await producer.start()
-    topic = HL7_INBOUND
-
-    async def publish(key: bytes | None, value: bytes) -> None:
-        await producer.send_and_wait(topic, value=value, key=key)
-
-    context = None
-    if settings.mllp_tls_certfile is not None:
-        context = server_ssl_context(
-            certfile=str(settings.mllp_tls_certfile),
-            keyfile=str(settings.mllp_tls_keyfile),
-            client_cafile=str(settings.mllp_tls_client_cafile or "") or None,
-        )
-    listener = MllpListener(
-        publish=publish,
-        profile=SiteProfile.from_settings(
-            timezone=settings.site_timezone,
-            assigning_authority=settings.hl7_assigning_authority,
-            patient_system=settings.fhir_patient_system,
-            facility=settings.gateway_facility,
-        ),
-        metrics=metrics,
-        config=ListenerConfig(
-            max_connections=settings.mllp_max_connections,
-            idle_timeout=settings.mllp_idle_timeout_seconds,
-            # A frame must also fit one Kafka record (with room for the record's envelope).
-            max_message_bytes=min(
-                settings.mllp_max_message_bytes, settings.kafka_max_message_bytes - 16 * 1024
-            ),
-            ssl=context,
-        ),
-        store_errors=(KafkaError, *STORE_ERRORS),
-    )
+    listener = kafka_listener(settings, producer=producer, metrics=metrics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

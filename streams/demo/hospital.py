@@ -13,6 +13,7 @@ from streams.demo.options import DEFAULT_DURATION_SECONDS, DemoOptions
 from streams.demo.plan import INVALID_FRACTION, FeedPlan, plan_feed
 from streams.demo.watcher import AlertWatcher
 from streams.demo.worker import WorkerProcess
+from streams.publish import Door
 
 PROGRESS_EVERY_SECONDS = 15.0
 QUIET_PROGRESS_SECONDS = 300.0
@@ -47,6 +48,7 @@ async def simulate(
     bootstrap: str,
     console: Console,
     policy: Any,
+    door: Door | None = None,
 ) -> None:
     """Run the simulated hospital for the duration (or until cancelled), with progress lines."""
     import asyncio
@@ -79,6 +81,7 @@ async def simulate(
             duration=None if options.forever else options.duration,
             follow=True,
             counts=sim.by_topic,
+            door=door,
         )
     )
     shown: tuple[int, ...] = ()

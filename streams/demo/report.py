@@ -10,6 +10,7 @@ from typing import Any
 
 from streams.demo.console import Console
 from streams.demo.feed import FeedMessage, expected_counts
+from streams.demo.gateway import GatewayDoors
 from streams.demo.hospital import SimCounts
 from streams.demo.lines import when
 from streams.demo.watcher import AlertWatcher
@@ -25,11 +26,11 @@ ALERT_ORDER = (
 
 
 async def scrape(url: str) -> dict[str, float]:
-    """The worker's ingested and dead-letter totals over the inbound topics; {} if unreachable."""
+    """The worker's ingested and dead-letter totals over the inbound and gateway topics."""
     import aiohttp
     from prometheus_client.parser import text_string_to_metric_families
 
-    from streams.topics import INBOUND
+    from streams.topics import GATEWAY_INBOUND, INBOUND
 
     try:
         async with aiohttp.ClientSession() as session, session.get(url) as response:
@@ -42,7 +43,8 @@ async def scrape(url: str) -> dict[str, float]:
             totals[family.name] = sum(
                 s.value
                 for s in family.samples
-                if s.name.endswith("_total") and s.labels.get("topic") in INBOUND
+                if s.name.endswith("_total")
+                and s.labels.get("topic") in (*INBOUND, *GATEWAY_INBOUND)
             )
     return totals
 
@@ -127,6 +129,7 @@ class Report:
     policy: Any
     console: Console
     elapsed: float
+    gateway: GatewayDoors | None = None
 
     def show(self) -> bool:
         """Print everything; True when every message came out where it should."""
@@ -134,6 +137,7 @@ class Report:
         out.raw()
         out.raw(out.paint(f"== after {self.elapsed:.0f} s ==", "bold"))
         ok = self._ingest()
+        self._gateway()
         self._alerts()
         self._episodes()
         self._next()
@@ -165,6 +169,19 @@ class Report:
         )
         ok = (len(w.forwarded), len(w.dead)) == (valid, invalid)
         return ok and (ingested, dead) == (valid, invalid)
+
+    def _gateway(self) -> None:
+        if self.gateway is None or not self.gateway.counts.patients:
+            return
+        patients = self.gateway.counts.patients
+        theirs = Counter(
+            a["alert_type"] for a in self.watcher.alerts.values() if a["patient_id"] in patients
+        )
+        shown = ", ".join(f"{kind} {n}" for kind, n in sorted(theirs.items())) or "none yet"
+        self.console.raw(f"through the hospital's own interfaces: {self.gateway.summary()}")
+        self.console.raw(
+            f"  their alerts, mapped from HL7 and FHIR to the same canonical events: {shown}"
+        )
 
     def _alerts(self) -> None:
         self.console.raw()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streams.demo.console import Console, wants_colour
 from streams.demo.feed import FeedMessage, expected_counts, load_feed, publish_examples
+from streams.demo.gateway import GatewayDoors
 from streams.demo.hospital import SimCounts, simulate
 from streams.demo.lines import Ref
 from streams.demo.options import DemoOptions
@@ -80,11 +81,14 @@ async def _demo(
     ref = pseudonymiser(pseudonymise, key.encode())
     # The packaged policy (real 24-hour windows): the simulator's backdating assumes them.
     policy = load_policy(DEFAULT_POLICY_PATH)
+    # The worker's /fhir answers to this bearer token; the demo's FHIR door sends it.
+    token = settings.api_token.get_secret_value() or secrets.token_urlsafe(32)
     broker = start_embedded_broker(settings) if settings.embedded else None
     bootstrap = broker.bootstrap if broker else settings.kafka_bootstrap
     worker: WorkerProcess | None = None
     watcher: AlertWatcher | None = None
     reader: asyncio.Task[None] | None = None
+    doors: GatewayDoors | None = None
     interrupted = False
     sim = SimCounts()
     url = ""
@@ -102,6 +106,7 @@ async def _demo(
             policy=DEFAULT_POLICY_PATH,
             log_dir=settings.data_dir,
             console=console,
+            api_token=token,
         )
         url = f"http://{settings.web_host}:{web_port}"
         await worker.wait_ready(url, within=60.0)
@@ -122,6 +127,14 @@ async def _demo(
             )
             worker.echo_ingest = False  # from here on the alerts are the story
             if options.duration > 0 or options.forever:
+                doors = await GatewayDoors.open(
+                    settings=settings,
+                    bootstrap=bootstrap,
+                    worker_url=url,
+                    token=token,
+                    console=console,
+                    ref=ref,
+                )
                 await simulate(
                     options,
                     sim=sim,
@@ -131,6 +144,7 @@ async def _demo(
                     bootstrap=bootstrap,
                     console=console,
                     policy=policy,
+                    door=doors,
                 )
             if worker.process.poll() is None:
                 feed_valid, feed_invalid = expected_counts(feed)
@@ -154,15 +168,20 @@ async def _demo(
             policy=policy,
             console=console,
             elapsed=time.monotonic() - began,
+            gateway=doors,
         ).show()
         return 130 if interrupted else (0 if ok else 1)
     finally:
         # Each step runs even when the one before it fails or is interrupted.
         try:
-            if reader is not None:
-                reader.cancel()
-            if watcher is not None:
-                await watcher.stop()
+            try:
+                if doors is not None:
+                    await doors.close()
+            finally:
+                if reader is not None:
+                    reader.cancel()
+                if watcher is not None:
+                    await watcher.stop()
         finally:
             try:
                 if worker is not None:

@@ -78,7 +78,7 @@ class AlertWatcher:
 
     async def _read(self, *, timeout_ms: int) -> None:
         from models.events import INBOUND_TOPIC_EVENT_TYPES
-        from streams.topics import ALERTS, DEAD_LETTERS, INBOUND, PATIENT_EVENTS
+        from streams.topics import ALERTS, DEAD_LETTERS, GATEWAY_INBOUND, INBOUND, PATIENT_EVENTS
 
         inbound_types = frozenset().union(*INBOUND_TOPIC_EVENT_TYPES.values())
         batches = await self.consumer.getmany(timeout_ms=timeout_ms)
@@ -93,8 +93,9 @@ class AlertWatcher:
                     if value.get("event_type") in inbound_types:
                         self.forwarded.append(value["event_type"])
                 elif tp.topic == DEAD_LETTERS:
-                    # Only ingest's refusals; other agents park their own failures here.
-                    if value.get("topic") in INBOUND:
+                    # Only ingest's and the gateway's refusals; other agents park their own
+                    # failures here.
+                    if value.get("topic") in (*INBOUND, *GATEWAY_INBOUND):
                         self.dead.append(value)
                 elif tp.topic == ALERTS:
                     self._alert(value)

@@ -33,6 +33,7 @@ class WorkerProcess:
         policy: Path,
         log_dir: Path,
         console: Console,
+        api_token: str,
     ) -> WorkerProcess:
         """Spawn the worker on this broker, port, pseudonym key and policy; echo its log."""
         import subprocess
@@ -46,6 +47,8 @@ class WorkerProcess:
             "CORDWATCH_PSEUDONYM_KEY": key,
             "CORDWATCH_LOG_FORMAT": "json",
             "CORDWATCH_POLICY": str(policy),
+            # The /fhir endpoint (and the API) answer only to it; the demo's door sends it.
+            "CORDWATCH_API_TOKEN": api_token,
         }
         # Tansu holds a first JoinGroup for half the session timeout: 6 s (Kafka's minimum by
         # default) gets a newcomer to a ready worker sooner than the production default.

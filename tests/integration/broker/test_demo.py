@@ -80,6 +80,19 @@ def test_demo_shows_alerts_as_they_fire_and_finishes_on_its_own(tmp_path: Path) 
     assert any(kind.startswith("timer_") for kind, _, _ in alerts), out
     # A breach that fired live, at its deadline: the backdating brought it into the demo.
     assert any(kind == "timer_breached" and not late for kind, _, late in alerts), out
+    # Half the patients came through the hospital's own interfaces: HL7 v2 over the demo's MLLP
+    # listener, each ACKed AA, and FHIR to the worker's /fhir, each 201/200; their alerts came out.
+    gateway = re.search(
+        r"interfaces: (\d+) HL7 v2 messages over MLLP \(ACK AA (\d+)\), (\d+) FHIR documents "
+        r"to /fhir \(HTTP ((?:20[01] \d+(?:, )?)+)\) for ([1-9]\d*) patients",
+        out,
+    )
+    assert gateway, out
+    assert int(gateway.group(1)) > 5
+    assert gateway.group(1) == gateway.group(2)
+    assert int(gateway.group(3)) > 0
+    assert re.search(r"their alerts, mapped from HL7 and FHIR .*mescc_suspected [1-9]", out), out
+    assert "mllp   | ORU^R01" in out or "mllp   | ADT^A01" in out
     # The closing summary: alerts by type, episodes, what fires next, the store and the audit.
     assert re.search(r"^mescc_suspected\s+\d+\s+\d+\s+\d+\s+[1-9]", out, re.MULTILINE)
     assert re.search(r"episodes opened: [1-9]", out)
