@@ -276,3 +276,14 @@ async def test_the_export_is_recorded_and_the_stamp_changes_when_an_alert_is_ack
     assert "MRN" not in before + after
     exports = AccessLog(engine=engine).query(action=AccessAction.EXPORT)
     assert [(r.user_name, r.detail) for r in exports] == [(name_of("clinician"), {"episodes": 3})]
+
+
+def test_the_worker_serves_the_worklist_beside_its_api() -> None:
+    import streams.api
+    import streams.worklist.mount  # what the app's autodiscover imports
+    from streams.app import app
+
+    paths = {r.resource.canonical for r in app.web.web_app.router.routes() if r.resource}  # type: ignore[attr-defined]
+    assert {"/worklist", "/signin", "/signout", "/worklist/stamp", "/api/episodes"} <= paths
+    assert "streams.worklist.mount" in app.conf.autodiscover  # type: ignore[operator]
+    assert streams.api.app is app
