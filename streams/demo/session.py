@@ -83,6 +83,10 @@ async def _demo(
     policy = load_policy(DEFAULT_POLICY_PATH)
     # The worker's /fhir answers to this bearer token; the demo's FHIR door sends it.
     token = settings.api_token.get_secret_value() or secrets.token_urlsafe(32)
+    # The worklist's sign-in: a coordinator with a fresh password, unless users are configured.
+    users_file, demo_password = settings.users_file, None
+    if users_file is None:
+        users_file, demo_password = demo_users(settings.data_dir)
     broker = start_embedded_broker(settings) if settings.embedded else None
     bootstrap = broker.bootstrap if broker else settings.kafka_bootstrap
     worker: WorkerProcess | None = None
@@ -107,11 +111,14 @@ async def _demo(
             log_dir=settings.data_dir,
             console=console,
             api_token=token,
+            users_file=users_file,
         )
         url = f"http://{settings.web_host}:{web_port}"
         await worker.wait_ready(url, within=60.0)
         ready_in = time.monotonic() - started
         console.line("worker", f"pid {worker.process.pid} ready in {ready_in:.1f}s; {url}/metrics")
+        if demo_password is not None:
+            console.line("worklist", f"{url}/worklist  sign in as {DEMO_USER} / {demo_password}")
         watcher = AlertWatcher(bootstrap=bootstrap, settings=settings, console=console, ref=ref)
         await watcher.start()
         reader = asyncio.create_task(watcher.run())
@@ -199,3 +206,24 @@ def pseudonymiser(pseudonymise: Callable[..., str], key: bytes) -> Ref:
         return "-" if patient_id is None else pseudonymise(patient_id, key=key)
 
     return ref
+
+
+DEMO_USER = "demo.coordinator"
+
+
+def demo_users(data_dir: Path) -> tuple[Path, str]:
+    """A users file with one coordinator and a fresh random password (shown once on the console)."""
+    import secrets
+
+    import yaml
+
+    from services.identity.credentials import hash_password
+
+    password = secrets.token_urlsafe(12)
+    entry = {"name": DEMO_USER, "display": "Demo coordinator", "role": "coordinator",
+             "password": hash_password(password)}  # fmt: skip
+    path = data_dir / "demo-users.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"users": [entry]}, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
+    return path, password

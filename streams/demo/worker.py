@@ -34,6 +34,7 @@ class WorkerProcess:
         log_dir: Path,
         console: Console,
         api_token: str,
+        users_file: Path | None = None,
     ) -> WorkerProcess:
         """Spawn the worker on this broker, port, pseudonym key and policy; echo its log."""
         import subprocess
@@ -50,6 +51,8 @@ class WorkerProcess:
             # The /fhir endpoint (and the API) answer only to it; the demo's door sends it.
             "CORDWATCH_API_TOKEN": api_token,
         }
+        if users_file is not None:  # the worklist's demo coordinator
+            env["CORDWATCH_USERS_FILE"] = str(users_file)
         # Tansu holds a first JoinGroup for half the session timeout: 6 s (Kafka's minimum by
         # default) gets a newcomer to a ready worker sooner than the production default.
         env.setdefault("CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS", "6")

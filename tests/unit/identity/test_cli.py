@@ -93,3 +93,15 @@ def test_access_log_lists_records_newest_first_filtered(
     docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [d["access_id"] for d in docs] == ["a2", "a1"]
     assert main(["access-log", "--database-url", url, "--action", "peek"]) == 2
+
+
+def test_the_demo_makes_a_coordinator_who_can_sign_in(tmp_path: Path) -> None:
+    from streams.demo.session import DEMO_USER, demo_users
+
+    path, password = demo_users(tmp_path / "var")
+    user = load_users(path).user(DEMO_USER)
+    assert user is not None
+    assert user.role.value == "coordinator"
+    assert verify_password(user.password_hash, password)
+    assert password not in path.read_text()
+    assert path.stat().st_mode & 0o077 == 0
