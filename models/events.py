@@ -5,6 +5,8 @@ the contract's rules (offset-carrying timestamps, id lengths, closed enums, the 
 and keep unknown fields without using them, so a sending system that adds a field breaks nothing.
 Internal events (``timer_due``, ``alert_acknowledged``) travel on ``cordwatch.patient-events``
 beside the canonical ones so that the pathway agent stays the single writer of patient state.
+The coordinator's review verdicts (``review_confirmed``, ``review_dismissed``) are canonical
+events of Cordwatch's own inbound topic ``cordwatch.reviews``: they pass ingest like any other.
 """
 
 from __future__ import annotations
@@ -179,13 +181,49 @@ class AlertAcknowledged(EventBase):
     acknowledged_by: Annotated[str, Field(min_length=1, max_length=128)]
 
 
+ReviewId = Annotated[str, Field(min_length=1, max_length=64)]
+Accession = Annotated[str, Field(min_length=1, max_length=64)]
+UserName = Annotated[str, Field(min_length=1, max_length=128)]
+# Free text a person types beside a verdict; stored in the audit store, never logged (PHI).
+VerdictNote = Annotated[str, Field(max_length=2_000)]
+# Why a flagged report or an alert was wrong or needs no action (issue 14); the metric's label.
+FeedbackKind = Literal["not_mescc", "already_treated_elsewhere", "duplicate"]
+
+
+class ReviewConfirmed(EventBase):
+    """A coordinator read a report the detector sent for review and confirms suspected MESCC.
+
+    The pathway opens the episode as if the detector had found it: ``suspected_at`` and every
+    clock run from the report's clinical time, not from ``occurred_at`` (the verdict's time).
+    """
+
+    event_type: Literal["review_confirmed"]
+    review_id: ReviewId
+    accession: Accession
+    confirmed_by: UserName
+    note: VerdictNote | None = None
+
+
+class ReviewDismissed(EventBase):
+    """A coordinator read a report the detector sent for review: no episode, the item closes."""
+
+    event_type: Literal["review_dismissed"]
+    review_id: ReviewId
+    accession: Accession
+    dismissed_by: UserName
+    reason: FeedbackKind
+    note: VerdictNote | None = None
+
+
 InboundEvent = Annotated[
     AdtEvent
     | ImagingReport
     | MedicationAdministration
     | ConsultEvent
     | ProcedureEvent
-    | AssessmentEvent,
+    | AssessmentEvent
+    | ReviewConfirmed
+    | ReviewDismissed,
     Field(discriminator="event_type"),
 ]
 
@@ -196,6 +234,8 @@ PatientEvent = Annotated[
     | ConsultEvent
     | ProcedureEvent
     | AssessmentEvent
+    | ReviewConfirmed
+    | ReviewDismissed
     | TimerDue
     | AlertAcknowledged,
     Field(discriminator="event_type"),
@@ -212,7 +252,12 @@ INBOUND_TOPIC_EVENT_TYPES: dict[str, frozenset[str]] = {
     "hospital.consults": frozenset({"consult_requested", "consult_completed", "consult_cancelled"}),
     "hospital.procedures": frozenset({"procedure"}),
     "hospital.assessments": frozenset({"assessment"}),
+    # Cordwatch's own: the coordinator's verdicts on review items (issue 14).
+    "cordwatch.reviews": frozenset({"review_confirmed", "review_dismissed"}),
 }
+
+# The topic the coordinator's verdicts are published on (through ingest, like any event).
+REVIEWS_TOPIC = "cordwatch.reviews"
 
 # The types of every event model, for schema export and documentation.
 EVENT_MODELS: tuple[type[EventBase], ...] = (
@@ -222,6 +267,8 @@ EVENT_MODELS: tuple[type[EventBase], ...] = (
     ConsultEvent,
     ProcedureEvent,
     AssessmentEvent,
+    ReviewConfirmed,
+    ReviewDismissed,
     TimerDue,
     AlertAcknowledged,
 )

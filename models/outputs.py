@@ -19,7 +19,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 # 2 (issue 11): ids derived from a patient id are keyed with CORDWATCH_ID_KEY; alert ids derive
 # from the episode id; new alert types finding_withdrawn and review_requested; detections carry
 # reported_at when a sender's clock was clamped. README "Contract version 2" says how to migrate.
-CONTRACT_VERSION = 2
+# 3 (issue 14): the inbound topic cordwatch.reviews (review_confirmed, review_dismissed) and the
+# episode change ``review`` (ReviewChanged, its episode_id the review id); nothing else moved.
+CONTRACT_VERSION = 3
 
 
 class AlertType(StrEnum):
@@ -68,6 +70,16 @@ class EpisodeStatus(StrEnum):
     OPEN = "open"
     RULED_OUT = "ruled_out"
     CLOSED = "closed"
+
+
+class ReviewStatus(StrEnum):
+    """A review item (issue 14): open until the coordinator confirms or dismisses it."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    # A later version of the study suspects MESCC by the detector's own words: no verdict needed.
+    SUPERSEDED = "superseded"
 
 
 class CareKind(StrEnum):
@@ -179,6 +191,44 @@ class CareEventSnapshot(_Frozen):
     counts_for: TimerKind | None = None
 
 
+class ReviewCue(_Frozen):
+    """One reason the detector asked for review: the rule and the sentence holding the words
+    at [start, end) (character offsets into the report text), cut to a bounded length."""
+
+    rule: str
+    sentence: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    section: str | None = None
+
+
+class ReviewSnapshot(_Frozen):
+    """A report the detector marks review_needed (not suspected), and the coordinator's verdict.
+
+    ``report_at`` is the clinical time of the study's earliest version that asked for review:
+    a confirmation opens the episode with its clocks from there.
+    """
+
+    review_id: str
+    accession: str
+    report_event_id: str
+    report_status: str
+    modality: str
+    exam: str
+    report_at: AwareDatetime
+    requested_at: AwareDatetime
+    status: ReviewStatus
+    sentence: str | None = None
+    cues: list[ReviewCue] = Field(default_factory=list)
+    decided_at: AwareDatetime | None = None
+    decided_by: str | None = None
+    # The dismissal's reason (FeedbackKind) and the free text beside either verdict.
+    reason: str | None = None
+    note: str | None = None
+    # The episode the study belongs to after a confirmation (None while open or dismissed).
+    opened_episode_id: str | None = None
+
+
 class _ChangeBase(_Frozen):
     kind: Literal["episode_change"] = "episode_change"
     change_id: str
@@ -224,14 +274,33 @@ class CareEventRecorded(_ChangeBase):
     care_event: CareEventSnapshot
 
 
+class ReviewChanged(_ChangeBase):
+    """A review item was opened or decided; ``episode_id`` is the review id (the review alert's
+    episode id), the episode a confirmation opened is in the snapshot."""
+
+    change_type: Literal["review"] = "review"
+    review: ReviewSnapshot
+
+
 EpisodeChange = Annotated[
-    EpisodeChanged | TimerChanged | DetectionRecorded | ScoreComputed | CareEventRecorded,
+    EpisodeChanged
+    | TimerChanged
+    | DetectionRecorded
+    | ScoreComputed
+    | CareEventRecorded
+    | ReviewChanged,
     Field(discriminator="change_type"),
 ]
 
 # Everything handle() may return; ``kind`` says which topic it goes to.
 Output = (
-    Alert | EpisodeChanged | TimerChanged | DetectionRecorded | ScoreComputed | CareEventRecorded
+    Alert
+    | EpisodeChanged
+    | TimerChanged
+    | DetectionRecorded
+    | ScoreComputed
+    | CareEventRecorded
+    | ReviewChanged
 )
 
 

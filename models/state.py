@@ -17,6 +17,8 @@ from models.outputs import (
     CareKind,
     EpisodeStatus,
     Priority,
+    ReviewCue,
+    ReviewStatus,
     TimerKind,
     TimerStatus,
 )
@@ -40,6 +42,11 @@ MAX_CLOSED_EPISODES = 2
 # the next ones stand in only if it is entered in error.
 MAX_COUNTING_RECORDS = 4
 EVIDENCE_CHARS = 160  # the one evidence sentence a page quotes (summaries.MAX_EVIDENCE_CHARS)
+# Review items kept in the state (open ones first, then the newest decided): a confirmation or
+# dismissal must find its item; the audit store keeps every one.
+MAX_REVIEW_ITEMS = 16
+MAX_REVIEW_CUES = 3  # the detector logs at most three review cues per report
+REVIEW_CUE_CHARS = 400  # a cue's sentence, cut: a pathological run-on sentence stays bounded
 
 
 class _Frozen(BaseModel):
@@ -261,6 +268,28 @@ class Episode(_Frozen):
         return next((t for t in self.timers if t.kind == kind), None)
 
 
+class ReviewItem(_Frozen):
+    """One study the detector sent for review (issue 14) and the coordinator's verdict on it."""
+
+    review_id: str
+    accession: str
+    report_event_id: str  # the version that asked first
+    report_status: str
+    modality: str
+    exam: str
+    report_at: AwareDatetime  # clinical time of the study's earliest version that asked
+    requested_at: AwareDatetime
+    status: ReviewStatus = ReviewStatus.OPEN
+    sentence: str | None = None
+    cues: tuple[ReviewCue, ...] = ()
+    decided_at: AwareDatetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    opened_episode_id: str | None = None
+    version: Annotated[int, Field(ge=1)] = 1
+
+
 class PatientState(_Frozen):
     """Everything the pathway knows about one patient."""
 
@@ -271,6 +300,9 @@ class PatientState(_Frozen):
     recent_event_ids: tuple[str, ...] = ()
     # Accessions a review_requested alert went out for: one request per study.
     reviews_requested: tuple[str, ...] = ()
+    # Studies sent for review and their verdicts; a confirmed accession's review versions count
+    # as suspecting MESCC.
+    reviews: tuple[ReviewItem, ...] = ()
     # The next episode's ordinal (0: one more than the highest stored, for older states).
     next_ordinal: int = 0
     # Clinical time up to which episodes were archived: facts before it are not folded again.

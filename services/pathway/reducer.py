@@ -22,6 +22,8 @@ from models.events import (
     MedicationAdministration,
     PatientEvent,
     ProcedureEvent,
+    ReviewConfirmed,
+    ReviewDismissed,
     TimerDue,
 )
 from models.outputs import (
@@ -42,7 +44,7 @@ from models.state import (
 )
 from services import ids
 from services.pathway import context as ctx
-from services.pathway import emit
+from services.pathway import emit, reviews
 from services.pathway.bounds import bound
 from services.pathway.emit import Run, Scorer
 from services.pathway.episodes import (
@@ -53,7 +55,7 @@ from services.pathway.episodes import (
     score_input,
 )
 from services.pathway.intake import intake
-from services.pathway.reports import Detector, report_fact, request_review
+from services.pathway.reports import Detector, report_fact
 from services.pathway.timers import (
     WITHDRAWN,
     AlertIntent,
@@ -140,10 +142,12 @@ def handle(
     before_horizon = state.horizon is not None and event.occurred_at < state.horizon
     rescore = False
     context = state.context
+    items_before = state.reviews
     match event:
         case ImagingReport():
             read = detector or _default_detector()
             fact, run.detection = report_fact(event, read, seen.reported_at, id_key=run.id_key)
+            fact = reviews.confirmed_fact(fact, accessions=reviews.confirmed_accessions(state))
             if not before_horizon:
                 context = ctx.fold_report(context, fact)
             rescore = True
@@ -157,6 +161,9 @@ def handle(
         case AdtEvent():
             context = ctx.fold_adt(context, event, departures=not before_horizon)
             rescore = bool(event.diagnoses)
+        case ReviewConfirmed() | ReviewDismissed():
+            state, context = reviews.fold_verdict(state, context, event)
+            rescore = isinstance(event, ReviewConfirmed)
         case AlertAcknowledged():
             state = _acknowledge(state, event.alert_id)
         case TimerDue():
@@ -165,7 +172,8 @@ def handle(
     state = state.model_copy(update={"context": context, "facility": run.facility})
     state = _reconcile(state, run, rescore=rescore)
     if isinstance(event, ImagingReport) and not run.historic:
-        state = request_review(state, run, event)
+        state = reviews.request_review(state, run, event)
+    state = reviews.settle(state, run, before=items_before)
     emit.render_pending(run, {e.episode_id: e for e in state.episodes})
     state = bound(state, now=now, policy=policy, settled=settled)
     if not isinstance(event, TimerDue):

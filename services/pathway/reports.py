@@ -1,4 +1,4 @@
-"""A report version as the pathway keeps it, and the coordinator's review request (issue 10)."""
+"""A report version as the pathway keeps it (the review queue is in services.pathway.reviews)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from datetime import datetime
 from models.detection import Detection
 from models.events import ImagingReport
 from models.outputs import DetectionSnapshot
-from models.state import MAX_REVIEWS, PatientState, ReportFact
+from models.state import ReportFact
 from services import ids
-from services.pathway import emit
-from services.pathway.emit import Run
 from services.pathway.episodes import report_view
 
 Detector = Callable[..., Detection]
@@ -56,24 +54,3 @@ def report_fact(
         update={"suspected": suspected, "excludes": excludes, "review": review, "view": view}
     )
     return fact, snapshot
-
-
-def request_review(state: PatientState, run: Run, event: ImagingReport) -> PatientState:
-    """One routine review request per accession whose report the detector wants a human to read,
-    unless the study already suspects MESCC in an episode (issue 10)."""
-    fact = next((r for r in state.context.reports if r.event_id == event.event_id), None)
-    if fact is None or not fact.review or event.accession in state.reviews_requested:
-        return state
-    if any(event.accession in e.accessions for e in state.episodes):
-        return state
-    sentence = fact.view.sentence if fact.view is not None else None
-    run.outputs.append(
-        emit.review_alert(
-            run,
-            review_id=ids.review_id(run.patient_id, event.accession, key=run.id_key),
-            accession=event.accession,
-            sentence=sentence,
-        )
-    )
-    requested = (*state.reviews_requested, event.accession)[-MAX_REVIEWS:]
-    return state.model_copy(update={"reviews_requested": requested})

@@ -18,6 +18,8 @@ from models.events import (
     ImagingReport,
     MedicationAdministration,
     ProcedureEvent,
+    ReviewConfirmed,
+    ReviewDismissed,
     patient_event_adapter,
 )
 from services.ingest import MAX_MESSAGE_BYTES, Accepted, Rejected, parse
@@ -77,6 +79,13 @@ VALID: dict[str, dict[str, Any]] = {
         "pain": "mechanical",
         "ecog": 2,
     },
+    "cordwatch.reviews": {
+        **COMMON,
+        "event_type": "review_confirmed",
+        "review_id": "0f6b1c2e-review",
+        "accession": "ACC1",
+        "confirmed_by": "coordinator-1",
+    },
 }
 EXPECTED_TYPES = {
     "hospital.adt": AdtEvent,
@@ -85,6 +94,7 @@ EXPECTED_TYPES = {
     "hospital.consults": ConsultEvent,
     "hospital.procedures": ProcedureEvent,
     "hospital.assessments": AssessmentEvent,
+    "cordwatch.reviews": ReviewConfirmed,
 }
 
 
@@ -105,6 +115,26 @@ def test_valid_event_is_accepted_keyed_by_patient(topic: str) -> None:
     # The forwarded bytes are themselves a valid internal event for the same patient.
     forwarded = patient_event_adapter.validate_json(result.value)
     assert forwarded == result.event
+
+
+def test_a_dismissal_needs_a_known_reason_and_its_own_topic() -> None:
+    dismissal = {
+        **COMMON,
+        "event_type": "review_dismissed",
+        "review_id": "0f6b1c2e-review",
+        "accession": "ACC1",
+        "dismissed_by": "coordinator-1",
+        "reason": "not_mescc",
+        "note": "Deposit clear of the canal on the images.",
+    }
+    accepted = _run("cordwatch.reviews", _bytes(dismissal))
+    assert isinstance(accepted, Accepted)
+    assert isinstance(accepted.event, ReviewDismissed)
+    refused = _run("cordwatch.reviews", _bytes({**dismissal, "reason": "looked fine"}))
+    assert isinstance(refused, Rejected)
+    assert "reason" in refused.dead_letter.reason
+    elsewhere = _run("hospital.adt", _bytes(dismissal))
+    assert isinstance(elsewhere, Rejected)
 
 
 def test_missing_key_is_accepted_and_rekeyed_by_patient_id() -> None:
