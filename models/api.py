@@ -103,6 +103,17 @@ class BreachPublic(_Public):
     late_by: str
 
 
+class PrecisionPublic(_Public):
+    """The detector's precision in one month and facility, from people's verdicts (issue 14)."""
+
+    period: str
+    facility: str
+    confirmed: int
+    not_mescc: int
+    duplicates: int
+    precision_pct: float | None
+
+
 class AuditPublic(_Public):
     """The audit summary: the document `cordwatch audit --format json` prints."""
 
@@ -115,6 +126,7 @@ class AuditPublic(_Public):
     rows: list[AuditRowPublic]
     breaches: list[BreachPublic]
     breaches_total: int
+    precision: list[PrecisionPublic] = []
 
 
 class EpisodeSummaryPublic(_Public):

@@ -25,6 +25,7 @@ from models.outputs import (
     DetectionRecorded,
     EpisodeChange,
     EpisodeChanged,
+    ReviewChanged,
     ScoreComputed,
     TimerChanged,
 )
@@ -248,6 +249,61 @@ class SilenceRow(_NoPatientRepr, table=True):
     ended_by: str | None = Field(default=None, max_length=128)
 
 
+class ReviewItemRow(_NoPatientRepr, table=True):
+    """A study the detector sent for review (review_needed, not suspected) and its verdict.
+
+    A projection of ``ReviewChanged`` like the other entity tables: the pathway decides, the sink
+    writes. ``episode_id`` is the episode a confirmation opened (or the study joined).
+    """
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_status_report", "status", "report_at"),)
+
+    review_id: str = Field(primary_key=True, max_length=64)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    accession: str = Field(max_length=64)
+    report_event_id: str = Field(max_length=128)
+    report_status: str = Field(max_length=16)
+    modality: str = Field(max_length=16)
+    exam: str = Field(max_length=256)
+    report_at: datetime = _ts(nullable=False)
+    requested_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=16)
+    sentence: str | None = Field(default=None, max_length=400)
+    cues: list[dict[str, Any]] | None = _json()
+    decided_at: datetime | None = _ts()
+    decided_by: str | None = Field(default=None, max_length=128)
+    reason: str | None = Field(default=None, max_length=32)
+    note: str | None = Field(default=None, max_length=2000)
+    episode_id: str | None = Field(default=None, max_length=64, index=True)
+
+
+class FeedbackRow(_NoPatientRepr, table=True):
+    """One person's verdict on an alert or a review item (issue 14): what the detector's
+    precision is measured from. ``flagged_at`` is the clinical time of what was flagged (the
+    report of a review item, the episode's suspicion for an alert): the month it counts in."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_flagged", "flagged_at", "kind"),)
+
+    feedback_id: str = Field(primary_key=True, max_length=64)
+    target: str = Field(max_length=16)  # "alert" or "review"
+    alert_id: str | None = Field(default=None, max_length=64, index=True)
+    review_id: str | None = Field(default=None, max_length=64, index=True)
+    episode_id: str | None = Field(default=None, max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    # not_mescc, already_treated_elsewhere, duplicate; "confirmed" for a confirmed review item.
+    kind: str = Field(max_length=32)
+    note: str | None = Field(default=None, max_length=2000)
+    author: str = Field(max_length=128)
+    created_at: datetime = _ts(nullable=False)
+    flagged_at: datetime = _ts(nullable=False)
+
+
 # --- converters: pathway outputs -> rows ------------------------------------------------------
 
 
@@ -342,6 +398,33 @@ def care_event_values(change: CareEventRecorded) -> dict[str, Any]:
     )
 
 
+def review_values(change: ReviewChanged) -> dict[str, Any]:
+    """Review snapshot -> review_items column values (``episode_id``: the episode it opened)."""
+    r = change.review
+    return dict(
+        review_id=r.review_id,
+        patient_id=change.patient_id,
+        facility=change.facility,
+        version=change.version,
+        changed_at=change.at,
+        accession=r.accession,
+        report_event_id=r.report_event_id,
+        report_status=r.report_status,
+        modality=r.modality,
+        exam=r.exam,
+        report_at=r.report_at,
+        requested_at=r.requested_at,
+        status=r.status.value,
+        sentence=r.sentence,
+        cues=[c.model_dump(mode="json") for c in r.cues],
+        decided_at=r.decided_at,
+        decided_by=r.decided_by,
+        reason=r.reason,
+        note=r.note,
+        episode_id=r.opened_episode_id,
+    )
+
+
 def alert_values(alert: Alert) -> dict[str, Any]:
     """Alert -> alerts column values, with the delivery fields at their initial values."""
     return dict(
@@ -373,6 +456,7 @@ _CONVERTERS: dict[type[BaseModel], tuple[type[SQLModel], Callable[[Any], dict[st
     DetectionRecorded: (DetectionRow, detection_values),
     ScoreComputed: (ScoreSnapshotRow, score_values),
     CareEventRecorded: (CareEventRow, care_event_values),
+    ReviewChanged: (ReviewItemRow, review_values),
 }
 
 

@@ -95,3 +95,18 @@ def change_id(episode: str, change_type: str, entity: str, version: int) -> str:
 def timer_due_event_id(episode: str, timer: str, version: int, due_at: str) -> str:
     """The TimerDue event id: the same deadline scanned twice is the same event."""
     return _id("timer_due", episode, timer, version, due_at)
+
+
+def verdict_id(review_id: str) -> str:
+    """The one verdict a review item may have: its feedback row's id (a second one collides)."""
+    return _id("verdict", review_id)
+
+
+def verdict_event_id(review_id: str, verdict: str) -> str:
+    """The event that carries a verdict onto cordwatch.reviews (a resend has the same id)."""
+    return _id("verdict-event", review_id, verdict)
+
+
+def feedback_id(alert_id: str, author: str, at: str) -> str:
+    """One person's feedback on an alert at one instant (a retried request dedupes)."""
+    return _id("feedback", alert_id, author, at)

@@ -17,13 +17,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from models.dead_letter import RejectReason
 from models.events import INBOUND_TOPIC_EVENT_TYPES, PatientEvent
 from models.outputs import TimerKind
+from models.review import VERDICT_KINDS
 from services.census import FacilityCensus, TimerState
 
 # Ingest is sub-millisecond per message; the upper buckets catch broker back-pressure.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 UNKNOWN_FACILITY = "unknown"
 # Every agent that sends through the outbox (streams/outbox.py): the `sender` label's closed set.
-SENDERS = ("ingest", "pathway", "acks", "timers", "sink", "worklist")
+SENDERS = ("ingest", "pathway", "acks", "timers", "sink", "worklist", "review")
 OTHER_FACILITY = "other"
 
 # The internal topics whose agents park failures, and the reasons each can give.
@@ -88,6 +89,7 @@ class CordwatchMetrics:
     send_retries: Counter
     send_blocked: Counter
     assigned_partitions: Gauge
+    feedback: Counter
     facility: FacilityLabels
 
     @classmethod
@@ -116,6 +118,8 @@ class CordwatchMetrics:
         for sender in SENDERS:
             metrics.send_retries.labels(sender)
             metrics.send_blocked.labels(sender)
+        for kind in VERDICT_KINDS:
+            metrics.feedback.labels(kind)
         return metrics
 
     @classmethod
@@ -163,6 +167,13 @@ class CordwatchMetrics:
             assigned_partitions=Gauge(
                 "cordwatch_assigned_partitions",
                 "Topic partitions assigned to this worker's consumer (read at each scrape).",
+                registry=registry,
+            ),
+            feedback=Counter(
+                "cordwatch_feedback_total",
+                "Verdicts people stored on alerts and review items (issue 14), by kind: "
+                "confirmed, not_mescc, already_treated_elsewhere, duplicate.",
+                ("kind",),
                 registry=registry,
             ),
             facility=FacilityLabels(limit=max_facilities),

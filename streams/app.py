@@ -114,6 +114,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
             "streams.agents",
             "streams.web",
             "streams.api",
+            "streams.review_api",
             "streams.gateway",
             "streams.worklist.mount",
         ],

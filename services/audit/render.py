@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from services.audit.episodes import EpisodeIntervals
-from services.audit.shapes import DEFINITIONS, AuditReport, BreachRow, SummaryRow
+from services.audit.shapes import DEFINITIONS, AuditReport, BreachRow, PrecisionRow, SummaryRow
 
 COLUMNS = (
     "period", "facility", "measure", "episodes", "n", "median_h", "p90_h", "compliance_pct",
@@ -82,6 +82,22 @@ def breach_record(b: BreachRow) -> dict[str, Any]:
     }
 
 
+PRECISION_COLUMNS = ("period", "facility", "confirmed", "not_mescc", "duplicates", "precision_pct")
+
+
+def precision_record(row: PrecisionRow) -> dict[str, Any]:
+    """One month's detector precision as plain values (counts, and the share in percent)."""
+    share = row.precision
+    return {
+        "period": row.period,
+        "facility": row.facility,
+        "confirmed": row.confirmed,
+        "not_mescc": row.not_mescc,
+        "duplicates": row.duplicates,
+        "precision_pct": None if share is None else round(100 * share, 1),
+    }
+
+
 def _align(header: tuple[str, ...], lines: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
@@ -108,7 +124,21 @@ def to_table(report: AuditReport) -> str:
         out += _align(bcols, blines)
         if report.breaches_total > len(report.breaches):
             out.append(f"... {report.breaches_total - len(report.breaches)} more not shown")
+    out += ["", "Detector precision (people's verdicts, by month of the flagged report):"]
+    if report.precision:
+        plines = [
+            [format_cell(c, rec[c], "-") if c != "precision_pct" else _pct(rec[c]) for c in
+             PRECISION_COLUMNS]
+            for rec in map(precision_record, report.precision)
+        ]  # fmt: skip
+        out += _align(PRECISION_COLUMNS, plines)
+    else:
+        out.append("(no verdicts in range)")
     return "\n".join(out) + "\n"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def to_csv(report: AuditReport) -> str:
@@ -133,6 +163,7 @@ def to_json(report: AuditReport) -> str:
         "rows": records(report),
         "breaches": [breach_record(b) for b in report.breaches],
         "breaches_total": report.breaches_total,
+        "precision": [precision_record(p) for p in report.precision],
     }
     return json.dumps(doc, indent=2) + "\n"
 

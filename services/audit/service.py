@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from services.audit.precision import precision_rows
 from services.audit.queries import breach_rows, summary_rows
 from services.audit.shapes import AuditReport
 from services.audit.sqlfuncs import PERIODS
@@ -46,6 +47,7 @@ def run_audit(
         breaches = breach_rows(
             conn, since=since, until=until, as_of=as_of, facility=facility, limit=breach_limit
         )
+        precision = precision_rows(conn, since=since, until=until, facility=facility)
     return AuditReport(
         since=since,
         until=until,
@@ -57,4 +59,5 @@ def run_audit(
         breaches=breaches,
         # The summary counted every breach; the list may be cut at breach_limit.
         breaches_total=sum(r.breaches for r in rows),
+        precision=precision,
     )

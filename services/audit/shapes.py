@@ -43,6 +43,11 @@ DEFINITIONS: dict[str, str] = {
     "open": "timers still pending",
     "late_by": "met_at - due_at; for a timer still unmet, from due_at to the end of the "
     "report range or now, whichever is earlier",
+    "precision": "detector precision per UTC month of the flagged report (review item) or "
+    "suspicion (episode): confirmed / (confirmed + not MESCC), each flagged episode or review "
+    "item counted once by its latest verdict; confirmed = a review item confirmed or an alert "
+    "marked already treated elsewhere; duplicates are counted apart; flags nobody judged are "
+    "left out",
 }
 
 
@@ -85,6 +90,22 @@ class BreachRow(_Frozen):
     late_by_s: int
 
 
+class PrecisionRow(_Frozen):
+    """One month x facility of the detector's precision, from people's verdicts."""
+
+    period: str
+    facility: str
+    confirmed: int
+    not_mescc: int
+    duplicates: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """confirmed / (confirmed + not MESCC); None when nobody said either."""
+        judged = self.confirmed + self.not_mescc
+        return self.confirmed / judged if judged else None
+
+
 class AuditReport(_Frozen):
     """Everything one `cordwatch audit` run shows; no names, no patient ids."""
 
@@ -98,3 +119,5 @@ class AuditReport(_Frozen):
     overall: list[SummaryRow]
     breaches: list[BreachRow]
     breaches_total: int
+    # Per month of what was flagged, per facility then pooled (issue 14).
+    precision: list[PrecisionRow] = []

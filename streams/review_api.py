@@ -1,0 +1,286 @@
+"""The review queue and alert feedback over HTTP (issue 14), beside the audit API.
+
+    GET  /api/review?facility=&limit=        open review items, oldest report first
+    GET  /api/review/{review_id}             one item, whatever its status
+    POST /api/review/{review_id}/confirm     {"note"?}            -> 202, the confirm event sent
+    POST /api/review/{review_id}/dismiss     {"reason", "note"?}  -> 202, the dismiss event sent
+    POST /api/alerts/{alert_id}/feedback     {"kind", "note"?}    -> 201, stored
+
+A verdict is stored as feedback first (one per item: the database refuses a second, 409) and
+then published through the outbox onto cordwatch.reviews, so it passes ingest and reaches the
+pathway like any event; the pathway opens the episode (or closes the item) and the sink projects
+it. If the broker does not acknowledge in time the stored verdict is taken back and the answer
+is 503: the item stays open. Free text is stored, never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+from aiokafka.errors import KafkaError
+from faust import web as faust_web
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.events import REVIEWS_TOPIC, EventBase
+from models.review import (
+    CONFIRMED,
+    ConfirmBody,
+    DismissBody,
+    FeedbackBody,
+    FeedbackPublic,
+    ReviewItemPublic,
+    ReviewQuery,
+    ReviewQueuePublic,
+    VerdictPublic,
+)
+from services.metrics import CordwatchMetrics
+from services.review import store as review_store
+from services.review.verdicts import confirm_event, dismiss_event
+from streams import api
+from streams.app import app
+from streams.bootstrap import get_runtime
+from streams.outbox import Outbox, Sender
+
+log = structlog.get_logger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 15.0
+MAX_BODY_BYTES = 16 * 1024  # a verdict is a reason and a note of at most 2 000 characters
+# Until named users are on main every caller is the service token (streams.api.authorize).
+SERVICE_USER = "api"
+_NO_STORE = {"Cache-Control": "no-store"}  # patient-level data
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the review views need beyond the API's context: where verdicts go, what counts."""
+
+    api: api.ApiContext
+    publish: Sender
+    metrics: CordwatchMetrics
+
+
+async def _db(ctx: ReviewContext, work: Callable[[Connection], T]) -> T:
+    """``work`` in one transaction on a worker thread; store errors become their statuses."""
+
+    def _run() -> T:
+        with ctx.api.engine.begin() as conn:
+            return work(conn)
+
+    try:
+        return await asyncio.to_thread(_run)
+    except review_store.UnknownReviewError:
+        raise api.ApiError(404, "no such review item") from None
+    except review_store.UnknownAlertError:
+        raise api.ApiError(404, "no such alert") from None
+    except review_store.AlreadyDecidedError as exc:
+        raise api.ApiError(409, str(exc)) from None
+    except SQLAlchemyError as exc:
+        log.warning("review.store_unavailable", error=type(exc).__name__)
+        raise api.ApiError(503, f"audit store unavailable: {type(exc).__name__}") from None
+
+
+def _body(model: type[BaseModel], raw: bytes) -> Any:
+    if len(raw) > MAX_BODY_BYTES:
+        raise api.ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        # Field names and pydantic's wording only: a note may hold anything.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+            for e in exc.errors(include_input=False)
+        )
+        raise api.ApiError(400, f"bad request body: {problems}") from None
+
+
+async def queue_body(ctx: ReviewContext, query: dict[str, str]) -> ReviewQueuePublic:
+    """The open review items, oldest report first."""
+    q = api.parse_query(ReviewQuery, query)
+    items = await _db(
+        ctx, lambda conn: review_store.open_reviews(conn, facility=q.facility, limit=q.limit)
+    )
+    return ReviewQueuePublic(items=items)
+
+
+async def item_body(ctx: ReviewContext, review_id: str) -> ReviewItemPublic:
+    """One review item, or a 404."""
+    found = await _db(ctx, lambda conn: review_store.review_item(conn, review_id[:64]))
+    if found is None:
+        raise api.ApiError(404, "no such review item")
+    return found
+
+
+async def confirm(
+    ctx: ReviewContext, review_id: str, body: ConfirmBody, *, by: str
+) -> VerdictPublic:
+    """Store the confirmation and send it to the pathway, which opens the episode."""
+    now = ctx.api.clock.now()
+    item, _ = await _db(ctx, lambda conn: review_store.claim_verdict(
+        conn, review_id=review_id[:64], kind=CONFIRMED, by=by, note=body.note, now=now,
+    ))  # fmt: skip
+    event = confirm_event(item, by=by, now=now, note=body.note)
+    await _publish(ctx, item, event)
+    ctx.metrics.feedback.labels(CONFIRMED).inc()
+    log.info("review.confirmed", review_id=item.review_id)
+    return VerdictPublic(
+        review_id=item.review_id, verdict="confirmed", reason=None, event_id=event.event_id,
+        by=by, at=now,
+    )  # fmt: skip
+
+
+async def dismiss(
+    ctx: ReviewContext, review_id: str, body: DismissBody, *, by: str
+) -> VerdictPublic:
+    """Store the dismissal and send it to the pathway, which closes the item."""
+    now = ctx.api.clock.now()
+    item, _ = await _db(ctx, lambda conn: review_store.claim_verdict(
+        conn, review_id=review_id[:64], kind=body.reason, by=by, note=body.note, now=now,
+    ))  # fmt: skip
+    event = dismiss_event(item, by=by, now=now, reason=body.reason, note=body.note)
+    await _publish(ctx, item, event)
+    ctx.metrics.feedback.labels(body.reason).inc()
+    log.info("review.dismissed", review_id=item.review_id, reason=body.reason)
+    return VerdictPublic(
+        review_id=item.review_id, verdict="dismissed", reason=body.reason,
+        event_id=event.event_id, by=by, at=now,
+    )  # fmt: skip
+
+
+async def _publish(ctx: ReviewContext, item: ReviewItemPublic, event: EventBase) -> None:
+    """Onto cordwatch.reviews keyed by patient; on failure the stored verdict is taken back."""
+    record = (REVIEWS_TOPIC, item.patient_id.encode("utf-8"), event.model_dump_json().encode())
+    try:
+        await asyncio.wait_for(ctx.publish.send([record]), PUBLISH_TIMEOUT_SECONDS)
+    except (TimeoutError, KafkaError) as exc:  # broker down or refusing: nothing was decided
+        log.error("review.publish_failed", review_id=item.review_id, error=type(exc).__name__)
+        await _db(ctx, lambda conn: review_store.release_verdict(conn, review_id=item.review_id))
+        raise api.ApiError(
+            503, "the verdict could not be sent; nothing was changed, try again"
+        ) from None
+
+
+async def feedback(
+    ctx: ReviewContext, alert_id: str, body: FeedbackBody, *, by: str
+) -> FeedbackPublic:
+    """Store one person's feedback on an alert and count it."""
+    now = ctx.api.clock.now()
+    stored = await _db(ctx, lambda conn: review_store.add_alert_feedback(
+        conn, alert_id=alert_id[:64], kind=body.kind, by=by, note=body.note, now=now,
+    ))  # fmt: skip
+    ctx.metrics.feedback.labels(body.kind).inc()
+    log.info("alert.feedback", alert_id=stored.alert_id, kind=body.kind)
+    return stored
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def review_context() -> ReviewContext:
+    """The views' context from this worker's Runtime: its store, clock, producer and metrics."""
+    rt = get_runtime()
+    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="review")
+    return ReviewContext(api=api.api_context(rt), publish=outbox, metrics=rt.metrics)
+
+
+_context: list[ReviewContext] = []
+
+
+def _ctx() -> ReviewContext:
+    # One Outbox per worker (its retry metrics are per sender), made on the first request.
+    if not _context:
+        _context.append(review_context())
+    return _context[0]
+
+
+def caller_name(ctx: ReviewContext, request: faust_web.Request) -> str:
+    """Who is asking, or ApiError 401/503 (the API's bearer token until named users arrive)."""
+    api.authorize(ctx.api, request.headers.get("Authorization"))
+    return SERVICE_USER
+
+
+async def respond(
+    view: faust_web.View,
+    request: faust_web.Request,
+    body: Callable[[ReviewContext, str], Awaitable[BaseModel]],
+    *,
+    status: int = 200,
+) -> faust_web.Response:
+    """Authorize, build the body, and turn an ApiError into its status and message."""
+    ctx = _ctx()
+    try:
+        by = caller_name(ctx, request)
+        model = await body(ctx, by)
+    except api.ApiError as exc:
+        return view.json(
+            {"error": exc.message}, status=exc.status, headers={**_NO_STORE, **exc.headers}
+        )
+    return view.json(model.model_dump(mode="json"), status=status, headers=_NO_STORE)
+
+
+@app.page("/api/review")
+class ReviewQueue(faust_web.View):
+    """GET /api/review: the open review items."""
+
+    async def get(self, request: faust_web.Request) -> faust_web.Response:
+        """The open items, oldest report first."""
+        query = dict(request.query.items())
+        return await respond(self, request, lambda ctx, _by: queue_body(ctx, query))
+
+
+@app.page("/api/review/{review_id}")
+class ReviewItem(faust_web.View):
+    """GET /api/review/{review_id}: one item."""
+
+    async def get(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+        """The item, whatever its status."""
+        return await respond(self, request, lambda ctx, _by: item_body(ctx, review_id))
+
+
+@app.page("/api/review/{review_id}/confirm")
+class ReviewConfirm(faust_web.View):
+    """POST /api/review/{review_id}/confirm."""
+
+    async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+        """Confirm suspected MESCC: the pathway opens the episode from the report's time."""
+        raw = await request.read()
+
+        async def work(ctx: ReviewContext, by: str) -> BaseModel:
+            return await confirm(ctx, review_id, _body(ConfirmBody, raw), by=by)
+
+        return await respond(self, request, work, status=202)
+
+
+@app.page("/api/review/{review_id}/dismiss")
+class ReviewDismiss(faust_web.View):
+    """POST /api/review/{review_id}/dismiss."""
+
+    async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+        """Dismiss with a reason: the item closes, no episode."""
+        raw = await request.read()
+
+        async def work(ctx: ReviewContext, by: str) -> BaseModel:
+            return await dismiss(ctx, review_id, _body(DismissBody, raw), by=by)
+
+        return await respond(self, request, work, status=202)
+
+
+@app.page("/api/alerts/{alert_id}/feedback")
+class AlertFeedback(faust_web.View):
+    """POST /api/alerts/{alert_id}/feedback."""
+
+    async def post(self, request: faust_web.Request, alert_id: str) -> faust_web.Response:
+        """Store feedback on an alert."""
+        raw = await request.read()
+
+        async def work(ctx: ReviewContext, by: str) -> BaseModel:
+            return await feedback(ctx, alert_id, _body(FeedbackBody, raw), by=by)
+
+        return await respond(self, request, work, status=201)
