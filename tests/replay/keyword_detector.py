@@ -18,6 +18,9 @@ _GRADE = re.compile(r"ESCC grade (1a|1b|1c|2|3)\b")
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\b")
 # Malignant disease touching the canal without the words of suspicion: a human should look.
 _REVIEW = re.compile(r"metasta\w*[^.]*\b(abut|abutting|contacts?|touch\w*)\b[^.]*thecal sac", re.I)
+# A canal narrowed by a cause the report does not name, in a patient with a named cancer.
+_CANAL = re.compile(r"[^.\n]*narrow\w* of the spinal canal[^.\n]*", re.IGNORECASE)
+_MALIGNANCY = re.compile(r"\bcarcinoma\b", re.IGNORECASE)
 _EXCLUDES = re.compile(r"no epidural disease.*no (?:spinal )?cord", re.IGNORECASE | re.DOTALL)
 
 
@@ -30,6 +33,8 @@ def keyword_detect(text: str, *, modality: str | None = None, exam: str | None =
     ]
     if not hits:
         review = _REVIEW.search(text)
+        if review is None and _MALIGNANCY.search(text):
+            review = _CANAL.search(text)
         if review is not None:
             sentence = review.group().strip()
             evidence = [

@@ -1,7 +1,8 @@
 """Event builders and a small deterministic detector for reducer-only tests.
 
 The fake detector reads a tiny instruction language from the report text, so a test states the
-detector's verdict directly: ``"SUSPECT grade=2 levels=T7,T8 retro"``, ``"EXCLUDE"``, ``"NORMAL"``.
+detector's verdict directly: ``"SUSPECT grade=2 levels=T7,T8 retro"``, ``"EXCLUDE"``, ``"NORMAL"``,
+``"REVIEW"`` (review_needed with one cue: a human should look).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def fake_detect(text: str, *, modality: str | None = None, exam: str | None = No
                 )
             ],
         )
+    if "REVIEW" in words:
+        cue = "Metastatic soft tissue abutting the thecal sac at T10."
+        evidence = [Evidence(field="review_needed", rule="fake", sentence=cue, start=0, end=22)]
+        return Detection(review_needed=True, evidence=evidence)
     return Detection(excludes_mescc="EXCLUDE" in words)
 
 
