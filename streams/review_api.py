@@ -6,6 +6,12 @@
     POST /api/review/{review_id}/dismiss     {"reason", "note"?}  -> 202, the dismiss event sent
     POST /api/alerts/{alert_id}/feedback     {"kind", "note"?}    -> 201, stored
 
+Named users (streams.security, via streams.api.authorize): reading the queue needs
+``view_patient`` (it carries patient ids and report sentences) and is recorded in the access log
+as ``read_worklist`` before the data leaves; a verdict or feedback needs ``review`` (coordinators
+and clinicians; the machines' service token may not judge a report) and a session's CSRF token,
+and is recorded as ``confirm``, ``dismiss`` or ``feedback`` naming the user.
+
 A verdict is stored as feedback first (one per item: the database refuses a second, 409) and
 then published through the outbox onto cordwatch.reviews, so it passes ingest and reaches the
 pathway like any event; the pathway opens the episode (or closes the item) and the sink projects
@@ -27,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from models.access import AccessAction, AccessOutcome
 from models.events import REVIEWS_TOPIC, EventBase
 from models.review import (
     CONFIRMED,
@@ -39,6 +46,8 @@ from models.review import (
     ReviewQueuePublic,
     VerdictPublic,
 )
+from services.identity.roles import Permission
+from services.identity.sessions import CSRF_HEADER
 from services.metrics import CordwatchMetrics
 from services.review import store as review_store
 from services.review.verdicts import confirm_event, dismiss_event
@@ -46,13 +55,12 @@ from streams import api
 from streams.app import app
 from streams.bootstrap import get_runtime
 from streams.outbox import Outbox, Sender
+from streams.security.guard import Caller
 
 log = structlog.get_logger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 15.0
 MAX_BODY_BYTES = 16 * 1024  # a verdict is a reason and a note of at most 2 000 characters
-# Until named users are on main every caller is the service token (streams.api.authorize).
-SERVICE_USER = "api"
 _NO_STORE = {"Cache-Control": "no-store"}  # patient-level data
 
 T = TypeVar("T")
@@ -101,21 +109,50 @@ def _body(model: type[BaseModel], raw: bytes) -> Any:
         raise api.ApiError(400, f"bad request body: {problems}") from None
 
 
-async def queue_body(ctx: ReviewContext, query: dict[str, str]) -> ReviewQueuePublic:
-    """The open review items, oldest report first."""
+async def queue_body(
+    ctx: ReviewContext, caller: Caller, query: dict[str, str]
+) -> ReviewQueuePublic:
+    """The open review items, oldest report first (recorded before they leave)."""
     q = api.parse_query(ReviewQuery, query)
     items = await _db(
         ctx, lambda conn: review_store.open_reviews(conn, facility=q.facility, limit=q.limit)
     )
+    await api.record(ctx.api, caller, AccessAction.READ_WORKLIST, target_kind="review",
+                     detail={"count": len(items)})  # fmt: skip
     return ReviewQueuePublic(items=items)
 
 
-async def item_body(ctx: ReviewContext, review_id: str) -> ReviewItemPublic:
-    """One review item, or a 404."""
+async def item_body(ctx: ReviewContext, caller: Caller, review_id: str) -> ReviewItemPublic:
+    """One review item, or a 404; either way the attempt is recorded."""
     found = await _db(ctx, lambda conn: review_store.review_item(conn, review_id[:64]))
+    outcome = AccessOutcome.OK if found is not None else AccessOutcome.NOT_FOUND
+    await api.record(ctx.api, caller, AccessAction.READ_WORKLIST, target_kind="review",
+                     target_id=review_id[:64], outcome=outcome)  # fmt: skip
     if found is None:
         raise api.ApiError(404, "no such review item")
     return found
+
+
+async def _recorded(
+    ctx: ReviewContext,
+    caller: Caller,
+    action: AccessAction,
+    target: tuple[str, str],
+    work: Callable[[], Awaitable[T]],
+) -> T:
+    """Record the action naming the user, then do it (an action the access log cannot hold is
+    refused, 503); a refusal or failure after that is recorded too, with its outcome."""
+    kind, target_id = target[0], target[1][:64]
+    await api.record(ctx.api, caller, action, target_kind=kind, target_id=target_id)
+    try:
+        return await work()
+    except api.ApiError as exc:
+        outcome = {404: AccessOutcome.NOT_FOUND}.get(exc.status, AccessOutcome.REFUSED)
+        if exc.status >= 500:
+            outcome = AccessOutcome.FAILED
+        await api.record(ctx.api, caller, action, target_kind=kind, target_id=target_id,
+                         outcome=outcome, required=False)  # fmt: skip
+        raise
 
 
 async def confirm(
@@ -200,24 +237,20 @@ def _ctx() -> ReviewContext:
     return _context[0]
 
 
-def caller_name(ctx: ReviewContext, request: faust_web.Request) -> str:
-    """Who is asking, or ApiError 401/503 (the API's bearer token until named users arrive)."""
-    api.authorize(ctx.api, request.headers.get("Authorization"))
-    return SERVICE_USER
-
-
 async def respond(
     view: faust_web.View,
     request: faust_web.Request,
-    body: Callable[[ReviewContext, str], Awaitable[BaseModel]],
+    permission: Permission,
+    body: Callable[[ReviewContext, Caller], Awaitable[BaseModel]],
     *,
     status: int = 200,
 ) -> faust_web.Response:
     """Authorize, build the body, and turn an ApiError into its status and message."""
     ctx = _ctx()
     try:
-        by = caller_name(ctx, request)
-        model = await body(ctx, by)
+        csrf = request.headers.get(CSRF_HEADER)
+        caller = await api.authorize(ctx.api, request, permission, csrf=csrf)
+        model = await body(ctx, caller)
     except api.ApiError as exc:
         return view.json(
             {"error": exc.message}, status=exc.status, headers={**_NO_STORE, **exc.headers}
@@ -232,7 +265,9 @@ class ReviewQueue(faust_web.View):
     async def get(self, request: faust_web.Request) -> faust_web.Response:
         """The open items, oldest report first."""
         query = dict(request.query.items())
-        return await respond(self, request, lambda ctx, _by: queue_body(ctx, query))
+        return await respond(
+            self, request, Permission.VIEW_PATIENT, lambda ctx, c: queue_body(ctx, c, query)
+        )
 
 
 @app.page("/api/review/{review_id}")
@@ -241,7 +276,9 @@ class ReviewItem(faust_web.View):
 
     async def get(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
         """The item, whatever its status."""
-        return await respond(self, request, lambda ctx, _by: item_body(ctx, review_id))
+        return await respond(
+            self, request, Permission.VIEW_PATIENT, lambda ctx, c: item_body(ctx, c, review_id)
+        )
 
 
 @app.page("/api/review/{review_id}/confirm")
@@ -252,10 +289,14 @@ class ReviewConfirm(faust_web.View):
         """Confirm suspected MESCC: the pathway opens the episode from the report's time."""
         raw = await request.read()
 
-        async def work(ctx: ReviewContext, by: str) -> BaseModel:
-            return await confirm(ctx, review_id, _body(ConfirmBody, raw), by=by)
+        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
+            given, by = _body(ConfirmBody, raw), caller.principal.name
+            return await _recorded(
+                ctx, caller, AccessAction.CONFIRM, ("review", review_id),
+                lambda: confirm(ctx, review_id, given, by=by),
+            )  # fmt: skip
 
-        return await respond(self, request, work, status=202)
+        return await respond(self, request, Permission.REVIEW, work, status=202)
 
 
 @app.page("/api/review/{review_id}/dismiss")
@@ -266,10 +307,14 @@ class ReviewDismiss(faust_web.View):
         """Dismiss with a reason: the item closes, no episode."""
         raw = await request.read()
 
-        async def work(ctx: ReviewContext, by: str) -> BaseModel:
-            return await dismiss(ctx, review_id, _body(DismissBody, raw), by=by)
+        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
+            given, by = _body(DismissBody, raw), caller.principal.name
+            return await _recorded(
+                ctx, caller, AccessAction.DISMISS, ("review", review_id),
+                lambda: dismiss(ctx, review_id, given, by=by),
+            )  # fmt: skip
 
-        return await respond(self, request, work, status=202)
+        return await respond(self, request, Permission.REVIEW, work, status=202)
 
 
 @app.page("/api/alerts/{alert_id}/feedback")
@@ -280,7 +325,11 @@ class AlertFeedback(faust_web.View):
         """Store feedback on an alert."""
         raw = await request.read()
 
-        async def work(ctx: ReviewContext, by: str) -> BaseModel:
-            return await feedback(ctx, alert_id, _body(FeedbackBody, raw), by=by)
+        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
+            given, by = _body(FeedbackBody, raw), caller.principal.name
+            return await _recorded(
+                ctx, caller, AccessAction.FEEDBACK, ("alert", alert_id),
+                lambda: feedback(ctx, alert_id, given, by=by),
+            )  # fmt: skip
 
-        return await respond(self, request, work, status=201)
+        return await respond(self, request, Permission.REVIEW, work, status=201)

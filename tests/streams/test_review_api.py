@@ -3,6 +3,8 @@
 A verdict is stored once, then sent onto cordwatch.reviews keyed by patient as an event that
 ingest accepts; a second verdict is a 409; a send the broker never acknowledges takes the
 verdict back (503, the item stays open); feedback on an alert is stored and counted by kind.
+Every route refuses anonymous callers and the wrong roles, and leaves an access record naming
+the user.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
+from models.access import AccessAction, AccessOutcome
 from models.detection import Detection, Evidence
 from models.events import ReviewConfirmed, ReviewDismissed, patient_event_adapter
 from models.outputs import Alert, EpisodeChange
@@ -29,9 +32,14 @@ from services.pathway import handle
 from services.policy import load_policy
 from services.review import store as review_store
 from services.store import Store, make_engine, upgrade
+from services.store.access import AccessLog
 from streams import api, review_api
 from streams.app import app
-from tests.streams.api_client import AUTH, TOKEN, FixedClock
+from tests.streams.api_client import TOKEN, FixedClock
+from tests.streams.people import ROLES, bearer, name_of, security
+
+AUTH = bearer("coordinator")
+COORDINATOR = name_of("coordinator")
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 REPORT_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -80,7 +88,9 @@ def engine(tmp_path: Path) -> Engine:
 
 
 def _context(engine: Engine, sender: Any) -> review_api.ReviewContext:
-    ctx = api.ApiContext(token=SecretStr(TOKEN), engine=engine, clock=FixedClock(NOW))
+    ctx = api.ApiContext(
+        token=SecretStr(TOKEN), engine=engine, clock=FixedClock(NOW), security=security(engine, NOW)
+    )
     metrics = CordwatchMetrics.create(CollectorRegistry())
     return review_api.ReviewContext(api=ctx, publish=sender, metrics=metrics)
 
@@ -127,7 +137,7 @@ async def test_a_confirmation_is_stored_once_and_sent_as_an_event_ingest_accepts
                           headers=AUTH)  # fmt: skip
     assert (anonymous.status, first.status, second.status) == (401, 202, 409)
     answer = await first.json()
-    assert (answer["verdict"], answer["by"]) == ("confirmed", "api")
+    assert (answer["verdict"], answer["by"]) == ("confirmed", COORDINATOR)
     [(topic, key, value)] = sender.sent
     assert (topic, key) == ("cordwatch.reviews", PATIENT.encode())
     accepted = parse(topic=topic, key=key, raw=value, received_at=NOW)
@@ -154,7 +164,7 @@ async def test_a_dismissal_needs_a_known_reason_and_carries_it(client: Any) -> N
     [(_, _, value)] = sender.sent
     event = patient_event_adapter.validate_json(value)
     assert isinstance(event, ReviewDismissed)
-    assert (event.reason, event.note, event.dismissed_by) == ("not_mescc", "benign", "api")
+    assert (event.reason, event.note, event.dismissed_by) == ("not_mescc", "benign", COORDINATOR)
     assert _count(ctx, "not_mescc") == 1
 
 
@@ -188,5 +198,55 @@ async def test_feedback_on_an_alert_is_stored_and_counted(client: Any, engine: E
     anonymous = await c.post(f"/api/alerts/{alert_id}/feedback", json={"kind": "duplicate"})
     assert (ok.status, unknown.status, bad.status, anonymous.status) == (201, 404, 400, 401)
     stored = await ok.json()
-    assert (stored["kind"], stored["review_id"], stored["by"]) == ("duplicate", REVIEW_ID, "api")
+    assert (stored["kind"], stored["review_id"], stored["by"]) == (
+        "duplicate",
+        REVIEW_ID,
+        COORDINATOR,
+    )
     assert _count(ctx, "duplicate") == 1
+
+
+ROUTES = [
+    ("GET", "/api/review", {"coordinator", "clinician", "service"}),
+    ("GET", f"/api/review/{REVIEW_ID}", {"coordinator", "clinician", "service"}),
+    # Judging a report is a person's act: the machines' service token may not.
+    ("POST", "/api/review/nope/confirm", {"coordinator", "clinician"}),
+    ("POST", "/api/review/nope/dismiss", {"coordinator", "clinician"}),
+    ("POST", "/api/alerts/nope/feedback", {"coordinator", "clinician"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ROUTES)
+async def test_each_review_route_refuses_anonymous_and_wrong_roles(
+    method: str, path: str, allowed: set[str], client: Any
+) -> None:
+    c, _, _ = client
+    anonymous = await c.request(method, path, data=b"{}")
+    assert anonymous.status == 401
+    statuses = {}
+    for role in (*ROLES, "service"):
+        response = await c.request(method, path, data=b"{}", headers=bearer(role))
+        statuses[role] = response.status
+    for role, status in statuses.items():
+        assert (status == 403) == (role not in allowed), (role, status)
+
+
+async def test_every_read_and_verdict_is_recorded_naming_the_user(
+    client: Any, engine: Engine
+) -> None:
+    c, _, _ = client
+    assert (await c.get("/api/review", headers=bearer("clinician"))).status == 200
+    confirm = f"/api/review/{REVIEW_ID}/confirm"
+    assert (await c.post(confirm, json={}, headers=AUTH)).status == 202
+    assert (await c.post(confirm, json={}, headers=bearer("clinician"))).status == 409
+    assert (await c.post(confirm, json={}, headers=bearer("auditor"))).status == 403
+    records = {(r.user_name, r.action, r.target_id, r.outcome)
+               for r in AccessLog(engine=engine).query()}  # fmt: skip
+    clinician, auditor = name_of("clinician"), name_of("auditor")
+    assert records == {
+        (clinician, AccessAction.READ_WORKLIST, None, AccessOutcome.OK),
+        (COORDINATOR, AccessAction.CONFIRM, REVIEW_ID, AccessOutcome.OK),
+        (clinician, AccessAction.CONFIRM, REVIEW_ID, AccessOutcome.OK),
+        (clinician, AccessAction.CONFIRM, REVIEW_ID, AccessOutcome.REFUSED),
+        (auditor, AccessAction.DENIED, None, AccessOutcome.REFUSED),
+    }

@@ -17,7 +17,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 
+from services.identity.credentials import token_digest
 from tests.integration.pathway.harness import (
     AlertWatch,
     Worker,
@@ -30,13 +32,23 @@ from tests.integration.pathway.harness import (
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-TOKEN = "Jf8q2LmZ7xVb4nRt9sKd3wHc6yPa0gUe"  # 32 random characters, test only
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TOKEN = "Jf8q2LmZ7xVb4nRt9sKd3wHc6yPa0gUe"  # the service token: 32 random characters, test only
+COORDINATOR_TOKEN = "cw_review-flow-coordinator-token-0123456789"  # test only
+AUTH = {"Authorization": f"Bearer {COORDINATOR_TOKEN}"}
+SESSION_SECRET = "review-flow-session-secret-0123456789abcdef"  # test only
 STEROID_WINDOW_S = 4 * 3600.0
 SURGICAL_WINDOW_S = 6 * 3600.0
 REPORT_AGE_S = 1800.0  # the report was signed half an hour before anyone confirmed it
 # Generous for a 2-core machine shared by the whole suite.
 WITHIN_S = 60.0
+
+
+def users_file(path: Path) -> Path:
+    """One coordinator who signs in with an API token (the verdicts need a person)."""
+    entry = {"name": "coord.one", "role": "coordinator",
+             "token_sha256": token_digest(COORDINATOR_TOKEN)}  # fmt: skip
+    path.write_text(yaml.safe_dump({"users": [entry]}), encoding="utf-8")
+    return path
 
 
 def review_report(patient: str, *, at: datetime) -> dict[str, Any]:
@@ -74,7 +86,12 @@ async def test_a_confirmed_review_opens_the_episode_from_the_report_time_and_pag
     )
     prefix = unique("rv")
     confirmed, dismissed = f"{prefix}-c", f"{prefix}-d"
-    worker = Worker(broker, unique("review"), policy, tmp_path, env={"CORDWATCH_API_TOKEN": TOKEN})
+    env = {
+        "CORDWATCH_API_TOKEN": TOKEN,
+        "CORDWATCH_USERS_FILE": str(users_file(tmp_path / "users.yaml")),
+        "CORDWATCH_SESSION_SECRET": SESSION_SECRET,
+    }
+    worker = Worker(broker, unique("review"), policy, tmp_path, env=env)
     reported_at = ago(REPORT_AGE_S).replace(microsecond=0)
     try:
         worker.start()
@@ -124,6 +141,7 @@ async def test_a_confirmed_review_opens_the_episode_from_the_report_time_and_pag
                 "the confirmed item's episode",
             )  # fmt: skip
             assert (decided["status"], decided["episode_id"]) == ("confirmed", page["episode_id"])
+            assert decided["decided_by"] == "coord.one"
             status, episode = await _json(
                 session, "GET", f"{worker.url}/api/episodes/{page['episode_id']}"
             )
