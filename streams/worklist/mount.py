@@ -1,4 +1,4 @@
-"""Mount the worklist on the worker's web server (imported by the app's autodiscover).
+"""Mount the worklist and GET /api/access-log on the worker's web server (app autodiscover).
 
 The routes are registered by ``streams.worklist.routes.register(app, context)``; this module is
 only the worker's wiring: its context comes from the worker's Runtime per request, and sends go
@@ -18,7 +18,8 @@ from services.store.deliveries import DeliveryStore
 from streams.app import app
 from streams.bootstrap import get_runtime
 from streams.outbox import Outbox
-from streams.security.context import security_for
+from streams.security import routes as access_routes
+from streams.security.context import Security, security_for
 from streams.topics import ALERT_ACKS
 from streams.worklist.context import WorklistContext
 from streams.worklist.routes import register
@@ -48,5 +49,13 @@ def worklist_context() -> WorklistContext:
     )
 
 
+def access_log_security() -> Security:
+    """The guard of GET /api/access-log, from this worker's Runtime."""
+    rt = get_runtime()
+    return security_for(rt.settings, engine=rt.store.engine, clock=rt.clock)
+
+
 # Faust's aiohttp driver keeps its aiohttp Application as ``web_app`` (typed on the driver only).
-register(cast(Any, app.web).web_app, worklist_context)
+_web_app = cast(Any, app.web).web_app
+register(_web_app, worklist_context)
+access_routes.register(_web_app, access_log_security)

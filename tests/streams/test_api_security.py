@@ -126,3 +126,32 @@ async def test_no_credential_is_logged_even_at_debug(
     assert events  # the access records were logged, by id
     for secret in (TOKEN, *map(token_of, ROLES), *map(password_of, ROLES), "MRN-SECRET-1"):
         assert secret not in logged
+
+
+async def test_the_access_log_is_for_admins_only_and_reading_it_is_recorded(
+    engine: Engine,
+) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from streams.security import routes
+
+    guard = security(engine, NOW)
+    app = web.Application()
+    routes.register(app, lambda: guard)
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/api/access-log")).status == 401
+        for role in ("coordinator", "clinician", "auditor", "service"):
+            assert (await client.get("/api/access-log", headers=bearer(role))).status == 403
+        bad = await client.get("/api/access-log?usr=x", headers=bearer("admin"))
+        assert bad.status == 400
+        reply = await client.get(f"/api/access-log?user={name_of('auditor')}",
+                                 headers=bearer("admin"))  # fmt: skip
+        body = await reply.json()
+    assert reply.status == 200
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert [(r["user_name"], r["action"]) for r in body["records"]] == [
+        (name_of("auditor"), "denied")
+    ]
+    reads = AccessLog(engine=engine).query(action=AccessAction.READ_ACCESS_LOG)
+    assert [(r.user_name, r.detail) for r in reads] == [(name_of("admin"), {"count": 1})]
