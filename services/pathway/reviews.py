@@ -159,10 +159,53 @@ def settle(state: PatientState, run: Run, *, before: tuple[ReviewItem, ...]) -> 
         prior = old.get(item.review_id)
         if prior is not None and item != prior:
             item = item.model_copy(update={"version": prior.version + 1})
+        if prior is not None and prior.opened_episode_id is None and _confirmed_into(item):
+            _record_detection(state, run, item)
         if prior is None or item.version != prior.version:
             _emit(run, item)
         items.append(item)
     return state.model_copy(update={"reviews": _bounded(items)})
+
+
+def _confirmed_into(item: ReviewItem) -> bool:
+    return item.status == ReviewStatus.CONFIRMED and item.opened_episode_id is not None
+
+
+def _record_detection(state: PatientState, run: Run, item: ReviewItem) -> None:
+    """Record the confirmed report in the episode it opened, as a suspecting report's detection
+    is: what the pathway kept of it (grade, levels, SINS, flags) and the cues as its evidence.
+    The detector's full result went nowhere when it only asked for review (issue 11 keeps it
+    out of the state), so these are the fields a coordinator's page shows."""
+    episode = next((e for e in state.episodes if e.episode_id == item.opened_episode_id), None)
+    fact = next((r for r in state.context.reports if r.event_id == item.report_event_id), None)
+    if episode is None or fact is None or fact.view is None:
+        return
+    view = fact.view
+    evidence = [{"field": "review_needed", **c.model_dump(mode="json")} for c in item.cues]
+    result = {
+        "suspected_mescc": False,
+        "review_needed": True,
+        "escc_grade": view.escc_grade,
+        "high_grade": view.high_grade,
+        "levels": list(view.levels),
+        "sins_imaging": view.sins_imaging.model_dump(mode="json"),
+        "cord_signal": view.cord_signal,
+        "retropulsion": view.retropulsion,
+        "excludes_mescc": False,
+        "evidence": evidence,
+    }
+    snapshot = DetectionSnapshot(
+        detection_id=view.detection_id,
+        accession=item.accession,
+        report_status=item.report_status,
+        event_id=item.report_event_id,
+        occurred_at=fact.occurred_at,
+        reported_at=fact.reported_at,
+        modality=item.modality,
+        exam=item.exam,
+        result=result,
+    )
+    emit.emit_detection(run, episode, snapshot)
 
 
 def _bounded(items: list[ReviewItem]) -> tuple[ReviewItem, ...]:

@@ -147,6 +147,10 @@ async def test_a_confirmed_review_opens_the_episode_from_the_report_time_and_pag
             )
             assert status == 200, episode
             assert datetime.fromisoformat(episode["suspected_at"]) == reported_at
+            # The confirmed report is the episode's evidence, cue sentence and all.
+            [detection] = episode["detections"]
+            assert detection["accession"] == f"ACC-{confirmed}"
+            assert detection["evidence"][0]["sentence"].startswith("Metastatic soft tissue")
             gone = await _until(
                 session, f"{base}/{items[dismissed]['review_id']}",
                 lambda b: b["status"] == "dismissed", "the dismissal",

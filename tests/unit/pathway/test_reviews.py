@@ -13,6 +13,7 @@ from models.detection import Detection, Evidence
 from models.events import PatientEvent, patient_event_adapter
 from models.outputs import (
     AlertType,
+    DetectionRecorded,
     EpisodeChanged,
     Output,
     ReviewChanged,
@@ -118,6 +119,11 @@ def test_a_confirmation_opens_the_episode_with_clocks_from_the_report_time() -> 
     assert change.review.decided_by == "coordinator-1"
     assert change.review.decided_at == T0 + 5 * H
     assert change.review.opened_episode_id == episode.episode_id
+    # The episode records the confirmed report with its cues as evidence, as a page shows it.
+    [recorded] = [o for o in out if isinstance(o, DetectionRecorded)]
+    assert (recorded.episode_id, recorded.detection.event_id) == (episode.episode_id, "r1")
+    assert recorded.detection.occurred_at == T0
+    assert [e["sentence"] for e in recorded.detection.result["evidence"]] == [CUE]
 
 
 def test_a_confirmation_after_the_deadline_breaches_at_once_as_a_late_detection_would() -> None:
