@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
+import streams.worklist.mount  # noqa: F401  (every route before the first server freezes them)
 from streams import api
 from streams.app import app
 from streams.security.context import Security
