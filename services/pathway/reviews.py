@@ -144,6 +144,8 @@ def confirmed_fact(fact: ReportFact, *, accessions: set[str]) -> ReportFact:
 
 def settle(state: PatientState, run: Run, *, before: tuple[ReviewItem, ...]) -> PatientState:
     """Link items to the episodes their studies landed in, emit every changed item, bound."""
+    if not state.reviews:
+        return state  # the common case: this patient was never sent for review
     episode_of = {a: e.episode_id for e in state.episodes for a in e.accessions}
     old = {r.review_id: r for r in before}
     items = []
