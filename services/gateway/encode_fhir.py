@@ -11,16 +11,9 @@ import json
 import uuid
 from typing import Any
 
+from services.gateway.codes import ASSESSMENT_SYSTEM, ECOG_LOINC, KARNOFSKY_LOINC, LOINC
 from services.gateway.encode_hl7 import _birth_date
-from services.gateway.fhir_map import (
-    ASSESSMENT_SYSTEM,
-    DICOM_SYSTEM,
-    ECOG_LOINC,
-    FACILITY_TAG_SYSTEM,
-    KARNOFSKY_LOINC,
-    LOINC,
-    V2_0203_SYSTEM,
-)
+from services.gateway.fhir_map import DICOM_SYSTEM, FACILITY_TAG_SYSTEM, V2_0203_SYSTEM
 from services.gateway.profile import DEMO_MRN_SYSTEM
 
 _DX = {

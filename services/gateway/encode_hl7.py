@@ -1,7 +1,7 @@
 """Canonical events as the HL7 v2.5.1 messages a hospital would send (demo feed, tests, bench).
 
-The inverse of ``hl7_map`` for the types HL7 carries here: ADT, ORU^R01, RAS^O17 and ORM^O01
-consult orders. Procedures and assessments travel as FHIR (``encode_fhir``) and give None.
+The inverse of ``hl7_map``: ADT, ORU^R01 reports, RAS^O17, ORM^O01 consult orders, BAR^P12
+procedures (one PR1) and ORU^R01 assessments (one OBX per finding, LOINC or the site's 99CWA).
 """
 
 from __future__ import annotations
@@ -9,6 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from services.gateway.codes import (
+    HL7_ASSESSMENT_SYSTEM,
+    HL7_LOINC,
+    LOINC_ASSESSMENTS,
+    SITE_ASSESSMENTS,
+)
 from services.gateway.profile import DEMO_ASSIGNING_AUTHORITY
 from services.gateway.times import hl7_format
 
@@ -47,6 +53,10 @@ def encode_hl7(event: dict[str, Any], *, authority: str = DEMO_ASSIGNING_AUTHORI
         segments = _ras(event, authority)
     elif kind in _CONSULT_CONTROL:
         segments = _orm(event, authority)
+    elif kind == "procedure":
+        segments = _bar(event, authority)
+    elif kind == "assessment":
+        segments = _assessment(event, authority)
     else:
         return None
     return "\r".join(segments).encode("utf-8")
@@ -179,3 +189,51 @@ def _orm(event: dict[str, Any], authority: str) -> list[str]:
         f"ORC|{control}|{consult}|||{status}||||{at}",
         f"OBR|1|{consult}||CONSULT^{_e(event['service'])} consult",
     ]
+
+
+def _bar(event: dict[str, Any], authority: str) -> list[str]:
+    at = _ts(event["occurred_at"])
+    pr1 = [""] * 21
+    pr1[1], pr1[3] = "1", f"^{_e(str(event['procedure']).replace('_', ' '))}"
+    pr1[4], pr1[5] = _e(event.get("regimen")), at
+    pr1[19] = _e(event["procedure_id"])
+    pr1[20] = "D" if event["status"] == "entered-in-error" else "A"
+    return [
+        _msh(event, "BAR^P12^BAR_P12"),
+        f"EVN|P12|{at}",
+        _pid(event, authority),
+        _pv1(event),
+        "PR1|" + "|".join(pr1[1:]),
+    ]
+
+
+# The contract's assessment fields as OBX-3 (code^text^system) and OBX-2 value types.
+_OBSERVED = {name: (code, HL7_LOINC) for code, name in LOINC_ASSESSMENTS.items()} | {
+    name: (code, HL7_ASSESSMENT_SYSTEM) for code, name in SITE_ASSESSMENTS.items()
+}
+_VALUE_TYPES = {"ecog": "NM", "karnofsky": "NM", "motor_strength": "NM", "ambulatory": "ID",
+                "sphincter_dysfunction": "ID", "motor_deficit_onset": "TS"}  # fmt: skip
+
+
+def _assessment(event: dict[str, Any], authority: str) -> list[str]:
+    at = _ts(event["occurred_at"])
+    segments = [
+        _msh(event, "ORU^R01^ORU_R01"),
+        _pid(event, authority),
+        _pv1(event),
+        f"OBR|1|||SCA^Spinal cord assessment^{HL7_ASSESSMENT_SYSTEM}|||{at}",
+    ]
+    for name, (code, system) in _OBSERVED.items():
+        value = event.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            shown = "Y" if value else "N"
+        elif name == "motor_deficit_onset":
+            shown = _ts(value)
+        else:
+            shown = _e(value)
+        kind = _VALUE_TYPES.get(name, "ST")
+        index = len(segments) - 3
+        segments.append(f"OBX|{index}|{kind}|{code}^{name}^{system}||{shown}||||||F|||{at}")
+    return segments

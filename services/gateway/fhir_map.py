@@ -11,6 +11,14 @@ import re
 from datetime import datetime
 from typing import Any
 
+from services.gateway.codes import (
+    ASSESSMENT_SYSTEM,
+    LOINC,
+    LOINC_ASSESSMENTS,
+    PROCEDURES,
+    RADIOTHERAPY,
+    SITE_ASSESSMENTS,
+)
 from services.gateway.consults import consult_service
 from services.gateway.draft import Draft
 from services.gateway.fhir_read import (
@@ -26,14 +34,6 @@ from services.gateway.profile import SiteProfile
 from services.gateway.result import Mapped, Refusal, RefusalError, Refused
 from services.gateway.times import fhir_time
 
-LOINC = "http://loinc.org"
-# LOINC codes of the performance scores, as profiled by HL7 mCODE STU4
-# (mcode-ecog-performance-status, mcode-karnofsky-performance-status).
-ECOG_LOINC = "89247-1"
-KARNOFSKY_LOINC = "89243-0"
-# No LOINC code carries the lowest lower-limb MRC grade or the other bedside findings as the
-# contract defines them, so they travel under a code system of the site's interface engine.
-ASSESSMENT_SYSTEM = "urn:cordwatch:assessment"
 FACILITY_TAG_SYSTEM = "urn:cordwatch:facility"
 DICOM_SYSTEM = "http://dicom.nema.org/resources/ontology/DCM"
 V2_0074_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0074"
@@ -65,31 +65,13 @@ _EXAM_MODALITY = (
     (re.compile(r"\b(NM|BONE SCAN|SCINTIGRA\w*)\b", re.I), "NM"),
     (re.compile(r"\b(XR|X-RAY|RADIOGRAPH\w*)\b", re.I), "XR"),
 )
-# Procedure.code words to the contract's procedure names, first match wins.
-_PROCEDURES = (
-    (re.compile(r"radiotherapy[ _-]+start|start of radiotherapy", re.I), "radiotherapy_started"),
-    (re.compile(r"radiotherapy[ _-]+complet|end of radiotherapy", re.I), "radiotherapy_completed"),
-    (re.compile(r"\b(sbrt|sabr|stereotactic)\b", re.I), "sbrt"),
-    (re.compile(r"separation", re.I), "separation_surgery"),
-    (re.compile(r"decompress", re.I), "decompressive_surgery"),
-    (re.compile(r"vertebroplasty|kyphoplasty", re.I), "vertebroplasty"),
-    (re.compile(r"stabili[sz]ation|fixation|fusion", re.I), "stabilisation"),
-)
-_RADIOTHERAPY = re.compile(r"radiotherapy|radiation therapy", re.I)
 # Supporting resources: they give context (patient, diagnoses, site), never an event themselves.
 _SUPPORTING = frozenset(
     {"Patient", "Condition", "Organization", "Location", "Practitioner", "PractitionerRole",
      "Medication", "SubscriptionStatus", "Parameters", "OperationOutcome", "Provenance"}
 )  # fmt: skip
-_ASSESSMENT_CODES = {
-    (LOINC, ECOG_LOINC): "ecog",
-    (LOINC, KARNOFSKY_LOINC): "karnofsky",
-    (ASSESSMENT_SYSTEM, "motor-strength"): "motor_strength",
-    (ASSESSMENT_SYSTEM, "ambulatory"): "ambulatory",
-    (ASSESSMENT_SYSTEM, "motor-deficit-onset"): "motor_deficit_onset",
-    (ASSESSMENT_SYSTEM, "pain"): "pain",
-    (ASSESSMENT_SYSTEM, "sphincter-dysfunction"): "sphincter_dysfunction",
-    (ASSESSMENT_SYSTEM, "sensory-level"): "sensory_level",
+_ASSESSMENT_CODES = {(LOINC, code): name for code, name in LOINC_ASSESSMENTS.items()} | {
+    (ASSESSMENT_SYSTEM, code): name for code, name in SITE_ASSESSMENTS.items()
 }
 
 FhirResult = Mapped | Refusal
@@ -404,6 +386,11 @@ def _service_request(
                   ("authoredOn",))  # fmt: skip
 
 
+# Task.status (FHIR R4 task-status) of a consult requested and not yet done or ended.
+_TASK_UNDER_WAY = frozenset({"requested", "received", "accepted", "ready", "in-progress",
+                             "on-hold"})  # fmt: skip
+
+
 def _task(draft: Draft, resource: Resource, document: Document, profile: SiteProfile) -> None:
     order_ref = at(resource, "basedOn", 0) or resource.get("focus")
     order = document.resolve(order_ref, within=resource) or {}
@@ -418,8 +405,15 @@ def _task(draft: Draft, resource: Resource, document: Document, profile: SitePro
         draft.put("event_type", "consult_completed", "Task.status = completed")
     elif status in {"cancelled", "rejected", "failed", "entered-in-error"}:
         draft.put("event_type", "consult_cancelled", f"Task.status = {status}")
+    elif status in _TASK_UNDER_WAY:
+        # The contract has no "accepted": a consult asked for and not yet done is requested.
+        # The completion, later in clinical time, replaces it (DESIGN.md section 3).
+        draft.put("event_type", "consult_requested", f"Task.status = {status}")
+        _put_time(draft, "occurred_at", profile, resource, ("executionPeriod", "start"),
+                  ("authoredOn",), ("lastModified",))  # fmt: skip
+        return
     else:
-        raise RefusalError(Refused.UNSUPPORTED_STATUS, "Task.status is neither done nor ended")
+        raise RefusalError(Refused.UNSUPPORTED_STATUS, "Task.status is a draft or not mapped")
     _put_time(draft, "occurred_at", profile, resource, ("executionPeriod", "end"),
               ("lastModified",), ("authoredOn",))  # fmt: skip
 
@@ -430,8 +424,8 @@ def _procedure(draft: Draft, resource: Resource, document: Document, profile: Si
               "Procedure.identifier[0].value, else id")  # fmt: skip
     words = text_of(resource.get("code"))
     status = str(resource.get("status"))
-    name = next((name for pattern, name in _PROCEDURES if pattern.search(words)), None)
-    if name is None and _RADIOTHERAPY.search(words):
+    name = next((name for pattern, name in PROCEDURES if pattern.search(words)), None)
+    if name is None and RADIOTHERAPY.search(words):
         name = "radiotherapy_started" if status == "in-progress" else "radiotherapy_completed"
     if name is None:
         raise RefusalError(Refused.UNKNOWN_CODE, "Procedure.code is not a treatment we track")

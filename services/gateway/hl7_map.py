@@ -1,24 +1,25 @@
 """HL7 v2 (2.3 to 2.5.1) messages to canonical events. Pure; the field choices are in README.md.
 
-One message gives one event per order group (OBR in ORU^R01, RXA in RAS^O17); its event_id is
-MSH-10, suffixed ``:n`` when the message holds several, so a resent message is a redelivery of
-the same events (a no-op downstream).
+One message gives one event per order group (OBR in ORU^R01, RXA in RAS^O17, PR1 in BAR^P12);
+referrals, procedures and assessments are read in hl7_care. The event_id is MSH-10, suffixed
+``:n`` when the message holds several, so a resent message is a redelivery of the same events
+(a no-op downstream).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from datetime import datetime
 
 from hl7.containers import Message, Segment
 
 from services.gateway.consults import consult_service
 from services.gateway.draft import Draft
+from services.gateway.hl7_care import assessment, is_assessment, procedures, referral
+from services.gateway.hl7_common import field_time, first_moment, order_groups, patient_draft
 from services.gateway.hl7_read import first, get, parse, repetitions, segments
 from services.gateway.profile import SiteProfile
 from services.gateway.result import Mapped, Outcome, Refusal, RefusalError, Refused
-from services.gateway.times import hl7_time
 
 # OBR-25 result status (HL7 table 0123) to the contract's report status.
 _RESULT_STATUS = {"P": "preliminary", "F": "final", "C": "amended", "X": "cancelled"}
@@ -69,6 +70,11 @@ _TO_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "ng":
 # RXA-20 completion status (HL7 table 0322): partially administered still gave a dose.
 _COMPLETION = {"CP": "completed", "PA": "completed", "": "completed", "RE": "not-done",
                "NA": "not-done"}  # fmt: skip
+# Referral messages: REF^I12 patient referral, I13 modify, I14 cancel; RRI^I12-I15 the answers.
+_REFERRALS = frozenset(
+    {("REF", "I12"), ("REF", "I13"), ("REF", "I14"), ("RRI", "I12"), ("RRI", "I13"),
+     ("RRI", "I14"), ("RRI", "I15")}
+)  # fmt: skip
 # ORC-1 order control (HL7 table 0119) for consult orders.
 _CANCEL_CONTROLS = frozenset({"CA", "OC", "CR", "DC", "OD"})
 
@@ -95,6 +101,10 @@ def _map(message: Message, profile: SiteProfile) -> list[Mapped]:
         drafts = _ras(message, profile)
     elif (kind, trigger) in {("ORM", "O01"), ("OMG", "O19")}:
         drafts = _orders(message, profile)
+    elif (kind, trigger) in _REFERRALS:
+        drafts = [referral(message, profile, kind, trigger)]
+    elif kind == "BAR" and trigger in {"P01", "P12"}:
+        drafts = procedures(message, profile)
     else:
         raise RefusalError(
             Refused.UNSUPPORTED_MESSAGE, "MSH-9 is not a message type the gateway maps"
@@ -108,74 +118,13 @@ def _map(message: Message, profile: SiteProfile) -> list[Mapped]:
     return [draft.build() for draft in drafts]
 
 
-def _common(message: Message, profile: SiteProfile) -> Draft:
-    draft = Draft()
-    pid = first(message, "PID")
-    if pid is None:
-        raise RefusalError(Refused.NO_PATIENT_IDENTIFIER, "message has no PID segment")
-    rep = _patient_repetition(pid, profile)
-    draft.put("patient_id", get(pid, 3, rep=rep), f"PID-3.1 (repetition {rep})")
-    pv1 = first(message, "PV1")
-    if pv1 is not None:
-        draft.put("encounter_id", get(pv1, 19), "PV1-19.1")
-        draft.put("facility", get(pv1, 3, comp=4), "PV1-3.4 (assigned location facility)")
-    if "facility" not in draft.fields:
-        draft.put("facility", profile.facility, "site profile (CORDWATCH_GATEWAY_FACILITY)")
-    return draft
-
-
-def _patient_repetition(pid: Segment, profile: SiteProfile) -> int:
-    """Which PID-3 repetition is the MRN: the site's assigning authority, else type MR."""
-    count = repetitions(pid, 3)
-    candidates = [r for r in range(1, count + 1) if get(pid, 3, rep=r)]
-    if profile.assigning_authority is not None:
-        wanted = profile.assigning_authority.upper()
-        for rep in candidates:
-            if get(pid, 3, rep=rep, comp=4).upper() == wanted:
-                return rep
-        raise RefusalError(
-            Refused.NO_PATIENT_IDENTIFIER,
-            "PID-3 has no identifier of the site's assigning authority (CX.4)",
-        )
-    for rep in candidates:
-        if get(pid, 3, rep=rep, comp=5).upper() == "MR":
-            return rep
-    if candidates:
-        return candidates[0]
-    raise RefusalError(Refused.NO_PATIENT_IDENTIFIER, "PID-3 is empty")
-
-
-def _time(segment: Segment, field: int, name: str, profile: SiteProfile) -> datetime | None:
-    value = get(segment, field)
-    return hl7_time(value, zone=profile.timezone, where=name) if value else None
-
-
-def _first_time(
-    profile: SiteProfile, *candidates: tuple[Segment | None, int, str]
-) -> tuple[datetime, str]:
-    for segment, field, name in candidates:
-        if segment is not None and (moment := _time(segment, field, name, profile)) is not None:
-            return moment, name
-    names = ", ".join(name for _, _, name in candidates)
-    raise RefusalError(Refused.MISSING_FIELD, f"no clinical time in {names}")
-
-
-def _groups(message: Message, head: str, members: frozenset[str]) -> list[list[Segment]]:
-    """Order groups: each ``head`` segment with the ``members`` that follow it."""
-    groups: list[list[Segment]] = []
-    for segment in message:
-        name = str(segment[0])
-        if name == head:
-            groups.append([segment])
-        elif groups and name in members:
-            groups[-1].append(segment)
-    return groups
-
-
 def _oru(message: Message, profile: SiteProfile) -> list[Draft]:
     drafts = []
-    for group in _groups(message, "OBR", frozenset({"OBX", "NTE"})):
+    for group in order_groups(message, "OBR", frozenset({"OBX", "NTE"})):
         obr = group[0]
+        if is_assessment(group):
+            drafts.append(assessment(message, group, profile))
+            continue
         section = get(obr, 24).upper()
         service = consult_service(get(obr, 4, comp=2) or get(obr, 4))
         if section not in _RADIOLOGY_SECTIONS and service is not None:
@@ -187,7 +136,7 @@ def _oru(message: Message, profile: SiteProfile) -> list[Draft]:
 
 def _imaging(message: Message, group: list[Segment], profile: SiteProfile) -> Draft:
     obr, observations = group[0], [s for s in group[1:] if str(s[0]) == "OBX"]
-    draft = _common(message, profile)
+    draft = patient_draft(message, profile)
     draft.put("event_type", "imaging_report", "MSH-9 ORU^R01")
     for field, name in ((3, "OBR-3.1 (filler order number)"), (2, "OBR-2.1 (placer order number)"),
                         (18, "OBR-18 (placer field 1)")):  # fmt: skip
@@ -209,11 +158,11 @@ def _imaging(message: Message, group: list[Segment], profile: SiteProfile) -> Dr
     text = "\n".join(_observation_text(message, observations))
     draft.fields["text"] = text
     draft.provenance["text"] = "OBX-5 of TX/FT/ST lines, in order"
-    signed, signed_from = _first_time(
+    signed, signed_from = first_moment(
         profile, (obr, 22, "OBR-22"), (obr, 7, "OBR-7"), (message[0], 7, "MSH-7")
     )
     draft.put("occurred_at", signed, signed_from)
-    draft.put("performed_at", _time(obr, 7, "OBR-7", profile), "OBR-7")
+    draft.put("performed_at", field_time(obr, 7, "OBR-7", profile), "OBR-7")
     return draft
 
 
@@ -247,7 +196,7 @@ def _observation_text(message: Message, observations: list[Segment]) -> list[str
 
 
 def _consult_result(message: Message, obr: Segment, service: str, profile: SiteProfile) -> Draft:
-    draft = _common(message, profile)
+    draft = patient_draft(message, profile)
     status = get(obr, 25).upper()
     if status in {"F", "C"}:
         draft.put("event_type", "consult_completed", "OBR-25 (F or C)")
@@ -263,7 +212,7 @@ def _consult_result(message: Message, obr: Segment, service: str, profile: SiteP
         consult_id, where = get(orc, 2), "ORC-2.1 (placer order number)"
     draft.put("consult_id", consult_id, where)
     draft.put("service", service, "OBR-4 (service, 'consult' removed)")
-    moment, source = _first_time(
+    moment, source = first_moment(
         profile, (obr, 22, "OBR-22"), (obr, 7, "OBR-7"), (message[0], 7, "MSH-7")
     )
     draft.put("occurred_at", moment, source)
@@ -271,7 +220,7 @@ def _consult_result(message: Message, obr: Segment, service: str, profile: SiteP
 
 
 def _adt(message: Message, profile: SiteProfile, trigger: str) -> Draft:
-    draft = _common(message, profile)
+    draft = patient_draft(message, profile)
     pid, pv1, pv2, evn = (first(message, n) for n in ("PID", "PV1", "PV2", "EVN"))
     assert pid is not None  # _common refused a message without PID
     event_type = _ADT_TRIGGERS[trigger]
@@ -289,11 +238,11 @@ def _adt(message: Message, profile: SiteProfile, trigger: str) -> Draft:
     if draft.fields["event_type"] == "death":
         candidates.append((pid, 29, "PID-29"))
     candidates += [visit_time, (evn, 2, "EVN-2"), (message[0], 7, "MSH-7")]
-    moment, source = _first_time(profile, *[c for c in candidates if c[0] is not None])
+    moment, source = first_moment(profile, *[c for c in candidates if c[0] is not None])
     draft.put("occurred_at", moment, source)
     if pv1 is not None:
         draft.put("unit", get(pv1, 3), "PV1-3.1 (point of care)")
-    if born := _time(pid, 7, "PID-7", profile):
+    if born := field_time(pid, 7, "PID-7", profile):
         years = moment.year - born.year - ((moment.month, moment.day) < (born.month, born.day))
         draft.put("age", years, "PID-7 (birth date) at the event time")
     draft.put("sex", _SEX.get(get(pid, 8).upper()), "PID-8")
@@ -313,7 +262,7 @@ def _diagnosis(dg1: Segment, profile: SiteProfile) -> dict[str, object] | None:
     dx: dict[str, object] = {"code": code, "system": system}
     if display := get(dg1, 3, comp=2) or get(dg1, 4):
         dx["display"] = display
-    if onset := _time(dg1, 5, "DG1-5", profile):
+    if onset := field_time(dg1, 5, "DG1-5", profile):
         dx["onset"] = onset.date()
     return dx
 
@@ -340,7 +289,7 @@ def _administration(
     message: Message, group: list[Segment], orc: Segment | None, profile: SiteProfile
 ) -> Draft:
     rxa = group[0]
-    draft = _common(message, profile)
+    draft = patient_draft(message, profile)
     draft.put("event_type", "medication_administration", "MSH-9 RAS^O17")
     order_id, where = "", ""
     if orc is not None:
@@ -352,7 +301,7 @@ def _administration(
         draft.put("administration_id", f"{order_id}-{sub_id}", f"{where} + '-' + RXA-2")
     else:
         draft.put("administration_id", order_id, where)
-    moment, source = _first_time(profile, (rxa, 3, "RXA-3"), (message[0], 7, "MSH-7"))
+    moment, source = first_moment(profile, (rxa, 3, "RXA-3"), (message[0], 7, "MSH-7"))
     draft.put("occurred_at", moment, source)
     code, name, system = get(rxa, 5), get(rxa, 5, comp=2), get(rxa, 5, comp=3).upper()
     draft.put("medication", name or code, "RXA-5.2" if name else "RXA-5.1")
@@ -394,7 +343,7 @@ def _consult_order(message: Message, orc: Segment, obr: Segment, profile: SitePr
     service = consult_service(get(obr, 4, comp=2) or get(obr, 4))
     if service is None:
         raise RefusalError(Refused.UNSUPPORTED_MESSAGE, "OBR-4 orders no consult service")
-    draft = _common(message, profile)
+    draft = patient_draft(message, profile)
     control, status = get(orc, 1).upper(), get(orc, 5).upper()
     if control == "NW":
         draft.put("event_type", "consult_requested", "ORC-1 = NW")
@@ -413,6 +362,6 @@ def _consult_order(message: Message, orc: Segment, obr: Segment, profile: SitePr
         consult_id, where = get(obr, 2), "OBR-2.1 (placer order number)"
     draft.put("consult_id", consult_id, where)
     draft.put("service", service, "OBR-4 (service, 'consult' removed)")
-    moment, source = _first_time(profile, (orc, 9, "ORC-9"), (message[0], 7, "MSH-7"))
+    moment, source = first_moment(profile, (orc, 9, "ORC-9"), (message[0], 7, "MSH-7"))
     draft.put("occurred_at", moment, source)
     return draft

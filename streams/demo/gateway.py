@@ -32,6 +32,11 @@ from streams.gateway.metrics import MllpMetrics
 from streams.gateway.mllp_kafka import hl7_producer, kafka_listener
 from streams.gateway.mllp_server import MllpListener
 
+# What the demo site's PAS, RIS, eMAR and order comms send as HL7; its nursing charting and
+# theatre systems speak FHIR (HL7 could carry those too: BAR^P12, ORU^R01 with OBX codes).
+HL7_KINDS = frozenset({"admit", "transfer", "discharge", "death", "update", "imaging_report",
+                       "medication_administration", "consult_requested", "consult_completed",
+                       "consult_cancelled"})  # fmt: skip
 SHOWN_PER_DOOR = 3  # the first few messages of each door get a line; the rest are counted
 ACK_TIMEOUT_SECONDS = 30.0
 
@@ -128,7 +133,7 @@ class GatewayDoors:
         """Send one event through its door; the inbound topic it went to."""
         assert message.event is not None
         self.counts.patients.add(message.key)
-        raw = encode_hl7(message.event)
+        raw = encode_hl7(message.event) if message.event["event_type"] in HL7_KINDS else None
         if raw is not None:
             code = await self._exchange(raw)
             self.counts.acks[code] += 1

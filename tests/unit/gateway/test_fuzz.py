@@ -23,7 +23,17 @@ _EVENTS = [
     for m in generate(FeedConfig(seed=3, start=datetime(2026, 1, 5, tzinfo=UTC), patients=8))
     if m.event is not None
 ]
-HL7_SAMPLES = [raw for e in _EVENTS if (raw := encode_hl7(e)) is not None]
+# Referrals are not in the encoder's output (it sends consults as ORM): written here.
+_REFERRALS = [
+    b"MSH|^~\\&|REFMGR|SOUTH|CW|SOUTH|20260105080000-0500||REF^I12^REF_I12|R1|P|2.5.1\r"
+    b"RF1|P|U|NSG^Neurosurgery^L||I|RF-1|20260105091500-0500\rPRD|RT|NEUROSURGERY\r"
+    b"PID|1||MRN7001^^^CWDEMO^MR||TESTPERSON^SAM",
+    b"MSH|^~\\&|NSG|SOUTH|CW|SOUTH|20260105160000-0500||RRI^I12^RRI_I12|R2|P|2.5.1\r"
+    b"MSA|AA|R1\rRF1|A|U|NSG^Neurosurgery^L||I|RF-1|||20260105150000-0500\r"
+    b"PID|1||MRN7001^^^CWDEMO^MR\rOBR|1|RF-1||NSGC^Opinion||||||||||||||||||||F\r"
+    b"OBX|1|TX|NSGC||Seen.||||||F",
+]
+HL7_SAMPLES = [raw for e in _EVENTS if (raw := encode_hl7(e)) is not None] + _REFERRALS
 FHIR_SAMPLES = [raw for e in _EVENTS if (raw := encode_fhir(e)) is not None]
 _DELIMS = st.sampled_from([b"|", b"^", b"~", b"\\", b"&", b"\r", b"\n", b"\x0b", b"\x1c", b"\xff"])
 

@@ -38,10 +38,11 @@ def test_every_simulated_event_survives_hl7_and_fhir() -> None:
         seen["fhir", kind] += 1
     hl7_kinds = {kind for channel, kind in seen if channel == "hl7"}
     fhir_kinds = {kind for channel, kind in seen if channel == "fhir"}
-    # Each carries what it should: HL7 no procedures or assessments, FHIR everything.
+    # Both carry every kind: procedures as BAR^P12, assessments as ORU^R01 OBX in HL7.
     assert {"admit", "transfer", "discharge", "imaging_report", "medication_administration",
-            "consult_requested", "consult_completed"} <= hl7_kinds  # fmt: skip
-    assert hl7_kinds | {"procedure", "assessment"} <= fhir_kinds
+            "consult_requested", "consult_completed", "procedure",
+            "assessment"} <= hl7_kinds  # fmt: skip
+    assert hl7_kinds == fhir_kinds
 
 
 def test_a_resent_message_maps_to_the_same_event_id() -> None:
