@@ -17,6 +17,9 @@ then published through the outbox onto cordwatch.reviews, so it passes ingest an
 pathway like any event; the pathway opens the episode (or closes the item) and the sink projects
 it. If the broker does not acknowledge in time the stored verdict is taken back and the answer
 is 503: the item stays open. Free text is stored, never logged.
+
+``register(app, context)`` puts the pages on an app (the composition root's seam); this module
+registers them on the worker's app when autodiscover imports it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, TypeVar
 import structlog
 from aiokafka.errors import KafkaError
 from faust import web as faust_web
+from faust.types import AppT
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -243,10 +247,10 @@ async def respond(
     permission: Permission,
     body: Callable[[ReviewContext, Caller], Awaitable[BaseModel]],
     *,
+    ctx: ReviewContext,
     status: int = 200,
 ) -> faust_web.Response:
     """Authorize, build the body, and turn an ApiError into its status and message."""
-    ctx = _ctx()
     try:
         csrf = request.headers.get(CSRF_HEADER)
         caller = await api.authorize(ctx.api, request, permission, csrf=csrf)
@@ -258,78 +262,84 @@ async def respond(
     return view.json(model.model_dump(mode="json"), status=status, headers=_NO_STORE)
 
 
-@app.page("/api/review")
-class ReviewQueue(faust_web.View):
-    """GET /api/review: the open review items."""
+def register(target: AppT, context: Callable[[], ReviewContext]) -> None:
+    """The review pages on ``target``; ``context`` gives the views' collaborators per request."""
 
-    async def get(self, request: faust_web.Request) -> faust_web.Response:
-        """The open items, oldest report first."""
-        query = dict(request.query.items())
-        return await respond(
-            self, request, Permission.VIEW_PATIENT, lambda ctx, c: queue_body(ctx, c, query)
-        )
+    class ReviewQueue(faust_web.View):
+        """GET /api/review: the open review items."""
 
-
-@app.page("/api/review/{review_id}")
-class ReviewItem(faust_web.View):
-    """GET /api/review/{review_id}: one item."""
-
-    async def get(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
-        """The item, whatever its status."""
-        return await respond(
-            self, request, Permission.VIEW_PATIENT, lambda ctx, c: item_body(ctx, c, review_id)
-        )
-
-
-@app.page("/api/review/{review_id}/confirm")
-class ReviewConfirm(faust_web.View):
-    """POST /api/review/{review_id}/confirm."""
-
-    async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
-        """Confirm suspected MESCC: the pathway opens the episode from the report's time."""
-        raw = await request.read()
-
-        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
-            given, by = _body(ConfirmBody, raw), caller.principal.name
-            return await _recorded(
-                ctx, caller, AccessAction.CONFIRM, ("review", review_id),
-                lambda: confirm(ctx, review_id, given, by=by),
+        async def get(self, request: faust_web.Request) -> faust_web.Response:
+            """The open items, oldest report first."""
+            query = dict(request.query.items())
+            return await respond(
+                self, request, Permission.VIEW_PATIENT, lambda c, who: queue_body(c, who, query),
+                ctx=context(),
             )  # fmt: skip
 
-        return await respond(self, request, Permission.REVIEW, work, status=202)
+    class ReviewItem(faust_web.View):
+        """GET /api/review/{review_id}: one item."""
 
-
-@app.page("/api/review/{review_id}/dismiss")
-class ReviewDismiss(faust_web.View):
-    """POST /api/review/{review_id}/dismiss."""
-
-    async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
-        """Dismiss with a reason: the item closes, no episode."""
-        raw = await request.read()
-
-        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
-            given, by = _body(DismissBody, raw), caller.principal.name
-            return await _recorded(
-                ctx, caller, AccessAction.DISMISS, ("review", review_id),
-                lambda: dismiss(ctx, review_id, given, by=by),
+        async def get(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+            """The item, whatever its status."""
+            return await respond(
+                self, request, Permission.VIEW_PATIENT,
+                lambda c, who: item_body(c, who, review_id), ctx=context(),
             )  # fmt: skip
 
-        return await respond(self, request, Permission.REVIEW, work, status=202)
+    class ReviewConfirm(faust_web.View):
+        """POST /api/review/{review_id}/confirm."""
+
+        async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+            """Confirm suspected MESCC: the pathway opens the episode from the report's time."""
+            raw = await request.read()
+
+            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
+                given, by = _body(ConfirmBody, raw), caller.principal.name
+                return await _recorded(
+                    c, caller, AccessAction.CONFIRM, ("review", review_id),
+                    lambda: confirm(c, review_id, given, by=by),
+                )  # fmt: skip
+
+            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=202)
+
+    class ReviewDismiss(faust_web.View):
+        """POST /api/review/{review_id}/dismiss."""
+
+        async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
+            """Dismiss with a reason: the item closes, no episode."""
+            raw = await request.read()
+
+            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
+                given, by = _body(DismissBody, raw), caller.principal.name
+                return await _recorded(
+                    c, caller, AccessAction.DISMISS, ("review", review_id),
+                    lambda: dismiss(c, review_id, given, by=by),
+                )  # fmt: skip
+
+            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=202)
+
+    class AlertFeedback(faust_web.View):
+        """POST /api/alerts/{alert_id}/feedback."""
+
+        async def post(self, request: faust_web.Request, alert_id: str) -> faust_web.Response:
+            """Store feedback on an alert."""
+            raw = await request.read()
+
+            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
+                given, by = _body(FeedbackBody, raw), caller.principal.name
+                return await _recorded(
+                    c, caller, AccessAction.FEEDBACK, ("alert", alert_id),
+                    lambda: feedback(c, alert_id, given, by=by),
+                )  # fmt: skip
+
+            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=201)
+
+    target.page("/api/review")(ReviewQueue)
+    target.page("/api/review/{review_id}")(ReviewItem)
+    target.page("/api/review/{review_id}/confirm")(ReviewConfirm)
+    target.page("/api/review/{review_id}/dismiss")(ReviewDismiss)
+    target.page("/api/alerts/{alert_id}/feedback")(AlertFeedback)
 
 
-@app.page("/api/alerts/{alert_id}/feedback")
-class AlertFeedback(faust_web.View):
-    """POST /api/alerts/{alert_id}/feedback."""
-
-    async def post(self, request: faust_web.Request, alert_id: str) -> faust_web.Response:
-        """Store feedback on an alert."""
-        raw = await request.read()
-
-        async def work(ctx: ReviewContext, caller: Caller) -> BaseModel:
-            given, by = _body(FeedbackBody, raw), caller.principal.name
-            return await _recorded(
-                ctx, caller, AccessAction.FEEDBACK, ("alert", alert_id),
-                lambda: feedback(ctx, alert_id, given, by=by),
-            )  # fmt: skip
-
-        return await respond(self, request, Permission.REVIEW, work, status=201)
+# The worker's pages, registered when the app's autodiscover imports this module.
+register(app, _ctx)
