@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 _BENIGN_MIMIC = compile_bytes(
     r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwannomas?|neurofibromas?|"
     r"nerve sheath tumou?rs?|extra-?medullary ha?ematopoie?sis|abscess\w*|ha?ematomas?|sseh|"
-    r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis)\b"
+    r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
+    r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
+    r"dis[ck] (?:fragment|herniation|sequestration|extrusion))\b"
 )
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.
 _DEFINITIVE = compile_bytes(
     r"\b(?:patholog\w*|histolog\w*|histopatholog\w*|biops\w*|excision\w*|excised|resect\w*|"
-    r"surgery|surgical\w*|operat\w*|specimen|cytolog\w*|immunohistochem\w*|"
+    r"surgery|surgical\w*|operat\w*|intra-?operativ\w*|specimen|cytolog\w*|"
+    r"immunohistochem\w*|identified as|"
     r"(?:proved|proven|found|shown|confirmed|turned out) to be|diagnosis (?:of|was)|"
     r"diagnosed (?:as|with))\b"
 )
@@ -113,14 +116,12 @@ _NAMED_MALIGNANCY = compile_bytes(
 )
 
 
-def title_names_malignancy(report: Report) -> bool:
-    """Whether a title line states a malignancy ("Sacral chordoma"), not a question about one
-    ("MRI spine ?metastases"): the diagnosis a case or teaching file is filed under."""
-    data = report.data
-    return any(
-        s.section == "title"
-        and _NAMED_MALIGNANCY.search(data, s.start, s.end) is not None
-        and _QUESTION.search(data, s.start, s.end) is None
-        and _HYPOTHESIS.search(data, s.start, s.end) is None
-        for s in report.sentences
+def states_malignancy(data: bytes, start: int, end: int) -> bool:
+    """Whether a title line states a malignancy ("Sacral chordoma", "Granulocytic sarcoma
+    presenting as cord compression"), not a question about one ("MRI spine ?metastases"): the
+    diagnosis a case or teaching file is filed under, read like its findings."""
+    return (
+        _NAMED_MALIGNANCY.search(data, start, end) is not None
+        and _QUESTION.search(data, start, end) is None
+        and _HYPOTHESIS.search(data, start, end) is None
     )

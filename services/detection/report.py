@@ -14,7 +14,7 @@ from typing import Any
 import re2
 
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
-from services.detection.diagnosis import benign_diagnosis, title_names_malignancy
+from services.detection.diagnosis import benign_diagnosis, states_malignancy
 from services.detection.levels import LEVEL_RULES, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import FINDINGS
@@ -183,6 +183,9 @@ class Report:
                 s.section == "history" and _REPORTING_VERB.search(data, s.start, s.end) is not None
                 for s in sentences
             ]
+        for i, s in enumerate(sentences):
+            if s.section == "title" and states_malignancy(data, s.start, s.end):
+                self.readable[i] = True  # a title that states the diagnosis is read
         # After the signature only a sentence that names a level is read: footers speak of the
         # MSCC pathway, an unheaded final read after a signed preliminary one names the level.
         signed = [s.section == "signoff" for s in sentences]
@@ -261,7 +264,6 @@ class Report:
         if self._presumed:
             self._attribute_presumed_by_level()
         self.benign_diagnosis = benign_diagnosis(self)
-        self.malignancy_named = self.malignancy_named or title_names_malignancy(self)
 
     def _unassessable_stated(self, ranges: list[tuple[int, int]]) -> bool:
         return any(hit[2].role == "unassessable" for hit in MODIFIER_LAYER.find(self.data, ranges))

@@ -101,6 +101,8 @@ PSEUDO: tuple[Rule, ...] = (
     Rule("not_only", r"not only|not necessarily|not changed|not significantly changed", "pseudo"),
     Rule("no_doubt", r"no doubt", "pseudo"),
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),
+    # A patient's age is not an old lesion: "a 59-year-old man ... developed cord compression".
+    Rule("age", r"(?:years?|yrs?|yo|months?|weeks?|days?)[- ]old", "pseudo"),
     # The same change words about the prior study itself: nothing historical follows.
     Rule(
         "changed_since_prior_study",

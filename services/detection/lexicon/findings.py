@@ -275,6 +275,22 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "2",
     ),
     Rule("cord_flattening", rf"{CORD} (?:flattening|deformity|deformation)", "mass", "2"),
+    # Mass effect on the cord said after another structure: "a mass effect anteriorly on the
+    # oesophagus and posteriorly on the spinal cord".
+    Rule(
+        "mass_effect_reaching_cord",
+        rf"mass effect (?:[^.;:]{{0,48}} )?(?:on|upon) (?:the )?{W}{{0,2}}{CORD}",
+        "mass",
+        "2",
+    ),
+    # "A compressive epidural mass": what it compresses is left unsaid, but it compresses.
+    Rule(
+        "compressive_epidural_mass",
+        rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|extra[- ]?dural|intraspinal)(?:/\w+)? "
+        rf"(?:{W}{{0,2}})?(?:mass(?:es)?|tumou?rs?|lesions?|component|disease|{TUMOUR_NOUNS})",
+        "mass",
+        "2",
+    ),
     # A myelopathy the report calls compressive names a compressed cord (grade 2 by words,
     # ../shared/corpus/README.md); its cause is read like any compression's.
     Rule(
@@ -310,6 +326,14 @@ BRAINSTEM: tuple[Rule, ...] = (
 
 MSCC: tuple[Rule, ...] = (
     Rule("mscc", r"mscc|mescc", "mscc"),
+    # A compression, or the cauda equina syndrome, that the text says tumour causes.
+    Rule(
+        "compression_from_tumour",
+        rf"(?:cauda equina(?: syndrome)?|(?:spinal )?cord compression) (?:secondary to|due to|"
+        rf"caused by|from) (?:the |a |an )?(?:{W}{{0,3}})?(?:{TUMOUR_NOUNS}|\w*carcinoma|"
+        rf"\w*sarcoma|cancer)",
+        "mscc",
+    ),
     # "SCC" is also squamous cell carcinoma: it is cord compression only as what something
     # causes, or at a named level ("a mass causing SCC at T9"; "SCC at T4-T5").
     Rule(

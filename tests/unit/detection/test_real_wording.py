@@ -364,6 +364,29 @@ DIAGNOSIS_CASES = [
         True,
     ),
     ("Clinical presentation: a woman of 60 with leg weakness; ?cord compression at T6.", False),
+    # an operation that finds a disc fragment decides a lesion first thought to be tumour
+    (
+        "MRI showed a dorsal epidural lesion compressing the thecal sac at L2-3; neoplasm was in "
+        "the differential. At surgery it was identified as a sequestrated disc fragment.",
+        False,
+    ),
+    # a title that states a malignancy is read; an exam title is not a finding
+    ("Epidural lymphoma presenting as cord compression\n\nA man of 40 had leg weakness.", True),
+    ("MRI whole spine cord compression protocol\n\nNo abnormality of the canal or cord.", False),
+    # a compression, or the cauda equina syndrome, that tumour causes
+    ("Cauda equina syndrome due to a sacral metastasis of renal carcinoma.", True),
+    ("Cauda equina syndrome due to a large L4-5 disc extrusion.", False),
+    # "compressive epidural mass"; a mass effect reaching the cord after another structure
+    ("A compressive epidural mass at T10 proved to be Ewing sarcoma.", True),
+    ("A compressive epidural haematoma at T10 after anticoagulation.", False),
+    (
+        "A radiograph shows an expansile C3 plasmacytoma with mass effect anteriorly on the "
+        "pharynx and posteriorly on the spinal cord.",
+        True,
+    ),
+    # a patient's age is not an old lesion
+    ("A 64-year-old man with myeloma developed epidural compression of the cord at T9.", True),
+    ("A 64-year-old with myeloma and an old healed fracture of T9; no epidural disease.", False),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
