@@ -29,7 +29,7 @@ from services.detection.matcher import Rule
 CORD = (
     r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|"
     r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots|"
-    r"medulla(?: spinalis)?|medullary)"
+    r"medulla(?: spinalis)?|medullary|medullar)"
 )
 SAC = r"(?:thecal|dural|the cal) sack?"
 # The edge of a vertebra that can bulge or be pushed back into the canal (a fracture's wall).

@@ -127,6 +127,9 @@ CASES = [
     # the adjective before the noun: "complete CSF effacement"
     ("Epidural metastasis at T6 compressing the cord, with complete CSF effacement.", True, "3"),
     ("Epidural metastasis at T6 compressing the cord; CSF effacement is not complete.", True, "2"),
+    # "medullar" is how some non-native writers name the cord
+    ("Extradural lymphoma at T3 causing medullar compression.", True, "2"),
+    ("Disc herniation at C5-6 causing medullar compression.", False, None),
     # a CSF statement on the next line of the same section still qualifies the finding above it;
     # a line naming another level describes that level
     (
