@@ -21,7 +21,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 # reported_at when a sender's clock was clamped. README "Contract version 2" says how to migrate.
 # 3 (issue 14): the inbound topic cordwatch.reviews (review_confirmed, review_dismissed) and the
 # episode change ``review`` (ReviewChanged, its episode_id the review id); nothing else moved.
-CONTRACT_VERSION = 3
+# 4 (issue 13): every critical alert escalates by the policy's paging plan; alerts carry ``tier``
+# (default 1, so an older alert still reads) and escalation ids derive from the first page.
+CONTRACT_VERSION = 4
 
 
 class AlertType(StrEnum):
@@ -37,6 +39,11 @@ class AlertType(StrEnum):
     FINDING_WITHDRAWN = "finding_withdrawn"
     # A report the detector marks review_needed: routine, for the MSCC coordinator's queue.
     REVIEW_REQUESTED = "review_requested"
+
+
+# Alerts that tell people to stand down: they go to every tier the escalation had reached (their
+# ``tier``), so the consultant woken at tier 3 hears it too, not only the tier-1 registrar.
+STAND_DOWN = frozenset({AlertType.FINDING_WITHDRAWN, AlertType.BREACH_RETRACTED})
 
 
 class Priority(StrEnum):
@@ -119,6 +126,10 @@ class Alert(_Frozen):
     warning_fraction: float | None = None
     # For escalation: the alert that was not acknowledged in time.
     escalates_alert_id: str | None = None
+    # The rota tier this page is for (issue 13): the pathway's paging plan decides it, so notify
+    # never infers it. An escalation from before this field is sent at its parent's tier + 1; a
+    # stand-down (finding withdrawn, breach retracted) goes to every tier up to this one.
+    tier: Annotated[int, Field(ge=1)] = 1
 
 
 class EpisodeSnapshot(_Frozen):

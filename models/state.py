@@ -8,12 +8,14 @@ Every collection is bounded so a long-stay patient cannot grow a changelog recor
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from models.detection import EsccGrade, SinsImaging
 from models.outputs import (
+    AlertType,
     CareKind,
     EpisodeStatus,
     Priority,
@@ -197,9 +199,41 @@ class Timer(_Frozen):
     breach_cycle: int = 0
     breach_alert_id: str | None = None
     breach_alert_at: AwareDatetime | None = None
+    # Before issue 13's watches these three drove the breach's own escalation; an older state's
+    # values become a Watch (Episode._watches_from_timers) and new states leave them at rest.
     escalations_sent: int = 0
     acknowledged: bool = False
-    # The next time the clock matters (warning, deadline, escalation); None when nothing is due.
+    # The next time the clock matters (warning, deadline); None when nothing is due.
+    next_due_at: AwareDatetime | None = None
+
+
+class EscalationStop(StrEnum):
+    """Why a critical page's escalation stopped."""
+
+    ACKNOWLEDGED = "acknowledged"  # someone acknowledged it or one of its escalations
+    CLOSED = "closed"  # the patient left, or the finding was ruled out or withdrawn
+    RESOLVED = "resolved"  # the breach was met late or retracted, or a new breach cycle began
+    EXHAUSTED = "exhausted"  # the plan has no step left: still unacknowledged
+
+
+class Watch(_Frozen):
+    """A critical page being escalated by the policy's paging plan until it is acknowledged.
+
+    Escalation is a deadline like a timer's (DESIGN.md section 3): stored here, listed by
+    ``due_timers`` as a TimerDue naming ``key``, decided by the pathway agent in event time.
+    """
+
+    # What TimerDue.timer names: "page:mescc_suspected" or "page:<timer kind>" (a breach).
+    key: str
+    alert_id: str  # the first page; its escalations derive their ids from it
+    alert_type: AlertType
+    timer: TimerKind | None = None
+    paged_at: AwareDatetime  # event time of the first page: the plan counts from here
+    steps_sent: int = 0  # escalation steps of the plan already paged
+    tier: Annotated[int, Field(ge=1)] = 1  # highest tier paged so far
+    stopped: EscalationStop | None = None  # None while escalating
+    stopped_at: AwareDatetime | None = None
+    version: Annotated[int, Field(ge=1)] = 1
     next_due_at: AwareDatetime | None = None
 
 
@@ -243,6 +277,38 @@ class Episode(_Frozen):
     # Opened by history (older than the policy's age at arrival, or before CORDWATCH_PAGE_AFTER):
     # folded with its true outcomes, shown to the coordinator, never paged.
     quiet: bool = False
+    # Critical pages of this episode under escalation (one per key; a new breach cycle replaces).
+    watches: tuple[Watch, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _watches_from_timers(cls, data: Any) -> Any:
+        # A state stored before watches escalated a breach from its timer's fields: carry an
+        # unacknowledged one over so an upgrade never silences an escalation in flight.
+        if not isinstance(data, dict) or "watches" in data:
+            return data
+        watches = []
+        for t in data.get("timers") or ():
+            if not isinstance(t, dict) or t.get("status") != "breached":
+                continue
+            live = t.get("breach_alert_id") and t.get("breach_alert_at")
+            if t.get("acknowledged") or not live:
+                continue
+            sent = int(t.get("escalations_sent") or 0)
+            watches.append(
+                {
+                    "key": f"page:{t['kind']}",
+                    "alert_id": t["breach_alert_id"],
+                    "alert_type": "timer_breached",
+                    "timer": t["kind"],
+                    "paged_at": t["breach_alert_at"],
+                    "steps_sent": sent,
+                    "tier": sent + 1,
+                    # The next scan fires it and the reducer recomputes it from the plan.
+                    "next_due_at": t.get("next_due_at") or t["breach_alert_at"],
+                }
+            )
+        return {**data, "watches": tuple(watches)} if watches else data
 
     @model_validator(mode="before")
     @classmethod

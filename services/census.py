@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from models.outputs import EpisodeStatus, Priority, TimerKind, TimerStatus
-from models.state import PatientState
+from models.state import EscalationStop, PatientState
 
 
 class TimerState(StrEnum):
@@ -37,8 +37,9 @@ class FacilityCensus:
 def census(states: Iterable[PatientState], *, now: datetime) -> dict[str | None, FacilityCensus]:
     """Open episodes, unfinished timers and unacknowledged critical pages by facility.
 
-    A critical page is unacknowledged while its breach alert went out (not folded history),
-    the episode is still open and nobody acknowledged it; it is what escalates (DESIGN.md 3).
+    A critical page (a breach or a suspected-MESCC page of a critical episode) is unacknowledged
+    while it is under escalation or its plan ran out with nobody acknowledging it, and the
+    episode is still open (services.pathway.paging; DESIGN.md section 3).
     """
     out: dict[str | None, FacilityCensus] = {}
     for state in states:
@@ -52,18 +53,17 @@ def census(states: Iterable[PatientState], *, now: datetime) -> dict[str | None,
                 if where is not None:
                     key = (timer.kind, where)
                     site.timers[key] = site.timers.get(key, 0) + 1
-                paged_at = timer.breach_alert_at if timer.breach_alert_id is not None else None
-                if (
-                    where is TimerState.BREACHED
-                    and paged_at is not None
-                    and not timer.acknowledged
-                    and episode.priority == Priority.CRITICAL
-                ):
-                    site.unacknowledged_critical += 1
-                    age = max(0.0, (now - paged_at).total_seconds())
-                    site.oldest_unacknowledged_critical_s = max(
-                        site.oldest_unacknowledged_critical_s, age
-                    )
+            if episode.priority != Priority.CRITICAL:
+                continue
+            for watch in episode.watches:
+                # Exhausted: the plan has no step left, and still nobody has acknowledged it.
+                if watch.stopped not in (None, EscalationStop.EXHAUSTED):
+                    continue
+                site.unacknowledged_critical += 1
+                age = max(0.0, (now - watch.paged_at).total_seconds())
+                site.oldest_unacknowledged_critical_s = max(
+                    site.oldest_unacknowledged_critical_s, age
+                )
     return out
 
 

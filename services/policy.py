@@ -134,7 +134,9 @@ class Policy(_Frozen):
     timers: dict[TimerKind, TimerWindow]
     lookback: Lookback
     warnings: Warnings
-    escalation: Escalation
+    # Superseded by ``paging`` (issue 13), which escalates every critical page; still accepted so
+    # a hospital's older copy loads, and ignored.
+    escalation: Escalation | None = None
     detected_late: DetectedLate
     corticosteroids: Corticosteroids
     surgical_services: SurgicalServices
@@ -162,7 +164,12 @@ class Policy(_Frozen):
 
     @property
     def escalation_delays(self) -> tuple[timedelta, ...]:
-        return tuple(timedelta(minutes=m) for m in self.escalation.after_minutes)
+        """When each step of the paging plan falls due, counted from the unacknowledged page."""
+        p, elapsed, found = self.paging, 0.0, []
+        for minutes in (*p.tier_delays_minutes, *[p.repeat_every_minutes] * p.repeat_times):
+            elapsed += minutes
+            found.append(timedelta(minutes=elapsed))
+        return tuple(found)
 
     @property
     def late_after(self) -> timedelta:

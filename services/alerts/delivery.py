@@ -19,7 +19,7 @@ from typing import Protocol
 import structlog
 
 from models.alerting import DeliveryOutcome, Silence
-from models.outputs import Alert, AlertType, Priority
+from models.outputs import STAND_DOWN, Alert, AlertType, Priority
 from models.routing import Channel, Route, RoutingConfig
 from services.alerts.channels import DeliveryError, Sender
 from services.alerts.grouping import Groups, Message
@@ -104,8 +104,17 @@ class Notifier:
 
     async def handle(self, alert: Alert) -> list[Attempt]:
         """Decide and deliver what this alert needs now; returns every attempt recorded."""
-        now = self.clock.now()
         tier = await self._tier(alert)
+        if alert.alert_type in STAND_DOWN and tier > 1:
+            # Everyone the escalation woke hears the stand-down, each tier as its own delivery.
+            done: list[Attempt] = []
+            for each in range(1, tier + 1):
+                done += await self._handle_tier(alert, each)
+            return done
+        return await self._handle_tier(alert, tier)
+
+    async def _handle_tier(self, alert: Alert, tier: int) -> list[Attempt]:
+        now = self.clock.now()
         route = route_for(
             self.config,
             facility=alert.facility,
@@ -151,9 +160,11 @@ class Notifier:
         return done
 
     async def _tier(self, alert: Alert) -> int:
-        if alert.alert_type != AlertType.ESCALATION or alert.escalates_alert_id is None:
-            tier = 1
-        else:
+        """The tier the pathway's plan named; a version-2 escalation (no ``tier`` on the wire)
+        is sent at its parent's tier + 1, as before contract version 3."""
+        tier = alert.tier
+        legacy = "tier" not in alert.model_fields_set
+        if legacy and alert.alert_type == AlertType.ESCALATION and alert.escalates_alert_id:
             parent = self._tiers.get(alert.escalates_alert_id)
             if parent is None:
                 parent = await self.store.tier_of(alert.escalates_alert_id)

@@ -144,7 +144,6 @@ def emit_score(run: Run, episode: Episode, score: ScoreSnapshot, version: int) -
 def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
     timer = episode.timer(intent.timer) if intent.timer is not None else None
     kind = intent.alert_type
-    tier = intent.qualifiers[-1] if kind == AlertType.ESCALATION else None
     return Alert(
         alert_id=ids.alert_id(
             episode.episode_id,
@@ -166,11 +165,12 @@ def alert(run: Run, episode: Episode, intent: AlertIntent) -> Alert:
             episode,
             timer,
             warning_fraction=intent.warning_fraction,
-            tier=tier if isinstance(tier, int) else None,
+            tier=intent.tier,
         ),
         detected_late=intent.detected_late,
         warning_fraction=intent.warning_fraction,
         escalates_alert_id=intent.escalates_alert_id,
+        tier=intent.tier,
     )
 
 
@@ -199,7 +199,8 @@ def review_alert(run: Run, *, review_id: str, accession: str, sentence: str | No
 
 
 def _first_due(episode: Episode, kind: AlertType) -> datetime | None:
-    # The suspicion page says when the first clock runs out; closure has nothing due.
-    if kind != AlertType.MESCC_SUSPECTED or not episode.timers:
+    # The suspicion page (and its escalation) says when the first clock runs out; closure has
+    # nothing due.
+    if kind not in (AlertType.MESCC_SUSPECTED, AlertType.ESCALATION) or not episode.timers:
         return None
     return min(t.due_at for t in episode.timers)

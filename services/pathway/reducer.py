@@ -44,7 +44,7 @@ from models.state import (
 )
 from services import ids
 from services.pathway import context as ctx
-from services.pathway import emit, reviews
+from services.pathway import emit, paging, reviews
 from services.pathway.bounds import bound
 from services.pathway.emit import Run, Scorer
 from services.pathway.episodes import (
@@ -59,7 +59,6 @@ from services.pathway.reports import Detector, report_fact
 from services.pathway.timers import (
     WITHDRAWN,
     AlertIntent,
-    escalation_alert_ids,
     fire,
     new_timer,
     next_deadline,
@@ -113,8 +112,7 @@ def handle(
         raise ValueError("event and state belong to different patients")  # no ids: PHI
     seen = intake(state, event, arrival=received_at or now, policy=policy, page_after=page_after)
     if isinstance(event, TimerDue):
-        timer = _find_timer(state, event.episode_id, event.timer)
-        if timer is None or timer.version != event.version:
+        if _clock_version(state, event.episode_id, event.timer) != event.version:
             return state, []  # the stored state moved on since the scanner looked: stale
     elif seen.redelivered:
         return state, []  # redelivered: at-least-once delivery makes this routine
@@ -165,7 +163,7 @@ def handle(
             state, context = reviews.fold_verdict(state, context, event)
             rescore = isinstance(event, ReviewConfirmed)
         case AlertAcknowledged():
-            state = _acknowledge(state, event.alert_id)
+            state = _acknowledge(state, event.alert_id, at=event.occurred_at)
         case TimerDue():
             pass
     settled = {e.episode_id for e in state.episodes if e.status != EpisodeStatus.OPEN}
@@ -182,24 +180,25 @@ def handle(
     return state, run.outputs
 
 
-def _find_timer(state: PatientState, episode_id: str, kind: str) -> Timer | None:
+def _clock_version(state: PatientState, episode_id: str, name: str) -> int | None:
+    """The stored version of the timer or escalation a TimerDue names (None: gone)."""
     for episode in state.episodes:
         if episode.episode_id == episode_id:
-            return next((t for t in episode.timers if t.kind.value == kind), None)
+            clocks = [(t.kind.value, t.version) for t in episode.timers]
+            clocks += [(w.key, w.version) for w in episode.watches]
+            return next((v for n, v in clocks if n == name), None)
     return None
 
 
-def _acknowledge(state: PatientState, alert_id: str) -> PatientState:
+def _acknowledge(state: PatientState, alert_id: str, *, at: datetime) -> PatientState:
+    """Stop the escalation this page belongs to (its first page or any escalation of it)."""
     episodes = []
     for episode in state.episodes:
-        timers = tuple(
-            t.model_copy(update={"acknowledged": True, "version": t.version + 1})
-            if not t.acknowledged
-            and alert_id in escalation_alert_ids(t, episode_id=episode.episode_id)
-            else t
-            for t in episode.timers
+        watches = tuple(
+            paging.acknowledge(w, episode_id=episode.episode_id, alert_id=alert_id, at=at)
+            for w in episode.watches
         )
-        episodes.append(episode.model_copy(update={"timers": timers}))
+        episodes.append(episode.model_copy(update={"watches": watches}))
     return state.model_copy(update={"episodes": tuple(episodes)})
 
 
@@ -320,6 +319,12 @@ def _reconcile_episode(
         intents.append(AlertIntent(AlertType.MESCC_SUSPECTED, None))
     timers, timer_intents, changed_timers = _reconcile_timers(run, state, base, episode, old)
     episode = episode.model_copy(update={"timers": timers})
+    paged = not (run.historic or episode.quiet)  # history is folded, not paged
+    episode, watch_intents = _reconcile_watches(
+        run, episode, [*intents, *timer_intents] if paged else []
+    )
+    intents = paging.with_tiers(intents, base.watches)
+    timer_intents = paging.with_tiers(timer_intents, base.watches)
     if old is not None and emit.episode_snapshot(episode) != emit.episode_snapshot(old):
         episode = episode.model_copy(update={"version": old.version + 1})
     if old is None or episode.version != old.version:
@@ -338,10 +343,28 @@ def _reconcile_episode(
         emit.emit_score(run, episode, full_score, score_version)
     for timer in changed_timers:
         emit.emit_timer(run, episode, timer)
-    if not (run.historic or episode.quiet):  # history is folded, not paged
-        for intent in (*intents[:1], *timer_intents, *intents[1:]):
+    if paged:
+        for intent in (*intents[:1], *timer_intents, *watch_intents, *intents[1:]):
             run.pending.append((episode.episode_id, intent))
     return episode
+
+
+def _reconcile_watches(
+    run: Run, episode: Episode, new_pages: list[AlertIntent]
+) -> tuple[Episode, list[AlertIntent]]:
+    """Advance or stop each escalation, then start one for each new page that escalates."""
+    intents: list[AlertIntent] = []
+    watches = []
+    for watch in episode.watches:
+        watch, found = paging.advance(
+            watch, episode=episode, now=run.now, policy=run.policy, late_flag=run.detected_late
+        )
+        watches.append(watch)
+        intents += found
+    opened = paging.open_watches(
+        watches, new_pages, episode=episode, now=run.now, policy=run.policy
+    )
+    return episode.model_copy(update={"watches": opened}), intents
 
 
 def _wakes(run: Run, old: Episode | None, episode: Episode, members: set[str]) -> bool:

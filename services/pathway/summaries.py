@@ -91,8 +91,14 @@ def alert_summary(
             head = f"OVERDUE: {action} not recorded by {due}. {what}.{_evidence(episode)}"
         case AlertType.ESCALATION if timer is not None:
             head = (
-                f"ESCALATION tier {tier or 1}: breach unacknowledged; {action} overdue since "
+                f"ESCALATION tier {tier or 2}: breach unacknowledged; {action} overdue since "
                 f"{_hhmm(timer.due_at)}. {what}."
+            )
+        case AlertType.ESCALATION:
+            dues = "; ".join(f"{_ACTION[t.kind]} due {_hhmm(t.due_at)}" for t in episode.timers)
+            head = (
+                f"ESCALATION tier {tier or 2}: nobody acknowledged the suspected {what} page."
+                f"{_evidence(episode)} {dues}."
             )
         case AlertType.BREACH_RETRACTED if timer is not None:
             if timer.met_at is not None:

@@ -2,7 +2,7 @@
 
 ``resolve`` computes a timer's outcome from facts (suspicion, closure, the earliest care record
 that counts) and the clock; ``transition`` is the state machine that turns a change of outcome
-into alerts; ``fire`` sends warnings and escalations whose time has come. The next deadline is
+into alerts; ``fire`` sends warnings whose time has come. The next deadline is
 stored on the timer so ``due_timers`` needs no policy.
 """
 
@@ -32,6 +32,7 @@ class AlertIntent:
     detected_late: bool = False
     warning_fraction: float | None = None
     escalates_alert_id: str | None = None
+    tier: int = 1  # the rota tier to page (services.pathway.paging decides escalations' tiers)
 
 
 def new_timer(episode_id: str, kind: TimerKind, suspected_at: datetime, policy: Policy) -> Timer:
@@ -176,7 +177,7 @@ def fire(
     policy: Policy,
     late_flag: bool,
 ) -> tuple[Timer, list[AlertIntent]]:
-    """Send the warnings and escalations whose time has come, then store the next deadline."""
+    """Send the warnings whose time has come (escalation is services.pathway.paging's)."""
     intents: list[AlertIntent] = []
     update: dict[str, object] = {}
     window = timer.due_at - timer.started_at
@@ -197,56 +198,13 @@ def fire(
                     warning_fraction=fraction,
                 )
             )
-    elif _escalating(timer, episode_open) and timer.breach_alert_at is not None:
-        delays = policy.escalation_delays
-        sent = timer.escalations_sent
-        while sent < len(delays) and timer.breach_alert_at + delays[sent] <= now:
-            sent += 1
-        if sent > timer.escalations_sent:
-            # One page for the highest tier reached; it names the page nobody acknowledged.
-            previous = (
-                _escalation_id(timer, episode_id, sent - 1) if sent > 1 else timer.breach_alert_id
-            )
-            point = timer.breach_alert_at + delays[sent - 1]
-            intents.append(
-                AlertIntent(
-                    AlertType.ESCALATION,
-                    timer.kind,
-                    (timer.breach_cycle, sent),
-                    detected_late=late_flag or now - point > policy.late_after,
-                    escalates_alert_id=previous,
-                )
-            )
-            update["escalations_sent"] = sent
     fired = timer.model_copy(update=update) if update else timer
     return fired, intents
 
 
-def escalation_alert_ids(timer: Timer, *, episode_id: str) -> set[str]:
-    """Every alert of the current breach cycle an acknowledgement may refer to."""
-    found = {timer.breach_alert_id} if timer.breach_alert_id else set()
-    for tier in range(1, timer.escalations_sent + 1):
-        found.add(_escalation_id(timer, episode_id, tier))
-    return found
-
-
-def _escalation_id(timer: Timer, episode_id: str, tier: int) -> str:
-    return ids.alert_id(
-        episode_id,
-        timer.kind.value,
-        AlertType.ESCALATION.value,
-        timer.breach_cycle,
-        tier,
-    )
-
-
-def _escalating(timer: Timer, episode_open: bool) -> bool:
-    # Nobody is paged further once the patient has left or someone acknowledged.
-    return timer.status == TimerStatus.BREACHED and episode_open and not timer.acknowledged
-
-
 def next_due(timer: Timer, *, episode_open: bool, policy: Policy) -> datetime | None:
-    """When this timer next needs the clock: a warning point, the deadline or an escalation."""
+    """When this timer next needs the clock: a warning point or the deadline (escalations of its
+    breach are a Watch's, services.pathway.paging)."""
     if timer.status == TimerStatus.PENDING:
         window = timer.due_at - timer.started_at
         points = [
@@ -255,19 +213,15 @@ def next_due(timer: Timer, *, episode_open: bool, policy: Policy) -> datetime | 
             if f not in timer.warnings_sent
         ]
         return min([*points, timer.due_at])
-    if _escalating(timer, episode_open) and timer.breach_alert_at is not None:
-        delays = policy.escalation_delays
-        if timer.escalations_sent < len(delays):
-            return timer.breach_alert_at + delays[timer.escalations_sent]
     return None
 
 
 def next_deadline(state: PatientState) -> datetime | None:
-    """The earliest stored deadline of any timer of this patient, for the timer service index."""
-    deadlines = [
-        t.next_due_at for e in state.episodes for t in e.timers if t.next_due_at is not None
-    ]
-    return min(deadlines, default=None)
+    """The earliest stored deadline of any timer or escalation of this patient, for the timer
+    service index."""
+    deadlines = [t.next_due_at for e in state.episodes for t in e.timers]
+    deadlines += [w.next_due_at for e in state.episodes for w in e.watches]
+    return min((d for d in deadlines if d is not None), default=None)
 
 
 def due_timers(
@@ -276,22 +230,23 @@ def due_timers(
     """TimerDue events for every stored deadline at or before ``now``, earliest first."""
     due: list[TimerDue] = []
     for episode in state.episodes:
-        for timer in episode.timers:
-            at = timer.next_due_at
+        clocks = [(t.kind.value, t.version, t.next_due_at) for t in episode.timers]
+        clocks += [(w.key, w.version, w.next_due_at) for w in episode.watches]
+        for name, version, at in clocks:
             if at is None or at > now:
                 continue
             due.append(
                 TimerDue(
                     event_type="timer_due",
                     event_id=ids.timer_due_event_id(
-                        episode.episode_id, timer.kind.value, timer.version, at.isoformat()
+                        episode.episode_id, name, version, at.isoformat()
                     ),
                     occurred_at=at,
                     patient_id=state.patient_id,
                     facility=state.facility,
                     episode_id=episode.episode_id,
-                    timer=timer.kind.value,
-                    version=timer.version,
+                    timer=name,
+                    version=version,
                     due_at=at,
                     detected_late=now - at > late_after,
                 )

@@ -109,7 +109,7 @@ def next_to_fire(
         lines.append(when("deadline", deadlines, note="breach unless care is recorded"))
     if escalations:
         minutes = ", ".join(f"{d.total_seconds() / 60:g}" for d in policy.escalation_delays)
-        note = f"{minutes} min after each unacknowledged breach page"
+        note = f"{minutes} min after each unacknowledged critical page"
         lines.append(when("escalation", escalations, note=note))
     if later:
         lines.append(f"{later} more story events (care, discharges) over the coming days")

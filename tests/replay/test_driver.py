@@ -96,11 +96,13 @@ def test_received_at_models_a_late_arrival() -> None:
 def test_until_fires_deadlines_after_the_last_event_and_no_further() -> None:
     lines = [_report("a", T0, "P1")]
     assert [a.alert_type for a in _alerts(lines)] == [AlertType.MESCC_SUSPECTED]
-    kinds = [a.alert_type for a in _alerts(lines, until=T0 + 24 * H)]
-    assert kinds.count(AlertType.TIMER_BREACHED) == 2
-    assert AlertType.ESCALATION not in kinds
-    kinds = [a.alert_type for a in _alerts(lines, until=T0 + 24 * H + timedelta(minutes=15))]
-    assert kinds.count(AlertType.ESCALATION) == 2
+    fired = [(a.alert_type, a.timer) for a in _alerts(lines, until=T0 + 24 * H)]
+    assert [k for k, _ in fired].count(AlertType.TIMER_BREACHED) == 2
+    # The critical suspicion page's five plan steps, none of the breaches' yet.
+    assert fired.count((AlertType.ESCALATION, None)) == 5
+    assert [t for k, t in fired if k == AlertType.ESCALATION and t is not None] == []
+    later = [a for a in _alerts(lines, until=T0 + 24 * H + timedelta(minutes=15))]
+    assert len([a for a in later if a.alert_type == AlertType.ESCALATION and a.timer]) == 2
 
 
 def test_an_invalid_line_names_its_number_and_not_its_content() -> None:

@@ -91,7 +91,7 @@ def report(patient: str = "MRN-7", event_id: str = "r-1", at: datetime = SUSPECT
             "status": "final",
             "modality": "MR",
             "exam": "MRI whole spine",
-            "text": "SUSPECT grade=2 levels=T7,T8",
+            "text": "SUSPECT grade=1b levels=T7,T8",
         }
     ).encode()
 
@@ -127,7 +127,7 @@ async def test_report_opens_episode_outputs_go_before_the_state_that_records_the
     # The first warning (50% of 24 h) is the patient's next deadline in the index.
     first_warning = (SUSPECTED_AT + timedelta(hours=12)).timestamp()
     assert index.next_at(2) == first_warning
-    labels = {"alert_type": "mescc_suspected", "priority": "critical"}
+    labels = {"alert_type": "mescc_suspected", "priority": "high"}  # grade 1b
     assert rt.registry.get_sample_value("cordwatch_alerts_emitted_total", labels) == 1
 
 

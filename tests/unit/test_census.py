@@ -29,14 +29,24 @@ def _suspected() -> PatientState:
     return state
 
 
-def test_a_new_episode_has_two_pending_timers() -> None:
+def _acked_suspicion() -> PatientState:
+    state = _suspected()
+    first = state.episodes[0].watches[0].alert_id
+    state, _ = step(state, ack("a0", T0 + H, first), T0 + H)
+    return state
+
+
+def test_a_new_episode_has_two_pending_timers_and_its_unacknowledged_page() -> None:
     site = census([_suspected()], now=T0 + H)["RLH"]
     assert site.open_episodes == 1
     assert site.timers == {
         (TimerKind.STEROIDS, TimerState.PENDING): 1,
         (TimerKind.SURGICAL_EVALUATION, TimerState.PENDING): 1,
     }
-    assert site.unacknowledged_critical == 0
+    # The critical suspected-MESCC page is unacknowledged from the moment it went out.
+    assert site.unacknowledged_critical == 1
+    assert site.oldest_unacknowledged_critical_s == 3600
+    assert census([_acked_suspicion()], now=T0 + H)["RLH"].unacknowledged_critical == 0
 
 
 def test_a_deadline_the_scan_has_not_fired_is_past_due() -> None:
@@ -46,7 +56,7 @@ def test_a_deadline_the_scan_has_not_fired_is_past_due() -> None:
 
 
 def test_breach_pages_count_until_acknowledged_with_the_oldest_age() -> None:
-    state, paged = _fire_due(_suspected(), T0 + 25 * H)
+    state, paged = _fire_due(_acked_suspicion(), T0 + 25 * H)
     assert len(paged) == 2
     site = census([state], now=T0 + 27 * H)["RLH"]
     assert site.timers[(TimerKind.STEROIDS, TimerState.BREACHED)] == 1

@@ -224,3 +224,20 @@ async def test_an_escalation_pages_the_next_tier(rig: Rig) -> None:
     (msg,) = [m for m in rig.mailbox.messages if "tier 2" in str(m["Subject"])]
     assert msg["To"] == "boss@north.example"
     assert rig.store.attempts("e-9")[0]["tier"] == 2
+
+
+async def test_the_tier_the_plan_names_is_paged_and_a_stand_down_reaches_every_tier(
+    rig: Rig,
+) -> None:
+    # Contract 3: the pathway's plan names the tier; notify does not work it out.
+    up = now_alert(AlertType.ESCALATION, alert_id="e-11", episode_id="ep-11")
+    up = Alert.model_validate({**up.model_dump(), "tier": 3, "escalates_alert_id": "gone"})
+    assert {(a.receiver, a.tier) for a in await rig.notifier.handle(up)} == {("boss", 3)}
+    # A withdrawal after the escalation reached tier 2: the registrar and the consultant hear it.
+    stand_down = now_alert(AlertType.FINDING_WITHDRAWN, alert_id="w-11", episode_id="ep-11")
+    stand_down = Alert.model_validate({**stand_down.model_dump(), "tier": 2})
+    done = await rig.notifier.handle(stand_down)
+    assert {(a.receiver, a.tier) for a in done if a.outcome == DeliveryOutcome.DELIVERED} == {
+        ("night", 1),
+        ("boss", 2),
+    }

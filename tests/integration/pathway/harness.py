@@ -45,7 +45,9 @@ def write_policy(
     data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     data["timers"]["steroids"]["window_hours"] = steroids_s / 3600
     data["timers"]["surgical_evaluation"]["window_hours"] = surgical_s / 3600
-    data["escalation"]["after_minutes"] = [escalation_s / 60]
+    # One escalation step (tier 2) after ``escalation_s``, no repeats.
+    data["paging"]["tier_delays_minutes"] = [escalation_s / 60]
+    data["paging"]["repeat_times"] = 0
     data["detected_late"]["after_seconds"] = late_after_s
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

@@ -104,7 +104,8 @@ def test_an_open_unretracted_paged_breach_escalates_after_the_policy_delay(
         now=NOW,
     )
     assert escalates == [
-        "1 escalation (15 min after each unacknowledged breach page): at 12:15:00 UTC"
+        "5 escalations (15, 45, 75, 105, 135 min after each unacknowledged critical page): "
+        "12:15:00-14:15:00 UTC"
     ]
     retracted = {**snap, "breach_retracted": True}
     for episodes, timer in (({"e1": (2, "open")}, retracted), ({"e1": (4, "closed")}, snap)):
@@ -120,14 +121,14 @@ def test_an_open_unretracted_paged_breach_escalates_after_the_policy_delay(
             == []
         )
     # An escalation whose moment has passed is no longer "next".
-    assert (
-        next_to_fire(
-            episodes={"e1": (2, "open")},
-            timers=[(snap, "e1")],
-            alerts=[page],
-            policy=policy,
-            later=0,
-            now=NOW + timedelta(minutes=16),
-        )
-        == []
-    )
+    assert next_to_fire(
+        episodes={"e1": (2, "open")},
+        timers=[(snap, "e1")],
+        alerts=[page],
+        policy=policy,
+        later=0,
+        now=NOW + timedelta(minutes=16),
+    ) == [
+        "4 escalations (15, 45, 75, 105, 135 min after each unacknowledged critical page): "
+        "12:45:00-14:15:00 UTC"
+    ]

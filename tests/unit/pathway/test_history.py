@@ -37,7 +37,8 @@ def test_the_deadline_of_a_folded_episode_is_never_paged() -> None:
 
 
 def test_an_old_dose_arriving_late_meets_the_timer_without_a_retraction_page() -> None:
-    state, _ = step(None, report("r1", T0), T0)
+    # Grade 1b: not critical, so the suspicion page does not escalate meanwhile.
+    state, _ = step(None, report("r1", T0, "SUSPECT grade=1b"), T0)
     state, breached = step(state, adt("t", T0 + 25 * H, "transfer"), T0 + 25 * H)
     assert len(alerts(breached)) == 2
     state, escalated = step(state, adt("t2", T0 + 26 * H, "transfer"), T0 + 26 * H)

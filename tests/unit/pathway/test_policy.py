@@ -17,7 +17,7 @@ def test_defaults_match_the_specification_and_every_section_cites_a_source() -> 
     assert POLICY.window(TimerKind.SURGICAL_EVALUATION) == timedelta(hours=24)
     assert POLICY.lookback_window == timedelta(hours=48)
     assert POLICY.warnings.fractions == (0.5, 0.75)
-    assert POLICY.escalation_delays == (timedelta(minutes=15),)
+    assert POLICY.escalation_delays == tuple(timedelta(minutes=m) for m in (15, 45, 75, 105, 135))
     assert "NG234" in POLICY.timers[TimerKind.STEROIDS].source
     assert "QS56" in POLICY.timers[TimerKind.SURGICAL_EVALUATION].source
     assert "H02AB" in POLICY.corticosteroids.source

@@ -48,9 +48,17 @@ def test_an_amended_negative_after_the_breach_cancels_the_timers_and_stops_escal
     episode = state.episodes[0]
     assert {t.status for t in episode.timers} == {TimerStatus.CANCELLED}
     assert len(alerts(out, AlertType.TIMER_BREACHED)) == 2
-    assert not alerts(out, AlertType.ESCALATION)
+    # The critical suspicion page had escalated to tier 3 by then; nothing escalates after.
+    withdrawn_at = T0 + 25 * H + 5 * M
+    assert [a for a in alerts(out, AlertType.ESCALATION) if a.at >= withdrawn_at] == []
+    assert {w.key: w.stopped for w in episode.watches} == {
+        "page:mescc_suspected": "exhausted",  # every step paged by 25 h
+        "page:steroids": "closed",
+        "page:surgical_evaluation": "closed",
+    }
     assert not alerts(out, AlertType.BREACH_RETRACTED)  # the withdrawal page says it
-    assert len(alerts(out, AlertType.FINDING_WITHDRAWN)) == 1
+    [withdrawn] = alerts(out, AlertType.FINDING_WITHDRAWN)
+    assert withdrawn.tier == 3  # to everyone the escalation woke
 
 
 def test_a_cancelled_report_withdraws_its_finding() -> None:

@@ -1,0 +1,180 @@
+"""An acknowledgement by each path stops the next tier, end to end on the real broker: the
+reducer's own critical pages and their tier-2 escalations are stored; the one-tap link, the API,
+PagerDuty's webhook and `cordwatch ack` each acknowledge one patient's tier-2 page; the records
+those paths put on cordwatch.alert-acks (read back from the broker, as bytes) are folded by the
+pathway's reducer; at the tier-3 moment only the patient nobody acknowledged escalates."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped,unused-ignore]
+from prometheus_client import CollectorRegistry
+
+from models.events import PatientEvent, patient_event_adapter
+from models.outputs import Alert, AlertType, Output
+from models.state import PatientState
+from services.alerts import acklink
+from services.config import Settings
+from services.pathway import handle
+from services.store import make_engine
+from services.store.migrations import upgrade
+from services.store.store import Store
+from streams.notify.serve import ack_service
+from tests.unit.pathway.helpers import POLICY, fake_detect
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+LINK, API, PD = "l" * 40, "a" * 40, "p" * 40
+M = timedelta(minutes=1)
+
+
+def _event(patient: str, event_id: str, at: datetime, text: str, accession: str) -> PatientEvent:
+    return patient_event_adapter.validate_python(
+        {
+            "event_id": event_id,
+            "event_type": "imaging_report",
+            "occurred_at": at.isoformat(),
+            "patient_id": patient,
+            "facility": "NORTH",
+            "accession": accession,
+            "status": "final",
+            "modality": "MR",
+            "exam": "MRI WHOLE SPINE",
+            "text": text,
+        }
+    )
+
+
+def _step(
+    state: PatientState | None, event: PatientEvent, now: datetime
+) -> tuple[PatientState, list[Alert]]:
+    state, out = handle(state, event, now, policy=POLICY, detector=fake_detect)
+    return state, [o for o in out if isinstance(o, Alert)]
+
+
+def _escalations(out: list[Output] | list[Alert]) -> list[Alert]:
+    return [a for a in out if isinstance(a, Alert) and a.alert_type == AlertType.ESCALATION]
+
+
+async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
+    broker: str, tmp_path: Path
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    t0 = datetime.now(UTC) - 20 * M  # tier 2 went out five minutes ago
+    patients = [f"MRN-{run}-{n}" for n in range(5)]
+    states: dict[str, PatientState] = {}
+    stored: list[Alert] = []
+    tier2: dict[str, Alert] = {}
+    for p in patients:
+        state, first = _step(None, _event(p, "r1", t0, "SUSPECT grade=2", "A1"), t0)
+        state, up = _step(state, _event(p, "tick", t0, "NORMAL", "X1"), t0 + 15 * M)
+        [page] = _escalations(up)
+        assert page.tier == 2
+        states[p], tier2[p] = state, page
+        stored += [*first, page]
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = make_engine(db)
+    upgrade(engine=engine)
+    Store(engine=engine).apply(alerts=stored)
+    engine.dispose()
+    settings = Settings(
+        kafka_bootstrap=broker,
+        database_url=db,
+        api_token=API,  # type: ignore[arg-type]
+        ack_link_secret=LINK,  # type: ignore[arg-type]
+        pagerduty_webhook_secret=PD,  # type: ignore[arg-type]
+        notify_web_port=0,
+    )
+    by_link, by_api, by_pd, by_cli, control = (tier2[p].alert_id for p in patients)
+    token = acklink.sign(
+        secret=LINK.encode(),
+        alert_id=by_link,
+        receiver="night",
+        now=datetime.now(UTC),
+        valid=timedelta(hours=1),
+    )
+    async with (
+        ack_service(settings, registry=CollectorRegistry()) as port,
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+    ):
+        async with http.post(f"/ack/{token}") as r:
+            assert r.status == 200
+        auth = {"Authorization": f"Bearer {API}"}
+        async with http.post(f"/api/alerts/{by_api}/ack", json={"by": "Dr Api"}, headers=auth) as r:
+            assert r.status == 202
+        body = json.dumps(
+            {
+                "event": {
+                    "event_type": "incident.acknowledged",
+                    "agent": {"summary": "Dr Pager"},
+                    "data": {"incident_key": by_pd},
+                }
+            }
+        ).encode()
+        sig = "v1=" + hmac.new(PD.encode(), body, hashlib.sha256).hexdigest()
+        async with http.post(
+            "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": sig}
+        ) as r:
+            assert r.status == 200
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
+    cordwatch = str(Path(sys.executable).with_name("cordwatch"))
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [cordwatch, "ack", by_cli, "--by", "Dr Cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # What each path published, read back from the broker, folded by the reducer as the pathway
+    # agent folds cordwatch.alert-acks.
+    wanted = {by_link, by_api, by_pd, by_cli}
+    consumer = AIOKafkaConsumer(
+        "cordwatch.alert-acks",
+        bootstrap_servers=broker,
+        group_id=f"t-{run}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    raw: dict[str, bytes] = {}
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=90)
+        while set(raw) != wanted and datetime.now(UTC) < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for rec in records:
+                    doc = json.loads(rec.value)
+                    if doc["alert_id"] in wanted:
+                        raw[doc["alert_id"]] = rec.value
+    finally:
+        await consumer.stop()
+    assert set(raw) == wanted
+    folded_at = datetime.now(UTC)
+    for value in raw.values():
+        event = patient_event_adapter.validate_json(value)
+        states[event.patient_id], _ = _step(states[event.patient_id], event, folded_at)
+    tier3_at = t0 + 45 * M
+    escalated = {}
+    for p in patients:
+        _, out = _step(states[p], _event(p, "tick2", t0, "NORMAL", "X2"), tier3_at)
+        escalated[p] = [(a.tier, a.escalates_alert_id) for a in _escalations(out)]
+        stopped = {w.key: w.stopped for w in states[p].episodes[0].watches}
+        assert stopped["page:mescc_suspected"] == (None if p == patients[4] else "acknowledged")
+    # The control, acknowledged by nobody, goes to tier 3; the four acknowledged ones stop.
+    assert escalated == {
+        **{p: [] for p in patients[:4]},
+        patients[4]: [(3, control)],
+    }
