@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     pagerduty_webhook_secret: SecretStr = SecretStr("")
     # The notify worker's HTTP port: one-tap links, the ack API, PagerDuty's webhook, /metrics.
     notify_web_port: Annotated[int, Field(ge=0, le=65535)] = 6067
+    # A notify group that has never committed (a first deployment) pages only alerts younger
+    # than this at its start (and none before page_after), not the history of cordwatch.alerts.
+    # 15 min: the paging plan's first step, so an unacknowledged critical alert older than this
+    # is paged again by its escalation (services/alerts/history.py).
+    notify_page_within_minutes: Annotated[float, Field(ge=0, le=7 * 24 * 60)] = 15
 
     data_dir: Path = Path("var")
     database_url: str = "sqlite:///var/cordwatch.db"

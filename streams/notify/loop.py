@@ -3,20 +3,27 @@
 At-least-once: an offset is committed only once every alert before it has been delivered,
 decided (silenced, inhibited) or stored as undeliverable, and never past an alert still held for
 grouping. A worker killed mid-page re-reads from the last commit; the delivery store and the
-channels' idempotency keys turn the re-read into no repeat page.
+channels' idempotency keys turn the re-read into no repeat page. A partition the group had never
+committed pages no history (services.alerts.history).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
+from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
+    AIOKafkaConsumer,
+    ConsumerRebalanceListener,
+    TopicPartition,
+)
 from aiokafka.structs import ConsumerRecord  # type: ignore[import-untyped,unused-ignore]
 from pydantic import ValidationError
 
 from models.outputs import Alert
+from services.alerts import history
 from services.alerts.delivery import Notifier
 from services.config import Settings
 from services.store.store import StoreUnavailableError
@@ -32,6 +39,38 @@ def group_id(settings: Settings) -> str:
     return f"{settings.app_id}-notify-pages"
 
 
+class _History(ConsumerRebalanceListener):  # type: ignore[misc,unused-ignore]
+    """Notes, at each assignment, the partitions this group had never committed."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, settings: Settings) -> None:
+        self.consumer = consumer
+        self.page_after = settings.page_after
+        self.since = history.pages_from(
+            started=datetime.now(UTC),
+            within=timedelta(minutes=settings.notify_page_within_minutes),
+            page_after=settings.page_after,
+        )
+        self.fresh: set[TopicPartition] = set()
+        self.skipped = 0
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        for tp in assigned:
+            if await self.consumer.committed(tp) is None:
+                self.fresh.add(tp)
+                log.info("notify.new_partition", partition=tp.partition, since=str(self.since))
+
+    def skip(self, tp: TopicPartition, alert: Alert) -> bool:
+        """Whether this alert is history this group must not page."""
+        fresh = tp in self.fresh
+        if history.is_history(alert, fresh=fresh, since=self.since, page_after=self.page_after):
+            self.skipped += 1
+            return True
+        return False
+
+
 async def run(
     settings: Settings,
     *,
@@ -41,7 +80,6 @@ async def run(
 ) -> None:
     """Consume until ``stop`` is set; commits as described in the module docstring."""
     consumer = AIOKafkaConsumer(
-        ALERTS_TOPIC,
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=group_id(settings),
         enable_auto_commit=False,
@@ -50,6 +88,8 @@ async def run(
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         **client_options(settings),
     )
+    past = _History(consumer, settings)
+    consumer.subscribe([ALERTS_TOPIC], listener=past)
     await consumer.start()
     on_ready()
     held: dict[str, tuple[TopicPartition, int]] = {}
@@ -57,9 +97,12 @@ async def run(
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=100, max_records=200)
             ends: dict[TopicPartition, int] = {}
+            skipped = past.skipped
             await asyncio.gather(
-                *(_partition(notifier, tp, records, held) for tp, records in batches.items())
+                *(_partition(notifier, tp, records, held, past) for tp, records in batches.items())
             )
+            if past.skipped > skipped:
+                log.info("notify.history_skipped", count=past.skipped - skipped)
             for tp, records in batches.items():
                 ends[tp] = records[-1].offset + 1
             await _flush(notifier, held)
@@ -73,11 +116,12 @@ async def _partition(
     tp: TopicPartition,
     records: list[ConsumerRecord[bytes, bytes]],
     held: dict[str, tuple[TopicPartition, int]],
+    past: _History,
 ) -> None:
     # One partition in order (a breach before its warning inhibits it); partitions in parallel.
     for record in records:
         alert = _decode(record)
-        if alert is None:
+        if alert is None or past.skip(tp, alert):
             continue
         for attempt in range(1, _POISON_AFTER + 1):
             try:
