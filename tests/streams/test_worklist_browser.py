@@ -115,10 +115,12 @@ async def test_a_coordinator_signs_in_watches_the_clock_acknowledges_and_silence
         assert COUNTDOWN.match(await clock.inner_text())
         shot = tmp_path / "worklist.png"
         await page.screenshot(path=str(shot), full_page=False)
+        buttons = await page.locator("button.ack").count()
         _keep(shot)
 
         # Acknowledge the first episode's page.
-        await first.locator("button.ack").click()
+        # (Its escalations have buttons too: acknowledging the first of them stops the page.)
+        await first.locator("button.ack").first.click()
         await page.wait_for_url(re.compile(r"done=ack"))
         assert "Acknowledged: escalation stops." in await page.inner_text(".notice")
         first = page.locator("section.episode").first
@@ -143,6 +145,7 @@ async def test_a_coordinator_signs_in_watches_the_clock_acknowledges_and_silence
         )
         after = tmp_path / "worklist-after.png"
         await page.screenshot(path=str(after), full_page=True)
+        buttons_after = await page.locator("button.ack").count()
         await browser.close()
 
     assert problems == []
@@ -151,9 +154,10 @@ async def test_a_coordinator_signs_in_watches_the_clock_acknowledges_and_silence
     assert colours[HEADER_BLUE] > 1000  # the header bar
     assert colours[MARK_YELLOW] > 500  # the evidence sentences, highlighted
     assert colours[ACK_RED] > 100  # the Acknowledge buttons
-    _, _, later = read_png(after)
-    assert later[ACK_RED] < colours[ACK_RED]  # two of the three pages are acknowledged now
+    # Two alerts are acknowledged now (the screenshots differ in height: count the buttons).
+    assert buttons_after == buttons - 2
     reads = [r for r in AccessLog(engine=engine).query() if r.action.value == "read_worklist"]
     assert len(reads) >= 4  # the first load, two redirects back and the self-refresh
     assert {r.user_name for r in reads} == {name_of("coordinator")}
-    assert len(data.alerts) == 3
+    # Three critical pages, each escalated while nobody acknowledged it (issue 13).
+    assert sum(a.alert_type == "mescc_suspected" for a in data.alerts) == 3

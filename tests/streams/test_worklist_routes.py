@@ -178,7 +178,10 @@ async def test_the_page_lists_open_episodes_soonest_deadline_first_and_records_t
     assert "Consider dexamethasone 16 mg" in text
     assert "21 h 30 min left" in text  # W0002's steroids: due 24 h after 09:30
     assert "mscc-coordinator via webhook (tier 1): delivered" in text
-    assert text.count(">Acknowledge</button>") == 3
+    # One button per unacknowledged alert: each critical page and the escalations (issue 13)
+    # that went out for it while nobody acknowledged.
+    assert text.count(">Acknowledge</button>") == len(seeded.alerts)
+    assert sum(a.alert_type == "mescc_suspected" for a in seeded.alerts) == 3
     reads = AccessLog(engine=engine).query(action=AccessAction.READ_WORKLIST)
     assert [(r.user_name, r.role, r.via, r.detail) for r in reads] == [
         (name_of("coordinator"), "coordinator", "session", {"episodes": 3})
