@@ -160,8 +160,8 @@ class Notifier:
         return done
 
     async def _tier(self, alert: Alert) -> int:
-        """The tier the pathway's plan named; a version-2 escalation (no ``tier`` on the wire)
-        is sent at its parent's tier + 1, as before contract version 3."""
+        """The tier the pathway's plan named; an older escalation (no ``tier`` on the wire)
+        is sent at its parent's tier + 1, as before contract version 4."""
         tier = alert.tier
         legacy = "tier" not in alert.model_fields_set
         if legacy and alert.alert_type == AlertType.ESCALATION and alert.escalates_alert_id:
