@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from models.api import AuditPublic
 from models.detection import Detection, Evidence
 from models.events import PatientEvent, patient_event_adapter
 from models.outputs import Alert, AlertType, EpisodeChange, Output, ReviewStatus
@@ -225,5 +226,12 @@ def test_the_audit_reports_precision_per_month_each_flag_counted_once(store: Sto
         ("2026-03", "(all)"): (2, 1, 0, pytest.approx(2 / 3)),
         ("2026-04", "(all)"): (0, 1, 1, 0.0),
     }
-    assert '"precision_pct": 66.7' in to_json(report)
-    assert "Detector precision" in to_table(report)
+    # /api/audit parses the CLI's own JSON into its public shape: the two agree.
+    public = AuditPublic.model_validate_json(to_json(report)).precision
+    assert [(p.period, p.facility, p.precision_pct) for p in public] == [
+        ("2026-03", "RLH", 66.7), ("2026-04", "RLH", 0.0),
+        ("2026-03", "(all)", 66.7), ("2026-04", "(all)", 0.0),
+    ]  # fmt: skip
+    table = to_table(report)
+    assert "Detector precision" in table
+    assert "2026-03  RLH       2          1          0           66.7" in table
