@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from html import escape
 
+from models.review import FEEDBACK_KINDS, ReviewItemPublic
 from models.worklist import WorkAlert, WorkEpisode, Worklist, WorkTimer
 from services.worklist.care import STEROIDS, SURGICAL_SERVICES
 
@@ -21,6 +22,10 @@ STATUS_LABEL = {
     "cancelled": "cancelled",
 }  # fmt: skip
 SILENCE_HOURS = (1, 4, 8, 12, 24, 72)
+FEEDBACK_LABEL = {
+    "not_mescc": "Not MESCC", "already_treated_elsewhere": "Already treated elsewhere",
+    "duplicate": "Duplicate",
+}  # fmt: skip
 
 
 def _t(at: datetime | None) -> str:
@@ -89,7 +94,8 @@ def worklist_page(
         f"<form method=post action='/signout' class=signout>{_hidden(csrf)}"
         "<button type=submit>Sign out</button></form>"
         f"<p class=asof>As of <time datetime='{_iso(wl.as_of)}' id=as-of>{_t(wl.as_of)}</time>"
-        f" &middot; <span id=open-count>{len(wl.episodes)}</span> open episodes, soonest "
+        f" &middot; <span id=open-count>{len(wl.episodes)}</span> open "
+        f"episode{'' if len(wl.episodes) == 1 else 's'}, soonest "
         "deadline first &middot; <span id=live>updates itself</span></p></header>"
     )
     note = f"<p class=notice role=status>{escape(notice)}</p>" if notice else ""
@@ -190,7 +196,7 @@ def _alerts(alerts: tuple[WorkAlert, ...], csrf: str) -> str:
             f"<tr class='alert {escape(a.priority)}' data-alert-id='{escape(a.alert_id)}'>"
             f"<td>{_t(a.at)}</td><td>{escape(a.alert_type)}</td><td>{escape(a.priority)}</td>"
             f"<td>{escape(a.summary)}</td><td><ul class=deliveries>{sent}</ul></td>"
-            f"<td>{ack}</td></tr>"
+            f"<td>{ack}{_feedback_form(a.alert_id, csrf)}</td></tr>"
         )
     return (
         "<div class=alerts><h3>Alerts</h3><table><thead><tr><th>At</th><th>Alert</th>"
@@ -227,4 +233,57 @@ def _care_form(e: WorkEpisode, csrf: str, zone: str) -> str:
         f"class=care-form>{_hidden(csrf)}<label>Care done elsewhere <select name=what>"
         f"{drugs}{services}</select></label><label>At ({escape(zone)}) <input name=occurred_at "
         "type=datetime-local required></label><button type=submit>Record care</button></form>"
+    )
+
+
+def _kinds(field: str) -> str:
+    options = "".join(f"<option value={k}>{escape(FEEDBACK_LABEL[k])}</option>"
+                      for k in FEEDBACK_KINDS)  # fmt: skip
+    return f"<select name={field}>{options}</select>"
+
+
+def _feedback_form(alert_id: str, csrf: str) -> str:
+    # A JSON API (streams/review_api.py): worklist.js posts it with the session's CSRF header.
+    return (
+        f"<form class='api-form feedback-form' data-url='/api/alerts/{escape(alert_id)}/feedback'"
+        f" data-done=feedback>{_hidden(csrf)}<details><summary>Feedback</summary>"
+        f"{_kinds('kind')}<input name=note maxlength=2000 placeholder='note (optional)'>"
+        "<button type=submit>Send</button><span class=api-error role=alert></span></details>"
+        "</form>"
+    )
+
+
+def review_section(items: list[ReviewItemPublic], csrf: str) -> str:
+    """Reports the detector marked review_needed: each with its evidence and the two verdicts."""
+    if not items:
+        return ("<section class=reviews id=reviews><h2>Review queue</h2>"
+                "<p class=empty>No reports waiting for review.</p></section>")  # fmt: skip
+    cards = "".join(_review(item, csrf) for item in items)
+    return (
+        f"<section class=reviews id=reviews><h2>Review queue ({len(items)})</h2>"
+        "<p class=hint>Reports that touch the canal, cord or roots without meeting "
+        "&ldquo;suspected&rdquo;: confirm to open the episode with its clocks from the report's "
+        f"time, or dismiss with a reason.</p>{cards}</section>"
+    )
+
+
+def _review(item: ReviewItemPublic, csrf: str) -> str:
+    sentences = dict.fromkeys(c.sentence for c in item.cues if c.sentence)
+    if not sentences and item.sentence:
+        sentences = {item.sentence: None}
+    quotes = "".join(f"<blockquote><mark>{escape(s)}</mark></blockquote>" for s in sentences)
+    rid = escape(item.review_id)
+    return (
+        f"<article class=review data-review-id='{rid}'><h3><span class=patient>"
+        f"{escape(item.patient_id)}</span> {escape(item.accession)} ({escape(item.exam)}, "
+        f"{escape(item.report_status)}) reported {_t(item.report_at)}</h3>{quotes}"
+        f"<div class=verdicts><form class='api-form confirm-form' "
+        f"data-url='/api/review/{rid}/confirm' data-done=confirmed>{_hidden(csrf)}"
+        "<button type=submit class=confirm>Confirm suspected MESCC</button>"
+        "<span class=api-error role=alert></span></form>"
+        f"<form class='api-form dismiss-form' data-url='/api/review/{rid}/dismiss' "
+        f"data-done=dismissed>{_hidden(csrf)}{_kinds('reason')}"
+        "<input name=note maxlength=2000 placeholder='note (optional)'>"
+        "<button type=submit class=dismiss>Dismiss</button>"
+        "<span class=api-error role=alert></span></form></div></article>"
     )

@@ -20,6 +20,7 @@ from models.tables import (
     DeliveryAttemptRow,
     DetectionRow,
     EpisodeRow,
+    ReviewItemRow,
     ScoreSnapshotRow,
     SilenceRow,
     TimerRow,
@@ -41,6 +42,7 @@ ATTEMPTS: Table = DeliveryAttemptRow.__table__  # type: ignore[attr-defined]
 DETECTIONS: Table = DetectionRow.__table__  # type: ignore[attr-defined]
 SCORES: Table = ScoreSnapshotRow.__table__  # type: ignore[attr-defined]
 SILENCES: Table = SilenceRow.__table__  # type: ignore[attr-defined]
+REVIEWS: Table = ReviewItemRow.__table__  # type: ignore[attr-defined]
 OPEN = "open"
 _MAX_EVIDENCE = 6  # sentences per episode: the page is a worklist, the detail has them all
 
@@ -182,5 +184,6 @@ def stamp(conn: Connection, *, now: datetime) -> str:
         conn.execute(select(func.count(), func.max(SILENCES.c.ended_at))
                      .where(or_(SILENCES.c.expires_at > now, SILENCES.c.ended_at.is_not(None)))
                      ).one(),
+        conn.execute(select(func.count(), func.max(REVIEWS.c.changed_at))).one(),
     ]  # fmt: skip
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

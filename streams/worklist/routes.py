@@ -33,9 +33,16 @@ from models.alerting import Silence, SilenceScope
 from services.alerts.acks import UnknownAlertError
 from services.identity import sessions
 from services.identity.roles import Permission
+from services.review.store import open_reviews
 from services.worklist import queries
 from services.worklist.care import CareError, care_event
-from services.worklist.page import SILENCE_HOURS, message_page, signin_page, worklist_page
+from services.worklist.page import (
+    SILENCE_HOURS,
+    message_page,
+    review_section,
+    signin_page,
+    worklist_page,
+)
 from streams.security import guard
 from streams.worklist.context import WorklistContext
 
@@ -57,6 +64,9 @@ NOTICES = {
     "ack": "Acknowledged: escalation stops.",
     "silenced": "Silenced: pages are stored, not sent, until it ends.",
     "care": "Recorded: the pathway will fold it in within seconds.",
+    "confirmed": "Confirmed: the episode opens with its clocks from the report's time.",
+    "dismissed": "Dismissed: the verdict is stored as feedback.",
+    "feedback": "Thank you: the feedback is stored and counted in the audit.",
 }
 Context = Callable[[], WorklistContext]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -227,22 +237,23 @@ class _Pages:
         if isinstance(caller, web.Response):
             return caller
         now = ctx.security.clock.now()
-        wl, stamp = await self._read(
-            ctx, lambda conn: (queries.worklist(conn, now=now), queries.stamp(conn, now=now))
-        )
+        wl, reviews, stamp = await self._read(ctx, lambda conn: (
+            queries.worklist(conn, now=now), open_reviews(conn), queries.stamp(conn, now=now)
+        ))  # fmt: skip
         try:
             await guard.record(
                 ctx.security, caller, AccessAction.READ_WORKLIST, target_kind="worklist",
-                detail={"episodes": len(wl.episodes)},
+                detail={"episodes": len(wl.episodes), "reviews": len(reviews)},
             )  # fmt: skip
         except guard.AuthError as exc:
             return _refusal(exc)
         csrf = (sessions.csrf_token(secret=ctx.security.authenticator.session_secret,
                                     session=caller.session) if caller.session else "")  # fmt: skip
         notice = NOTICES.get(request.query.get("done", ""))
-        return _html(worklist_page(wl, user=caller.principal.display,
-                                   role=caller.principal.role.value, csrf=csrf, stamp=stamp,
-                                   notice=notice, zone=ctx.zone.key))  # fmt: skip
+        return _html(worklist_page(
+            wl, user=caller.principal.display, role=caller.principal.role.value, csrf=csrf,
+            stamp=stamp, notice=notice, zone=ctx.zone.key, review=review_section(reviews, csrf),
+        ))  # fmt: skip
 
     async def data(self, request: web.Request) -> web.Response:
         ctx = self.context()

@@ -184,7 +184,7 @@ async def test_the_page_lists_open_episodes_soonest_deadline_first_and_records_t
     assert sum(a.alert_type == "mescc_suspected" for a in seeded.alerts) == 3
     reads = AccessLog(engine=engine).query(action=AccessAction.READ_WORKLIST)
     assert [(r.user_name, r.role, r.via, r.detail) for r in reads] == [
-        (name_of("coordinator"), "coordinator", "session", {"episodes": 3})
+        (name_of("coordinator"), "coordinator", "session", {"episodes": 3, "reviews": 0})
     ]
 
 

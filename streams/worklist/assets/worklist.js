@@ -46,6 +46,43 @@
     }
   }
 
+  // Forms of the JSON APIs (review verdicts, alert feedback): posted with the session's CSRF
+  // token in the X-CSRF-Token header, then the page reloads with the form's notice.
+  async function submitApi(event) {
+    const form = event.target.closest("form.api-form");
+    if (form === null) return;
+    event.preventDefault();
+    const fields = new FormData(form);
+    const csrf = fields.get("csrf_token");
+    fields.delete("csrf_token");
+    const body = {};
+    for (const [name, value] of fields.entries()) {
+      if (value !== "") body[name] = value;
+    }
+    const error = form.querySelector(".api-error");
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const response = await fetch(form.dataset.url, {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      if (response.ok) {
+        window.location.assign(`/worklist?done=${encodeURIComponent(form.dataset.done)}`);
+        return;
+      }
+      let message = `refused (${response.status})`;
+      try { message = (await response.json()).error || message; } catch (_err) { /* not JSON */ }
+      if (error !== null) error.textContent = message;
+    } catch (_err) {
+      if (error !== null) error.textContent = "the worker did not answer: try again";
+    }
+    button.disabled = false;
+  }
+
+  document.addEventListener("submit", submitApi);
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     window.setInterval(tick, 1000);
