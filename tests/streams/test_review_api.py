@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,10 @@ from models.access import AccessAction, AccessOutcome
 from models.detection import Detection, Evidence
 from models.events import ReviewConfirmed, ReviewDismissed, patient_event_adapter
 from models.outputs import Alert, EpisodeChange
+from models.tables import AlertRow
 from services import ids
+from services.identity import sessions
+from services.identity.sessions import COOKIE_NAME, CSRF_HEADER
 from services.ingest import Accepted, parse
 from services.metrics import CordwatchMetrics
 from services.pathway import handle
@@ -188,8 +191,6 @@ async def test_a_send_the_broker_never_acknowledges_takes_the_verdict_back(
 async def test_feedback_on_an_alert_is_stored_and_counted(client: Any, engine: Engine) -> None:
     c, _, ctx = client
     with engine.connect() as conn:
-        from models.tables import AlertRow
-
         alert_id = conn.execute(AlertRow.__table__.select()).first().alert_id  # type: ignore[attr-defined, union-attr]
     ok = await c.post(f"/api/alerts/{alert_id}/feedback", json={"kind": "duplicate", "note": "x"},
                       headers=AUTH)  # fmt: skip
@@ -250,3 +251,24 @@ async def test_every_read_and_verdict_is_recorded_naming_the_user(
         (clinician, AccessAction.CONFIRM, REVIEW_ID, AccessOutcome.REFUSED),
         (auditor, AccessAction.DENIED, None, AccessOutcome.REFUSED),
     }
+
+
+async def test_a_session_caller_needs_the_csrf_token_to_give_a_verdict(client: Any) -> None:
+    c, sender, ctx = client
+    secret = ctx.api.guard().authenticator.session_secret
+    cookie, session = sessions.issue(
+        secret=secret, name=name_of("coordinator"), role="coordinator", now=NOW,
+        ttl=timedelta(hours=1),
+    )  # fmt: skip
+    csrf = sessions.csrf_token(secret=secret, session=session)
+    c.session.cookie_jar.update_cookies({COOKIE_NAME: cookie})
+    path = f"/api/review/{REVIEW_ID}/confirm"
+    read = await c.get("/api/review")  # a read needs no token
+    missing = await c.post(path, json={})
+    forged = await c.post(path, json={}, headers={CSRF_HEADER: csrf[:-2] + "xx"})
+    assert (read.status, missing.status, forged.status) == (200, 403, 403)
+    assert "CSRF" in (await missing.json())["error"]
+    assert sender.sent == []
+    ok = await c.post(path, json={}, headers={CSRF_HEADER: csrf})
+    assert ok.status == 202
+    assert (await ok.json())["by"] == COORDINATOR
