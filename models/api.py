@@ -114,6 +114,23 @@ class PrecisionPublic(_Public):
     precision_pct: float | None
 
 
+class PagingPublic(_Public):
+    """Paging in one period and facility (issue 13): delivery in seconds, acknowledgement in
+    minutes, and the critical pages nobody acknowledged."""
+
+    period: str
+    facility: str
+    pages: int
+    delivered_n: int
+    delivered_median_s: float | None
+    delivered_p90_s: int | None
+    acknowledged_n: int
+    acknowledged_median_min: float | None
+    acknowledged_p90_min: float | None
+    critical: int
+    unacknowledged_critical: int
+
+
 class AuditPublic(_Public):
     """The audit summary: the document `cordwatch audit --format json` prints."""
 
@@ -127,6 +144,7 @@ class AuditPublic(_Public):
     breaches: list[BreachPublic]
     breaches_total: int
     precision: list[PrecisionPublic] = []
+    paging: list[PagingPublic] = []
 
 
 class EpisodeSummaryPublic(_Public):

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 import structlog
@@ -47,6 +47,17 @@ class AlertBrief:
 
 
 @dataclass(frozen=True)
+class AckTarget:
+    """The stored alert an acknowledgement names: who to key it by, and what the metrics read."""
+
+    alert_id: str
+    patient_id: str
+    at: datetime
+    priority: str
+    facility: str | None
+
+
+@dataclass(frozen=True)
 class AckResult:
     """The stored acknowledgement; ``first`` is False when someone had acknowledged already."""
 
@@ -78,12 +89,20 @@ class AckStore:
     def __init__(self, *, engine: Engine) -> None:
         self._engine = engine
 
-    def patient_of(self, alert_id: str) -> str | None:
-        """The alert's patient id (the acks topic is keyed by it), or None."""
-        query = select(_ALERTS.c.patient_id).where(_ALERTS.c.alert_id == alert_id)
+    def target(self, alert_id: str) -> AckTarget | None:
+        """The alert's patient id, time, priority and facility, or None."""
+        c = _ALERTS.c
+        query = select(c.alert_id, c.patient_id, c.at, c.priority, c.facility).where(
+            c.alert_id == alert_id
+        )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        return None if row is None else str(row[0])
+        if row is None:
+            return None
+        at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)  # SQLite: naive
+        return AckTarget(
+            str(row.alert_id), str(row.patient_id), at, str(row.priority), row.facility
+        )
 
     def brief(self, alert_id: str) -> AlertBrief | None:
         """What the one-tap page shows."""
@@ -117,14 +136,20 @@ class Acknowledger:
     store: AckStore
     publish: Callable[[AlertAcknowledged], Awaitable[None]]
     clock: Clock
+    # Called once per alert, on its first acknowledgement (time-to-acknowledge metrics).
+    observe: Callable[[AckTarget, AckResult, str], None] = lambda _t, _r, _via: None
 
     async def acknowledge(self, alert_id: str, *, by: str, via: str) -> AckResult:
         """Acknowledge ``alert_id`` as ``by``; UnknownAlertError when no such alert is stored."""
-        patient = await asyncio.to_thread(self.store.patient_of, alert_id)
-        if patient is None:
+        target = await asyncio.to_thread(self.store.target, alert_id)
+        if target is None:
             raise UnknownAlertError(alert_id)
         now = self.clock.now()
-        await self.publish(ack_event(alert_id=alert_id, patient_id=patient, by=by, at=now, via=via))
+        await self.publish(
+            ack_event(alert_id=alert_id, patient_id=target.patient_id, by=by, at=now, via=via)
+        )
         result = await asyncio.to_thread(self.store.record, alert_id, by=by, at=now)
         log.info("alert.acknowledged", alert_id=alert_id, via=via, first=result.first)
+        if result.first:
+            self.observe(target, result, via)
         return result

@@ -11,7 +11,14 @@ from html import escape
 
 from services.audit.charts import day_label, period_label, period_of, run_chart
 from services.audit.queries import ALL_FACILITIES
-from services.audit.render import COLUMNS, duration, format_cell, record
+from services.audit.render import (
+    COLUMNS,
+    PAGING_COLUMNS,
+    duration,
+    format_cell,
+    paging_records,
+    record,
+)
 from services.audit.shapes import (
     DEFINITIONS,
     TIMED_MEASURES,
@@ -178,6 +185,22 @@ def _breaches(report: AuditReport) -> str:
     return f'<table id="breaches"><tr>{head}</tr>{body}</table>{note}'
 
 
+def _paging(report: AuditReport) -> str:
+    if not report.paging:
+        return "<p>No pages in range.</p>"
+    head = "".join(
+        f'<th scope="col" data-column="{c}">{escape(c.replace("_", " "))}</th>'
+        for c in PAGING_COLUMNS
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(format_cell(c, r[c], '-'))}</td>" for c in PAGING_COLUMNS)
+        + "</tr>"
+        for r in paging_records(report)
+    )
+    return f'<table id="paging"><tr>{head}</tr>{body}</table>'
+
+
 def to_html(report: AuditReport) -> str:
     """The whole report as one HTML document."""
     scope = (
@@ -201,6 +224,8 @@ Times are UTC.</p>
 {_table(report.rows + report.overall, report.by)}
 <h2>Breached timers ({report.breaches_total})</h2>
 {_breaches(report)}
+<h2>Pages: alert to delivered and to acknowledged</h2>
+{_paging(report)}
 <h2>Definitions</h2>
 <dl>{defs}</dl>
 </body></html>

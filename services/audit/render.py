@@ -12,13 +12,27 @@ import json
 from typing import Any
 
 from services.audit.episodes import EpisodeIntervals
-from services.audit.shapes import DEFINITIONS, AuditReport, BreachRow, PrecisionRow, SummaryRow
+from services.audit.shapes import (
+    DEFINITIONS,
+    AuditReport,
+    BreachRow,
+    PagingRow,
+    PrecisionRow,
+    SummaryRow,
+)
 
 COLUMNS = (
     "period", "facility", "measure", "episodes", "n", "median_h", "p90_h", "compliance_pct",
     "on_time", "decided", "breaches", "retracted", "open",
 )  # fmt: skip
-_DECIMALS = {"median_h": 2, "p90_h": 2, "compliance_pct": 1}
+_DECIMALS = {
+    "median_h": 2,
+    "p90_h": 2,
+    "compliance_pct": 1,
+    "delivered_median_s": 1,
+    "acknowledged_median_min": 1,
+    "acknowledged_p90_min": 1,
+}
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -48,6 +62,34 @@ def record(row: SummaryRow) -> dict[str, Any]:
 def records(report: AuditReport) -> list[dict[str, Any]]:
     """Per-facility rows followed by the pooled rows."""
     return [record(r) for r in report.rows] + [record(r) for r in report.overall]
+
+
+PAGING_COLUMNS = (
+    "period", "facility", "pages", "delivered_n", "delivered_median_s", "delivered_p90_s",
+    "acknowledged_n", "acknowledged_median_min", "acknowledged_p90_min", "critical",
+    "unacknowledged_critical",
+)  # fmt: skip
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def paging_record(row: PagingRow) -> dict[str, Any]:
+    """One paging row as plain values: delivery in seconds, acknowledgement in minutes."""
+    return {
+        "period": row.period,
+        "facility": row.facility,
+        "pages": row.pages,
+        "delivered_n": row.delivered_n,
+        "delivered_median_s": row.delivered_median_s,
+        "delivered_p90_s": row.delivered_p90_s,
+        "acknowledged_n": row.acknowledged_n,
+        "acknowledged_median_min": _minutes(row.acknowledged_median_s),
+        "acknowledged_p90_min": _minutes(row.acknowledged_p90_s),
+        "critical": row.critical,
+        "unacknowledged_critical": row.unacknowledged_critical,
+    }
 
 
 def format_cell(column: str, value: Any, missing: str) -> str:
@@ -134,11 +176,19 @@ def to_table(report: AuditReport) -> str:
         out += _align(PRECISION_COLUMNS, plines)
     else:
         out.append("(no verdicts in range)")
+    out += ["", "Pages (alert to delivered, seconds; to acknowledged, minutes):"]
+    glines = [[format_cell(c, r[c], "-") for c in PAGING_COLUMNS] for r in paging_records(report)]
+    out += _align(PAGING_COLUMNS, glines) if glines else ["(no pages in range)"]
     return "\n".join(out) + "\n"
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+def paging_records(report: AuditReport) -> list[dict[str, Any]]:
+    """The paging rows as plain values (per facility, then pooled)."""
+    return [paging_record(r) for r in report.paging]
 
 
 def to_csv(report: AuditReport) -> str:
@@ -164,6 +214,7 @@ def to_json(report: AuditReport) -> str:
         "breaches": [breach_record(b) for b in report.breaches],
         "breaches_total": report.breaches_total,
         "precision": [precision_record(p) for p in report.precision],
+        "paging": paging_records(report),
     }
     return json.dumps(doc, indent=2) + "\n"
 

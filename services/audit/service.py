@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from services.audit.paging import paging_rows
 from services.audit.precision import precision_rows
 from services.audit.queries import breach_rows, summary_rows
 from services.audit.shapes import AuditReport
@@ -48,6 +49,7 @@ def run_audit(
             conn, since=since, until=until, as_of=as_of, facility=facility, limit=breach_limit
         )
         precision = precision_rows(conn, since=since, until=until, facility=facility)
+        paging = paging_rows(conn, since=since, until=until, by=by, as_of=as_of, facility=facility)
     return AuditReport(
         since=since,
         until=until,
@@ -60,4 +62,5 @@ def run_audit(
         # The summary counted every breach; the list may be cut at breach_limit.
         breaches_total=sum(r.breaches for r in rows),
         precision=precision,
+        paging=paging,
     )

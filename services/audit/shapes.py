@@ -48,6 +48,13 @@ DEFINITIONS: dict[str, str] = {
     "item counted once by its latest verdict; confirmed = a review item confirmed or an alert "
     "marked already treated elsewhere; duplicates are counted apart; flags nobody judged are "
     "left out",
+    "page": "a first alert to a person (not an escalation, not routine), by the UTC period of "
+    "its alert time",
+    "delivered": "alert time to the first receipt by any receiver (delivered_at), whole seconds",
+    "acknowledged": "alert time to the earliest acknowledgement of the page or of any of its "
+    "escalations, whole seconds",
+    "unacknowledged_critical": "critical suspected-MESCC and breach pages that neither they nor "
+    "any escalation of them were acknowledged when the report was made",
 }
 
 
@@ -106,6 +113,22 @@ class PrecisionRow(_Frozen):
         return self.confirmed / judged if judged else None
 
 
+class PagingRow(_Frozen):
+    """One period x facility of paging figures (seconds; None where nothing was measured)."""
+
+    period: str
+    facility: str
+    pages: int
+    delivered_n: int
+    delivered_median_s: float | None
+    delivered_p90_s: int | None
+    acknowledged_n: int
+    acknowledged_median_s: float | None
+    acknowledged_p90_s: int | None
+    critical: int
+    unacknowledged_critical: int
+
+
 class AuditReport(_Frozen):
     """Everything one `cordwatch audit` run shows; no names, no patient ids."""
 
@@ -121,3 +144,5 @@ class AuditReport(_Frozen):
     breaches_total: int
     # Per month of what was flagged, per facility then pooled (issue 14).
     precision: list[PrecisionRow] = []
+    # Paging measures by period of the alert (issue 13): per facility, then pooled.
+    paging: list[PagingRow] = []

@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from services.alerts.acks import Acknowledger, AckStore
+from services.alerts.metrics import AckMetrics
 from services.config import Settings
 from services.store import make_engine
 from services.store.deliveries import DeliveryStore
@@ -27,7 +28,10 @@ async def ack_service(
     await publisher.start()
     engine = make_engine(settings.database_url)
     store = AckStore(engine=engine)
-    acknowledger = Acknowledger(store=store, publish=publisher.send, clock=UtcClock())
+    metrics = AckMetrics.create(registry)
+    acknowledger = Acknowledger(
+        store=store, publish=publisher.send, clock=UtcClock(), observe=metrics.observe
+    )
     app = build_app(
         settings=settings,
         acknowledger=acknowledger,

@@ -104,8 +104,9 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
         now=datetime.now(UTC),
         valid=timedelta(hours=1),
     )
+    registry = CollectorRegistry()
     async with (
-        ack_service(settings, registry=CollectorRegistry()) as port,
+        ack_service(settings, registry=registry) as port,
         aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
     ):
         async with http.post(f"/ack/{token}") as r:
@@ -127,6 +128,12 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
             "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": sig}
         ) as r:
             assert r.status == 200
+    # Time to acknowledge, once per path: each tier-2 page went out five minutes ago.
+    for via in ("link", "api", "pagerduty"):
+        labels = {"priority": "critical", "via": via}
+        name = "cordwatch_page_time_to_acknowledge_seconds"
+        assert registry.get_sample_value(f"{name}_count", labels) == 1
+        assert 240 < (registry.get_sample_value(f"{name}_sum", labels) or 0) < 900
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
     env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
     cordwatch = str(Path(sys.executable).with_name("cordwatch"))
