@@ -40,12 +40,12 @@ PASSTHROUGH = "bench.passthrough"
 INVALID_SHARE = 0.05
 SESSION_TIMEOUT = 6.0  # Apache Kafka's minimum by default (group.min.session.timeout.ms)
 WORKER_MAIN = "import sys; from streams.cli import main; sys.exit(main(['worker']))"
-# The same worker with only the ingest agents (and the HTTP pages) discovered, to separate
-# ingest's cost from the pathway's, which reacts to every forwarded event in the full worker.
+# The same worker with only the ingest role (and the HTTP pages), to separate ingest's cost
+# from the pathway's, which reacts to every forwarded event in the full worker.
 INGEST_ONLY_MAIN = (
-    "import sys; from streams.app import app; "
-    "app.conf.autodiscover = ['streams.agents.ingest', 'streams.web']; "
-    "from streams.cli import main; sys.exit(main(['worker']))"
+    "import sys; from services.config import Role, load_settings; "
+    "from streams.cli.worker_cmd import serve; "
+    "sys.exit(serve(load_settings(), roles={Role.INGEST}))"
 )
 
 _FIELDS: dict[str, tuple[str, dict[str, object]]] = {

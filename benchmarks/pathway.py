@@ -121,26 +121,21 @@ def pick_detector(name: str) -> tuple[Callable[..., Any], str]:
 
 def serve_pathway(detector: str) -> int:
     """Child: `cordwatch worker` with the chosen detector."""
+    from services.config import Role, load_settings
     from services.policy import load_policy
-    from streams.agents import pathway
-    from streams.bootstrap import Pathway, install
-    from streams.cli import main
+    from streams.bootstrap import Pathway
+    from streams.cli.worker_cmd import serve
 
     detect, _ = pick_detector(detector)
-    install(pathway=Pathway(policy=load_policy(), detector=detect))
+    settings = load_settings()
     # Without the audit sink: it is not on the inbound -> alert path, and without a migrated
     # database it stops consuming, which stalls the whole worker once Faust's buffer for its
     # topics is full (4096 messages).
-    pathway.app.conf.autodiscover = [*PATHWAY_MODULES, "streams.web"]
-    return main(["worker"])
-
-
-PATHWAY_MODULES = (
-    "streams.agents.ingest",
-    "streams.agents.pathway",
-    "streams.agents.timers",
-    "streams.agents.acks",
-)
+    return serve(
+        settings,
+        roles={Role.INGEST, Role.PATHWAY},
+        pathway=Pathway(policy=load_policy(settings.policy), detector=detect),
+    )
 
 
 def serve_passthrough() -> int:
@@ -148,10 +143,10 @@ def serve_passthrough() -> int:
     import faust
     from faust.worker import Worker
 
-    from services.config import get_settings
+    from services.config import load_settings
     from streams.app import broker_urls
 
-    settings = get_settings()
+    settings = load_settings()
     app = faust.App(
         "bench-passthrough",
         broker=broker_urls(settings),

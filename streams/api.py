@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import structlog
 from faust import web as faust_web
+from faust.types import AppT
 from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,8 +39,7 @@ from services.identity.authenticator import LocalAuthenticator
 from services.identity.roles import Permission
 from services.identity.users_file import EMPTY
 from services.store.access import AccessLog
-from streams.app import app
-from streams.bootstrap import Clock, Runtime, get_runtime
+from streams.bootstrap import Clock, Runtime
 from streams.security import guard
 from streams.security.context import Security, security_for
 
@@ -81,13 +81,8 @@ def api_context(rt: Runtime) -> ApiContext:
     engine = rt.store.engine
     return ApiContext(
         token=rt.settings.api_token, engine=engine, clock=rt.clock,
-        security=security_for(rt.settings, engine=engine, clock=rt.clock),
+        security=rt.security or security_for(rt.settings, engine=engine, clock=rt.clock),
     )  # fmt: skip
-
-
-def get_api_context() -> ApiContext:
-    """The context of this worker's Runtime."""
-    return api_context(get_runtime())
 
 
 class ApiError(Exception):
@@ -213,9 +208,10 @@ async def respond(
     request: faust_web.Request,
     permission: Permission,
     body: Callable[[ApiContext, guard.Caller], Any],
+    *,
+    ctx: ApiContext,
 ) -> faust_web.Response:
     """Authorize, build the body, and turn an ApiError into its status and message."""
-    ctx = get_api_context()
     try:
         caller = await authorize(ctx, request, permission)
         model: BaseModel = await body(ctx, caller)
@@ -242,29 +238,34 @@ def _query(request: faust_web.Request) -> dict[str, str]:
     return dict(request.query.items())
 
 
-@app.page("/api/audit")
-async def audit(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
-    """Audit summary per period, facility and measure, and the breached timers."""
-    return await respond(
-        self, request, Permission.VIEW_AGGREGATES, lambda ctx, _c: audit_body(ctx, _query(request))
-    )
+def register(app: AppT, rt: Runtime) -> None:
+    """The /api/* pages on every worker's `app` (answering 503 while no credential is set).
 
+    The context is built per request: its guard re-reads a users file that changed.
+    """
 
-@app.page("/api/episodes")
-async def episodes(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
-    """Episodes suspected in a range, with their intervals and outcomes (no patient ids)."""
-    return await respond(
-        self, request, Permission.VIEW_EPISODES,
-        lambda ctx, caller: episodes_body(ctx, caller, _query(request)),
-    )  # fmt: skip
+    @app.page("/api/audit")
+    async def audit(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
+        """Audit summary per period, facility and measure, and the breached timers."""
+        return await respond(
+            self, request, Permission.VIEW_AGGREGATES,
+            lambda c, _caller: audit_body(c, _query(request)), ctx=api_context(rt),
+        )  # fmt: skip
 
+    @app.page("/api/episodes")
+    async def episodes(self: faust_web.View, request: faust_web.Request) -> faust_web.Response:
+        """Episodes suspected in a range, with their intervals and outcomes (no patient ids)."""
+        return await respond(
+            self, request, Permission.VIEW_EPISODES,
+            lambda c, caller: episodes_body(c, caller, _query(request)), ctx=api_context(rt),
+        )  # fmt: skip
 
-@app.page("/api/episodes/{episode_id}")
-async def episode(
-    self: faust_web.View, request: faust_web.Request, episode_id: str
-) -> faust_web.Response:
-    """One episode: timers, alerts with acknowledgements, evidence, scores, care, timeline."""
-    return await respond(
-        self, request, Permission.VIEW_PATIENT,
-        lambda ctx, caller: episode_body(ctx, caller, episode_id),
-    )  # fmt: skip
+    @app.page("/api/episodes/{episode_id}")
+    async def episode(
+        self: faust_web.View, request: faust_web.Request, episode_id: str
+    ) -> faust_web.Response:
+        """One episode: timers, alerts with acknowledgements, evidence, scores, care, timeline."""
+        return await respond(
+            self, request, Permission.VIEW_PATIENT,
+            lambda c, caller: episode_body(c, caller, episode_id), ctx=api_context(rt),
+        )  # fmt: skip

@@ -1,4 +1,10 @@
-"""The Faust application, built from the settings (`faust -A streams.app worker` needs `app`).
+"""The composition root: `create_app` builds the Faust app and registers the chosen roles on it.
+
+`create_app(settings, roles=..., runtime=...)` configures Faust from the settings, completes the
+worker's Runtime with what the app owns (its producer, a pathway worker's patients table) and
+calls each role's `register(app, rt)`: nothing registers at import. `cordwatch worker` calls it
+once; `faust -A streams.app worker` reads the module attribute `app`, built on first access from
+the CORDWATCH_* environment (the only entry point that reads settings at import).
 
 Plain Kafka protocol only, so the same app runs on the embedded Tansu broker and on Apache
 Kafka: at-least-once processing and no idempotent or transactional producer (Tansu rejects
@@ -8,23 +14,48 @@ InitProducerId). Duplicates that at-least-once allows are absorbed downstream by
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.types import AppT
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from services.config import Role, SecurityProtocol, Settings, get_settings
 from services.logging import configure_structlog, logging_config
+from streams import api, review_api, web
+from streams.agents import acks, census, deadline_scan, gateway, ingest, notify, pathway, sink
+from streams.bootstrap import Runtime, build_runtime
 from streams.broker import client_options
+from streams.gateway import fhir_endpoint
+from streams.patient_store import PatientTable, declare_table
+from streams.worklist import mount as worklist
+
+Register = Callable[[AppT, Runtime], None]
+
+# What every worker serves, then what each role adds (DESIGN.md section 1).
+EVERY_WORKER: tuple[Register, ...] = (
+    web.register,
+    api.register,
+    review_api.register,
+    fhir_endpoint.register,
+    worklist.register,
+)
+ROLE_PARTS: dict[Role, tuple[Register, ...]] = {
+    Role.INGEST: (ingest.register, gateway.register),
+    Role.PATHWAY: (pathway.register, acks.register, deadline_scan.register, census.register),
+    Role.SINK: (sink.register,),
+    Role.NOTIFY: (notify.register,),
+}
 
 # Faust's own sensors register on a registry at creation; a second App in one process (tests)
 # must reuse them or prometheus_client raises "Duplicated timeseries".
 _faust_metrics: dict[int, FaustMetrics] = {}
 
-# Until `cordwatch worker` publishes the embedded broker's address (before importing this
-# module), Faust needs some URL; this is Faust's own default and is never dialled by tests.
+# With no bootstrap (the embedded broker's address is not known yet) Faust needs some URL;
+# this is Faust's own default and is never dialled by tests.
 _FALLBACK_BROKER = "localhost:9092"
 
 
@@ -61,24 +92,64 @@ def broker_urls(settings: Settings) -> list[str]:
     return [f"kafka://{host}" for host in hosts if host]
 
 
-def limit_fetch_wait(milliseconds: int) -> None:
-    """Make Faust's worker consumer wait at most this long per fetch (it hard-codes 1500 ms)."""
-    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+def limit_fetch_wait(milliseconds: int, *, consumer_thread: Any = None) -> None:
+    """Make Faust's worker consumer wait at most this long per fetch (it hard-codes 1500 ms).
 
-    current = AIOKafkaConsumerThread._create_worker_consumer
+    `consumer_thread` is the class to adjust: Faust's aiokafka consumer thread unless a test
+    gives a stand-in.
+    """
+    if consumer_thread is None:
+        from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+        consumer_thread = AIOKafkaConsumerThread
+    current = consumer_thread._create_worker_consumer
     original = getattr(current, "__wrapped__", current)
 
-    def create(self: AIOKafkaConsumerThread, transport: Any) -> Any:
+    def create(self: Any, transport: Any) -> Any:
         consumer = original(self, transport)
         consumer._fetch_max_wait_ms = milliseconds  # read by AIOKafkaConsumer.start()
         return consumer
 
     create.__wrapped__ = original  # type: ignore[attr-defined]
-    AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
+    consumer_thread._create_worker_consumer = create
 
 
-def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) -> faust.App:
-    """A Faust app configured from `settings`; agents and pages attach at import."""
+def create_app(
+    settings: Settings,
+    *,
+    roles: Iterable[Role] | None = None,
+    runtime: Runtime | None = None,
+) -> faust.App:
+    """The worker's Faust app with the agents, timers and pages of `roles` registered.
+
+    `roles` (default: CORDWATCH_ROLES) replaces the settings' roles, so the consumer group and
+    /ready agree with what is registered. `runtime` (default: built from the settings, on a
+    registry of its own) must be built from those same settings, roles aside.
+    """
+    if roles is not None:
+        settings = settings.model_copy(update={"roles": frozenset(roles)})
+    rt = runtime if runtime is not None else build_runtime(settings)
+    if rt.settings.model_copy(update={"roles": settings.roles}) != settings:
+        raise ValueError("the runtime was built from other settings")
+    app = faust_app(settings, registry=rt.registry)
+    patients = rt.patients
+    if patients is None and Role.PATHWAY in settings.roles:
+        patients = PatientTable(declare_table(app))
+    rt = dataclasses.replace(
+        rt, settings=settings, producer=rt.producer or app.maybe_start_producer, patients=patients
+    )
+    for register in registrations(settings.roles):
+        register(app, rt)
+    return app
+
+
+def registrations(roles: frozenset[Role]) -> list[Register]:
+    """The `register` functions of a worker running `roles`, in a fixed order."""
+    return [*EVERY_WORKER, *(r for role in Role if role in roles for r in ROLE_PARTS[role])]
+
+
+def faust_app(settings: Settings, *, registry: CollectorRegistry) -> faust.App:
+    """A Faust app configured from `settings`, nothing registered on it yet."""
     session = settings.kafka_session_timeout_seconds
     options: dict[str, Any] = {
         "broker": broker_urls(settings),
@@ -108,16 +179,6 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
         "web_metrics_enabled": False,
         "logging_config": logging_config(settings),
         "worker_redirect_stdouts": False,
-        # Agents and HTTP pages register on import; the worker imports these packages at start
-        # (an import here would be circular: agents import `app`).
-        "autodiscover": [
-            "streams.agents",
-            "streams.web",
-            "streams.api",
-            "streams.review_api",
-            "streams.gateway",
-            "streams.worklist.mount",
-        ],
     }
     limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
     app = faust.App(settings.faust_app_id, **options)
@@ -133,16 +194,15 @@ def create_app(settings: Settings, *, registry: CollectorRegistry = REGISTRY) ->
     return app
 
 
-_settings = get_settings()
-app = create_app(_settings)
-roles: frozenset[Role] = _settings.roles
-"""The roles of this worker (CORDWATCH_ROLES); agents of other roles are not registered."""
+def __getattr__(name: str) -> faust.App:
+    """`app` for `faust -A streams.app worker`: built once, on first access, from the environment.
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def for_role(role: Role, register: Callable[[_F], Any]) -> Callable[[_F], Any]:
-    """`register` (an `app.agent(...)`/`app.timer(...)` decorator) if this worker runs `role`."""
-    if role in roles:
-        return register
-    return lambda fn: fn
+    Lazily, so that importing `create_app` (the CLI, tests) builds nothing. It registers on the
+    global registry, where the process collectors are, like `cordwatch worker`.
+    """
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if "app" not in globals():
+        settings = get_settings()
+        globals()["app"] = create_app(settings, runtime=build_runtime(settings, registry=REGISTRY))
+    return globals()["app"]  # type: ignore[no-any-return]

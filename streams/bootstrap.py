@@ -1,30 +1,30 @@
-"""The composition root: builds what agents use, once, with every part overridable in tests.
+"""What agents use, built once per worker (`build_runtime`), every part overridable in tests.
 
-Also prepares a cluster for a worker: start the embedded broker when no bootstrap is set,
-wait for metadata, create the topics.
+`streams.app.create_app` is the composition root: it takes this Runtime and hands it to every
+agent it registers; nothing here is cached or global. Also prepares a cluster for a worker:
+start the embedded broker when no bootstrap is set, wait for metadata, create the topics.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import CollectorRegistry
 
-from services.config import Settings, get_settings
+from services.config import Settings
 from services.metrics import CordwatchMetrics
 from services.pathway import Detector, Scorer
 from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
 from services.store import Store, make_engine
 from services.store.sink import SinkHealth
+from streams.alert_tail import TailReader, read_alert_tail
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
-from streams.patient_store import DeadlineIndex
-
-BOOTSTRAP_ENV = "CORDWATCH_KAFKA_BOOTSTRAP"
+from streams.outbox import Outbox, ProducerSource
+from streams.patient_store import DeadlineIndex, PatientStore
+from streams.security.context import Security
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +66,24 @@ class Runtime:
     deadlines: DeadlineIndex  # when each stored patient next needs the clock (pathway worker)
     store: Store  # the audit store: the sink writes it, /ready and the HTTP API read it
     sink_health: SinkHealth  # the sink's last write, for /ready
+    read_alert_tail: TailReader  # alert ids already on a cordwatch.alerts partition
+    security: Security | None  # the HTTP guard's users and access log; None: from the settings
+    # What the Faust app owns, given by `create_app` (or stand-ins, in tests): where outboxes
+    # get their producer, and a pathway worker's patients table.
+    producer: ProducerSource | None = None
+    patients: PatientStore | None = None
+
+    def outbox(self, sender: str) -> Outbox:
+        """An outbox on the worker's producer; `sender` labels its retry metrics."""
+        if self.producer is None:
+            raise LookupError("no producer: this Runtime was not given to create_app")
+        return Outbox(self.producer, metrics=self.metrics, sender=sender)
+
+    def patient_store(self) -> PatientStore:
+        """The patients table of a pathway worker."""
+        if self.patients is None:
+            raise LookupError("no patients table: this worker does not run the pathway role")
+        return self.patients
 
 
 def build_runtime(
@@ -76,8 +94,12 @@ def build_runtime(
     metrics: CordwatchMetrics | None = None,
     pathway: Pathway | None = None,
     store: Store | None = None,
+    read_tail: TailReader | None = None,
+    security: Security | None = None,
+    producer: ProducerSource | None = None,
+    patients: PatientStore | None = None,
 ) -> Runtime:
-    """Assemble a Runtime; tests pass a fresh registry and fakes."""
+    """Assemble a Runtime; a worker passes the global registry, tests a fresh one and fakes."""
     registry = registry if registry is not None else CollectorRegistry()
     return Runtime(
         settings=settings,
@@ -95,36 +117,11 @@ def build_runtime(
         # An engine connects on first use: building it here opens nothing.
         store=store or Store(engine=make_engine(settings.database_url, pool_pre_ping=True)),
         sink_health=SinkHealth(),
+        read_alert_tail=read_tail or (lambda partition: read_alert_tail(settings, partition)),
+        security=security,
+        producer=producer,
+        patients=patients,
     )
-
-
-_overrides: dict[str, Any] = {}
-
-
-def install(*, clock: Clock | None = None, pathway: Pathway | None = None) -> None:
-    """What a test or benchmark entry point gives the worker's Runtime before `cordwatch worker`.
-
-    Child processes (broker tests, benchmarks) run the real worker with a stand-in detector or a
-    test clock; they say so here instead of replacing functions in agent modules.
-    """
-    _overrides.update({k: v for k, v in (("clock", clock), ("pathway", pathway)) if v})
-    get_runtime.cache_clear()
-
-
-@lru_cache(maxsize=1)
-def get_runtime() -> Runtime:
-    """The worker's Runtime, on the global registry (where Faust's sensors also live)."""
-    return build_runtime(get_settings(), registry=REGISTRY, **_overrides)
-
-
-def publish_bootstrap(address: str) -> None:
-    """Make `address` the Kafka bootstrap for this process and its children.
-
-    `streams.app` reads the settings at import, as `faust -A` requires, so the embedded
-    broker's address reaches it the way an operator's would: through the environment.
-    """
-    os.environ[BOOTSTRAP_ENV] = address
-    get_settings.cache_clear()
 
 
 def start_embedded_broker(settings: Settings) -> EmbeddedBroker:

@@ -4,19 +4,22 @@ The patients table (key = patient_id bytes, value = PatientState JSON, raw so th
 plain JSON) is partitioned like cordwatch.patient-events: one writer per patient, the pathway
 agent. The deadline index says when each stored patient next needs the clock; the pathway agent
 notes every state it writes and the timer service scans it. Both agents import this module, and
-this module imports neither (no cycle inside streams/).
+this module imports neither (no cycle inside streams/). The table is declared on the app by the
+composition root (`streams.app.create_app`) for a pathway worker only: elsewhere its changelog
+would be consumed for nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from aiokafka.partitioner import murmur2
+from faust.types import AppT
 
 from models.state import PatientState
 from services.pathway import next_deadline
@@ -24,6 +27,22 @@ from services.pathway import next_deadline
 # Rebuilding decodes every stored state; yield to the event loop this often so consumer
 # heartbeats and the agents keep running while 100 000 patients are indexed.
 _REBUILD_SLICE = 500
+TABLE_NAME = "patients"
+
+
+def declare_table(app: AppT) -> Any:
+    """Declare the patients table on `app` (once, by the composition root)."""
+    return app.Table(
+        TABLE_NAME,
+        key_type=bytes,
+        value_type=bytes,
+        help="PatientState JSON per patient_id (the pathway agent is its only writer).",
+    )
+
+
+def table_of(app: AppT) -> Any:
+    """The patients table declared on `app` (the pathway, timer and census wiring share it)."""
+    return app.tables[TABLE_NAME]
 
 
 def encode_state(state: PatientState) -> bytes:
@@ -41,6 +60,19 @@ class StateTable(Protocol):
 
     def get(self, key: bytes) -> bytes | None: ...
     def put(self, partition: int | None, key: bytes, value: bytes) -> None: ...
+
+
+class StoredStates(Protocol):
+    """The patients table as the timer service and the census read it."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+    def keys(self) -> Iterable[bytes]: ...
+
+
+class PatientStore(StateTable, StoredStates, Protocol):
+    """The patients table of a pathway worker: read, written by the agent, acknowledged."""
+
+    async def acknowledged(self) -> None: ...
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -108,7 +140,7 @@ class DeadlineIndex:
 
 async def rebuild(
     index: DeadlineIndex,
-    table: Mapping[bytes, bytes],
+    table: StoredStates,
     *,
     owned: Iterable[int],
     partitions: int,
@@ -136,6 +168,9 @@ class PatientTable:
 
     def get(self, key: bytes) -> bytes | None:
         return self.table.get(key)  # type: ignore[no-any-return]
+
+    def keys(self) -> Iterable[bytes]:
+        return self.table.keys()  # type: ignore[no-any-return]
 
     def put(self, partition: int | None, key: bytes, value: bytes) -> None:
         # What Table.__setitem__ does, with the partition of the event's own message.

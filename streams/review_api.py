@@ -18,8 +18,8 @@ pathway like any event; the pathway opens the episode (or closes the item) and t
 it. If the broker does not acknowledge in time the stored verdict is taken back and the answer
 is 503: the item stays open. Free text is stored, never logged.
 
-``register(app, context)`` puts the pages on an app (the composition root's seam); this module
-registers them on the worker's app when autodiscover imports it.
+``add_pages(app, context)`` puts the pages on an app with any context (tests); ``register(app,
+rt)`` is what the composition root (`streams.app.create_app`) calls for every worker.
 """
 
 from __future__ import annotations
@@ -56,9 +56,8 @@ from services.metrics import CordwatchMetrics
 from services.review import store as review_store
 from services.review.verdicts import confirm_event, dismiss_event
 from streams import api
-from streams.app import app
-from streams.bootstrap import get_runtime
-from streams.outbox import Outbox, Sender
+from streams.bootstrap import Runtime
+from streams.outbox import Sender
 from streams.security.guard import Caller
 
 log = structlog.get_logger(__name__)
@@ -224,21 +223,12 @@ async def feedback(
 # --- the pages ---------------------------------------------------------------------------------
 
 
-def review_context() -> ReviewContext:
-    """The views' context from this worker's Runtime: its store, clock, producer and metrics."""
-    rt = get_runtime()
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="review")
-    return ReviewContext(api=api.api_context(rt), publish=outbox, metrics=rt.metrics)
+def review_context(rt: Runtime, *, publish: Sender) -> ReviewContext:
+    """The views' context from the worker's Runtime: its store, clock, guard and metrics.
 
-
-_context: list[ReviewContext] = []
-
-
-def _ctx() -> ReviewContext:
-    # One Outbox per worker (its retry metrics are per sender), made on the first request.
-    if not _context:
-        _context.append(review_context())
-    return _context[0]
+    Built per request, as the API's is: the guard re-reads a changed users file.
+    """
+    return ReviewContext(api=api.api_context(rt), publish=publish, metrics=rt.metrics)
 
 
 async def respond(
@@ -262,7 +252,13 @@ async def respond(
     return view.json(model.model_dump(mode="json"), status=status, headers=_NO_STORE)
 
 
-def register(target: AppT, context: Callable[[], ReviewContext]) -> None:
+def register(app: AppT, rt: Runtime) -> None:
+    """The review pages on every worker's `app`, sending verdicts through one outbox."""
+    outbox = rt.outbox("review")  # one per worker: its retry metrics are per sender
+    add_pages(app, lambda: review_context(rt, publish=outbox))
+
+
+def add_pages(target: AppT, context: Callable[[], ReviewContext]) -> None:
     """The review pages on ``target``; ``context`` gives the views' collaborators per request."""
 
     class ReviewQueue(faust_web.View):
@@ -339,7 +335,3 @@ def register(target: AppT, context: Callable[[], ReviewContext]) -> None:
     target.page("/api/review/{review_id}/confirm")(ReviewConfirm)
     target.page("/api/review/{review_id}/dismiss")(ReviewDismiss)
     target.page("/api/alerts/{alert_id}/feedback")(AlertFeedback)
-
-
-# The worker's pages, registered when the app's autodiscover imports this module.
-register(app, _ctx)

@@ -3,14 +3,14 @@
 All topics share one partition count (`CORDWATCH_PARTITIONS`) and are keyed by patient id, so a
 patient lives on the same partition number everywhere and one worker owns all of a patient's
 state. Values travel as raw bytes: validation happens in `services.ingest`, not in a codec.
+Names only: each agent declares the topic it reads on the app it registers on (`raw_topic`).
 """
 
 from __future__ import annotations
 
-from faust.types import TopicT
+from faust.types import AppT, TopicT
 
 from models.events import INBOUND_TOPIC_EVENT_TYPES
-from streams.app import app
 
 INBOUND: tuple[str, ...] = tuple(INBOUND_TOPIC_EVENT_TYPES)
 GATEWAY_INBOUND: tuple[str, ...] = ("hl7.inbound", "fhir.inbound")
@@ -31,15 +31,6 @@ def all_topic_names() -> tuple[str, ...]:
     return (*INBOUND, *GATEWAY_INBOUND, *OUTBOUND)
 
 
-def _raw(name: str) -> TopicT:
+def raw_topic(app: AppT, name: str) -> TopicT:
+    """Topic `name` on `app`, keys and values as raw bytes (no codec: ingest validates)."""
     return app.topic(name, key_serializer="raw", value_serializer="raw")
-
-
-inbound: dict[str, TopicT] = {name: _raw(name) for name in INBOUND}
-patient_events = _raw(PATIENT_EVENTS)
-alerts = _raw(ALERTS)
-episode_changes = _raw(EPISODE_CHANGES)
-dead_letters = _raw(DEAD_LETTERS)
-alert_acks = _raw(ALERT_ACKS)
-hl7_inbound = _raw("hl7.inbound")
-fhir_inbound = _raw("fhir.inbound")

@@ -1,2 +1,2 @@
-"""Thin Faust agents, one module per concern; the worker imports every module here at start
-(Faust autodiscovery, see `streams.app`), so a new agent module needs no registration."""
+"""Thin Faust agents, one module per concern; each has `register(app, rt)`, which
+`streams.app.create_app` calls for the roles that include it (see `ROLE_PARTS` there)."""

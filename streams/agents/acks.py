@@ -10,18 +10,16 @@ acknowledged by the broker.
 from __future__ import annotations
 
 import structlog
-from faust.types import StreamT
+from faust.types import AppT, StreamT
 from pydantic import TypeAdapter, ValidationError
 
 from models.dead_letter import RejectReason
 from models.events import AlertAcknowledged
-from services.config import Role
 from streams import topics
 from streams.agents.consume import consume_batches
-from streams.app import app, for_role
-from streams.bootstrap import Runtime, get_runtime
+from streams.bootstrap import Runtime
 from streams.messages import Inbound, Message, dead_letter
-from streams.outbox import Outbox, Sender
+from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
 
@@ -56,11 +54,13 @@ async def process_batch(batch: list[Inbound], *, rt: Runtime, outbox: Sender) ->
     await outbox.send([process(msg, rt=rt) for msg in batch])
 
 
-@for_role(Role.PATHWAY, app.agent(topics.alert_acks, name="acks"))
-async def acks_agent(stream: StreamT[bytes]) -> None:
-    """Acknowledgements in, alert_acknowledged events out to the pathway."""
-    rt = get_runtime()
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="acks")
-    await consume_batches(
-        stream, lambda batch: process_batch(batch, rt=rt, outbox=outbox), size=200, within=0.01
-    )
+def register(app: AppT, rt: Runtime) -> None:
+    """The acks agent on a pathway worker's `app`."""
+
+    @app.agent(topics.raw_topic(app, topics.ALERT_ACKS), name="acks")
+    async def acks_agent(stream: StreamT[bytes]) -> None:
+        """Acknowledgements in, alert_acknowledged events out to the pathway."""
+        outbox = rt.outbox("acks")
+        await consume_batches(
+            stream, lambda batch: process_batch(batch, rt=rt, outbox=outbox), size=200, within=0.01
+        )

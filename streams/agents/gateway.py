@@ -14,11 +14,10 @@ import time
 from datetime import datetime
 
 import structlog
-from faust.types import StreamT
+from faust.types import AppT, StreamT
 
 from models.dead_letter import RejectReason
 from models.events import INBOUND_TOPIC_EVENT_TYPES
-from services.config import Role
 from services.gateway import FHIR_INBOUND, HL7_INBOUND
 from services.gateway.fhir_map import map_fhir
 from services.gateway.hl7_map import map_hl7
@@ -27,10 +26,9 @@ from services.gateway.result import Mapped, Refusal, Refused
 from services.ingest import Accepted, parse
 from streams import topics
 from streams.agents.consume import consume_batches
-from streams.app import app, roles
-from streams.bootstrap import Runtime, get_runtime
+from streams.bootstrap import Runtime
 from streams.messages import Inbound, Message, dead_letter, failure_letter
-from streams.outbox import Outbox, Sender
+from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
 
@@ -134,20 +132,19 @@ async def process_batch(
         await outbox.send([failure_letter(msg, exc, now=now, limit=limit) for msg in batch])
 
 
-async def _consume(stream: StreamT[bytes]) -> None:
-    rt = get_runtime()
+def register(app: AppT, rt: Runtime) -> None:
+    """The hl7.inbound and fhir.inbound agents on an ingest worker's `app`."""
     profile = site_profile(rt)
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="ingest")
-    await consume_batches(
-        stream,
-        lambda batch: process_batch(batch, rt=rt, outbox=outbox, profile=profile),
-        size=BATCH_MAX,
-        within=BATCH_WITHIN_SECONDS,
-    )
 
+    async def consume(stream: StreamT[bytes]) -> None:
+        """HL7 v2 or FHIR in, canonical events to the patient stream, refusals parked."""
+        outbox = rt.outbox("ingest")
+        await consume_batches(
+            stream,
+            lambda batch: process_batch(batch, rt=rt, outbox=outbox, profile=profile),
+            size=BATCH_MAX,
+            within=BATCH_WITHIN_SECONDS,
+        )
 
-agents = {
-    name: app.agent(channel, name=f"gateway.{name}")(_consume)
-    for name, channel in ((HL7_INBOUND, topics.hl7_inbound), (FHIR_INBOUND, topics.fhir_inbound))
-    if Role.INGEST in roles
-}
+    for name in (HL7_INBOUND, FHIR_INBOUND):
+        app.agent(topics.raw_topic(app, name), name=f"gateway.{name}")(consume)

@@ -1,7 +1,8 @@
 """Ingest agents: one per inbound topic; valid events on to the patient stream, the rest parked.
 
 Each batch is validated message by message (`process`), then sent through the outbox in one
-round trip; its offsets commit only once the broker has acknowledged every record.
+round trip; its offsets commit only once the broker has acknowledged every record. `register`
+adds the agents to an ingest worker's app.
 """
 
 from __future__ import annotations
@@ -9,17 +10,15 @@ from __future__ import annotations
 import time
 
 import structlog
-from faust.types import StreamT
+from faust.types import AppT, StreamT
 
 from models.dead_letter import RejectReason
-from services.config import Role
 from services.ingest import Accepted, parse
 from streams import topics
 from streams.agents.consume import consume_batches
-from streams.app import app, roles
-from streams.bootstrap import Runtime, get_runtime
+from streams.bootstrap import Runtime
 from streams.messages import Inbound, Message, failure_letter, parkable
-from streams.outbox import Outbox, Sender
+from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
 
@@ -73,19 +72,18 @@ async def process_batch(batch: list[Inbound], *, rt: Runtime, outbox: Sender) ->
         await outbox.send([failure_letter(msg, exc, now=now, limit=limit) for msg in batch])
 
 
-async def _consume(stream: StreamT[bytes]) -> None:
-    rt = get_runtime()
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="ingest")
-    await consume_batches(
-        stream,
-        lambda batch: process_batch(batch, rt=rt, outbox=outbox),
-        size=BATCH_MAX,
-        within=BATCH_WITHIN_SECONDS,
-    )
+def register(app: AppT, rt: Runtime) -> None:
+    """One agent per inbound topic on `app`, each sending through its own outbox."""
 
+    async def consume(stream: StreamT[bytes]) -> None:
+        """Hospital JSON in, validated events to the patient stream, the rest parked."""
+        outbox = rt.outbox("ingest")
+        await consume_batches(
+            stream,
+            lambda batch: process_batch(batch, rt=rt, outbox=outbox),
+            size=BATCH_MAX,
+            within=BATCH_WITHIN_SECONDS,
+        )
 
-agents = {
-    name: app.agent(channel, name=f"ingest.{name}")(_consume)
-    for name, channel in topics.inbound.items()
-    if Role.INGEST in roles
-}
+    for name in topics.INBOUND:
+        app.agent(topics.raw_topic(app, name), name=f"ingest.{name}")(consume)

@@ -9,25 +9,30 @@ from __future__ import annotations
 import asyncio
 
 import structlog
+from faust.types import AppT
 
-from services.config import Role
-from services.policy import load_policy
-from streams.app import app, for_role
-from streams.bootstrap import get_runtime
+from streams.bootstrap import Runtime
 
 log = structlog.get_logger(__name__)
 
 
-@for_role(Role.NOTIFY, app.task)
-async def notify_pages() -> None:
-    """Page people until the worker stops; a bad routing file is logged and pages nobody."""
+def register(app: AppT, rt: Runtime) -> None:
+    """The paging loop as a task of a notify worker's `app`."""
+
+    @app.task  # type: ignore[untyped-decorator]  # faust is untyped
+    async def notify_pages() -> None:
+        """Page people until the worker stops."""
+        await run_notify(rt)
+
+
+async def run_notify(rt: Runtime) -> None:
+    """Page people until cancelled; a bad routing file is logged and pages nobody."""
     from streams.notify.loop import run
     from streams.notify.runtime import NotifyConfigError, build_parts
     from streams.notify.serve import ack_service
 
-    rt = get_runtime()
     try:
-        parts = build_parts(rt.settings, policy=load_policy(), registry=rt.registry)
+        parts = build_parts(rt.settings, policy=rt.pathway.policy, registry=rt.registry)
     except NotifyConfigError as exc:
         # Problems name places in the file, never a contact: safe to log.
         log.critical("notify.not_started", problems=str(exc).splitlines())

@@ -16,39 +16,37 @@ can never leave a state that is ahead of its outputs, which would lose an alert.
 
 from __future__ import annotations
 
-from faust.types import StreamT
+from faust.types import AppT, StreamT
 from structlog.contextvars import bound_contextvars
 
-from services.config import Role
 from streams import topics
 from streams.agents.consume import consume_batches
-from streams.alert_tail import SentAlerts, read_alert_tail
-from streams.app import app, for_role
-from streams.bootstrap import get_runtime
+from streams.alert_tail import SentAlerts
+from streams.bootstrap import Runtime
 from streams.messages import Inbound
-from streams.outbox import Outbox
 from streams.pathway_batch import process_batch
-from streams.patient_store import PatientTable
-from streams.tables import patients
 
 # Up to this many events share one broker round trip; a lone event waits at most BATCH_WITHIN.
 BATCH_MAX = 200
 BATCH_WITHIN_SECONDS = 0.01
 
 
-@for_role(Role.PATHWAY, app.agent(topics.patient_events, name="pathway"))
-async def pathway_agent(stream: StreamT[bytes]) -> None:
-    """Single writer per patient: fold each batch of events into the patients table."""
-    rt, table = get_runtime(), PatientTable(patients)
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="pathway")
-    sent = SentAlerts(lambda p: read_alert_tail(rt.settings, p), lambda: app.consumer_generation_id)
+def register(app: AppT, rt: Runtime) -> None:
+    """The pathway agent on a pathway worker's `app`, writing the Runtime's patients table."""
+    table = rt.patient_store()
 
-    async def handle(batch: list[Inbound]) -> None:
-        with bound_contextvars(topic=topics.PATIENT_EVENTS):
-            await process_batch(
-                batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox, index=rt.deadlines,
-                sent=sent,
-            )  # fmt: skip
-        await table.acknowledged()  # an offset is committable only once its states are stored
+    @app.agent(topics.raw_topic(app, topics.PATIENT_EVENTS), name="pathway")
+    async def pathway_agent(stream: StreamT[bytes]) -> None:
+        """Single writer per patient: fold each batch of events into the patients table."""
+        outbox = rt.outbox("pathway")
+        sent = SentAlerts(rt.read_alert_tail, lambda: app.consumer_generation_id)
 
-    await consume_batches(stream, handle, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)
+        async def handle(batch: list[Inbound]) -> None:
+            with bound_contextvars(topic=topics.PATIENT_EVENTS):
+                await process_batch(
+                    batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
+                    index=rt.deadlines, sent=sent,
+                )  # fmt: skip
+            await table.acknowledged()  # an offset is committable only once its states are stored
+
+        await consume_batches(stream, handle, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)

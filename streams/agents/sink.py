@@ -11,17 +11,18 @@ schema.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
 import structlog
 from faust.streams import Stream
-from faust.types import StreamT
+from faust.types import AppT, StreamT
 from prometheus_client import CollectorRegistry, Counter
 
 from models.dead_letter import RejectReason
-from services.config import Role, Settings
+from services.config import Settings
 from services.store import SchemaError, Store, check_schema, make_engine
 from services.store.sink import (
     DEFAULT_BACKOFF,
@@ -32,10 +33,9 @@ from services.store.sink import (
     write_batch,
 )
 from streams import topics
-from streams.app import app, for_role
-from streams.bootstrap import Runtime, get_runtime
+from streams.bootstrap import Runtime
 from streams.messages import Inbound, Message, dead_letter
-from streams.outbox import Outbox, Sender
+from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
 
@@ -78,17 +78,18 @@ class SinkMetrics:
         )
 
 
-_metrics: dict[int, SinkMetrics] = {}
+# Keyed by the registry itself, weakly (an id() key is reused once a registry is collected).
+_metrics: weakref.WeakKeyDictionary[CollectorRegistry, SinkMetrics] = weakref.WeakKeyDictionary()
 
 
 def sink_metrics(registry: CollectorRegistry) -> SinkMetrics:
     """The sink's metrics on `registry`, created once per registry."""
-    if id(registry) not in _metrics:
+    if registry not in _metrics:
         created = SinkMetrics.create(registry)
         for result in ("written", "dropped"):
             created.changes.labels(result)
-        _metrics[id(registry)] = created
-    return _metrics[id(registry)]
+        _metrics[registry] = created
+    return _metrics[registry]
 
 
 async def process_batch(
@@ -138,10 +139,9 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
         await asyncio.sleep(SCHEMA_RECHECK_SECONDS)
 
 
-async def _run(stream: StreamT[bytes]) -> None:
-    rt = get_runtime()
+async def _run(stream: StreamT[bytes], *, rt: Runtime) -> None:
     store = rt.store
-    letters = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="sink")
+    letters = rt.outbox("sink")
     await wait_for_schema(store=store, health=rt.sink_health, rt=rt)
     async for events in cast(Stream[bytes], stream).take_events(BATCH, within=WITHIN_SECONDS):
         batch = [
@@ -152,13 +152,16 @@ async def _run(stream: StreamT[bytes]) -> None:
         await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=rt.sink_health)
 
 
-@for_role(Role.SINK, app.agent(topics.episode_changes, name="sink"))
-async def episode_sink(stream: StreamT[bytes]) -> None:
-    """Episode changes into the audit store, committed before their offsets."""
-    await _run(stream)
+def register(app: AppT, rt: Runtime) -> None:
+    """The two sink agents on a sink worker's `app`; their metrics exist from the first scrape."""
+    sink_metrics(rt.registry)
 
+    @app.agent(topics.raw_topic(app, topics.EPISODE_CHANGES), name="sink")
+    async def episode_sink(stream: StreamT[bytes]) -> None:
+        """Episode changes into the audit store, committed before their offsets."""
+        await _run(stream, rt=rt)
 
-@for_role(Role.SINK, app.agent(topics.alerts, name="alert_sink"))
-async def alert_sink(stream: StreamT[bytes]) -> None:
-    """Alerts into the audit store (once per alert_id; delivery facts are added later)."""
-    await _run(stream)
+    @app.agent(topics.raw_topic(app, topics.ALERTS), name="alert_sink")
+    async def alert_sink(stream: StreamT[bytes]) -> None:
+        """Alerts into the audit store (once per alert_id; delivery facts are added later)."""
+        await _run(stream, rt=rt)

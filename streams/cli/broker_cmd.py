@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from services.config import get_settings
     from services.logging import configure_logging
-    from streams.bootstrap import prepare_cluster, publish_bootstrap, start_embedded_broker
+    from streams.bootstrap import prepare_cluster, start_embedded_broker
 
     settings = get_settings()
     if not settings.embedded:
@@ -45,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     broker = start_embedded_broker(settings)
     try:
-        publish_bootstrap(broker.bootstrap)
         asyncio.run(prepare_cluster(settings, broker.bootstrap))
         print(f"Embedded broker (Tansu, in memory) listening on {broker.bootstrap}", flush=True)
         print(f"export CORDWATCH_KAFKA_BOOTSTRAP={broker.bootstrap}", flush=True)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from services.config import Role, Settings
+
+if TYPE_CHECKING:
+    from streams.bootstrap import Clock, Pathway
 
 ORDER = 10
 
@@ -24,20 +30,38 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Prepare the cluster, then run the worker until SIGINT/SIGTERM."""
+    """Run the worker of the CORDWATCH_* settings until SIGINT/SIGTERM."""
+    from services.config import get_settings
+
+    return serve(get_settings())
+
+
+def serve(
+    settings: Settings,
+    *,
+    roles: Iterable[Role] | None = None,
+    clock: Clock | None = None,
+    pathway: Pathway | None = None,
+) -> int:
+    """Prepare the cluster, build the app once (`create_app`), run it until SIGINT/SIGTERM.
+
+    Entry points of broker tests and benchmarks (child processes) pass their stand-ins here: a
+    clock, a detector, fewer roles.
+    """
     import asyncio
 
     import structlog
+    from prometheus_client import REGISTRY
 
-    from services.config import get_settings
-    from services.logging import configure_logging
-    from streams.bootstrap import prepare_cluster, publish_bootstrap, start_embedded_broker
-    from streams.broker import BrokerError
-
-    settings = get_settings()
     from services.identity.users_file import UsersFileError
+    from services.logging import configure_logging
+    from streams.app import create_app
+    from streams.bootstrap import build_runtime, prepare_cluster, start_embedded_broker
+    from streams.broker import BrokerError
     from streams.security.context import check_users_file
 
+    if roles is not None:
+        settings = settings.model_copy(update={"roles": frozenset(roles)})
     try:
         check_users_file(settings)
     except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
@@ -53,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
     broker = None
     if settings.embedded:
         broker = start_embedded_broker(settings)
-        publish_bootstrap(broker.bootstrap)
-        settings = get_settings()
+        settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -63,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         except BrokerError as exc:
             structlog.get_logger(__name__).error("worker.broker_unavailable", error=str(exc))
             return 1
-        return _run_worker(loop)
+        # The global registry: the process collectors live there, and Faust's sensors join it.
+        runtime = build_runtime(settings, registry=REGISTRY, clock=clock, pathway=pathway)
+        return _run_worker(create_app(settings, runtime=runtime), loop)
     finally:
         # The worker has committed its offsets by now; only then may the broker go.
         if broker is not None:
@@ -81,8 +106,7 @@ def schema_problem(url: str) -> str | None:
 
     from services.store import SchemaError, check_schema, make_engine
 
-    # Not the sink's helper: importing streams.agents would build the app before the embedded
-    # broker's address is published.
+    # Not the sink's helper: the CLI imports no agent module before it runs a worker.
     engine = make_engine(url)
     try:
         check_schema(engine=engine)
@@ -95,10 +119,8 @@ def schema_problem(url: str) -> str | None:
     return None
 
 
-def _run_worker(loop: Any) -> int:
+def _run_worker(app: Any, loop: Any) -> int:
     from faust.worker import Worker
-
-    from streams.app import app
 
     worker = Worker(app, loop=loop, quiet=True, loglevel=app.conf.logging_config["root"]["level"])
     try:

@@ -13,15 +13,15 @@ import asyncio
 
 import structlog
 from faust import web as faust_web
+from faust.types import AppT
 
 from services.gateway import FHIR_INBOUND
 from services.gateway.fhir_outcome import issue, judge, outcome
 from services.identity.roles import Permission
 from streams import api
 from streams.agents.gateway import site_profile
-from streams.app import app
-from streams.bootstrap import get_runtime
-from streams.outbox import Outbox
+from streams.bootstrap import Runtime
+from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
 STORE_TIMEOUT_SECONDS = 15.0
@@ -30,17 +30,22 @@ _FHIR_JSON = "application/fhir+json"
 
 
 async def post_fhir(
-    view: faust_web.View, request: faust_web.Request, resource_type: str | None
+    view: faust_web.View,
+    request: faust_web.Request,
+    resource_type: str | None,
+    *,
+    rt: Runtime,
+    outbox: Sender,
 ) -> faust_web.Response:
     """Authorize, judge, store when it gives events, answer with an OperationOutcome."""
     try:
-        await api.authorize(api.get_api_context(), request, Permission.SUBMIT_EVENTS)
+        # Per request, as the API's: the guard re-reads a users file that changed.
+        await api.authorize(api.api_context(rt), request, Permission.SUBMIT_EVENTS)
     except api.ApiError as exc:
         body = outcome([issue("error", "security", exc.message)])
         return view.json(
             body, status=exc.status, headers={**_HEADERS, **exc.headers}, content_type=_FHIR_JSON
         )
-    rt = get_runtime()
     limit = rt.settings.kafka_max_message_bytes - 16 * 1024
     data = await request.read()
     if len(data) > limit:
@@ -48,7 +53,6 @@ async def post_fhir(
         return view.json(body, status=413, headers=_HEADERS, content_type=_FHIR_JSON)
     verdict = judge(data, resource_type=resource_type, profile=site_profile(rt))
     if verdict.store:
-        outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="ingest")
         try:
             await asyncio.wait_for(outbox.send([(FHIR_INBOUND, None, data)]), STORE_TIMEOUT_SECONDS)
         except TimeoutError:
@@ -61,19 +65,22 @@ async def post_fhir(
     )
 
 
-@app.page("/fhir")
-class FhirBundle(faust_web.View):
-    """POST /fhir: a transaction, batch or collection Bundle."""
+def register(app: AppT, rt: Runtime) -> None:
+    """POST /fhir and POST /fhir/{ResourceType} on every worker's `app`."""
+    outbox = rt.outbox("ingest")
 
-    async def post(self, request: faust_web.Request) -> faust_web.Response:
-        """Take a Bundle."""
-        return await post_fhir(self, request, None)
+    @app.page("/fhir")
+    class FhirBundle(faust_web.View):
+        """POST /fhir: a transaction, batch or collection Bundle."""
 
+        async def post(self, request: faust_web.Request) -> faust_web.Response:
+            """Take a Bundle."""
+            return await post_fhir(self, request, None, rt=rt, outbox=outbox)
 
-@app.page("/fhir/{resource_type}")
-class FhirResource(faust_web.View):
-    """POST /fhir/{ResourceType}: one resource of that type."""
+    @app.page("/fhir/{resource_type}")
+    class FhirResource(faust_web.View):
+        """POST /fhir/{ResourceType}: one resource of that type."""
 
-    async def post(self, request: faust_web.Request, resource_type: str) -> faust_web.Response:
-        """Take one resource."""
-        return await post_fhir(self, request, resource_type)
+        async def post(self, request: faust_web.Request, resource_type: str) -> faust_web.Response:
+            """Take one resource."""
+            return await post_fhir(self, request, resource_type, rt=rt, outbox=outbox)

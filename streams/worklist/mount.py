@@ -1,9 +1,9 @@
-"""Mount the worklist and GET /api/access-log on the worker's web server (app autodiscover).
+"""Mount the worklist and GET /api/access-log on the worker's web server (`create_app`).
 
-The routes are registered by ``streams.worklist.routes.register(app, context)``; this module is
-only the worker's wiring: its context comes from the worker's Runtime per request, and sends go
-through the app's producer via the outbox (acknowledgements to cordwatch.alert-acks, care done
-elsewhere to its inbound topic).
+The routes are added by ``streams.worklist.routes.register(app, context)``; this module is only
+the worker's wiring: its context comes from the worker's Runtime per request (so a changed users
+file takes effect), and sends go through one outbox on the app's producer (acknowledgements to
+cordwatch.alert-acks, care done elsewhere to its inbound topic).
 """
 
 from __future__ import annotations
@@ -11,27 +11,24 @@ from __future__ import annotations
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from faust.types import AppT
+
 from models.events import AlertAcknowledged
 from services.alerts.acks import Acknowledger, AckStore
 from services.identity.throttle import SignInThrottle
 from services.store.deliveries import DeliveryStore
-from streams.app import app
-from streams.bootstrap import get_runtime
-from streams.outbox import Outbox
+from streams.bootstrap import Runtime
+from streams.outbox import Sender
 from streams.security import routes as access_routes
 from streams.security.context import Security, security_for
 from streams.topics import ALERT_ACKS
+from streams.worklist import routes
 from streams.worklist.context import WorklistContext
-from streams.worklist.routes import register
-
-_throttle = SignInThrottle()  # one per worker: failures must outlive a request
 
 
-def worklist_context() -> WorklistContext:
-    """The worklist's collaborators from this worker's Runtime."""
-    rt = get_runtime()
+def worklist_context(rt: Runtime, *, outbox: Sender, throttle: SignInThrottle) -> WorklistContext:
+    """The worklist's collaborators from the worker's Runtime."""
     engine = rt.store.engine
-    outbox = Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="worklist")
 
     async def publish(event: AlertAcknowledged) -> None:
         key = event.patient_id.encode("utf-8")
@@ -39,23 +36,28 @@ def worklist_context() -> WorklistContext:
 
     store = AckStore(engine=engine)
     return WorklistContext(
-        security=security_for(rt.settings, engine=engine, clock=rt.clock),
+        security=access_log_security(rt),
         engine=engine,
         acknowledger=Acknowledger(store=store, publish=publish, clock=rt.clock),
         silences=DeliveryStore(engine=engine),
         send=outbox.send,
         zone=ZoneInfo(rt.settings.site_timezone),
-        throttle=_throttle,
+        throttle=throttle,
     )
 
 
-def access_log_security() -> Security:
-    """The guard of GET /api/access-log, from this worker's Runtime."""
-    rt = get_runtime()
+def access_log_security(rt: Runtime) -> Security:
+    """The guard of the worklist and GET /api/access-log, from the worker's Runtime."""
+    if rt.security is not None:
+        return rt.security
     return security_for(rt.settings, engine=rt.store.engine, clock=rt.clock)
 
 
-# Faust's aiohttp driver keeps its aiohttp Application as ``web_app`` (typed on the driver only).
-_web_app = cast(Any, app.web).web_app
-register(_web_app, worklist_context)
-access_routes.register(_web_app, access_log_security)
+def register(app: AppT, rt: Runtime) -> None:
+    """The worklist and the access-log route on every worker's `app`."""
+    outbox = rt.outbox("worklist")
+    throttle = SignInThrottle()  # one per worker: failures must outlive a request
+    # Faust's aiohttp driver keeps its aiohttp Application as ``web_app`` (typed on the driver).
+    web_app = cast(Any, app.web).web_app
+    routes.register(web_app, lambda: worklist_context(rt, outbox=outbox, throttle=throttle))
+    access_routes.register(web_app, lambda: access_log_security(rt))

@@ -1,4 +1,4 @@
-"""An in-process HTTP client on the Faust app's own aiohttp application, with an API context."""
+"""An in-process HTTP client on a worker app's own aiohttp application, on a test Runtime."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
+from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
-import streams.worklist.mount  # noqa: F401  (every route before the first server freezes them)
-from streams import api
-from streams.app import app
+from services.config import Settings
+from services.store import Store
+from streams.app import create_app
+from streams.bootstrap import build_runtime
+from streams.outbox import Producer
 from streams.security.context import Security
 
 TOKEN = "k3Jq9vX2mP7rT4wZ8bN1cF6hL0sD5gYa"  # 32 random characters, test only
@@ -34,18 +35,33 @@ class FixedClock:
 
 @asynccontextmanager
 async def api_client(
-    monkeypatch: pytest.MonkeyPatch,
     *,
     engine: Engine,
     now: datetime,
     token: str = TOKEN,
     security: Security | None = None,
+    producer: Producer | None = None,
 ) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    """The worker's routes (the same views `cordwatch worker` serves) on a loopback port."""
-    ctx = api.ApiContext(
-        token=SecretStr(token), engine=engine, clock=FixedClock(now), security=security
+    """The worker's routes (the same views `cordwatch worker` serves) on a loopback port.
+
+    The app is built by `create_app` on a Runtime with this store, a clock stopped at `now` and,
+    when given, `security` (named users) and `producer` in place of the broker.
+    """
+
+    async def source() -> Producer:
+        assert producer is not None, "this test sends nothing"
+        return producer
+
+    settings = Settings(api_token=token)
+    rt = build_runtime(
+        settings,
+        clock=FixedClock(now),
+        registry=CollectorRegistry(),
+        store=Store(engine=engine),
+        security=security,
+        producer=source,
     )
-    monkeypatch.setattr(api, "get_api_context", lambda: ctx)
+    app = create_app(settings, runtime=rt)
     async with TestClient(TestServer(app.web.web_app)) as client:
         yield client
 

@@ -28,9 +28,9 @@ def engine(tmp_path: Path) -> Engine:
 
 @pytest.mark.parametrize("path", ["/api/audit", "/api/episodes", "/api/episodes/E1"])
 async def test_no_token_or_a_wrong_one_is_401_with_a_bearer_challenge(
-    path: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    path: str, engine: Engine
 ) -> None:
-    async with api_client(monkeypatch, engine=engine, now=NOW) as client:
+    async with api_client(engine=engine, now=NOW) as client:
         missing = await get(client, path)
         wrong = await get(client, path, {"Authorization": f"Bearer {TOKEN[:-1]}x"})
         basic = await get(client, path, {"Authorization": f"Basic {TOKEN}"})
@@ -45,10 +45,8 @@ async def test_no_token_or_a_wrong_one_is_401_with_a_bearer_challenge(
     assert right.headers["Cache-Control"] == "no-store"
 
 
-async def test_empty_token_disables_the_api_with_503_even_for_a_token(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with api_client(monkeypatch, engine=engine, now=NOW, token="") as client:
+async def test_empty_token_disables_the_api_with_503_even_for_a_token(engine: Engine) -> None:
+    async with api_client(engine=engine, now=NOW, token="") as client:
         response = await get(client, "/api/audit", {"Authorization": "Bearer "})
         with_any = await get(client, "/api/episodes", AUTH)
     assert response.status == with_any.status == 503
@@ -71,21 +69,19 @@ async def test_empty_token_disables_the_api_with_503_even_for_a_token(
     ],
 )
 async def test_bad_parameters_are_400_naming_the_parameter(
-    path: str, words: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    path: str, words: str, engine: Engine
 ) -> None:
-    async with api_client(monkeypatch, engine=engine, now=NOW) as client:
+    async with api_client(engine=engine, now=NOW) as client:
         response = await get(client, path, AUTH)
     assert response.status == 400
     assert words in response.body["error"]
 
 
-async def test_unreachable_store_is_503_without_the_url(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_unreachable_store_is_503_without_the_url() -> None:
     # Port 1 on loopback: connection refused at once.
     url = "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test?connect_timeout=2"
     engine = make_engine(url)
-    async with api_client(monkeypatch, engine=engine, now=NOW) as client:
+    async with api_client(engine=engine, now=NOW) as client:
         episodes = await get(client, "/api/episodes", AUTH)
         audit = await get(client, "/api/audit", AUTH)
     for response in (episodes, audit):

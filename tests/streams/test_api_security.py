@@ -11,7 +11,6 @@ import pytest
 import structlog
 from sqlalchemy.engine import Engine
 
-import streams.gateway.fhir_endpoint  # noqa: F401  (registers the pages, as autodiscover does)
 from models.access import AccessAction, AccessOutcome
 from services.store import Store, make_engine, upgrade
 from services.store.access import AccessLog
@@ -45,11 +44,11 @@ def engine(tmp_path: Path) -> Engine:
 
 @pytest.mark.parametrize(("method", "path", "allowed"), ROUTES)
 async def test_each_route_refuses_anonymous_and_wrong_roles(
-    method: str, path: str, allowed: set[str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+    method: str, path: str, allowed: set[str], engine: Engine
 ) -> None:
     guard = security(engine, NOW)
     statuses: dict[str, int] = {}
-    async with api_client(monkeypatch, engine=engine, now=NOW, security=guard) as client:
+    async with api_client(engine=engine, now=NOW, security=guard) as client:
         anonymous = await client.request(method, path, data=b"{}")
         assert anonymous.status == 401
         assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
@@ -66,11 +65,9 @@ async def test_each_route_refuses_anonymous_and_wrong_roles(
             assert status == 403, (role, status)
 
 
-async def test_every_episode_read_is_recorded_naming_the_user(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_every_episode_read_is_recorded_naming_the_user(engine: Engine) -> None:
     guard = security(engine, NOW)
-    async with api_client(monkeypatch, engine=engine, now=NOW, security=guard) as client:
+    async with api_client(engine=engine, now=NOW, security=guard) as client:
         ok = await client.get("/api/episodes/E1", headers=bearer("clinician"))
         assert ok.status == 200
         assert (await ok.json())["patient_id"] == "MRN-SECRET-1"
@@ -95,13 +92,13 @@ async def test_every_episode_read_is_recorded_naming_the_user(
 
 
 async def test_a_read_the_access_log_cannot_record_is_refused(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    engine: Engine, tmp_path: Path
 ) -> None:
     # The store answers episode reads but has no access_log table (one migration behind).
     behind = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
     upgrade(engine=behind, revision="0002")
     Store(engine=behind).apply(changes=[episode("E1", AT, facility=None)])
-    async with api_client(monkeypatch, engine=behind, now=NOW,
+    async with api_client(engine=behind, now=NOW,
                           security=security(behind, NOW)) as client:  # fmt: skip
         response = await client.get("/api/episodes/E1", headers=bearer("clinician"))
         body = await response.json()
@@ -111,12 +108,12 @@ async def test_a_read_the_access_log_cannot_record_is_refused(
 
 
 async def test_no_credential_is_logged_even_at_debug(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     guard = security(engine, NOW)
     caplog.set_level(logging.DEBUG)
     with structlog.testing.capture_logs() as events:
-        async with api_client(monkeypatch, engine=engine, now=NOW, security=guard) as client:
+        async with api_client(engine=engine, now=NOW, security=guard) as client:
             for role in ROLES:
                 await client.get("/api/episodes/E1", headers=bearer(role))
                 almost = {"Authorization": f"Bearer {token_of(role)}x"}

@@ -8,12 +8,13 @@ from pydantic import SecretStr
 
 from services.config import SaslMechanism, SecurityProtocol, Settings
 from streams.app import broker_credentials, broker_urls, create_app, faust_metrics
+from streams.bootstrap import build_runtime
 from streams.broker import client_options
 
 
 def test_app_uses_at_least_once_and_hides_table_pages() -> None:
     settings = Settings(kafka_bootstrap="k1:9092, k2:9092", partitions=12, web_port=7001)
-    app = create_app(settings, registry=CollectorRegistry())
+    app = create_app(settings)
     conf = app.conf
     assert str(conf.processing_guarantee) == "ProcessingGuarantee.AT_LEAST_ONCE"
     assert conf.topic_partitions == 12
@@ -27,8 +28,9 @@ def test_faust_sensors_register_once_per_registry() -> None:
     registry = CollectorRegistry()
     first = faust_metrics(registry)
     assert faust_metrics(registry) is first  # a second App in the process reuses them
-    create_app(Settings(), registry=registry)
-    create_app(Settings(), registry=registry)
+    runtime = build_runtime(Settings(), registry=registry)
+    create_app(Settings(), runtime=runtime)
+    create_app(Settings(), runtime=runtime)
 
 
 def test_plaintext_has_no_credentials() -> None:
@@ -65,7 +67,7 @@ def test_ssl_only_uses_ssl_credentials() -> None:
 async def test_producer_is_plain_kafka_not_idempotent() -> None:
     # Tansu answers InitProducerId with an error, so an idempotent or transactional producer
     # would never start on the embedded broker; at-least-once needs neither.
-    app = create_app(Settings(kafka_bootstrap="k:9092"), registry=CollectorRegistry())
+    app = create_app(Settings(kafka_bootstrap="k:9092"))
     producer = app.producer
     options = {**producer._settings_default(), **producer._settings_extra()}
     assert options.get("enable_idempotence", False) is False
@@ -80,7 +82,7 @@ def test_faust_cli_worker_gets_the_phi_scrubber() -> None:
     from services.logging import PhiScrubber
 
     structlog.reset_defaults()
-    app = create_app(Settings(), registry=CollectorRegistry())
+    app = create_app(Settings())
     app.on_worker_init.send()  # what `faust -A streams.app worker` fires before starting
     try:
         processors = structlog.get_config()["processors"]

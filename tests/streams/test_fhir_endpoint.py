@@ -6,17 +6,14 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import Engine
 
-import streams.gateway.fhir_endpoint  # noqa: F401  (registers the pages, as autodiscover does)
 from services.gateway.encode_fhir import encode_fhir
 from services.simulation.feed import FeedConfig, generate
 from services.store import make_engine
-from streams.app import app
 from tests.streams.api_client import AUTH, api_client
 from tests.streams.test_pathway_agent import FakeProducer
 
@@ -44,34 +41,28 @@ async def _post(
     return response.status, json.loads(await response.text())
 
 
-async def test_a_resource_is_on_fhir_inbound_before_its_201(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_resource_is_on_fhir_inbound_before_its_201(engine: Engine) -> None:
     producer = FakeProducer()
     raw = encode_fhir(REPORT)
     assert raw is not None
-    with mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)):
-        async with api_client(monkeypatch, engine=engine, now=NOW) as client:
-            status, body = await _post(client, "/fhir/DiagnosticReport", raw, AUTH)
+    async with api_client(engine=engine, now=NOW, producer=producer) as client:
+        status, body = await _post(client, "/fhir/DiagnosticReport", raw, AUTH)
     assert status == 201
     assert body["resourceType"] == "OperationOutcome"
     assert body["issue"][0]["diagnostics"] == "accepted: 1 event(s)"
     assert [value for topic, _, value in producer.sent if topic == "fhir.inbound"] == [raw]
 
 
-async def test_problems_are_4xx_outcomes_that_store_nothing_and_echo_no_phi(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_problems_are_4xx_outcomes_that_store_nothing_and_echo_no_phi(engine: Engine) -> None:
     producer = FakeProducer()
     other = json.loads(encode_fhir(REPORT) or b"{}")
     other["subject"]["identifier"]["system"] = "urn:another-hospital"
     wrong = json.dumps(other).encode()
-    with mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)):
-        async with api_client(monkeypatch, engine=engine, now=NOW) as client:
-            unauthorised, _ = await _post(client, "/fhir/DiagnosticReport", wrong)
-            garbage, g_body = await _post(client, "/fhir", b"{not json", AUTH)
-            not_bundle, _ = await _post(client, "/fhir", wrong, AUTH)
-            refused, r_body = await _post(client, "/fhir/DiagnosticReport", wrong, AUTH)
+    async with api_client(engine=engine, now=NOW, producer=producer) as client:
+        unauthorised, _ = await _post(client, "/fhir/DiagnosticReport", wrong)
+        garbage, g_body = await _post(client, "/fhir", b"{not json", AUTH)
+        not_bundle, _ = await _post(client, "/fhir", wrong, AUTH)
+        refused, r_body = await _post(client, "/fhir/DiagnosticReport", wrong, AUTH)
     assert (unauthorised, garbage, not_bundle, refused) == (401, 400, 400, 422)
     assert g_body["issue"][0]["code"] == "structure"
     assert r_body["issue"][0]["diagnostics"].startswith("no_patient_identifier: ")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from unittest import mock
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -13,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from models.dead_letter import DeadLetter
 from services.config import Settings
 from streams.agents import ingest
-from streams.bootstrap import Runtime, build_runtime
+from streams.bootstrap import Pathway, Runtime, build_runtime
 from streams.messages import Inbound
 
 NOW = datetime(2026, 1, 31, 8, 15, tzinfo=UTC)
@@ -82,10 +81,19 @@ async def test_invalid_message_is_parked_with_reason_position_and_bytes(rt: Runt
     assert rt.registry.get_sample_value("cordwatch_dead_letters_total", labels) == 1
 
 
-async def test_unexpected_failure_never_escapes_and_is_parked(rt: Runtime) -> None:
+class BrokenPolicy:
+    """A policy whose clinical time range raises while a message is validated (a bug)."""
+
+    @property
+    def clinical_time(self) -> object:
+        raise RuntimeError("boom MRN-1")
+
+
+async def test_unexpected_failure_never_escapes_and_is_parked() -> None:
     sink = ListSink()
-    with mock.patch.object(ingest, "parse", side_effect=RuntimeError("boom MRN-1")):
-        await ingest.process_batch([msg(admit())], rt=rt, outbox=sink)
+    broken = Pathway(policy=BrokenPolicy())  # type: ignore[arg-type]
+    rt = build_runtime(Settings(), clock=FixedClock(), registry=CollectorRegistry(), pathway=broken)
+    await ingest.process_batch([msg(admit())], rt=rt, outbox=sink)
     letter = DeadLetter.model_validate_json(sink.dead[0][1])
     assert letter.reason_code == "processing_error"
     assert "MRN" not in letter.reason  # the exception message may carry PHI; only its type goes
@@ -99,26 +107,19 @@ async def test_missing_facility_counts_as_unknown(rt: Runtime) -> None:
     assert rt.registry.get_sample_value("cordwatch_events_ingested_total", labels) == 1
 
 
-@pytest.fixture
-async def faust_app() -> None:
-    from streams.app import app
-
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-
-
-async def test_agent_wiring_sends_through_the_outbox(faust_app: None) -> None:
+async def test_agent_wiring_sends_through_the_outbox() -> None:
+    from services.config import Role
     from streams import topics
-    from streams.app import app
-    from tests.streams.test_pathway_agent import FakeProducer
+    from tests.streams.test_pathway_agent import FakeProducer, worker_app
 
     producer = FakeProducer()
-    agent = ingest.agents["hospital.consults"]
-    with mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)):
-        async with agent.test_context() as wrapper:
-            await wrapper.put(b"[]", key=b"MRN-9")
-            await wrapper.put(consult("MRN-9"), key=b"MRN-9")
+    rt = build_runtime(
+        Settings(), clock=FixedClock(), registry=CollectorRegistry(), producer=producer.source
+    )
+    agent = worker_app(rt, Role.INGEST).agents["ingest.hospital.consults"]
+    async with agent.test_context() as wrapper:
+        await wrapper.put(b"[]", key=b"MRN-9")
+        await wrapper.put(consult("MRN-9"), key=b"MRN-9")
     [(_, parked)] = producer.on(topics.DEAD_LETTERS)
     letter = DeadLetter.model_validate_json(parked)
     assert (letter.topic, letter.reason_code) == ("hospital.consults", "not_object")

@@ -7,7 +7,6 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -15,10 +14,10 @@ from prometheus_client import CollectorRegistry
 from models.dead_letter import DeadLetter
 from models.events import TimerDue
 from models.outputs import Alert
-from services.config import Settings
+from services.config import Role, Settings
 from services.policy import load_policy
 from streams import pathway_batch, patient_store, topics
-from streams.agents import pathway, timers
+from streams.agents import deadline_scan
 from streams.alert_tail import SentAlerts
 from streams.bootstrap import Pathway, Runtime, build_runtime
 from streams.messages import Inbound
@@ -43,10 +42,16 @@ class DictTable(dict[bytes, bytes]):
     def __init__(self) -> None:
         super().__init__()
         self.partitions: dict[bytes, int | None] = {}
+        self.writes: list[tuple[int | None, bytes, bytes]] = []
+        self.acknowledgements = 0  # awaited by the agent before it acks its input
 
     def put(self, partition: int | None, key: bytes, value: bytes) -> None:
         self[key] = value
         self.partitions[key] = partition
+        self.writes.append((partition, key, value))
+
+    async def acknowledged(self) -> None:
+        self.acknowledgements += 1
 
 
 class RecordingSink:
@@ -75,8 +80,11 @@ def nothing_sent() -> SentAlerts:
     return SentAlerts(empty, lambda: 1)
 
 
-def runtime(now: datetime) -> Runtime:
-    return build_runtime(Settings(), clock=Clock(now), registry=CollectorRegistry(), pathway=DEPS)
+def runtime(now: datetime, **parts: Any) -> Runtime:
+    """A Runtime at `now` with the stand-in detector; `parts` are more stand-ins (a table...)."""
+    return build_runtime(
+        Settings(), clock=Clock(now), registry=CollectorRegistry(), pathway=DEPS, **parts
+    )
 
 
 def report(patient: str = "MRN-7", event_id: str = "r-1", at: datetime = SUSPECTED_AT) -> bytes:
@@ -183,7 +191,7 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
     table = DictTable()
     index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
-    metrics = timers.timer_metrics(CollectorRegistry())
+    metrics = deadline_scan.timer_metrics(CollectorRegistry())
     sent: list[tuple[bytes, TimerDue]] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -194,7 +202,7 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
     await patient_store.rebuild(
         index, table, owned=[patient_store.partition_for(b"MRN-7", 4)], partitions=4
     )
-    count = await timers.scan(
+    count = await deadline_scan.scan(
         index,
         table,
         owned=[patient_store.partition_for(b"MRN-7", 4)],
@@ -233,18 +241,18 @@ async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
     async def send(key: bytes, due: TimerDue) -> None:
         sent.append(due)
 
-    metrics = timers.timer_metrics(CollectorRegistry())
+    metrics = deadline_scan.timer_metrics(CollectorRegistry())
     early = SUSPECTED_AT + timedelta(hours=1)
     args: dict[str, Any] = {"late_after": POLICY.late_after, "send": send, "metrics": metrics}
-    assert await timers.scan(index, table, owned=[mine], now=early, **args) == 0
+    assert await deadline_scan.scan(index, table, owned=[mine], now=early, **args) == 0
     assert len(index) == 1  # not due yet: still indexed
     at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
-    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 2
+    assert await deadline_scan.scan(index, table, owned=[mine], now=at_warning, **args) == 2
     assert not any(due.detected_late for due in sent)
     # Not yet handled by the agent: re-sent after the retry interval, not on every tick.
-    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 0
-    later = at_warning + timedelta(seconds=timers.RETRY_AFTER_SECONDS)
-    assert await timers.scan(index, table, owned=[mine], now=later, **args) == 2
+    assert await deadline_scan.scan(index, table, owned=[mine], now=at_warning, **args) == 0
+    later = at_warning + timedelta(seconds=deadline_scan.RETRY_AFTER_SECONDS)
+    assert await deadline_scan.scan(index, table, owned=[mine], now=later, **args) == 2
 
 
 async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
@@ -263,10 +271,10 @@ async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
     args: dict[str, Any] = {
         "late_after": POLICY.late_after,
         "send": send,
-        "metrics": timers.timer_metrics(CollectorRegistry()),
+        "metrics": deadline_scan.timer_metrics(CollectorRegistry()),
     }
     at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
-    assert await timers.scan(index, table, owned=[mine], now=at_warning, **args) == 2
+    assert await deadline_scan.scan(index, table, owned=[mine], now=at_warning, **args) == 2
     handled = (
         patient_store.DeadlineIndex()
     )  # the agent's own notes go elsewhere: only the table moves
@@ -274,13 +282,13 @@ async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
         await run(
             due.model_dump_json().encode(), rt=runtime(at_warning), table=table, index=handled
         )
-    retry = at_warning + timedelta(seconds=timers.RETRY_AFTER_SECONDS)
-    assert await timers.scan(index, table, owned=[mine], now=retry, **args) == 0
+    retry = at_warning + timedelta(seconds=deadline_scan.RETRY_AFTER_SECONDS)
+    assert await deadline_scan.scan(index, table, owned=[mine], now=retry, **args) == 0
     await patient_store.rebuild(
         handled, table, owned=[mine], partitions=4
     )  # what a restart would index
     assert index.next_at(mine) == handled.next_at(mine)  # the next warning, not now + 10 s
-    assert index.next_at(mine) > retry.timestamp() + timers.RETRY_AFTER_SECONDS
+    assert index.next_at(mine) > retry.timestamp() + deadline_scan.RETRY_AFTER_SECONDS
 
 
 def test_index_keeps_only_the_latest_deadline_per_patient() -> None:
@@ -312,17 +320,8 @@ def test_partition_for_matches_the_producer_partitioner() -> None:
         assert patient_store.partition_for(key, 8) == DefaultPartitioner()(key, list(range(8)), [])
 
 
-@pytest.fixture
-async def faust_app() -> None:
-    from streams.app import app
-
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-
-
 class FakeProducer:
-    """The app producer as the pathway sink uses it: records sends, acknowledges at once."""
+    """The app producer as the outbox uses it: records sends, acknowledges at once."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes, bytes]] = []
@@ -336,26 +335,37 @@ class FakeProducer:
     def on(self, topic: str) -> list[tuple[bytes, bytes]]:
         return [(key, value) for t, key, value in self.sent if t == topic]
 
+    async def source(self) -> FakeProducer:
+        """Where an outbox gets its producer (the Runtime's `producer`)."""
+        return self
 
-async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
-    from streams.app import app
-    from streams.tables import patients
 
-    producer = FakeProducer()
-    changelog = mock.MagicMock()
-    rt = runtime(datetime.now(UTC))
-    index = rt.deadlines
-    with (
-        mock.patch.object(app, "maybe_start_producer", mock.AsyncMock(return_value=producer)),
-        mock.patch.object(patients, "send_changelog", changelog),
-        mock.patch.object(pathway, "get_runtime", return_value=rt),
-        mock.patch.object(pathway, "read_alert_tail", mock.AsyncMock(return_value=set())),
-    ):
-        async with pathway.pathway_agent.test_context() as agent:
-            # The agent runs on the wall clock: a report from a minute ago has nothing overdue.
-            recent = report("MRN-W", at=datetime.now(UTC) - timedelta(minutes=1))
-            await agent.put(recent, key=b"MRN-W")
-            await agent.put(recent, key=b"MRN-W")  # redelivered
+def worker_app(rt: Runtime, *roles: Role) -> Any:
+    """A worker app of `roles` on `rt`, ready for `agent.test_context()` (STYLE.md, Tests)."""
+    from streams.app import create_app
+
+    app = create_app(rt.settings, roles=roles, runtime=rt)
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    return app
+
+
+async def test_agent_wiring_reads_and_writes_the_table() -> None:
+    producer, table = FakeProducer(), DictTable()
+
+    async def no_alerts_yet(partition: int) -> set[str]:
+        return set()
+
+    rt = runtime(
+        datetime.now(UTC), producer=producer.source, patients=table, read_tail=no_alerts_yet
+    )
+    app = worker_app(rt, Role.PATHWAY)
+    async with app.agents["pathway"].test_context() as agent:
+        # The agent runs on the wall clock: a report from a minute ago has nothing overdue.
+        recent = report("MRN-W", at=datetime.now(UTC) - timedelta(minutes=1))
+        await agent.put(recent, key=b"MRN-W")
+        await agent.put(recent, key=b"MRN-W")  # redelivered
     alerts = producer.on(topics.ALERTS)
     assert len(alerts) == 1
     key, value = alerts[0]
@@ -363,11 +373,11 @@ async def test_agent_wiring_reads_and_writes_the_table(faust_app: None) -> None:
     assert key == b"MRN-W"
     assert producer.on(topics.EPISODE_CHANGES)  # the episode, its timers, detection, scores
     assert all(key == b"MRN-W" for _, key, _ in producer.sent)
-    assert changelog.call_count == 1  # one state written, for the first delivery only
-    _, key, value = changelog.call_args.args[:3]
+    [(_, key, value)] = table.writes  # one state written, for the first delivery only
     assert key == b"MRN-W"
     assert json.loads(value)["patient_id"] == "MRN-W"
-    assert len(index) == 1
+    assert table.acknowledgements >= 1  # awaited before the input offsets may commit
+    assert len(rt.deadlines) == 1
 
 
 def dose(patient: str = "MRN-7", at: datetime = SUSPECTED_AT + timedelta(hours=2)) -> bytes:
@@ -540,17 +550,15 @@ def test_worker_consumers_get_the_configured_fetch_wait() -> None:
     # Faust hard-codes a 1500 ms fetch wait; on Tansu every multi-partition fetch lasts that long.
     from types import SimpleNamespace
 
-    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
-
     from streams.app import limit_fetch_wait
 
-    def faust_original(self: object, transport: object) -> SimpleNamespace:
-        return SimpleNamespace(_fetch_max_wait_ms=1500)
+    class ConsumerThread:  # Faust's AIOKafkaConsumerThread, as far as the adjustment goes
+        def _create_worker_consumer(self, transport: object) -> SimpleNamespace:
+            return SimpleNamespace(_fetch_max_wait_ms=1500)
 
-    with mock.patch.object(AIOKafkaConsumerThread, "_create_worker_consumer", faust_original):
-        limit_fetch_wait(40)
-        limit_fetch_wait(25)  # applied twice (a second app): wraps Faust's method, not itself
-        consumer = AIOKafkaConsumerThread._create_worker_consumer(object(), object())
+    limit_fetch_wait(40, consumer_thread=ConsumerThread)
+    limit_fetch_wait(25, consumer_thread=ConsumerThread)  # a second app: wraps Faust's, not itself
+    consumer = ConsumerThread()._create_worker_consumer(object())
     assert consumer._fetch_max_wait_ms == 25
 
 
@@ -582,34 +590,27 @@ def fake_app(
 async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile() -> None:
     table = DictTable()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=patient_store.DeadlineIndex())
-    rt = runtime(SUSPECTED_AT + timedelta(hours=30))  # both deadlines passed while down
+    # Both deadlines passed while the worker was down.
+    rt = runtime(SUSPECTED_AT + timedelta(hours=30), patients=table)
     sent: list[TimerDue] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
         sent.append(due)
 
     mine = patient_store.partition_for(b"MRN-7", 4)
-    with (
-        mock.patch.object(timers, "get_runtime", return_value=rt),
-        mock.patch.object(timers, "patients", table),
-    ):
-        metrics = timers.timer_metrics(rt.registry)
-        for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
-            with mock.patch.object(timers, "app", waiting):
-                await timers.scan_once(send)
-            assert sent == []
-            assert metrics.waiting._value.get() == 1
-            assert (
-                rt.registry.get_sample_value("cordwatch_timer_service_heartbeat_timestamp_seconds")
-                == 0
-            )
-        # A worker that owns other partitions never fires this patient's deadlines.
-        others = tuple(p for p in range(4) if p != mine)
-        with mock.patch.object(timers, "app", fake_app(partitions=others)):
-            await timers.scan_once(send)
+    metrics = deadline_scan.timer_metrics(rt.registry)
+    for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
+        await deadline_scan.scan_once(waiting, rt, send=send)
         assert sent == []
-        with mock.patch.object(timers, "app", fake_app(partitions=(mine,))):
-            await timers.scan_once(send)
+        assert metrics.waiting._value.get() == 1
+        assert (
+            rt.registry.get_sample_value("cordwatch_timer_service_heartbeat_timestamp_seconds") == 0
+        )
+    # A worker that owns other partitions never fires this patient's deadlines.
+    others = tuple(p for p in range(4) if p != mine)
+    await deadline_scan.scan_once(fake_app(partitions=others), rt, send=send)
+    assert sent == []
+    await deadline_scan.scan_once(fake_app(partitions=(mine,)), rt, send=send)
     assert {d.timer for d in sent} == {"steroids", "surgical_evaluation"}
     assert all(d.detected_late for d in sent)
     assert metrics.waiting._value.get() == 0

@@ -22,30 +22,29 @@ def _runtime_on(engine: Engine, settings: Settings | None = None) -> Runtime:
     )
 
 
-async def _readiness(
-    monkeypatch: pytest.MonkeyPatch, url: str, settings: Settings | None = None
-) -> dict[str, Any]:
+async def reachable(_target: Any) -> bool:
+    return True
+
+
+async def _readiness(url: str, settings: Settings | None = None) -> dict[str, Any]:
     engine = make_engine(url)
-    monkeypatch.setattr(web, "get_runtime", lambda: _runtime_on(engine, settings))
-    monkeypatch.setattr(web, "_database_probe", None)
-
-    async def reachable(_target: Any) -> bool:
-        return True
-
-    monkeypatch.setattr(web, "broker_reachable", reachable)
+    rt = _runtime_on(engine, settings)
     from tests.streams.test_web import FakeApp
 
     try:
-        return await web.readiness(FakeApp())  # type: ignore[arg-type]
+        return await web.readiness(
+            FakeApp(),  # type: ignore[arg-type]
+            rt=rt,
+            database=web.DatabaseProbe(engine),
+            reachable=reachable,
+        )
     finally:
         engine.dispose()
 
 
-async def test_ready_is_false_with_the_reason_when_the_database_is_unreachable(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_ready_is_false_with_the_reason_when_the_database_is_unreachable() -> None:
     report = await _readiness(
-        monkeypatch, "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test?connect_timeout=1"
+        "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test?connect_timeout=1"
     )
     assert report["ready"] is False
     assert report["database_ok"] is False
@@ -55,30 +54,26 @@ async def test_ready_is_false_with_the_reason_when_the_database_is_unreachable(
     assert "sink_ok" in report  # the sink's own last write is reported alongside
 
 
-async def test_ready_names_the_missing_migration(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_ready_names_the_missing_migration(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    behind = await _readiness(monkeypatch, url)
+    behind = await _readiness(url)
     assert behind["ready"] is False
     assert "run `cordwatch db upgrade`" in behind["database_reason"]
     engine = make_engine(url)
     upgrade(engine=engine)
     engine.dispose()
-    current = await _readiness(monkeypatch, url)
+    current = await _readiness(url)
     assert (current["ready"], current["database_reason"], current["reasons"]) == (True, None, [])
 
 
-async def test_ready_page_answers_503_with_the_reason(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_ready_page_answers_503_with_the_reason(tmp_path: Path) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from streams.app import app
+    from streams.app import create_app
 
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    monkeypatch.setattr(web, "get_runtime", lambda: _runtime_on(engine))
-    monkeypatch.setattr(web, "_database_probe", None)
+    rt = _runtime_on(engine)
+    app = create_app(rt.settings, runtime=rt)
     async with TestClient(TestServer(app.web.web_app)) as client:
         response = await get(client, "/ready")
     engine.dispose()
@@ -94,34 +89,27 @@ async def test_ready_page_answers_503_with_the_reason(
         ({"consumer": "empty"}, ["no partitions assigned"]),
     ],
 )
-async def test_reasons_name_each_failing_check(
-    fake: dict[str, Any], reasons: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.streams.test_web import FakeApp, FakeConsumer
+async def test_reasons_name_each_failing_check(fake: dict[str, Any], reasons: list[str]) -> None:
+    from tests.streams.test_web import FakeApp, FakeConsumer, database_fine, quiet_runtime
 
-    async def reachable(_target: Any) -> bool:
-        return True
-
-    async def database_fine() -> None:
-        return None
-
-    monkeypatch.setattr(web, "broker_reachable", reachable)
-    monkeypatch.setattr(web, "database_problem", database_fine)
     if fake.get("consumer") == "empty":
         fake = {"consumer": FakeConsumer()}
-    report = await web.readiness(FakeApp(**fake))  # type: ignore[arg-type]
+    report = await web.readiness(
+        FakeApp(**fake),  # type: ignore[arg-type]
+        rt=quiet_runtime(),
+        database=database_fine,
+        reachable=reachable,
+    )
     assert report["ready"] is False
     assert report["reasons"] == reasons
 
 
-async def test_an_alerting_only_worker_stays_ready_while_the_database_is_down(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_an_alerting_only_worker_stays_ready_while_the_database_is_down() -> None:
     # An ingest,pathway worker keeps paging during an audit-store outage (the sink runs apart).
-    monkeypatch.setattr(web, "roles", frozenset({Role.INGEST, Role.PATHWAY}))
     # No HTTP API on this worker.
+    alerting = Settings(api_token="", roles=frozenset({Role.INGEST, Role.PATHWAY}))
     down = "postgresql+psycopg://postgres@127.0.0.1:1/test"
-    report = await _readiness(monkeypatch, down, Settings(api_token=""))
+    report = await _readiness(down, alerting)
     assert report["database_required"] is False
     assert (report["ready"], report["reasons"]) == (True, [])
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import faust
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
@@ -37,7 +38,6 @@ from services.review import store as review_store
 from services.store import Store, make_engine, upgrade
 from services.store.access import AccessLog
 from streams import api, review_api
-from streams.app import app
 from tests.streams.api_client import TOKEN, FixedClock
 from tests.streams.people import ROLES, bearer, name_of, security
 
@@ -100,11 +100,12 @@ def _context(engine: Engine, sender: Any) -> review_api.ReviewContext:
 
 @pytest.fixture
 async def client(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine,
 ) -> AsyncIterator[tuple[TestClient, Recorded, review_api.ReviewContext]]:  # type: ignore[type-arg]
     sender = Recorded()
     ctx = _context(engine, sender)
-    monkeypatch.setattr(review_api, "_context", [ctx])
+    app = faust.App("review-test")  # only the review pages, on this context
+    review_api.add_pages(app, lambda: ctx)
     async with TestClient(TestServer(app.web.web_app)) as c:
         yield c, sender, ctx
 

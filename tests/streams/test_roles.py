@@ -1,60 +1,56 @@
-"""A worker registers only the agents of its roles, under its own consumer group."""
+"""A worker registers only the agents of its roles, chosen at `create_app`, in its own group."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from typing import Any
 
-import pytest
+import faust
 
-ROOT = Path(__file__).resolve().parents[2]
+from services.config import Role, Settings
+from streams.app import create_app
 
-# Imports every agent module (as autodiscovery would) and prints what the app registered.
-_PROBE = """
-import json
-from streams.agents import acks, ingest, pathway, sink, timers
-from streams.app import app
-print(json.dumps({
-    "id": app.conf.id,
-    "agents": sorted(app.agents),
-    "tables": sorted(app.tables),
-    "tasks": len(app._app_tasks),
-}))
-"""
+SETTINGS = Settings(kafka_bootstrap="127.0.0.1:9", app_id="cw")
 
 
-def _registered(roles: str | None) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
-    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:9", "CORDWATCH_APP_ID": "cw"}
-    env["PYTHONPATH"] = str(ROOT)
-    if roles is not None:
-        env["CORDWATCH_ROLES"] = roles
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE], env=env, cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    return json.loads(out.decode().strip().splitlines()[-1])  # type: ignore[no-any-return]
+def _registered(app: faust.App) -> dict[str, Any]:
+    return {
+        "id": app.conf.id,
+        "agents": sorted(app.agents),
+        "tables": sorted(app.tables),
+        "timers": len(app._app_tasks),  # app.timer and app.task both land here
+        "pages": sorted(r.canonical for r in app.web.web_app.router.resources()),
+    }
 
 
-@pytest.fixture(scope="module")
-def everything() -> dict[str, object]:
-    return _registered(None)
-
-
-def test_sink_only_app_registers_only_the_sink_agents(everything: dict[str, object]) -> None:
-    sink = _registered("sink")
+def test_sink_only_app_registers_only_the_sink_agents() -> None:
+    sink = _registered(create_app(SETTINGS, roles={Role.SINK}))
     assert sink["id"] == "cw-sink"
     assert sink["agents"] == ["alert_sink", "sink"]
     assert sink["tables"] == []
-    assert sink["tasks"] == 0  # no deadline timer
+    assert sink["timers"] == 0  # no deadline scan, no census
+    assert "/ready" in sink["pages"]
 
 
-def test_ingest_pathway_app_registers_all_but_the_sink(everything: dict[str, object]) -> None:
-    split = _registered("ingest,pathway")
+def test_ingest_pathway_app_registers_all_but_the_sink() -> None:
+    everything = _registered(create_app(SETTINGS))
+    split = _registered(create_app(SETTINGS, roles={Role.INGEST, Role.PATHWAY}))
     assert split["id"] == "cw"
-    assert set(everything["agents"]) - set(split["agents"]) == {"alert_sink", "sink"}  # type: ignore[call-overload]
-    assert {"pathway", "acks"} <= set(split["agents"])  # type: ignore[call-overload]
+    assert set(everything["agents"]) - set(split["agents"]) == {"alert_sink", "sink"}
+    assert {"pathway", "acks", "ingest.hospital.adt", "gateway.hl7.inbound"} <= set(split["agents"])
     assert split["tables"] == ["patients"]
-    assert split["tasks"] == everything["tasks"] == 1  # the deadline timer
+    assert split["timers"] == everything["timers"] == 2  # the deadline scan and the census
+    assert split["pages"] == everything["pages"]  # /health, /ready, /metrics, /api, /fhir
+
+
+def test_roles_come_from_the_settings_unless_given() -> None:
+    from_settings = create_app(SETTINGS.model_copy(update={"roles": frozenset({Role.SINK})}))
+    assert sorted(from_settings.agents) == ["alert_sink", "sink"]
+    notify = create_app(SETTINGS, roles={Role.NOTIFY})
+    assert (sorted(notify.agents), len(notify._app_tasks)) == ([], 1)  # the paging loop task
+
+
+def test_two_apps_in_one_process_do_not_share_registrations() -> None:
+    # Nothing registers at import: each app has only what its own create_app gave it.
+    first = create_app(SETTINGS, roles={Role.SINK})
+    second = create_app(SETTINGS, roles={Role.INGEST})
+    assert not set(first.agents) & set(second.agents)

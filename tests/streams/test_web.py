@@ -6,8 +6,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from services.config import Settings
 from streams import web
+from streams.bootstrap import Runtime, build_runtime
+
+
+def quiet_runtime() -> Runtime:
+    """A worker's Runtime on a fresh registry."""
+    return build_runtime(Settings(), registry=CollectorRegistry())
+
+
+async def database_fine() -> None:
+    return None
 
 
 @dataclass
@@ -35,18 +47,16 @@ class FakeApp:
         (FakeApp(started=False), True, False),
     ],
 )
-async def test_ready_needs_every_check(
-    app: FakeApp, reachable: bool, ready: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_ready_needs_every_check(app: FakeApp, reachable: bool, ready: bool) -> None:
     async def fake_reachable(_target: Any) -> bool:
         return reachable
 
-    async def database_fine() -> None:
-        return None
-
-    monkeypatch.setattr(web, "broker_reachable", fake_reachable)
-    monkeypatch.setattr(web, "database_problem", database_fine)
-    report = await web.readiness(app)  # type: ignore[arg-type]
+    report = await web.readiness(
+        app,  # type: ignore[arg-type]
+        rt=quiet_runtime(),
+        database=database_fine,
+        reachable=fake_reachable,
+    )
     assert report["ready"] is ready
 
 

@@ -20,8 +20,8 @@ METRIC = re.compile(r"\b(?:cordwatch|faust)_[a-z_]+\b")
 
 
 def exported_names() -> set[str]:
+    from streams.agents.deadline_scan import timer_metrics
     from streams.agents.sink import sink_metrics
-    from streams.agents.timers import timer_metrics
     from streams.app import faust_metrics
     from streams.pathway_batch import pathway_metrics
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sys
 
+from services.config import load_settings
 from services.policy import load_policy
-from streams.bootstrap import Pathway, install
-from streams.cli import main
+from streams.bootstrap import Pathway
+from streams.cli.worker_cmd import serve
 from tests.unit.pathway.helpers import fake_detect
 
 if __name__ == "__main__":
-    install(pathway=Pathway(policy=load_policy(), detector=fake_detect))
-    sys.exit(main(["worker"]))
+    settings = load_settings()
+    stand_in = Pathway(policy=load_policy(settings.policy), detector=fake_detect)
+    sys.exit(serve(settings, pathway=stand_in))

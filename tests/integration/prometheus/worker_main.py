@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from streams.agents import timers
+from streams.agents import deadline_scan
 from streams.cli import main
 
 _STALL = Path(os.environ["CORDWATCH_TEST_STALL_FILE"])
-_scan = timers.scan
+_scan = deadline_scan.scan
 
 
 async def _scan_unless_stalled(*args: Any, **kwargs: Any) -> int:
@@ -29,5 +29,5 @@ async def _scan_unless_stalled(*args: Any, **kwargs: Any) -> int:
 
 
 if __name__ == "__main__":
-    timers.scan = _scan_unless_stalled
+    deadline_scan.scan = _scan_unless_stalled
     sys.exit(main(["worker"]))

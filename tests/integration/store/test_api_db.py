@@ -78,12 +78,12 @@ def loaded(store: Store) -> Store:
 
 
 async def test_audit_equals_the_cli_json(
-    loaded: Store, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    loaded: Store, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", "--database-url", db_url, "--since", "2026-01-01", "--until",
                  "2026-03-01T00:00:00Z", "--format", "json"]) == 0  # fmt: skip
     cli = json.loads(capsys.readouterr().out)
-    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+    async with api_client(engine=loaded.engine, now=AS_OF) as client:
         reply = await get(client, f"/api/audit?{RANGE}", AUTH)
         south = await get(client, f"/api/audit?{RANGE}&facility=SOUTH&by=week", AUTH)
     assert reply.status == 200
@@ -99,10 +99,8 @@ async def test_audit_equals_the_cli_json(
     assert "MRN" not in json.dumps(reply.body)
 
 
-async def test_episode_list_pages_filters_and_carries_no_patient_id(
-    loaded: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+async def test_episode_list_pages_filters_and_carries_no_patient_id(loaded: Store) -> None:
+    async with api_client(engine=loaded.engine, now=AS_OF) as client:
         everything = await get(client, f"/api/episodes?{RANGE}", AUTH)
         page2 = await get(client, f"/api/episodes?{RANGE}&limit=2&offset=2", AUTH)
         south = await get(client, f"/api/episodes?{RANGE}&facility=SOUTH", AUTH)
@@ -133,12 +131,10 @@ async def test_episode_list_pages_filters_and_carries_no_patient_id(
     assert "patient" not in body
 
 
-async def test_episode_list_agrees_with_the_cli_intervals(
-    loaded: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_episode_list_agrees_with_the_cli_intervals(loaded: Store) -> None:
     with loaded.engine.connect() as conn:
         cli = episode_intervals(conn, since=SINCE, until=UNTIL)
-    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+    async with api_client(engine=loaded.engine, now=AS_OF) as client:
         reply = await get(client, f"/api/episodes?{RANGE}", AUTH)
     fields = ("episode_id", "status", "steroids_status", "steroids_s",
               "surgical_evaluation_status", "surgical_evaluation_s", "radiotherapy_s",
@@ -148,9 +144,9 @@ async def test_episode_list_agrees_with_the_cli_intervals(
 
 
 async def test_episode_detail_has_the_timeline_evidence_acks_and_the_patient_id(
-    loaded: Store, monkeypatch: pytest.MonkeyPatch
+    loaded: Store,
 ) -> None:
-    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+    async with api_client(engine=loaded.engine, now=AS_OF) as client:
         reply = await get(client, "/api/episodes/E5", AUTH)
         missing = await get(client, "/api/episodes/NOPE", AUTH)
         too_long = await get(client, "/api/episodes/" + "x" * 200, AUTH)
@@ -184,7 +180,7 @@ async def test_episode_detail_has_the_timeline_evidence_acks_and_the_patient_id(
 
 
 async def test_a_stored_record_that_does_not_fit_is_a_500_without_its_content(
-    loaded: Store, monkeypatch: pytest.MonkeyPatch
+    loaded: Store,
 ) -> None:
     from models.tables import DetectionRow
 
@@ -193,7 +189,7 @@ async def test_a_stored_record_that_does_not_fit_is_a_500_without_its_content(
         conn.execute(
             update(table).values(evidence=[{"field": "escc_grade", "sentence": "MRN-E5 secret"}])
         )
-    async with api_client(monkeypatch, engine=loaded.engine, now=AS_OF) as client:
+    async with api_client(engine=loaded.engine, now=AS_OF) as client:
         reply = await get(client, "/api/episodes/E5", AUTH)
         others = await get(client, "/api/episodes/E1", AUTH)
     assert reply.status == 500

@@ -1,4 +1,4 @@
-"""The timer service: finds due deadlines in this worker's recovered partitions -> TimerDue.
+"""The deadline scan (the timer service): due deadlines of the recovered partitions -> TimerDue.
 
 Timers trigger; the stored state decides (STYLE.md). Every worker runs the scan (not only the
 leader) over the partitions it owns, and only once their table partitions are recovered: Faust
@@ -14,19 +14,24 @@ agent stays the single writer, and a TimerDue for a stale timer version is a no-
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
 from faust.tables.manager import TableManager
+from faust.types import AppT
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from models.events import TimerDue
 from models.state import PatientState
 from services.pathway import due_timers, next_deadline
-from streams.patient_store import DeadlineIndex
+from streams import topics
+from streams.bootstrap import Runtime
+from streams.outbox import Sender
+from streams.patient_store import DeadlineIndex, StoredStates, rebuild
 
 log = structlog.get_logger(__name__)
 
@@ -85,17 +90,20 @@ class TimerMetrics:
         )
 
 
-_timer_metrics: dict[int, TimerMetrics] = {}
+# Keyed by the registry itself, weakly (an id() key is reused once a registry is collected).
+_timer_metrics: weakref.WeakKeyDictionary[CollectorRegistry, TimerMetrics] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def timer_metrics(registry: CollectorRegistry) -> TimerMetrics:
     """The timer metrics on `registry`, created once per registry."""
-    if id(registry) not in _timer_metrics:
+    if registry not in _timer_metrics:
         created = TimerMetrics.create(registry)
         for late in ("false", "true"):
             created.timer_due_sent.labels(late)
-        _timer_metrics[id(registry)] = created
-    return _timer_metrics[id(registry)]
+        _timer_metrics[registry] = created
+    return _timer_metrics[registry]
 
 
 SendTimerDue = Callable[[bytes, TimerDue], Awaitable[Any]]
@@ -103,7 +111,7 @@ SendTimerDue = Callable[[bytes, TimerDue], Awaitable[Any]]
 
 async def scan(
     index: DeadlineIndex,
-    table: Mapping[bytes, bytes],
+    table: StoredStates,
     *,
     owned: Iterable[int],
     now: datetime,
@@ -140,18 +148,7 @@ async def scan(
     return sent
 
 
-# --- Faust wiring ------------------------------------------------------------------------------
-
-from services.config import Role  # noqa: E402 - the pure part above is importable without an app
-from streams import topics  # noqa: E402 - the pure part above is importable without an app
-from streams.app import app, for_role  # noqa: E402
-from streams.bootstrap import get_runtime  # noqa: E402
-from streams.outbox import Outbox  # noqa: E402
-from streams.patient_store import rebuild  # noqa: E402
-from streams.tables import patients  # noqa: E402
-
-
-def owned_partitions() -> frozenset[int] | None:
+def owned_partitions(app: AppT) -> frozenset[int] | None:
     """Partitions of cordwatch.patient-events this worker owns and has recovered, else None."""
     if not app.started or app.rebalancing or getattr(app, "in_recovery", False):
         return None
@@ -163,7 +160,7 @@ def owned_partitions() -> frozenset[int] | None:
     )
 
 
-def _sender(outbox: Outbox) -> SendTimerDue:
+def outbox_sender(outbox: Sender) -> SendTimerDue:
     """TimerDue events to the patient stream, each acknowledged by the broker."""
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -172,20 +169,22 @@ def _sender(outbox: Outbox) -> SendTimerDue:
     return send
 
 
-@for_role(Role.PATHWAY, app.timer(SCAN_INTERVAL_SECONDS))
-async def deadline_scan() -> None:
-    """Every second on every worker: fire what is due in this worker's recovered partitions."""
-    await scan_once()
+def register(app: AppT, rt: Runtime) -> None:
+    """The deadline scan on a pathway worker's `app`, every SCAN_INTERVAL_SECONDS."""
+    send = outbox_sender(rt.outbox("timers"))
+
+    @app.timer(SCAN_INTERVAL_SECONDS)
+    async def deadline_scan() -> None:
+        """Every second on every worker: fire what is due in this worker's recovered partitions."""
+        await scan_once(app, rt, send=send)
 
 
-async def scan_once(send: SendTimerDue | None = None) -> None:
+async def scan_once(app: AppT, rt: Runtime, *, send: SendTimerDue) -> None:
     """One tick of the timer service; never raises (an escaping error would stop the worker)."""
-    rt = get_runtime()
     deadlines = rt.deadlines  # the pathway agent notes every state it writes here
-    if send is None:
-        send = _sender(Outbox(app.maybe_start_producer, metrics=rt.metrics, sender="timers"))
+    patients = rt.patient_store()
     metrics = timer_metrics(rt.registry)
-    owned = owned_partitions()
+    owned = owned_partitions(app)
     if owned is None:
         metrics.waiting.set(1)
         deadlines.generation = None  # rebuild once the rebalance/recovery is over
