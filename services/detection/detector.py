@@ -201,8 +201,11 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False
     if not m.assertion.current or m.cause != "malignant":
         return False
-    if report.benign_diagnosis and role not in ("escc", "grade"):
-        return False  # the mass is the benign mimic the report names as its diagnosis
+    owned = report.benign_diagnosis
+    if owned is not None and role not in ("escc", "grade"):
+        where = report.levels_of(m)
+        if not owned or not where or owned.intersection(where):
+            return False  # the mass is the benign mimic the report names as its diagnosis
     if role in ("escc", "grade"):
         return m.grade is not None and m.grade != "0"
     if role in ("mass", "epidural") and report.inside_dura(m.sentence):

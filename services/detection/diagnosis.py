@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from services.detection.report import Report
 
 _BENIGN_MIMIC = compile_bytes(
-    r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwannomas?|neurofibromas?|"
+    r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurofibromas?|"
     r"nerve sheath tumou?rs?|extra-?medullary ha?ematopoie?sis|abscess\w*|ha?ematomas?|sseh|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
@@ -36,7 +36,8 @@ _BENIGN_MIMIC = compile_bytes(
 _DEFINITIVE = compile_bytes(
     r"\b(?:patholog\w*|histolog\w*|histopatholog\w*|biops\w*|excision\w*|excised|resect\w*|"
     r"surgery|surgical\w*|operat\w*|intra-?operativ\w*|specimen|cytolog\w*|"
-    r"immunohistochem\w*|identified as|"
+    r"immunohistochem\w*|identified as|consistent with|in keeping with|compatible with|"
+    r"diagnostic of|characteristic of|"
     r"(?:proved|proven|found|shown|confirmed|turned out) to be|diagnosis (?:of|was)|"
     r"diagnosed (?:as|with))\b"
 )
@@ -50,6 +51,11 @@ _HYPOTHESIS = compile_bytes(
 # Malignancy words that name a disease, not just "a tumour" (a schwannoma is a tumour too).
 _GENERIC_MALIGNANT = compile_bytes(r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?)")
 _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
+# In a title, "X mimicking Y" and "X resembling Y" name X as the diagnosis; only doubt about
+# the title's own subject makes it a question.
+_TITLE_HYPOTHESIS = compile_bytes(
+    r"\b(?:suspected|suspicion|possible|probable|presumed|differential|versus|vs)\b"
+)
 
 
 # What follows "but" or "however" is what was found; what precedes it may be the hypothesis
@@ -57,26 +63,43 @@ _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 _CONTRAST = compile_bytes(r"\b(?:but|however|whereas|instead|yet)\b")
 
 
-def benign_diagnosis(report: Report) -> bool:
-    """Whether the report names a benign mimic as its diagnosis and no malignancy of its own."""
+EVERYWHERE: frozenset[str] = frozenset()
+
+
+def benign_diagnosis(report: Report) -> frozenset[str] | None:
+    """The levels a benign mimic named as the diagnosis owns (EVERYWHERE when its sentence
+    names none), or None: no such diagnosis, or the report names a malignancy of its own.
+
+    A level keeps the rule from reaching past its lesion: "the L2 lesion is consistent with a
+    haemangioma" says nothing of the epidural tumour at T7."""
     data = report.data
-    named = False
+    levels: set[str] = set()
+    everywhere = named = False
     for i, s in enumerate(report.sentences):
         if _BENIGN_MIMIC.search(data, s.start, s.end) is None:
             continue
-        if s.section == "title":
-            named = named or _QUESTION.search(data, s.start, s.end) is None
-            continue
-        if not report.readable[i]:
-            continue
-        for start, end in _clauses(data, s.start, s.end):
-            if (
+        if s.section == "title":  # "Haemangioma causing cord compression", not "Metastasis
+            # resembling a disc herniation" (that title's diagnosis is the metastasis)
+            stated = _QUESTION.search(data, s.start, s.end) is None and not states_malignancy(
+                data, s.start, s.end
+            )
+        elif report.readable[i]:
+            stated = any(
                 _BENIGN_MIMIC.search(data, start, end) is not None
                 and _DEFINITIVE.search(data, start, end) is not None
                 and _HYPOTHESIS.search(data, start, end) is None
-            ):
-                named = True
-    return named and not _malignancy_of_its_own(report)
+                for start, end in _clauses(data, s.start, s.end)
+            )
+        else:
+            stated = False
+        if stated:
+            named = True
+            own = {name for _, names in report.levels[i] for name in names}
+            levels |= own
+            everywhere = everywhere or not own
+    if not named or _malignancy_of_its_own(report):
+        return None
+    return EVERYWHERE if everywhere else frozenset(levels)
 
 
 def _clauses(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
@@ -96,6 +119,7 @@ def _malignancy_of_its_own(report: Report) -> bool:
         if not mentions:
             continue
         sentence = report.sentences[i]
+        doubt = _TITLE_HYPOTHESIS if sentence.section == "title" else _HYPOTHESIS
         clauses = _clauses(data, sentence.start, sentence.end)
         for m in mentions:
             if m.rule.role not in ("metastasis", "malignant") or m.rule.value == "presumed":
@@ -105,7 +129,7 @@ def _malignancy_of_its_own(report: Report) -> bool:
             if _GENERIC_MALIGNANT.fullmatch(data[m.start : m.end]) is not None:
                 continue
             clause = next((c for c in clauses if c[0] <= m.start < c[1]), clauses[-1])
-            if _HYPOTHESIS.search(data, clause[0], clause[1]) is None:
+            if doubt.search(data, clause[0], clause[1]) is None:
                 return True
     return False
 
@@ -123,5 +147,10 @@ def states_malignancy(data: bytes, start: int, end: int) -> bool:
     return (
         _NAMED_MALIGNANCY.search(data, start, end) is not None
         and _QUESTION.search(data, start, end) is None
-        and _HYPOTHESIS.search(data, start, end) is None
+        and _TITLE_HYPOTHESIS.search(data, start, end) is None
     )
+
+
+def names_malignancy(data: bytes, start: int, end: int) -> bool:
+    """Whether the span names a specific malignancy, not just "a tumour"."""
+    return _NAMED_MALIGNANCY.search(data, start, end) is not None

@@ -14,7 +14,7 @@ from typing import Any
 import re2
 
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
-from services.detection.diagnosis import benign_diagnosis, states_malignancy
+from services.detection.diagnosis import benign_diagnosis, names_malignancy, states_malignancy
 from services.detection.levels import LEVEL_RULES, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import FINDINGS
@@ -72,6 +72,12 @@ _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dur
 # Verbs that introduce what an imaging study found (narrative and caption style).
 _REPORTING_VERB = compile_bytes(
     r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed)\b"
+)
+# What a case description says was found or diagnosed (read only where it has no findings).
+_CASE_RESULT = compile_bytes(
+    r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed|"
+    r"reported|documented|detected|identified|found|noted|diagnosed|presented with|"
+    r"presenting with|as a result of|due to|secondary to)\b"
 )
 _BONE_WORDS = (
     b"osse",
@@ -175,13 +181,16 @@ class Report:
         self.levels: list[list[Level]] = [[] for _ in range(n)]
         self.foramina: dict[int, list[Level]] = {}  # "the T9-T10 foramen", by sentence
         self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
-        if not any(self.readable):
+        if not any(s.section in ("findings", "impression", "addendum") for s in sentences):
             # A case description with no findings of its own ("Clinical presentation: ...
             # Workup revealed lung cancer with cord compression at T4"): its history is the
             # case, and a sentence that reports a result ("showed", "revealed") is a finding.
             self.readable = [
-                s.section == "history" and _REPORTING_VERB.search(data, s.start, s.end) is not None
-                for s in sentences
+                readable
+                or (
+                    s.section == "history" and _CASE_RESULT.search(data, s.start, s.end) is not None
+                )
+                for readable, s in zip(self.readable, sentences, strict=True)
             ]
         for i, s in enumerate(sentences):
             if s.section == "title" and states_malignancy(data, s.start, s.end):
@@ -408,13 +417,30 @@ class Report:
         # Cause words first; named targets (explicit) are resolved from them, and then count as
         # cause words themselves for the mass-effect phrases around them. A cue is a position,
         # the cause it names, and whether that cause is only presumed (no word gave it).
+        # "Tumour" beside a benign lesion the clause names is that lesion's generic name ("the
+        # haemangioma has soft tissue tumour extension"): it names no malignancy there.
+        lesions = [
+            x.start
+            for x in mentions
+            if x.rule.role == "benign" and x.rule.value == "strong" and valid_cue(x)
+        ]
         cues = [
             (m.start, kind, m.rule.value == "presumed")
             for m in mentions
-            if (kind := _CUE_KINDS.get(m.rule.role)) is not None and valid_cue(m)
+            if (kind := _CUE_KINDS.get(m.rule.role)) is not None
+            and valid_cue(m)
+            and not (
+                lesions
+                and m.rule.role == "malignant"
+                and not names_malignancy(self.data, m.start, m.end)
+                and any(scope.same_clause(pos, m.start) for pos in lesions)
+            )
         ]
         for m in mentions:
             if m.rule.role in TARGET_ROLES and _explicit(m.rule):
+                if m.rule.value == "tumour" and self._benign_lesion_owns(i, m):
+                    m.cause = "benign"  # "the haemangioma has soft tissue tumour extension"
+                    continue
                 if m.rule.value == "tumour" or _differential(m):
                     m.cause = "malignant"
                     continue
@@ -468,6 +494,21 @@ class Report:
             m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
         ):
             self._sentence_cause[i] = "benign"
+
+    def _benign_lesion_owns(self, i: int, m: Mention) -> bool:
+        """Whether "tumour" in an epidural finding is only the generic word for a benign lesion
+        its clause names ("the haemangioma at T4 has soft tissue tumour extension into the
+        epidural space"): no malignancy is named in the finding itself."""
+        if names_malignancy(self.data, m.start, m.end):
+            return False
+        scope = self.scopes[i]
+        return any(
+            x.rule.role == "benign"
+            and x.rule.value == "strong"
+            and valid_cue(x)
+            and scope.same_clause(x.start, m.start)
+            for x in self.mentions[i]
+        )
 
     def _reported_between(self, i: int, cue: int, finding: int) -> bool:
         """Whether "showed", "revealed"... stands between a cause word and a later finding: the

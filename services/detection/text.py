@@ -272,8 +272,11 @@ def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
         return None, 0
     if any(phrase in base for phrase in FINAL_READ_HEADERS):
         return "addendum", colon + 1  # the final read that follows a preliminary one
+    words = base.replace(b"/", b" ").replace(b"-", b" ").split()
+    if b"case" in words:  # "Case presentation:", "Clinical case:": the case as found
+        return "findings", colon + 1
     best: str | None = None
-    for word in base.replace(b"/", b" ").replace(b"-", b" ").split():
+    for word in words:
         kind = _HEADER_BYTES.get(word)
         if kind is not None and (best is None or _PRIORITY[kind] < _PRIORITY[best]):
             best = kind  # "findings/impression" is an impression

@@ -83,7 +83,8 @@ EPIDURAL: tuple[Rule, ...] = (
         "into_epidural_space",
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
         rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to) (?:the )?{W}{{0,5}}"
-        rf"(?:(?:epidural|extra[- ]?dural) (?:space|compartment)s?|lateral recess(?:es)?)",
+        rf"(?:(?:epidural|extra[- ]?dural) (?:and \w+ )?(?:space|compartment)s?|"
+        rf"lateral recess(?:es)?)",
         "epidural",
         "ambiguous",
     ),
@@ -275,6 +276,13 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "2",
     ),
     Rule("cord_flattening", rf"{CORD} (?:flattening|deformity|deformation)", "mass", "2"),
+    # "Myeloma with spinal cord compromise": the cord itself compromised is a compressed cord.
+    Rule(
+        "cord_compromise",
+        rf"{CORD} compromise|compromis\w* (?:of )?(?:the )?{CORD}",
+        "mass",
+        "2",
+    ),
     # Mass effect on the cord said after another structure: "a mass effect anteriorly on the
     # oesophagus and posteriorly on the spinal cord".
     Rule(
@@ -331,7 +339,7 @@ MSCC: tuple[Rule, ...] = (
         "compression_from_tumour",
         rf"(?:cauda equina(?: syndrome)?|(?:spinal )?cord compression) (?:secondary to|due to|"
         rf"caused by|from) (?:the |a |an )?(?:{W}{{0,3}})?(?:{TUMOUR_NOUNS}|\w*carcinoma|"
-        rf"\w*sarcoma|cancer)",
+        rf"\w*sarcoma|cancer|hodgkin\w*)",
         "mscc",
     ),
     # "SCC" is also squamous cell carcinoma: it is cord compression only as what something
@@ -455,7 +463,8 @@ CAUSES: tuple[Rule, ...] = (
         # Compound names of primary malignancies: adenocarcinoma, osteosarcoma, chordoma.
         r"tumou?r(?:al|s)?|tumer|neoplas\w*|malignan\w*|\w*carcinoma\w*|\w*sarcoma\w*|"
         r"chordomas?|"
-        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|"
+        r"melanoma|lymphoma\w*|leukaemi\w*|leukemi\w*|chloroma|hodgkin\w*|mpnst|"
+        r"malignant (?:peripheral )?nerve sheath tumou?rs?|"
         rf"extra-?osseous (?:tumou?r|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
         rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
@@ -502,7 +511,7 @@ CAUSES: tuple[Rule, ...] = (
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
-        r"schwannomas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|"
+        r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|"
         r"dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"

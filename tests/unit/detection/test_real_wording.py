@@ -390,6 +390,52 @@ DIAGNOSIS_CASES = [
     # a patient's age is not an old lesion
     ("A 64-year-old man with myeloma developed epidural compression of the cord at T9.", True),
     ("A 64-year-old with myeloma and an old healed fracture of T9; no epidural disease.", False),
+    # a case narrative under "Case presentation"; a presentation section when nothing else
+    # holds findings, even below a title; a report with findings keeps its history a question
+    (
+        "Case presentation: a man of 50 with myeloma; MRI found epidural tumour compressing the "
+        "cord at T5.",
+        True,
+    ),
+    (
+        "Primary lymphoma of bone: a case report\nCLINICAL PRESENTATION: A woman presented with "
+        "leg weakness due to spinal cord compression from Hodgkin's disease of T6.",
+        True,
+    ),
+    (
+        "CLINICAL HISTORY: leg weakness due to ?cord compression.\nFINDINGS: Normal alignment. "
+        "No epidural disease.",
+        False,
+    ),
+    # a malignant nerve sheath tumour is malignant; a nerve sheath tumour is not
+    (
+        "A malignant peripheral nerve sheath tumour fills the epidural and paravertebral space.",
+        True,
+    ),
+    ("A nerve sheath tumour at C6 fills the epidural and paravertebral space.", False),
+    # the cord itself compromised
+    ("Myeloma at T8 with spinal cord compromise.", True),
+    ("Disc herniation at C5-6 with spinal cord compromise.", False),
+    # "tumour" beside a benign lesion its clause names is that lesion's generic name
+    ("The haemangioma at T4 has soft tissue tumour extension into the left epidural space.", False),
+    ("A metastasis at T4 has soft tissue tumour extension into the left epidural space.", True),
+    # an imaging diagnosis of a benign mimic owns its own level only
+    (
+        "Epidural tumour at T7 compresses the cord. The L2 lesion is consistent with a "
+        "haemangioma.",
+        True,
+    ),
+    (
+        "An expansile T10 lesion with epidural extension compresses the cord; findings consistent "
+        "with an aggressive haemangioma.",
+        False,
+    ),
+    # a title's "resembling" names the other thing; its subject is the diagnosis
+    (
+        "Epidural metastasis of breast cancer resembling a disc herniation\nThe S1 root is "
+        "compressed by a ventral epidural lesion.",
+        True,
+    ),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
