@@ -53,6 +53,17 @@ class SilenceExpired:
     at: datetime
 
 
+@dataclass(frozen=True)
+class OpenEpisode:
+    """An open episode as the store holds it, with its unfinished timers (silence notices)."""
+
+    episode_id: str
+    patient_id: str  # PHI: never logged; the notice page does not carry it either
+    facility: str | None
+    priority: str
+    timers: tuple[TimerKind, ...]
+
+
 class DeliveryOutcome(StrEnum):
     """What one delivery attempt came to (stored per attempt, counted by channel)."""
 

@@ -39,6 +39,9 @@ class AlertType(StrEnum):
     FINDING_WITHDRAWN = "finding_withdrawn"
     # A report the detector marks review_needed: routine, for the MSCC coordinator's queue.
     REVIEW_REQUESTED = "review_requested"
+    # Raised by notify, never the pathway (issue 13): a silence on an episode with a timer still
+    # open ends soon, so whoever set it (or the route's role) must look again.
+    SILENCE_EXPIRING = "silence_expiring"
 
 
 # Alerts that tell people to stand down: they go to every tier the escalation had reached (their

@@ -118,6 +118,8 @@ class Paging(Sourced):
     fallback_after_minutes: Annotated[float, Field(gt=0)] = 5
     undeliverable_after_minutes: Annotated[float, Field(gt=0)] = 10
     ack_link_valid_hours: Annotated[float, Field(gt=0, le=24 * 14)] = 24
+    # How long before a silence ends, with a timer of its episode still open, the notice goes out.
+    silence_notice_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 30
 
 
 class SurgicalServices(Sourced):

@@ -18,18 +18,20 @@ from typing import Protocol
 
 import structlog
 
-from models.alerting import DeliveryOutcome, Silence
+from models.alerting import DeliveryOutcome, OpenEpisode, Silence, SilenceScope
 from models.outputs import STAND_DOWN, Alert, AlertType, Priority
 from models.routing import Channel, Route, RoutingConfig
 from services.alerts.channels import DeliveryError, Sender
 from services.alerts.grouping import Groups, Message
 from services.alerts.inhibition import inhibitor_of
 from services.alerts.pages import build_page, delivery_id
-from services.alerts.routing import Receiver, receivers, route_for, site_of
-from services.alerts.silences import silencing
+from services.alerts.routing import Receiver, author_receivers, receivers, route_for, site_of
+from services.alerts.silences import expiry_notices, notice_alert, silencing
 from services.policy import Paging
 
 log = structlog.get_logger(__name__)
+# A silence that ended just before a scan is still told of (scans run every few seconds).
+_NOTICE_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ class DeliveryLog(Protocol):
     async def tier_of(self, alert_id: str) -> int | None: ...
 
     async def silences(self, *, at: datetime) -> Sequence[Silence]: ...
+
+    async def open_episodes(
+        self, *, episode_ids: Sequence[str], patient_ids: Sequence[str]
+    ) -> list[OpenEpisode]: ...
+
+    async def note_alert(self, alert: Alert) -> None: ...
 
 
 class Clock(Protocol):
@@ -133,6 +141,57 @@ class Notifier:
         key = f"{alert.patient_id}\n{route.name}\n{tier}"
         self._groups, ready = self.groups.offer(key, alert, now=now)
         return await self._send_all(ready, route=route, tier=tier)
+
+    async def notice_silences(self) -> list[Attempt]:
+        """Tell whoever set a silence (else the route's tier-1 role) that it ends soon while a
+        timer of its episode is still open; once per silence, episode and receiver."""
+        now = self.clock.now()
+        lead = timedelta(minutes=self.paging.silence_notice_minutes)
+        silences = await self.store.silences(at=now - _NOTICE_GRACE)
+        if not silences:
+            return []
+        episodes = await self.store.open_episodes(
+            episode_ids=[s.target for s in silences if s.scope == SilenceScope.EPISODE],
+            patient_ids=[s.target for s in silences if s.scope == SilenceScope.PATIENT],
+        )
+        by_id = {e.episode_id: e for e in episodes}
+        episodes_of: dict[str, tuple[str, ...]] = {}
+        for e in episodes:
+            episodes_of[e.patient_id] = (*episodes_of.get(e.patient_id, ()), e.episode_id)
+        notices = expiry_notices(
+            silences,
+            open_timers={e.episode_id: e.timers for e in episodes},
+            episodes_of=episodes_of,
+            since=now - lead - _NOTICE_GRACE,
+            now=now,
+            lead=lead,
+        )
+        authors = {s.silence_id: s.author for s in silences}
+        done: list[Attempt] = []
+        for notice in notices:
+            episode = by_id[notice.episode_id]
+            alert = notice_alert(notice, episode, now=now)
+            await self.store.note_alert(alert)  # so its one-tap link and the timeline know it
+            targets = author_receivers(self.config, authors[notice.silence_id])
+            if not targets:
+                route = route_for(
+                    self.config,
+                    facility=alert.facility,
+                    alert_type=alert.alert_type,
+                    priority=Priority(episode.priority),
+                    timer=None,
+                )
+                site = site_of(self.config, alert.facility)
+                targets = receivers(self.config, route, facility=site, tier=1, at=now)
+            message = Message(key=f"silence\n{notice.silence_id}", alerts=(alert,))
+            limit = now + timedelta(minutes=self.paging.fallback_after_minutes)
+            results, _ = await self._page(message, targets, started=now, limit=limit)
+            if not targets:
+                results += await self._decided(alert, 1, DeliveryOutcome.NO_RECEIVER, "nobody", now)
+            if results:
+                log.info("notify.silence_notice", alert_id=alert.alert_id, attempts=len(results))
+            done += results
+        return done
 
     def held_ids(self) -> set[str]:
         """Alerts waiting in a group window (their offsets must not be committed yet)."""

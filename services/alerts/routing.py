@@ -97,3 +97,22 @@ def receivers(
             receiver_id = f"{person.key}/{contact.channel.value}/{i}"
             found.append(Receiver(receiver_id, person, contact, role, tier, fallback))
     return tuple(found)
+
+
+AUTHOR_ROLE = "silence-author"
+
+
+def author_receivers(config: RoutingConfig, author: str) -> tuple[Receiver, ...]:
+    """The contacts of the person a silence's author names (routing key or name, any case);
+    none when the author is not in the routing file."""
+    wanted = author.strip().casefold()
+    person = next(
+        (p for p in config.people.values() if wanted in (p.key.casefold(), p.name.casefold())),
+        None,
+    )
+    if person is None:
+        return ()
+    return tuple(
+        Receiver(f"{person.key}/{c.channel.value}/{i}", person, c, AUTHOR_ROLE, 1)
+        for i, c in enumerate(person.contacts)
+    )

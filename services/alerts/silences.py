@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from models.alerting import Silence, SilenceExpired, SilenceScope
-from models.outputs import Alert, TimerKind
+from models.alerting import OpenEpisode, Silence, SilenceExpired, SilenceScope
+from models.outputs import Alert, AlertType, Priority, TimerKind
 
 
 def silencing(alert: Alert, silences: Iterable[Silence], *, at: datetime) -> Silence | None:
@@ -28,18 +29,20 @@ def expiry_notices(
     episodes_of: Mapping[str, tuple[str, ...]],
     since: datetime,
     now: datetime,
+    lead: timedelta = timedelta(),
 ) -> list[SilenceExpired]:
-    """Silences that stopped holding in (since, now] while a timer of theirs is still open.
+    """Silences whose notice time (``lead`` before they expire) fell in (since, now] while a
+    timer of theirs is still open.
 
     ``open_timers`` maps episode id to its pending or breached timers; ``episodes_of`` maps a
     patient id to its open episode ids (for patient-scope silences). A silence someone ended by
-    hand is not "expired": whoever ended it knows.
+    hand is not "expiring": whoever ended it knows.
     """
     found: list[SilenceExpired] = []
     for s in silences:
-        if s.ended_at is not None and s.ended_at < s.expires_at:
+        if s.ended_at is not None and (s.ended_at < s.expires_at or s.ended_at <= now):
             continue
-        if not since < s.expires_at <= now:
+        if not since < s.expires_at - lead <= now:
             continue
         episodes = (s.target,) if s.scope == SilenceScope.EPISODE else episodes_of.get(s.target, ())
         for episode_id in episodes:
@@ -47,3 +50,31 @@ def expiry_notices(
             if timers:
                 found.append(SilenceExpired(s.silence_id, episode_id, timers, s.expires_at))
     return found
+
+
+_ACTION = {TimerKind.STEROIDS: "steroids", TimerKind.SURGICAL_EVALUATION: "spinal surgical review"}
+
+
+def notice_alert(notice: SilenceExpired, episode: OpenEpisode, *, now: datetime) -> Alert:
+    """The page that says a silence ends while a clock is open. Its id is derived from the
+    silence and episode, so a restarted worker's notice is the same delivery. The silence's
+    reason is free text and stays out of the page."""
+    digest = hashlib.sha256(
+        f"silence-notice/1\n{notice.silence_id}\n{notice.episode_id}".encode()
+    ).hexdigest()
+    open_now = ", ".join(_ACTION[t] for t in notice.timers)
+    ends = notice.at.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+    return Alert(
+        alert_id=f"silence-{digest[:32]}",
+        alert_type=AlertType.SILENCE_EXPIRING,
+        priority=Priority.HIGH,  # asks someone to look again, not an emergency
+        episode_id=notice.episode_id,
+        patient_id=episode.patient_id,
+        facility=episode.facility,
+        due=notice.at,
+        at=now,
+        summary=(
+            f"SILENCE ENDS {ends}: {open_now} still open for this episode; its pages resume "
+            "then. Look again, or extend the silence."
+        ),
+    )

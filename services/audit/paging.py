@@ -1,9 +1,10 @@
 """The paging measures of the audit: alert to delivered and alert to acknowledged, median and p90
 per period and facility, and the critical pages nobody acknowledged.
 
-A "page" is a first alert for a person (every alert type but ``escalation`` and the routine
-ones); its escalations are the same page sent again to a higher tier, so an acknowledgement of
-any alert in its escalation chain acknowledges the page, at the earliest such time. Delivered is
+A "page" is a first alert for a person (every alert type but ``escalation``, notify's own
+``silence_expiring`` and the routine ones); its escalations are the same page sent again to a
+higher tier, so an acknowledgement of any alert in its escalation chain acknowledges the page, at
+the earliest such time. Delivered is
 the alert row's ``delivered_at`` (the first receipt of any receiver; notify writes it). The chain
 is followed in Python: a period's alerts are a few thousand narrow rows, unlike the audit's
 intervals, which stay in SQL.
@@ -29,6 +30,8 @@ NO_FACILITY = "-"
 ALL_FACILITIES = "(all)"
 # Pages whose escalation runs until someone acknowledges them (services.pathway.paging).
 ESCALATING = frozenset({AlertType.MESCC_SUSPECTED, AlertType.TIMER_BREACHED})
+# An escalation is its page sent again; a silence notice is notify's own, not a clinical alert.
+_NOT_PAGES = frozenset({AlertType.ESCALATION.value, AlertType.SILENCE_EXPIRING.value})
 # How far past the range an escalation of a page in range is looked for.
 _CHAIN_SLACK = timedelta(days=1)
 
@@ -109,7 +112,7 @@ def _pages(
     pages = []
     for r in rows:
         at = _utc(r.at)
-        if r.alert_type == AlertType.ESCALATION.value or not since <= at < until:
+        if r.alert_type in _NOT_PAGES or not since <= at < until:
             continue
         pages.append(
             _Page(

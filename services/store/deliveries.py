@@ -15,8 +15,16 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from models.alerting import DeliveryOutcome, Silence, SilenceScope
-from models.tables import AlertRow, DeliveryAttemptRow, SilenceRow
+from models.alerting import DeliveryOutcome, OpenEpisode, Silence, SilenceScope
+from models.outputs import Alert, EpisodeStatus, TimerKind, TimerStatus
+from models.tables import (
+    AlertRow,
+    DeliveryAttemptRow,
+    EpisodeRow,
+    SilenceRow,
+    TimerRow,
+    alert_values,
+)
 from services.alerts.delivery import Attempt
 from services.store.store import StoreUnavailableError
 from services.store.upsert import insert_new
@@ -24,6 +32,9 @@ from services.store.upsert import insert_new
 _ATTEMPTS = DeliveryAttemptRow.__table__  # type: ignore[attr-defined]
 _SILENCES = SilenceRow.__table__  # type: ignore[attr-defined]
 _ALERTS = AlertRow.__table__  # type: ignore[attr-defined]
+_EPISODES = EpisodeRow.__table__  # type: ignore[attr-defined]
+_TIMERS = TimerRow.__table__  # type: ignore[attr-defined]
+_UNFINISHED = (TimerStatus.PENDING.value, TimerStatus.BREACHED.value)
 
 
 def attempt_row(a: Attempt) -> dict[str, object]:
@@ -101,6 +112,46 @@ class DeliveryStore:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else int(row[0])
+
+    async def note_alert(self, alert: Alert) -> None:
+        """Store an alert notify raised itself (a silence notice), once; the sink never sees it."""
+        await asyncio.to_thread(self._note_alert, alert)
+
+    def _note_alert(self, alert: Alert) -> None:
+        try:
+            with self._engine.begin() as conn:
+                insert_new(conn, _ALERTS, [alert_values(alert)])
+        except DBAPIError as exc:
+            raise StoreUnavailableError(type(exc).__name__) from None
+
+    async def open_episodes(
+        self, *, episode_ids: Sequence[str], patient_ids: Sequence[str]
+    ) -> list[OpenEpisode]:
+        """Open episodes among these ids or of these patients, with their unfinished timers."""
+        return await asyncio.to_thread(self._open_episodes, list(episode_ids), list(patient_ids))
+
+    def _open_episodes(self, episode_ids: list[str], patient_ids: list[str]) -> list[OpenEpisode]:
+        e, t = _EPISODES.c, _TIMERS.c
+        query = select(e.episode_id, e.patient_id, e.facility, e.priority).where(
+            e.status == EpisodeStatus.OPEN.value,
+            e.episode_id.in_(episode_ids) | e.patient_id.in_(patient_ids),
+        )
+        with self._engine.connect() as conn:
+            episodes = conn.execute(query).all()
+            ids = [r.episode_id for r in episodes]
+            timers = conn.execute(
+                select(t.episode_id, t.kind).where(t.episode_id.in_(ids), t.status.in_(_UNFINISHED))
+            ).all()
+        kinds: dict[str, list[TimerKind]] = {}
+        for row in timers:
+            kinds.setdefault(row.episode_id, []).append(TimerKind(row.kind))
+        return [
+            OpenEpisode(
+                r.episode_id, r.patient_id, r.facility, r.priority,
+                tuple(sorted(kinds.get(r.episode_id, ()))),
+            )
+            for r in episodes
+        ]  # fmt: skip
 
     async def silences(self, *, at: datetime) -> Sequence[Silence]:
         """Silences that may hold at ``at`` (not yet expired or ended)."""

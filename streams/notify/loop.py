@@ -32,6 +32,7 @@ from streams.broker import client_options
 log = structlog.get_logger(__name__)
 ALERTS_TOPIC = "cordwatch.alerts"
 _POISON_AFTER = 5  # attempts at one alert before it is logged and skipped
+_NOTICE_EVERY_S = 30.0  # how often silences about to end are looked at
 
 
 def group_id(settings: Settings) -> str:
@@ -93,8 +94,13 @@ async def run(
     await consumer.start()
     on_ready()
     held: dict[str, tuple[TopicPartition, int]] = {}
+    clock = asyncio.get_running_loop().time
+    next_notice = clock()
     try:
         while not stop.is_set():
+            if clock() >= next_notice:
+                next_notice = clock() + _NOTICE_EVERY_S
+                await _notice(notifier)
             batches = await consumer.getmany(timeout_ms=100, max_records=200)
             ends: dict[TopicPartition, int] = {}
             skipped = past.skipped
@@ -135,6 +141,13 @@ async def _partition(
                 await asyncio.sleep(0.2)
         if alert.alert_id in notifier.held_ids():
             held[alert.alert_id] = (tp, record.offset)
+
+
+async def _notice(notifier: Notifier) -> None:
+    try:
+        await notifier.notice_silences()
+    except Exception as exc:  # the guard: silence notices must never stop paging
+        log.error("notify.silence_notice_failed", error=type(exc).__name__)
 
 
 def _decode(record: ConsumerRecord[bytes, bytes]) -> Alert | None:

@@ -12,7 +12,7 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 
 from models.alerting import DeliveryOutcome, Silence, SilenceScope
-from models.outputs import Alert, AlertType, Priority, TimerKind
+from models.outputs import Alert, AlertType, Priority, TimerKind, TimerStatus
 from models.routing import Channel, RoutingConfig
 from services.alerts.channels.email import EmailSender
 from services.alerts.channels.webhook import WebhookSender
@@ -22,6 +22,7 @@ from services.policy import Paging
 from services.store.deliveries import DeliveryStore
 from services.store.store import Store
 from tests.integration.notify.servers import Mailbox, WebhookReceiver, serve, smtp_server
+from tests.integration.store.dataset import episode, timer
 from tests.unit.alerts.conftest import alert, base
 
 SECRET = b"s" * 32
@@ -70,9 +71,10 @@ class Rig:
         desk: WebhookReceiver,
         mailbox: Mailbox,
         lost: list[Alert],
+        engine: Engine,
     ) -> None:
         self.notifier, self.store, self.hook, self.desk = notifier, store, hook, desk
-        self.mailbox, self.undeliverable = mailbox, lost
+        self.mailbox, self.undeliverable, self.engine = mailbox, lost, engine
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -98,7 +100,7 @@ async def rig(migrated: Engine, session: aiohttp.ClientSession) -> AsyncIterator
                 rng=random.Random(7),
                 observer=Observer(undeliverable=lost.append),
             )
-            yield Rig(notifier, store, hook, desk, mailbox, lost)
+            yield Rig(notifier, store, hook, desk, mailbox, lost, migrated)
 
 
 def outcomes(attempts: list[Attempt]) -> list[tuple[str, str | None, int, str]]:
@@ -241,3 +243,45 @@ async def test_the_tier_the_plan_names_is_paged_and_a_stand_down_reaches_every_t
         ("night", 1),
         ("boss", 2),
     }
+
+
+async def test_a_silence_ending_with_a_clock_open_is_told_to_its_author_once(rig: Rig) -> None:
+    now = datetime.now(UTC)
+    suspected = now - timedelta(hours=2)
+    changes = []
+    for ep in ("ep-s1", "ep-s2", "ep-s3"):
+        changes += [
+            episode(ep, suspected, facility="NORTH"),
+            timer(ep, TimerKind.STEROIDS, suspected, facility="NORTH", status=TimerStatus.PENDING),
+        ]
+    Store(engine=rig.engine).apply(changes=changes)
+
+    def add(silence_id: str, target: str, author: str, minutes: float) -> None:
+        rig.store.add_silence(
+            Silence(
+                silence_id, SilenceScope.EPISODE, target, "goals of care", author,
+                now - timedelta(hours=1), now + timedelta(minutes=minutes),
+            )
+        )  # fmt: skip
+
+    add("sil-a", "ep-s1", "boss", 10)  # the author is in the routing file: the consultant
+    add("sil-b", "ep-s2", "Dr Not On The Rota", 10)  # not: the route's tier-1 role
+    add("sil-c", "ep-s3", "boss", 120)  # ends in two hours: too early to say
+    done = await rig.notifier.notice_silences()
+    told = {(a.episode_id, a.receiver, a.outcome.value) for a in done}
+    assert told == {
+        ("ep-s1", "boss", "delivered"),
+        ("ep-s2", "night", "delivered"),
+    }
+    (mail,) = [m for m in rig.mailbox.messages if m["To"] == "boss@north.example"]
+    assert "silence_expiring" in str(mail["Subject"])
+    body = mail.get_payload() if not mail.is_multipart() else mail.get_payload(0).get_payload()
+    assert "steroids still open" in str(body)
+    assert "goals of care" not in str(body)
+    assert "MRN-" not in str(body)
+    hooked = [p for p in rig.hook.pages if p["alert_type"] == "silence_expiring"]
+    assert [p["episode_id"] for p in hooked] == ["ep-s2"]
+    # Stored: on the episode's timeline (attempts) and as an alert its one-tap link can name.
+    assert rig.store.attempts(done[0].alert_id)[0]["outcome"] == "delivered"
+    # The next scan says nothing again.
+    assert await rig.notifier.notice_silences() == []

@@ -38,6 +38,9 @@ class Recorder:
     async def flush(self) -> list[Attempt]:
         return []
 
+    async def notice_silences(self) -> list[Attempt]:
+        return []
+
 
 def _alert(alert_id: str, at: datetime) -> Alert:
     # One patient, so one partition in publish order: the later alert being handled proves the

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from models.alerting import Silence, SilenceScope
+from models.alerting import OpenEpisode, Silence, SilenceExpired, SilenceScope
 from models.outputs import AlertType, Priority, TimerKind
+from models.routing import RoutingConfig
 from services.alerts.escalation import plan_from
 from services.alerts.grouping import Groups
 from services.alerts.inhibition import inhibitor_of, split_inhibited
-from services.alerts.silences import expiry_notices, silencing
+from services.alerts.routing import author_receivers
+from services.alerts.silences import expiry_notices, notice_alert, silencing
 from services.policy import Paging, load_policy
 from tests.unit.alerts.conftest import alert
 
@@ -155,3 +157,36 @@ def test_a_zero_window_never_holds() -> None:
     groups, out1 = groups.offer("k", alert(alert_id="a1"), now=T0)
     groups, out2 = groups.offer("k", alert(alert_id="a2"), now=T0)
     assert len(out1) == len(out2) == 1
+
+
+def test_a_notice_goes_out_the_lead_time_before_a_silence_ends() -> None:
+    s1 = silence(SilenceScope.EPISODE, "ep-1")  # expires T0 + 2 h
+    ended = silence(SilenceScope.EPISODE, "ep-2", ended=0.5)
+    kw = {"open_timers": {"ep-1": (TimerKind.STEROIDS,), "ep-2": (TimerKind.STEROIDS,)},
+          "episodes_of": {}, "lead": timedelta(minutes=30)}  # fmt: skip
+    early = expiry_notices([s1, ended], since=T0, now=T0 + timedelta(minutes=80), **kw)
+    assert early == []  # 40 minutes to go: not yet
+    due = expiry_notices(
+        [s1, ended], since=T0 + timedelta(minutes=80), now=T0 + timedelta(minutes=95), **kw
+    )
+    assert [(n.silence_id, n.at) for n in due] == [("s-ep-1", T0 + timedelta(hours=2))]
+
+
+def test_the_notice_names_no_patient_and_keeps_the_reason_out() -> None:
+    notice = SilenceExpired("s-1", "ep-1", (TimerKind.STEROIDS,), T0 + timedelta(hours=2))
+    episode = OpenEpisode("ep-1", "MRN-1", "NORTH", "critical", (TimerKind.STEROIDS,))
+    page = notice_alert(notice, episode, now=T0)
+    again = notice_alert(notice, episode, now=T0 + MIN)
+    assert page.alert_id == again.alert_id  # one delivery, however often a scan sees it
+    assert page.alert_type == AlertType.SILENCE_EXPIRING
+    assert "steroids still open" in page.summary
+    assert "MRN" not in page.summary
+    assert "goals of care" not in page.summary
+
+
+def test_the_silences_author_is_told_when_the_routing_file_names_them(
+    config: RoutingConfig,
+) -> None:
+    assert {r.contact.target for r in author_receivers(config, "boss")} == {"boss@north.example"}
+    assert {r.person.key for r in author_receivers(config, "consultant")} == {"boss"}  # by name
+    assert author_receivers(config, "Dr Somebody Else") == ()
