@@ -2,7 +2,9 @@
 
 The users file is read when the worker starts (``check_users_file``: one line per problem) and
 again whenever its modification time changes, so adding, demoting or removing a person takes
-effect without a restart.
+effect without a restart. A change that leaves the file unreadable or invalid (an editor half-way
+through a save) keeps the last valid directory and logs the problem count: nobody is locked out
+by a typo, and the next valid save takes effect.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+import structlog
 from sqlalchemy.engine import Engine
 
 from services.config import Settings
 from services.identity.authenticator import LocalAuthenticator
-from services.identity.users_file import EMPTY, UserDirectory, load_users
+from services.identity.users_file import EMPTY, UserDirectory, UsersFileError, load_users
 from services.store.access import AccessLog
+
+log = structlog.get_logger(__name__)
 
 
 class Clock(Protocol):
@@ -51,15 +56,29 @@ class UsersCache:
         self._lock = threading.Lock()
         self._key: tuple[str, int] | None = None
         self._users = EMPTY
+        self._bad: tuple[str, int] | str | None = None  # the failure last logged (once each)
 
     def get(self, path: Path | None) -> UserDirectory:
         """The directory for ``path`` (empty when None); UsersFileError when it is wrong."""
         if path is None:
             return EMPTY
-        key = (str(path), os.stat(path).st_mtime_ns)
         with self._lock:
-            if key != self._key:
-                self._users, self._key = load_users(path), key
+            key: tuple[str, int] | str = "missing"
+            try:
+                key = (str(path), os.stat(path).st_mtime_ns)
+                if key not in (self._key, self._bad):
+                    self._users, self._key = load_users(path), key
+            except (OSError, UsersFileError) as exc:
+                if self._key is None or self._key[0] != str(path):
+                    if isinstance(exc, UsersFileError):
+                        raise
+                    raise UsersFileError(
+                        [f"{path}: cannot be read ({type(exc).__name__})"]
+                    ) from None
+                if key != self._bad:
+                    self._bad = key
+                    problems = len(exc.problems) if isinstance(exc, UsersFileError) else 1
+                    log.error("users_file.reload_failed", problems=problems, kept="last valid")
             return self._users
 
 
