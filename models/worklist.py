@@ -1,21 +1,18 @@
 """The coordinator's worklist: every open episode with its clocks, evidence, advice and alerts.
 
 Patient-level (the patient id is on each episode): only roles with ``view_patient`` see it, and
-every read of it is in the access log.
+every read of it is in the access log. Plain frozen dataclasses, not pydantic: the values come from
+our own typed tables, and a page of a thousand episodes builds some 17 000 of them per load.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
 
-
-class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class WorkTimer(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkTimer:
     """One clock: pending or breached clocks count down (or up, overdue) to ``due_at``."""
 
     timer_id: str
@@ -32,7 +29,8 @@ class WorkTimer(_Shape):
         return self.status in ("pending", "breached")
 
 
-class WorkDelivery(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkDelivery:
     """One delivery attempt of an alert (receiver is the routing file's key, not a contact)."""
 
     receiver: str
@@ -43,7 +41,8 @@ class WorkDelivery(_Shape):
     at: datetime
 
 
-class WorkAlert(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkAlert:
     """An alert of the episode with its deliveries and acknowledgement."""
 
     alert_id: str
@@ -58,7 +57,8 @@ class WorkAlert(_Shape):
     deliveries: tuple[WorkDelivery, ...]
 
 
-class WorkEvidence(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkEvidence:
     """A sentence of the newest report that the detector read as evidence, and for what."""
 
     section: str | None
@@ -66,7 +66,8 @@ class WorkEvidence(_Shape):
     fields: tuple[str, ...]
 
 
-class WorkSilence(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkSilence:
     """A silence holding on the episode (or its patient)."""
 
     silence_id: str
@@ -76,7 +77,8 @@ class WorkSilence(_Shape):
     expires_at: datetime
 
 
-class WorkEpisode(_Shape):
+@dataclass(frozen=True, slots=True)
+class WorkEpisode:
     """One open episode as the worklist shows it."""
 
     episode_id: str
@@ -100,7 +102,8 @@ class WorkEpisode(_Shape):
     silences: tuple[WorkSilence, ...]
 
 
-class Worklist(_Shape):
+@dataclass(frozen=True, slots=True)
+class Worklist:
     """Open episodes, soonest deadline first, as of ``as_of``."""
 
     as_of: datetime

@@ -102,7 +102,7 @@ def worklist_page(
     episodes = "".join(_episode(e, wl.as_of, csrf, zone) for e in wl.episodes) or (
         "<p class=empty>No open episodes.</p>"
     )
-    body = f"{top}{note}{review}<main id=episodes>{episodes}</main>"
+    body = f"{top}{note}{review}<main id=episodes>{episodes}</main>{feedback_template(csrf)}"
     return _layout("Worklist - Cordwatch", body, stamp=stamp)
 
 
@@ -196,7 +196,8 @@ def _alerts(alerts: tuple[WorkAlert, ...], csrf: str) -> str:
             f"<tr class='alert {escape(a.priority)}' data-alert-id='{escape(a.alert_id)}'>"
             f"<td>{_t(a.at)}</td><td>{escape(a.alert_type)}</td><td>{escape(a.priority)}</td>"
             f"<td>{escape(a.summary)}</td><td><ul class=deliveries>{sent}</ul></td>"
-            f"<td>{ack}{_feedback_form(a.alert_id, csrf)}</td></tr>"
+            f"<td>{ack}<button type=button class=feedback-open "
+            f"data-alert-id='{escape(a.alert_id)}'>Feedback</button></td></tr>"
         )
     return (
         "<div class=alerts><h3>Alerts</h3><table><thead><tr><th>At</th><th>Alert</th>"
@@ -242,14 +243,15 @@ def _kinds(field: str) -> str:
     return f"<select name={field}>{options}</select>"
 
 
-def _feedback_form(alert_id: str, csrf: str) -> str:
-    # A JSON API (streams/review_api.py): worklist.js posts it with the session's CSRF header.
+def feedback_template(csrf: str) -> str:
+    """The alert feedback form, once per page: worklist.js puts a copy under the alert whose
+    Feedback button was pressed (a JSON API, streams/review_api.py, posted with the CSRF header)."""
     return (
-        f"<form class='api-form feedback-form' data-url='/api/alerts/{escape(alert_id)}/feedback'"
-        f" data-done=feedback>{_hidden(csrf)}<details><summary>Feedback</summary>"
-        f"{_kinds('kind')}<input name=note maxlength=2000 placeholder='note (optional)'>"
-        "<button type=submit>Send</button><span class=api-error role=alert></span></details>"
-        "</form>"
+        "<template id=feedback-template><form class='api-form feedback-form' data-done=feedback>"
+        f"{_hidden(csrf)}{_kinds('kind')}"
+        "<input name=note maxlength=2000 placeholder='note (optional)'>"
+        "<button type=submit>Send</button><span class=api-error role=alert></span></form>"
+        "</template>"
     )
 
 

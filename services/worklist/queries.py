@@ -77,7 +77,8 @@ def worklist(conn: Connection, *, now: datetime, facility: str | None = None) ->
         attempts[row.alert_id].append(row)
     newest_report = _newest(conn, DETECTIONS, s.occurred_at, ids,
                             s.accession, s.exam, s.evidence)  # fmt: skip
-    newest_score = _newest(conn, SCORES, sc.computed_at, ids, sc.result)
+    # The advice only: the score's explanation rows are most of its JSON, and unused here.
+    newest_score = _newest(conn, SCORES, sc.computed_at, ids, sc.result["advice"].label("advice"))
     patients = [e.patient_id for e in episodes]
     silences = list(conn.execute(
         select(SILENCES).where(
@@ -113,8 +114,10 @@ def _episode(
     report: Any, score: Any, silences: list[Any],
 ) -> WorkEpisode:  # fmt: skip
     work_timers = tuple(
-        WorkTimer(timer_id=r.timer_id, kind=r.kind, status=r.status, started_at=r.started_at,
-                  due_at=r.due_at, met_at=r.met_at, breached_at=r.breached_at)
+        WorkTimer(
+            timer_id=r.timer_id, kind=r.kind, status=r.status, started_at=r.started_at,
+            due_at=r.due_at, met_at=r.met_at, breached_at=r.breached_at,
+        )
         for r in timers
     )  # fmt: skip
     running = [w.due_at for w in work_timers if w.running]
@@ -124,20 +127,24 @@ def _episode(
             at=r.at, summary=r.summary, delivery_status=r.delivery_status,
             acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by,
             deliveries=tuple(
-                WorkDelivery(receiver=d.receiver, channel=d.channel, tier=d.tier,
-                             outcome=d.outcome, reason=d.reason, at=d.at)
+                WorkDelivery(
+                    receiver=d.receiver, channel=d.channel, tier=d.tier, outcome=d.outcome,
+                    reason=d.reason, at=d.at,
+                )
                 for d in attempts.get(r.alert_id, [])
             ),
         )
         for r in alerts
     )  # fmt: skip
     advice = tuple(
-        str(item.get("text")) for item in ((score.result or {}).get("advice") or [])
+        str(item.get("text")) for item in (score.advice or [])
         if isinstance(item, dict) and item.get("text")
     ) if score is not None else ()  # fmt: skip
     holding = tuple(
-        WorkSilence(silence_id=s.silence_id, scope=s.scope, reason=s.reason, author=s.author,
-                    expires_at=s.expires_at)
+        WorkSilence(
+            silence_id=s.silence_id, scope=s.scope, reason=s.reason, author=s.author,
+            expires_at=s.expires_at,
+        )
         for s in silences if s.target in (e.episode_id, e.patient_id)
     )  # fmt: skip
     return WorkEpisode(

@@ -16,6 +16,8 @@ is in the access log before its answer; nothing about the patient reaches the ap
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -267,8 +269,8 @@ class _Pages:
                                detail={"episodes": len(wl.episodes)})  # fmt: skip
         except guard.AuthError as exc:
             return web.json_response({"error": exc.message}, status=exc.status, headers=HEADERS)
-        return web.Response(text=wl.model_dump_json(), content_type="application/json",
-                            headers=HEADERS)  # fmt: skip
+        body = json.dumps(dataclasses.asdict(wl), default=_iso, separators=(",", ":"))
+        return web.Response(text=body, content_type="application/json", headers=HEADERS)
 
     async def stamp(self, request: web.Request) -> web.Response:
         ctx = self.context()
@@ -382,6 +384,12 @@ def _episode_of_alert(conn: Any, alert_id: str) -> str | None:
     a = queries.ALERTS.c
     row = conn.execute(select(a.episode_id).where(a.alert_id == alert_id)).first()
     return None if row is None else str(row[0])
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
 
 
 def _wants_html(request: web.Request) -> bool:

@@ -83,6 +83,17 @@
 
   document.addEventListener("submit", submitApi);
 
+  // One feedback form per page: a copy goes under the alert whose Feedback button was pressed.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button.feedback-open");
+    if (button === null) return;
+    const template = document.getElementById("feedback-template");
+    const form = template.content.firstElementChild.cloneNode(true);
+    form.dataset.url = `/api/alerts/${encodeURIComponent(button.dataset.alertId)}/feedback`;
+    button.replaceWith(form);
+    form.querySelector("select").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     window.setInterval(tick, 1000);

@@ -131,8 +131,8 @@ async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(
         assert "acknowledged by Coordinator Two" in await card.inner_text()
 
         # Feedback on the alert (the review API, posted by the page's script with its CSRF).
+        await card.locator("button.feedback-open").first.click()
         feedback = card.locator("form.feedback-form")
-        await feedback.locator("summary").click()
         await feedback.locator("select[name=kind]").select_option("duplicate")
         await feedback.locator("input[name=note]").fill("Same study as the one paged yesterday")
         await feedback.locator("button[type=submit]").click()
