@@ -120,6 +120,9 @@ class Paging(Sourced):
     ack_link_valid_hours: Annotated[float, Field(gt=0, le=24 * 14)] = 24
     # How long before a silence ends, with a timer of its episode still open, the notice goes out.
     silence_notice_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 30
+    # A page nobody was on call for (and no fallback) is tried again this often, for this long.
+    nobody_retry_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 5
+    nobody_retry_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 12
 
 
 class SurgicalServices(Sourced):

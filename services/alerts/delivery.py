@@ -55,6 +55,17 @@ class Attempt:
     grouped_alert_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Later:
+    """A page to try again: nobody held its tier's role (nor the fallback) when it came."""
+
+    message: Message
+    route: Route
+    tier: int
+    due_at: datetime
+    first_at: datetime
+
+
 class DeliveryLog(Protocol):
     """What delivery needs of the store."""
 
@@ -71,6 +82,8 @@ class DeliveryLog(Protocol):
     ) -> list[OpenEpisode]: ...
 
     async def note_alert(self, alert: Alert) -> None: ...
+
+    async def acknowledged(self, alert_ids: Sequence[str]) -> set[str]: ...
 
 
 class Clock(Protocol):
@@ -103,6 +116,8 @@ class Notifier:
     _breaches: dict[tuple[str, str], Alert] = field(default_factory=dict)
     _tiers: dict[str, int] = field(default_factory=dict)
     _groups: Groups | None = None
+    # Pages nobody was on call for, by alert and tier, until their retry time.
+    _later: dict[str, _Later] = field(default_factory=dict)
 
     @property
     def groups(self) -> Groups:
@@ -195,12 +210,14 @@ class Notifier:
 
     def held_ids(self) -> set[str]:
         """Alerts waiting in a group window (their offsets must not be committed yet)."""
-        return {a.alert_id for g in self.groups.open.values() for a in g.held}
+        held = {a.alert_id for g in self.groups.open.values() for a in g.held}
+        return held | {a.alert_id for later in self._later.values() for a in later.message.alerts}
 
     async def flush(self) -> list[Attempt]:
-        """Send the grouped messages whose window has closed."""
+        """Send the grouped messages whose window has closed, and retry the pages nobody was on
+        call for."""
         self._groups, ready = self.groups.flush(now=self.clock.now())
-        done: list[Attempt] = []
+        done: list[Attempt] = await self._retry_nobody()
         for message in ready:
             lead = message.lead
             route = route_for(
@@ -263,11 +280,14 @@ class Notifier:
             done += await self._deliver(message, route=route, tier=tier)
         return done
 
-    async def _deliver(self, message: Message, *, route: Route, tier: int) -> list[Attempt]:
+    async def _deliver(
+        self, message: Message, *, route: Route, tier: int, first_at: datetime | None = None
+    ) -> list[Attempt]:
         lead = message.lead
         started = self.clock.now()
         site = site_of(self.config, lead.facility)
         targets = receivers(self.config, route, facility=site, tier=tier, at=started)
+        backup: tuple[Receiver, ...] = ()
         fallback_at = started + timedelta(minutes=self.paging.fallback_after_minutes)
         results, before = await self._page(message, targets, started=started, limit=fallback_at)
         # Delivered now, or before a restart made this worker read the alert again.
@@ -285,11 +305,43 @@ class Notifier:
             more, before = await self._page(message, backup, started=started, limit=give_up_at)
             results += more
             delivered = before or any(a.outcome == DeliveryOutcome.DELIVERED for a in more)
-        if not delivered and lead.priority == Priority.CRITICAL:
+        if not delivered and lead.priority == Priority.CRITICAL and first_at is None:
             # The operational alert: a critical page reached nobody (Prometheus rule on this).
             self.observer.undeliverable(lead)
             log.error("notify.critical_undeliverable", alert_id=lead.alert_id, tier=tier)
+        if not delivered and not targets and not backup:
+            # Nobody holds the role now (a rota gap, leave without cover): try again later, when
+            # a shift may have begun. The alert stays held, so a restart reads it again.
+            self._later[f"{lead.alert_id}\n{tier}"] = _Later(
+                message=message,
+                route=route,
+                tier=tier,
+                due_at=started + timedelta(minutes=self.paging.nobody_retry_minutes),
+                first_at=first_at or started,
+            )
         return results
+
+    async def _retry_nobody(self) -> list[Attempt]:
+        """Page again the alerts nobody was on call for, whose retry time has come."""
+        now = self.clock.now()
+        done: list[Attempt] = []
+        for key, later in list(self._later.items()):
+            if later.due_at > now:
+                continue
+            del self._later[key]
+            lead = later.message.lead
+            if await self.store.acknowledged([lead.alert_id]):
+                continue  # someone found it another way (the worklist, a later tier)
+            if now - later.first_at > timedelta(hours=self.paging.nobody_retry_hours):
+                done += await self._decided(
+                    lead, later.tier, DeliveryOutcome.GAVE_UP, "nobody_on_call", now
+                )
+                continue
+            log.info("notify.nobody_retry", alert_id=lead.alert_id, tier=later.tier)
+            done += await self._deliver(
+                later.message, route=later.route, tier=later.tier, first_at=later.first_at
+            )
+        return done
 
     async def _page(
         self,

@@ -113,6 +113,16 @@ class DeliveryStore:
             row = conn.execute(query).first()
         return None if row is None else int(row[0])
 
+    async def acknowledged(self, alert_ids: Sequence[str]) -> set[str]:
+        """The ids among these whose alert someone acknowledged."""
+        return await asyncio.to_thread(self._acknowledged, list(alert_ids))
+
+    def _acknowledged(self, alert_ids: list[str]) -> set[str]:
+        c = _ALERTS.c
+        query = select(c.alert_id).where(c.alert_id.in_(alert_ids), c.acknowledged_at.is_not(None))
+        with self._engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(query)}
+
     async def note_alert(self, alert: Alert) -> None:
         """Store an alert notify raised itself (a silence notice), once; the sink never sees it."""
         await asyncio.to_thread(self._note_alert, alert)

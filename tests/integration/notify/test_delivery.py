@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from models.alerting import DeliveryOutcome, Silence, SilenceScope
 from models.outputs import Alert, AlertType, Priority, TimerKind, TimerStatus
 from models.routing import Channel, RoutingConfig
+from services.alerts.acks import AckStore
 from services.alerts.channels.email import EmailSender
 from services.alerts.channels.webhook import WebhookSender
 from services.alerts.delivery import Attempt, Notifier, Observer
@@ -285,3 +286,70 @@ async def test_a_silence_ending_with_a_clock_open_is_told_to_its_author_once(rig
     assert rig.store.attempts(done[0].alert_id)[0]["outcome"] == "delivered"
     # The next scan says nothing again.
     assert await rig.notifier.notice_silences() == []
+
+
+class StepClock:
+    """Real time plus an offset the test moves: the rota is read at the shifted moment."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+async def test_a_page_nobody_is_on_call_for_is_tried_again_until_someone_is(
+    migrated: Engine, session: aiohttp.ClientSession
+) -> None:
+    hook = WebhookReceiver(secret=SECRET)
+    start = datetime.now(UTC)
+    async with serve({"/hook": hook.handle}) as url:
+        data = base()
+        data["people"]["night"]["contacts"] = [{"webhook": f"{url}/hook"}]
+        data["rota"]["registrar"]["NORTH"] = {
+            "shifts": [{"days": "all", "from": "00:00", "to": "00:00", "people": ["night"]}]
+        }
+        # The only registrar is away for the next 12 minutes with no cover; no fallback.
+        away = {"from": (start - timedelta(hours=1)).isoformat(timespec="minutes"),
+                "to": (start + timedelta(minutes=12)).isoformat(timespec="minutes")}  # fmt: skip
+        data["leave"] = [{"person": "night", **away}]
+        data["routes"] = [{"name": "all", "match": {}, "tiers": {1: "registrar"}}]
+        clock = StepClock()
+        lost: list[Alert] = []
+        store = DeliveryStore(engine=migrated)
+        notifier = Notifier(
+            config=parse_routing(data),
+            paging=FAST,
+            senders={Channel.WEBHOOK: WebhookSender(session=session, secret=SECRET)},
+            store=store,
+            clock=clock,
+            public_url="https://cw.example",
+            link_secret=b"l" * 32,
+            rng=random.Random(7),
+            observer=Observer(undeliverable=lost.append),
+        )
+        page = now_alert(alert_id="gap-1", episode_id="ep-gap")
+        Store(engine=migrated).apply(alerts=[page])
+        first = await notifier.handle(page)
+        assert outcomes(first) == [("-", None, 0, "no_receiver")]
+        assert [a.alert_id for a in lost] == ["gap-1"]  # the operational alert, at once
+        assert "gap-1" in notifier.held_ids()  # not committed: a restart reads it again
+        assert await notifier.flush() == []  # not due yet
+        clock.offset = timedelta(minutes=6)  # retried: still away
+        assert outcomes(await notifier.flush()) == [("-", None, 0, "no_receiver")]
+        assert hook.pages == []
+        clock.offset = timedelta(minutes=13)  # back from leave
+        done = await notifier.flush()
+        assert outcomes(done) == [("night", "webhook", 1, "delivered")]
+        assert [p["alert_id"] for p in hook.pages] == ["gap-1"]
+        assert "gap-1" not in notifier.held_ids()
+        assert [a.alert_id for a in lost] == ["gap-1"]  # counted once, not per retry
+        # An acknowledged page is not tried again.
+        other = now_alert(alert_id="gap-2", episode_id="ep-gap2")
+        Store(engine=migrated).apply(alerts=[other])
+        clock.offset = timedelta()
+        await notifier.handle(other)
+        AckStore(engine=migrated).record("gap-2", by="Dr Worklist", at=datetime.now(UTC))
+        clock.offset = timedelta(minutes=6)
+        assert await notifier.flush() == []
+        assert "gap-2" not in notifier.held_ids()
