@@ -34,7 +34,8 @@ from models.access import AccessAction, AccessOutcome
 from models.alerting import Silence, SilenceScope
 from services.alerts.acks import UnknownAlertError
 from services.identity import sessions
-from services.identity.roles import Permission
+from services.identity.principal import Principal, Via
+from services.identity.roles import Permission, UserRole
 from services.review.store import open_reviews
 from services.worklist import queries
 from services.worklist.care import CareError, care_event
@@ -178,9 +179,6 @@ class _Pages:
 
     async def _record_quietly(self, ctx: WorklistContext, request: web.Request, name: str,
                               role: str, action: AccessAction) -> None:  # fmt: skip
-        from services.identity.principal import Principal, Via
-        from services.identity.roles import UserRole
-
         caller = guard.Caller(Principal(name, UserRole(role), Via.SESSION, name), None,
                               guard.remote_of(request))  # fmt: skip
         await guard.record(ctx.security, caller, action, outcome=AccessOutcome.REFUSED,
