@@ -77,6 +77,7 @@ _REPORTING_VERB = compile_bytes(
 _CASE_RESULT = compile_bytes(
     r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed|"
     r"reported|documented|detected|identified|found|noted|diagnosed|presented with|"
+    r"experienced|developed|suffered|underwent|"
     r"presenting with|as a result of|due to|secondary to)\b"
 )
 _BONE_WORDS = (

@@ -29,5 +29,7 @@ EPIDURAL_ADJECTIVES = (
     r"nodular|bulky|residual|recurrent|minimal|small|large|thin|ventral|dorsal|anterior|"
     r"posterior|lateral|left|right|circumferential|bilateral|extraosseous|plasmacytoma|"
     r"new|progressive|increasing|known|mild|moderate|significant|spinal|solid|"
-    r"space-occupying|expansile|heterogeneous|lobulated|hypointense|hyperintense) ){0,2}"
+    r"space-occupying|expansile|heterogeneous|lobulated|hypointense|hyperintense|"
+    # a tumour's histological grade: "extradural grade 1 chondrosarcoma"
+    r"grade [1-4]|low[- ]grade|high[- ]grade) ){0,2}"
 )

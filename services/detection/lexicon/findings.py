@@ -39,7 +39,8 @@ _BONE_EDGE = (
 )
 TUMOUR_NOUNS = (
     r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
-    r"myeloma|neoplasm|malignancy|soft tissue tumou?r"
+    r"myeloma|neoplasm|malignancy|soft tissue tumou?r|\w*sarcomas?|\w*carcinomas?|chordomas?|"
+    r"melanomas?"
 )
 EXTENT_NOUNS = (
     r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
@@ -186,6 +187,15 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "roots_encroached",
         rf"(?:encroach\w*|displac\w*) (?:on |upon )?(?:the )?{W}{{0,3}}(?:nerve |cauda equina )?"
         rf"roots|(?:nerve |cauda equina )?roots (?:{W}{{0,3}})?(?:encroached|displaced)",
+        "mass",
+        "1c",
+    ),
+    # One nerve root compressed (an exiting root in the foramen or lateral recess): the root is
+    # reached, the thecal sac and cord are not (1c, as a root encroached on).
+    Rule(
+        "root_compressed",
+        rf"(?:compress\w*|impinge\w*(?: on| upon)?) (?:the )?{W}{{0,3}}(?:nerve )?root|"
+        rf"(?:nerve )?root (?:{W}{{0,3}})?(?:is |was )?compressed",
         "mass",
         "1c",
     ),

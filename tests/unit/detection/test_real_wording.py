@@ -436,6 +436,17 @@ DIAGNOSIS_CASES = [
         "compressed by a ventral epidural lesion.",
         True,
     ),
+    # a tumour's histological grade is not an ESCC grade; sarcomas are tumour nouns
+    ("An extradural grade 2 chondrosarcoma fills the canal at L5.", True),
+    ("A grade 2 chondrosarcoma of the iliac wing; the spinal canal is clear.", False),
+    # one nerve root compressed by a malignant fracture is reached (1c)
+    (
+        "Known lung cancer. The L4 fracture's posterior wall compresses the exiting nerve root.",
+        True,
+    ),
+    ("A disc extrusion at L5-S1 compresses the left S1 nerve root. Known lung cancer.", False),
+    # what a patient in a case description experienced is a finding there
+    ("Key message: a man with colorectal cancer experienced spinal cord compression at T9.", True),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
