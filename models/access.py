@@ -27,6 +27,7 @@ class AccessAction(StrEnum):
     SIGN_OUT = "sign_out"
     DENIED = "denied"  # a known user asked for what their role does not allow
     READ_ACCESS_LOG = "read_access_log"
+    READ_SILENCES = "read_silences"  # `cordwatch silence list`: its targets may be patient ids
 
 
 class AccessOutcome(StrEnum):

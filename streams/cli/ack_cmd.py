@@ -25,9 +25,11 @@ def run(args: argparse.Namespace) -> int:
     """Acknowledge; 1 when the alert is unknown, 2 when the broker is not configured."""
     import asyncio
 
+    from models.access import AccessAction
     from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
     from services.config import get_settings
     from services.store import make_engine
+    from streams.cli.access_record import record_cli
     from streams.notify.publish import AckPublisher
     from streams.notify.runtime import UtcClock
 
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
                 store=AckStore(engine=engine), publish=publisher.send, clock=UtcClock()
             )
             result = await acker.acknowledge(args.alert_id, by=by, via="cli")
+            record_cli(engine, AccessAction.ACKNOWLEDGE, target_kind="alert",
+                       target_id=args.alert_id[:64], detail={"by": by})  # fmt: skip
         except UnknownAlertError:
             print(f"cordwatch ack: no stored alert {args.alert_id}", file=sys.stderr)
             return 1

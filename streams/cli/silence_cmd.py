@@ -46,10 +46,12 @@ def duration(text: str) -> timedelta:
 
 def run(args: argparse.Namespace) -> int:
     """Add, end or list silences in the audit store."""
+    from models.access import AccessAction
     from models.alerting import Silence, SilenceScope
     from services.config import get_settings
     from services.store import make_engine
     from services.store.deliveries import DeliveryStore
+    from streams.cli.access_record import record_cli
 
     engine = make_engine(get_settings().database_url)
     store = DeliveryStore(engine=engine)
@@ -67,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
                 expires_at=now + args.duration,
             )
             store.add_silence(silence)
+            # A patient-scope target is a patient id: the record names the silence instead.
+            record_cli(engine, AccessAction.SILENCE, target_kind=scope.value,
+                       target_id=args.episode or silence.silence_id,
+                       detail={"silence_id": silence.silence_id, "by": args.by})  # fmt: skip
             print(
                 f"{silence.silence_id} silences this {scope.value} until "
                 f"{silence.expires_at:%Y-%m-%d %H:%MZ}"
@@ -76,9 +82,13 @@ def run(args: argparse.Namespace) -> int:
             if not store.end_silence(args.silence_id, by=args.by, at=now):
                 print(f"cordwatch silence: no open silence {args.silence_id}", file=sys.stderr)
                 return 1
+            record_cli(engine, AccessAction.END_SILENCE, target_kind="silence",
+                       target_id=args.silence_id[:64], detail={"by": args.by})  # fmt: skip
             print(f"{args.silence_id} ended")
             return 0
-        for s in store.list_silences(at=now):
+        holding = store.list_silences(at=now)
+        record_cli(engine, AccessAction.READ_SILENCES, detail={"count": len(holding)})
+        for s in holding:
             # The target may be a patient id: this is the operator's terminal, not a log.
             until = f"{s.ends_at:%Y-%m-%d %H:%MZ}"
             print(

@@ -47,4 +47,16 @@ def test_add_list_end(tmp_path: Path) -> None:
     assert ended_by == "dr.c"  # the audit keeps who ended it
     bad = cli(db, "add", "--patient", "MRN-1", "--reason", "r", "--by", "b", "--for", "soon")
     assert bad.returncode == 2
+    patient = cli(db, "add", "--patient", "MRN-1", "--reason", "r", "--by", "b", "--for", "1h")
+    assert patient.returncode == 0, patient.stderr
+    # Each action and each listing is in the access log under the OS account, never a patient id.
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "select user_name, via, action, target_id from access_log order by at"
+        ).all()
+    assert [r[2] for r in rows] == ["silence", "read_silences", "end_silence", "read_silences",
+                                    "silence"]  # fmt: skip
+    assert all(r[0].startswith("os:") and r[1] == "cli" for r in rows)
+    assert rows[0][3] == "ep-7"
+    assert all("MRN" not in (r[3] or "") for r in rows)
     engine.dispose()
