@@ -14,6 +14,8 @@ class Via(StrEnum):
     SESSION = "session"  # the sign-in page's cookie
     TOKEN = "token"  # a user's own API bearer token
     SERVICE = "service"  # the shared machine credential, CORDWATCH_API_TOKEN
+    LINK = "link"  # a page's signed one-tap acknowledgement link
+    PAGERDUTY = "pagerduty"  # PagerDuty's signed acknowledgement webhook
 
 
 @dataclass(frozen=True, slots=True)

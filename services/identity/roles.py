@@ -20,9 +20,14 @@ class UserRole(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     SERVICE = "service"
+    # Someone the rota paged, acting through the page's signed one-tap link or PagerDuty (named
+    # by the routing file's key or PagerDuty's agent): recorded in the access log, no API rights.
+    ON_CALL = "on_call"
 
 
-PERSON_ROLES = frozenset(r for r in UserRole if r is not UserRole.SERVICE)
+PERSON_ROLES = frozenset(
+    {UserRole.COORDINATOR, UserRole.CLINICIAN, UserRole.AUDITOR, UserRole.ADMIN}
+)  # the roles a users file may give
 
 
 class Permission(StrEnum):
@@ -61,6 +66,7 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
             Permission.SUBMIT_EVENTS,
         }
     ),
+    UserRole.ON_CALL: frozenset(),
 }
 
 

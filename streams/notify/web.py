@@ -38,7 +38,8 @@ from models.alerting import Silence, SilenceScope
 from services.alerts import acklink
 from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
 from services.config import Settings
-from services.identity.roles import Permission
+from services.identity.principal import Principal, Via
+from services.identity.roles import Permission, UserRole
 from services.store.deliveries import DeliveryStore
 from streams.security import guard
 from streams.security.context import Security
@@ -89,6 +90,8 @@ def build_app(
     async def link_post(request: web.Request) -> web.Response:
         claim = claim_of(request)
         result = await _ack(acknowledger, claim.alert_id, by=claim.receiver, via="link")
+        await audit(_paged(claim.receiver, Via.LINK, request), AccessAction.ACKNOWLEDGE, "alert",
+                    claim.alert_id)  # fmt: skip
         body = (
             "<!doctype html><title>Acknowledged</title>"
             f"<p>Acknowledged by {html.escape(result.acknowledged_by)} at "
@@ -202,6 +205,8 @@ def build_app(
         if not alert_id:
             raise web.HTTPBadRequest(text="the incident carries no incident_key")
         result = await _ack(acknowledger, str(alert_id), by=str(agent)[:_MAX_BY], via="pagerduty")
+        await audit(_paged(str(agent), Via.PAGERDUTY, request), AccessAction.ACKNOWLEDGE, "alert",
+                    str(alert_id))  # fmt: skip
         return web.json_response({"alert_id": result.alert_id, "first": result.first})
 
     async def metrics(_request: web.Request) -> web.Response:
@@ -217,6 +222,12 @@ def build_app(
     app.router.add_post("/api/silences", silence_add)
     app.router.add_post("/api/silences/{silence_id}/end", silence_end)
     return app
+
+
+def _paged(name: str, via: Via, request: web.Request) -> guard.Caller:
+    """Who acknowledged through a signed link or PagerDuty, as the access log names them."""
+    principal = Principal(name[:64], UserRole.ON_CALL, via, name[:128])
+    return guard.Caller(principal, None, guard.remote_of(request))
 
 
 def _http(exc: guard.AuthError) -> web.HTTPException:

@@ -3,7 +3,7 @@ is refused, and each action is in the access log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from models.access import AccessAction
 from models.events import AlertAcknowledged
 from models.outputs import Alert, AlertType, Priority
+from services.alerts import acklink
 from services.alerts.acks import Acknowledger, AckStore
 from services.config import Settings
 from services.store import Store, make_engine, upgrade
@@ -28,9 +29,9 @@ async def test_ack_and_silence_need_a_role_that_acts_and_name_the_user(tmp_path:
     engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
     upgrade(engine=engine)
     Store(engine=engine).apply(alerts=[Alert(
-        alert_id="A1", alert_type=AlertType.TIMER_BREACHED, priority=Priority.CRITICAL,
+        alert_id=alert_id, alert_type=AlertType.TIMER_BREACHED, priority=Priority.CRITICAL,
         episode_id="E1", patient_id="MRN-1", facility="NORTH", at=NOW, summary="overdue",
-    )])  # fmt: skip
+    ) for alert_id in ("A1", "A2")])  # fmt: skip
     published: list[AlertAcknowledged] = []
 
     async def publish(event: AlertAcknowledged) -> None:
@@ -65,7 +66,11 @@ async def test_ack_and_silence_need_a_role_that_acts_and_name_the_user(tmp_path:
         end = await client.post(f"/api/silences/{silence_id}/end", json={"by": "Dr Relay"},
                                 headers=bearer("service"))  # fmt: skip
         assert end.status == 200
-    assert [e.acknowledged_by for e in published] == ["Test Coordinator"]
+        # The page's one-tap link acts as the person it was sent to, and is recorded so.
+        link = acklink.sign(secret=b"l" * 32, alert_id="A2", receiver="dr-oncall", now=NOW,
+                            valid=timedelta(hours=1))  # fmt: skip
+        assert (await client.post(f"/ack/{link}")).status == 200
+    assert [e.acknowledged_by for e in published] == ["Test Coordinator", "dr-oncall"]
     actions = sorted((r.user_name, r.action.value, r.target_id)
                      for r in AccessLog(engine=engine).query())  # fmt: skip
     assert actions == sorted([
@@ -74,7 +79,10 @@ async def test_ack_and_silence_need_a_role_that_acts_and_name_the_user(tmp_path:
         (name_of("coordinator"), AccessAction.ACKNOWLEDGE.value, "A1"),
         (name_of("clinician"), AccessAction.SILENCE.value, silence_id),
         ("service", AccessAction.END_SILENCE.value, silence_id),
+        ("dr-oncall", AccessAction.ACKNOWLEDGE.value, "A2"),
     ])  # fmt: skip
+    linked = AccessLog(engine=engine).query(user="dr-oncall")
+    assert [(r.role, r.via) for r in linked] == [("on_call", "link")]
     with engine.connect() as conn:
         author, ended_by = conn.exec_driver_sql(
             "select author, ended_by from silences where silence_id = ?", (silence_id,)
