@@ -70,7 +70,7 @@ class ApiContext:
         return Security(
             authenticator=LocalAuthenticator(
                 users=EMPTY, session_secret=secrets.token_bytes(32),
-                service_token=self.token.get_secret_value(), session_ttl=DEFAULT_SPAN,
+                service_token=self.token.get_secret_value(), session_ttl=timedelta(hours=12),
             ),
             access_log=AccessLog(engine=self.engine), clock=self.clock, secure_cookies=True,
         )  # fmt: skip
