@@ -131,7 +131,7 @@ def explain(
     steroids = policy.window(TimerKind.STEROIDS).total_seconds() / 3600
     review = policy.window(TimerKind.SURGICAL_EVALUATION).total_seconds() / 3600
     warnings = ", ".join(f"{f:.0%}" for f in policy.warnings.fractions)
-    escalation = ", ".join(f"{d.total_seconds() / 60:.0f}" for d in policy.escalation_delays)
+    escalation = ", ".join(f"{d.total_seconds() / 60:g}" for d in policy.escalation_delays)
     first = now + timedelta(seconds=plan.lead)
     last = first + timedelta(seconds=plan.window)
     live = f"between {first:%H:%M:%S} and {last:%H:%M:%S} UTC"
@@ -148,7 +148,7 @@ def explain(
         "sim",
         f"policy services/policy.yaml: steroids within {steroids:g} h and a spinal surgical "
         f"review within {review:g} h of suspicion; warnings at {warnings} of each window; "
-        f"escalation {escalation} min after an unacknowledged breach",
+        f"escalation {escalation} min after an unacknowledged critical page",
     )
     console.line(
         "sim",

@@ -11,6 +11,7 @@ from streams.demo.gateway import GatewayDoors
 from streams.demo.hospital import SimCounts, simulate
 from streams.demo.lines import Ref
 from streams.demo.options import DemoOptions
+from streams.demo.paging import DemoPaging, demo_policy
 from streams.demo.report import Report, scrape
 from streams.demo.watcher import AlertWatcher
 from streams.demo.worker import WorkerProcess
@@ -93,6 +94,7 @@ async def _demo(
     watcher: AlertWatcher | None = None
     reader: asyncio.Task[None] | None = None
     doors: GatewayDoors | None = None
+    paging: DemoPaging | None = None
     interrupted = False
     sim = SimCounts()
     url = ""
@@ -102,16 +104,21 @@ async def _demo(
         console.line("broker", f"{kind} at {bootstrap}")
         await prepare_cluster(settings, bootstrap)
         web_port = free_port(settings.web_host)
+        paging = DemoPaging(console=console, host=settings.web_host)
+        await paging.start(data_dir=settings.data_dir, notify_port=free_port(settings.web_host))
+        worker_policy = demo_policy(DEFAULT_POLICY_PATH, settings.data_dir / "demo-policy.yaml")
+        policy = load_policy(worker_policy)
         started = time.monotonic()
         worker = WorkerProcess.start(
             bootstrap=bootstrap,
             web_port=web_port,
             key=key,
-            policy=DEFAULT_POLICY_PATH,
+            policy=worker_policy,
             log_dir=settings.data_dir,
             console=console,
             api_token=token,
             users_file=users_file,
+            extra_env=paging.env(),
         )
         url = f"http://{settings.web_host}:{web_port}"
         await worker.wait_ready(url, within=60.0)
@@ -164,6 +171,8 @@ async def _demo(
             main.uncancel()
             console.raw()
             console.line("demo", "interrupted: stopping; what came out so far:")
+        if paging is not None:
+            paging.summary()
         metrics = await scrape(f"{url}/metrics") if worker.process.poll() is None else {}
         ok = Report(
             feed=feed,
@@ -194,6 +203,8 @@ async def _demo(
                 if worker is not None:
                     worker.stop()
             finally:
+                if paging is not None:
+                    await paging.stop()
                 if broker is not None:
                     broker.stop()
                     console.line("broker", "stopped")

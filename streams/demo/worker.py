@@ -35,6 +35,7 @@ class WorkerProcess:
         console: Console,
         api_token: str,
         users_file: Path | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> WorkerProcess:
         """Spawn the worker on this broker, port, pseudonym key and policy; echo its log."""
         import subprocess
@@ -53,6 +54,7 @@ class WorkerProcess:
         }
         if users_file is not None:  # the worklist's demo coordinator
             env["CORDWATCH_USERS_FILE"] = str(users_file)
+        env.update(extra_env or {})  # the notify role, pointed at the demo's receivers
         # Tansu holds a first JoinGroup for half the session timeout: 6 s (Kafka's minimum by
         # default) gets a newcomer to a ready worker sooner than the production default.
         env.setdefault("CORDWATCH_KAFKA_SESSION_TIMEOUT_SECONDS", "6")

@@ -33,6 +33,7 @@ def render_email(page: Page, *, sender: str, to: str) -> EmailMessage:
     msg["Message-ID"] = f"<{page.delivery_id}@cordwatch>"
     msg["X-Cordwatch-Delivery"] = page.delivery_id
     msg["X-Cordwatch-Alert"] = page.alert_id
+    msg["X-Cordwatch-Raised"] = page.alerts[0].at.isoformat()  # lets a receiver time the page
     lines = [page.summary, "", f"Episode: {page.episode_url}", f"Acknowledge: {page.ack_url}"]
     if len(page.alerts) > 1:
         lines += ["", "In this page:"]
