@@ -22,10 +22,12 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
+from services.config import Settings
 from services.gateway import HL7_INBOUND
 from services.gateway.encode_hl7 import encode_hl7
 from services.gateway.mllp import FrameDecoder, frame
 from services.gateway.profile import SiteProfile
+from services.logging import configure_logging
 from services.simulation.feed import FeedConfig, generate
 from streams.broker import EmbeddedBroker, ensure_topics
 from streams.broker import wait_ready as wait_broker
@@ -107,6 +109,9 @@ async def through_listener(bootstrap: str, messages: list[bytes], connections: i
 
 async def main(count: int, connections: int) -> None:
     """Alternate the two runs twice on one broker and print the figures."""
+    # As `cordwatch mllp` runs: INFO, so the listener's per-message debug line is not rendered
+    # (unconfigured structlog prints every one, which the listener would pay for here only).
+    configure_logging(Settings(log_level="INFO"))
     messages = hl7_messages(count)
     with EmbeddedBroker() as broker:
         await wait_broker(broker.bootstrap)
