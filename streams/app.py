@@ -50,21 +50,9 @@ ROLE_PARTS: dict[Role, tuple[Register, ...]] = {
     Role.NOTIFY: (notify.register,),
 }
 
-# Faust's own sensors register on a registry at creation; a second App in one process (tests)
-# must reuse them or prometheus_client raises "Duplicated timeseries".
-_faust_metrics: dict[int, FaustMetrics] = {}
-
 # With no bootstrap (the embedded broker's address is not known yet) Faust needs some URL;
 # this is Faust's own default and is never dialled by tests.
 _FALLBACK_BROKER = "localhost:9092"
-
-
-def faust_metrics(registry: CollectorRegistry) -> FaustMetrics:
-    """Faust's Prometheus metrics on `registry`, created once per registry."""
-    key = id(registry)
-    if key not in _faust_metrics:
-        _faust_metrics[key] = FaustMetrics.create(registry, "faust")
-    return _faust_metrics[key]
 
 
 def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
@@ -182,7 +170,9 @@ def faust_app(settings: Settings, *, registry: CollectorRegistry) -> faust.App:
     }
     limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
     app = faust.App(settings.faust_app_id, **options)
-    app.monitor = PrometheusMonitor(metrics=faust_metrics(registry))
+    # Faust's own sensors, on the worker's registry (one app per Runtime: a second would
+    # register them twice, which prometheus_client refuses).
+    app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
 
     def _configure_structlog(*_args: Any, **_kwargs: Any) -> None:
         # `cordwatch worker` configures logging itself; `faust -A streams.app worker` only

@@ -11,7 +11,6 @@ which would lose an alert.
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,10 +46,14 @@ class PathwayMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PathwayMetrics:
-        """Register on `registry`; use `pathway_metrics()` for the cached instance."""
+        """Register on `registry` (once per worker: `register` of the pathway agent), closed label
+        sets at zero from the first scrape."""
         created = cls._create(registry)
-        for kind in ("clamped", "id_reused", "historic"):  # at zero from the first scrape
+        for kind in ("clamped", "id_reused", "historic"):
             created.intake.labels(kind)
+        zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
+        zero(created.events, [(t,) for t in patient_event_types()])
+        zero(created.duplicates, [(t,) for t in patient_event_types()])
         return created
 
     @classmethod
@@ -87,22 +90,6 @@ class PathwayMetrics:
                 registry=registry,
             ),
         )
-
-
-# Keyed by the registry itself, weakly: an id() key is reused once a registry is collected, and
-# a later registry then got counters registered on the dead one (a flaky test, a lost metric).
-_metrics: weakref.WeakKeyDictionary[CollectorRegistry, PathwayMetrics] = weakref.WeakKeyDictionary()
-
-
-def pathway_metrics(registry: CollectorRegistry) -> PathwayMetrics:
-    """The agent's metrics on `registry`, created once per registry (closed label sets at 0)."""
-    if registry not in _metrics:
-        created = PathwayMetrics.create(registry)
-        zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
-        zero(created.events, [(t,) for t in patient_event_types()])
-        zero(created.duplicates, [(t,) for t in patient_event_types()])
-        _metrics[registry] = created
-    return _metrics[registry]
 
 
 def destination(output: Output) -> str:
@@ -178,6 +165,7 @@ async def process_batch(
     outbox: Sender,
     index: DeadlineIndex,
     sent: SentAlerts,
+    metrics: PathwayMetrics,
 ) -> None:
     """Fold events into the table and send their outputs; never raises.
 
@@ -190,7 +178,6 @@ async def process_batch(
         return
     started = time.perf_counter()
     now = rt.clock.now()
-    metrics = pathway_metrics(rt.registry)
     folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt)
     try:
         messages = []

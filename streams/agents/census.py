@@ -4,45 +4,30 @@ Every CENSUS_INTERVAL_SECONDS, on each pathway worker, the stored states of the 
 owns are folded by the pure `services.census` into per-facility gauges (open episodes, timers by
 kind and state, unacknowledged critical pages and the oldest one's age). While a rebalance or a
 changelog recovery runs the table is incomplete, so the census waits and the gauges keep their
-last values; the first tick after recovery recomputes them from the new assignment. `register`
-also creates the pathway worker's metrics, so the first scrape already has each series at zero.
+last values; the first tick after recovery recomputes them from the new assignment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import Iterator
 from datetime import datetime
 
 import structlog
 from faust.types import AppT
-from prometheus_client import CollectorRegistry
 
 from models.state import PatientState
 from services.census import census
 from services.metrics import ClinicalGauges
-from streams.agents.deadline_scan import owned_partitions, timer_metrics
+from streams.agents.deadline_scan import owned_partitions
 from streams.bootstrap import Runtime
-from streams.pathway_batch import pathway_metrics
 from streams.patient_store import StoredStates, partition_for
 
 log = structlog.get_logger(__name__)
 
 CENSUS_INTERVAL_SECONDS = 15.0
 _SLICE = 500  # states decoded between yields to the event loop (heartbeats, agents)
-
-# Keyed by the registry itself, weakly (an id() key is reused once a registry is collected).
-_gauges: weakref.WeakKeyDictionary[CollectorRegistry, ClinicalGauges] = weakref.WeakKeyDictionary()
-
-
-def census_gauges(rt: Runtime) -> ClinicalGauges:
-    """The census gauges on the Runtime's registry, created once per registry (facilities at 0)."""
-    registry: CollectorRegistry = rt.registry
-    if registry not in _gauges:
-        _gauges[registry] = ClinicalGauges.create(registry, facility=rt.metrics.facility)
-    return _gauges[registry]
 
 
 def owned_states(
@@ -74,12 +59,8 @@ async def recompute(
 
 
 def register(app: AppT, rt: Runtime) -> None:
-    """The census tick on a pathway worker's `app`; its metrics exist from the first scrape."""
-    pathway_metrics(rt.registry)
-    # Until its first tick finds the partitions recovered, the deadline scan waits: so says the
-    # gauge from the first scrape, and a heartbeat never stamped is not "stalled".
-    timer_metrics(rt.registry).waiting.set(1)
-    gauges = census_gauges(rt)
+    """The census tick on a pathway worker's `app`; its gauges exist from the first scrape."""
+    gauges = ClinicalGauges.create(rt.registry, facility=rt.metrics.facility)
     table = rt.patient_store()
 
     @app.timer(CENSUS_INTERVAL_SECONDS)

@@ -14,7 +14,6 @@ agent stays the single writer, and a TimerDue for a stale timer version is a no-
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,8 +53,8 @@ class TimerMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> TimerMetrics:
-        """Register on `registry`; use `timer_metrics()` for the cached per-registry instance."""
-        return cls(
+        """Register on `registry` (once per worker: `register`), both label values at zero."""
+        created = cls(
             heartbeat=Gauge(
                 "cordwatch_timer_service_heartbeat_timestamp_seconds",
                 "Unix time of the last completed deadline scan (stale = timers not watched).",
@@ -88,22 +87,9 @@ class TimerMetrics:
                 registry=registry,
             ),
         )
-
-
-# Keyed by the registry itself, weakly (an id() key is reused once a registry is collected).
-_timer_metrics: weakref.WeakKeyDictionary[CollectorRegistry, TimerMetrics] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def timer_metrics(registry: CollectorRegistry) -> TimerMetrics:
-    """The timer metrics on `registry`, created once per registry."""
-    if registry not in _timer_metrics:
-        created = TimerMetrics.create(registry)
         for late in ("false", "true"):
             created.timer_due_sent.labels(late)
-        _timer_metrics[registry] = created
-    return _timer_metrics[registry]
+        return created
 
 
 SendTimerDue = Callable[[bytes, TimerDue], Awaitable[Any]]
@@ -172,18 +158,21 @@ def outbox_sender(outbox: Sender) -> SendTimerDue:
 def register(app: AppT, rt: Runtime) -> None:
     """The deadline scan on a pathway worker's `app`, every SCAN_INTERVAL_SECONDS."""
     send = outbox_sender(rt.outbox("timers"))
+    metrics = TimerMetrics.create(rt.registry)
+    # Until its first tick finds the partitions recovered, the scan waits: so says the gauge
+    # from the first scrape, and a heartbeat never stamped is not "stalled".
+    metrics.waiting.set(1)
 
     @app.timer(SCAN_INTERVAL_SECONDS)
     async def deadline_scan() -> None:
         """Every second on every worker: fire what is due in this worker's recovered partitions."""
-        await scan_once(app, rt, send=send)
+        await scan_once(app, rt, send=send, metrics=metrics)
 
 
-async def scan_once(app: AppT, rt: Runtime, *, send: SendTimerDue) -> None:
+async def scan_once(app: AppT, rt: Runtime, *, send: SendTimerDue, metrics: TimerMetrics) -> None:
     """One tick of the timer service; never raises (an escaping error would stop the worker)."""
     deadlines = rt.deadlines  # the pathway agent notes every state it writes here
     patients = rt.patient_store()
-    metrics = timer_metrics(rt.registry)
     owned = owned_partitions(app)
     if owned is None:
         metrics.waiting.set(1)

@@ -24,7 +24,7 @@ from streams.agents.consume import consume_batches
 from streams.alert_tail import SentAlerts
 from streams.bootstrap import Runtime
 from streams.messages import Inbound
-from streams.pathway_batch import process_batch
+from streams.pathway_batch import PathwayMetrics, process_batch
 
 # Up to this many events share one broker round trip; a lone event waits at most BATCH_WITHIN.
 BATCH_MAX = 200
@@ -34,6 +34,7 @@ BATCH_WITHIN_SECONDS = 0.01
 def register(app: AppT, rt: Runtime) -> None:
     """The pathway agent on a pathway worker's `app`, writing the Runtime's patients table."""
     table = rt.patient_store()
+    metrics = PathwayMetrics.create(rt.registry)  # every series at zero from the first scrape
 
     @app.agent(topics.raw_topic(app, topics.PATIENT_EVENTS), name="pathway")
     async def pathway_agent(stream: StreamT[bytes]) -> None:
@@ -45,7 +46,7 @@ def register(app: AppT, rt: Runtime) -> None:
             with bound_contextvars(topic=topics.PATIENT_EVENTS):
                 await process_batch(
                     batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
-                    index=rt.deadlines, sent=sent,
+                    index=rt.deadlines, sent=sent, metrics=metrics,
                 )  # fmt: skip
             await table.acknowledged()  # an offset is committable only once its states are stored
 

@@ -11,7 +11,6 @@ schema.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -62,8 +61,8 @@ class SinkMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> SinkMetrics:
-        """Register on `registry`; use `sink_metrics()` for the cached instance."""
-        return cls(
+        """Register on `registry` (once per worker: `register`), every result at zero."""
+        created = cls(
             changes=Counter(
                 "cordwatch_sink_records_total",
                 "Episode changes and alerts the sink handled, by result.",
@@ -76,20 +75,9 @@ class SinkMetrics:
                 registry=registry,
             ),
         )
-
-
-# Keyed by the registry itself, weakly (an id() key is reused once a registry is collected).
-_metrics: weakref.WeakKeyDictionary[CollectorRegistry, SinkMetrics] = weakref.WeakKeyDictionary()
-
-
-def sink_metrics(registry: CollectorRegistry) -> SinkMetrics:
-    """The sink's metrics on `registry`, created once per registry."""
-    if registry not in _metrics:
-        created = SinkMetrics.create(registry)
         for result in ("written", "dropped"):
             created.changes.labels(result)
-        _metrics[registry] = created
-    return _metrics[registry]
+        return created
 
 
 async def process_batch(
@@ -99,10 +87,10 @@ async def process_batch(
     store: BatchStore,
     dead_letters: Sender,
     health: SinkHealth,
+    metrics: SinkMetrics,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> None:
     """Write one batch; returns only after the commit (or after parking what cannot be read)."""
-    metrics = sink_metrics(rt.registry)
     decoded = decode([m.value for m in messages])
     retries_before = health.retries
     result, refused = await write_batch(
@@ -139,7 +127,7 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
         await asyncio.sleep(SCHEMA_RECHECK_SECONDS)
 
 
-async def _run(stream: StreamT[bytes], *, rt: Runtime) -> None:
+async def _run(stream: StreamT[bytes], *, rt: Runtime, metrics: SinkMetrics) -> None:
     store = rt.store
     letters = rt.outbox("sink")
     await wait_for_schema(store=store, health=rt.sink_health, rt=rt)
@@ -149,19 +137,21 @@ async def _run(stream: StreamT[bytes], *, rt: Runtime) -> None:
                     e.message.value or b"")
             for e in events
         ]  # fmt: skip
-        await process_batch(batch, rt=rt, store=store, dead_letters=letters, health=rt.sink_health)
+        await process_batch(
+            batch, rt=rt, store=store, dead_letters=letters, health=rt.sink_health, metrics=metrics
+        )
 
 
 def register(app: AppT, rt: Runtime) -> None:
     """The two sink agents on a sink worker's `app`; their metrics exist from the first scrape."""
-    sink_metrics(rt.registry)
+    metrics = SinkMetrics.create(rt.registry)
 
     @app.agent(topics.raw_topic(app, topics.EPISODE_CHANGES), name="sink")
     async def episode_sink(stream: StreamT[bytes]) -> None:
         """Episode changes into the audit store, committed before their offsets."""
-        await _run(stream, rt=rt)
+        await _run(stream, rt=rt, metrics=metrics)
 
     @app.agent(topics.raw_topic(app, topics.ALERTS), name="alert_sink")
     async def alert_sink(stream: StreamT[bytes]) -> None:
         """Alerts into the audit store (once per alert_id; delivery facts are added later)."""
-        await _run(stream, rt=rt)
+        await _run(stream, rt=rt, metrics=metrics)

@@ -6,8 +6,8 @@ import faust
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from services.config import SaslMechanism, SecurityProtocol, Settings
-from streams.app import broker_credentials, broker_urls, create_app, faust_metrics
+from services.config import Role, SaslMechanism, SecurityProtocol, Settings
+from streams.app import broker_credentials, broker_urls, create_app
 from streams.bootstrap import build_runtime
 from streams.broker import client_options
 
@@ -24,13 +24,20 @@ def test_app_uses_at_least_once_and_hides_table_pages() -> None:
     assert [str(url) for url in conf.broker] == ["kafka://k1:9092", "kafka://k2:9092"]
 
 
-def test_faust_sensors_register_once_per_registry() -> None:
+def test_faust_sensors_and_the_roles_metrics_go_on_the_runtime_registry() -> None:
     registry = CollectorRegistry()
-    first = faust_metrics(registry)
-    assert faust_metrics(registry) is first  # a second App in the process reuses them
-    runtime = build_runtime(Settings(), registry=registry)
-    create_app(Settings(), runtime=runtime)
-    create_app(Settings(), runtime=runtime)
+    create_app(Settings(), runtime=build_runtime(Settings(), registry=registry))
+    sample = registry.get_sample_value
+    assert (
+        sample("cordwatch_timer_service_waiting") == 1
+    )  # the deadline scan, before its first tick
+    assert sample("cordwatch_sink_records_total", {"result": "written"}) == 0
+    names = {family.name for family in registry.collect()}
+    assert {"faust_messages_received", "cordwatch_pathway_events"} <= names
+    # A second app in the process gets a Runtime of its own: nothing is cached across apps.
+    other = CollectorRegistry()
+    create_app(Settings(), roles={Role.SINK}, runtime=build_runtime(Settings(), registry=other))
+    assert other.get_sample_value("cordwatch_timer_service_waiting") is None  # no pathway role
 
 
 def test_plaintext_has_no_credentials() -> None:

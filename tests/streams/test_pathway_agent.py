@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,6 +88,18 @@ def runtime(now: datetime, **parts: Any) -> Runtime:
     )
 
 
+_metrics: weakref.WeakKeyDictionary[CollectorRegistry, pathway_batch.PathwayMetrics] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def metrics_of(rt: Runtime) -> pathway_batch.PathwayMetrics:
+    """The pathway's metrics on the Runtime's registry, made once per registry (as `register`)."""
+    if rt.registry not in _metrics:
+        _metrics[rt.registry] = pathway_batch.PathwayMetrics.create(rt.registry)
+    return _metrics[rt.registry]
+
+
 def report(patient: str = "MRN-7", event_id: str = "r-1", at: datetime = SUSPECTED_AT) -> bytes:
     return json.dumps(
         {
@@ -114,7 +127,14 @@ async def run(
     sink = RecordingSink(table)
     batch = [inbound(value, offset=10 + n) for n, value in enumerate(values)]
     await pathway_batch.process_batch(
-        batch, rt=rt, pathway=DEPS, table=table, outbox=sink, index=index, sent=nothing_sent()
+        batch,
+        rt=rt,
+        pathway=DEPS,
+        table=table,
+        outbox=sink,
+        index=index,
+        sent=nothing_sent(),
+        metrics=metrics_of(rt),
     )
     return sink
 
@@ -181,6 +201,7 @@ async def test_failed_output_keeps_the_old_state_so_redelivery_resends_everythin
         outbox=sink,
         index=index,
         sent=nothing_sent(),
+        metrics=metrics_of(rt),
     )
     assert table == {}  # the state must not get ahead of the alert it would record
     assert len(index) == 0
@@ -191,7 +212,7 @@ async def test_scan_sends_due_timers_and_the_agent_turns_them_into_one_breach() 
     table = DictTable()
     index = patient_store.DeadlineIndex()
     await run(report(), rt=runtime(SUSPECTED_AT), table=table, index=index)
-    metrics = deadline_scan.timer_metrics(CollectorRegistry())
+    metrics = deadline_scan.TimerMetrics.create(CollectorRegistry())
     sent: list[tuple[bytes, TimerDue]] = []
 
     async def send(key: bytes, due: TimerDue) -> None:
@@ -241,7 +262,7 @@ async def test_scan_skips_patients_not_due_and_partitions_not_owned() -> None:
     async def send(key: bytes, due: TimerDue) -> None:
         sent.append(due)
 
-    metrics = deadline_scan.timer_metrics(CollectorRegistry())
+    metrics = deadline_scan.TimerMetrics.create(CollectorRegistry())
     early = SUSPECTED_AT + timedelta(hours=1)
     args: dict[str, Any] = {"late_after": POLICY.late_after, "send": send, "metrics": metrics}
     assert await deadline_scan.scan(index, table, owned=[mine], now=early, **args) == 0
@@ -271,7 +292,7 @@ async def test_a_patient_with_nothing_due_leaves_the_retry_loop() -> None:
     args: dict[str, Any] = {
         "late_after": POLICY.late_after,
         "send": send,
-        "metrics": deadline_scan.timer_metrics(CollectorRegistry()),
+        "metrics": deadline_scan.TimerMetrics.create(CollectorRegistry()),
     }
     at_warning = SUSPECTED_AT + timedelta(hours=12, seconds=1)
     assert await deadline_scan.scan(index, table, owned=[mine], now=at_warning, **args) == 2
@@ -428,6 +449,7 @@ async def test_alert_already_on_the_topic_is_not_sent_again_but_the_state_is_wri
     table = DictTable()
     sink = RecordingSink(table)
     args: dict[str, Any] = {"rt": rt, "pathway": DEPS, "table": table, "outbox": sink}
+    args["metrics"] = metrics_of(rt)
     await pathway_batch.process_batch(
         [inbound(report())], index=patient_store.DeadlineIndex(), sent=sent, **args
     )
@@ -457,6 +479,7 @@ async def test_unreadable_alert_tail_sends_rather_than_loses() -> None:
         outbox=sink,
         index=patient_store.DeadlineIndex(),
         sent=SentAlerts(broken, lambda: 1),
+        metrics=metrics_of(rt),
     )
     assert [a["alert_type"] for a in sink.on(topics.ALERTS)] == ["mescc_suspected"]
 
@@ -598,9 +621,9 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
         sent.append(due)
 
     mine = patient_store.partition_for(b"MRN-7", 4)
-    metrics = deadline_scan.timer_metrics(rt.registry)
+    metrics = deadline_scan.TimerMetrics.create(rt.registry)
     for waiting in (fake_app(rebalancing=True), fake_app(recovered=False)):
-        await deadline_scan.scan_once(waiting, rt, send=send)
+        await deadline_scan.scan_once(waiting, rt, send=send, metrics=metrics)
         assert sent == []
         assert metrics.waiting._value.get() == 1
         assert (
@@ -608,9 +631,9 @@ async def test_timer_service_waits_for_recovery_then_fires_what_passed_meanwhile
         )
     # A worker that owns other partitions never fires this patient's deadlines.
     others = tuple(p for p in range(4) if p != mine)
-    await deadline_scan.scan_once(fake_app(partitions=others), rt, send=send)
+    await deadline_scan.scan_once(fake_app(partitions=others), rt, send=send, metrics=metrics)
     assert sent == []
-    await deadline_scan.scan_once(fake_app(partitions=(mine,)), rt, send=send)
+    await deadline_scan.scan_once(fake_app(partitions=(mine,)), rt, send=send, metrics=metrics)
     assert {d.timer for d in sent} == {"steroids", "surgical_evaluation"}
     assert all(d.detected_late for d in sent)
     assert metrics.waiting._value.get() == 0

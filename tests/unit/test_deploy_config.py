@@ -20,18 +20,19 @@ METRIC = re.compile(r"\b(?:cordwatch|faust)_[a-z_]+\b")
 
 
 def exported_names() -> set[str]:
-    from streams.agents.deadline_scan import timer_metrics
-    from streams.agents.sink import sink_metrics
-    from streams.app import faust_metrics
-    from streams.pathway_batch import pathway_metrics
+    from faust.sensors.prometheus import FaustMetrics
+
+    from streams.agents.deadline_scan import TimerMetrics
+    from streams.agents.sink import SinkMetrics
+    from streams.pathway_batch import PathwayMetrics
 
     registry = CollectorRegistry()
     metrics = CordwatchMetrics.create(registry)
     ClinicalGauges.create(registry, facility=metrics.facility)
-    faust_metrics(registry)
-    pathway_metrics(registry)
-    timer_metrics(registry)
-    sink_metrics(registry)
+    FaustMetrics.create(registry, "faust")
+    PathwayMetrics.create(registry)
+    TimerMetrics.create(registry)
+    SinkMetrics.create(registry)
     NotifyMetrics.create(registry)
     names = set()
     for family in registry.collect():

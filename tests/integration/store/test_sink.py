@@ -8,6 +8,7 @@ import base64
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,8 @@ from models.outputs import Alert, EpisodeChange
 from services.config import Settings
 from services.store import ApplyResult, Store, StoreError, StoreUnavailableError, make_engine
 from services.store.sink import Backoff, SinkHealth, decode
-from streams.agents.sink import process_batch, wait_for_schema
+from streams.agents import sink
+from streams.agents.sink import wait_for_schema
 from streams.bootstrap import Runtime, build_runtime
 from streams.messages import Inbound
 from tests.integration.store.conftest import PG_URL
@@ -39,6 +41,18 @@ class FixedClock:
 
 def _runtime() -> Runtime:
     return build_runtime(Settings(), clock=FixedClock(), registry=CollectorRegistry())
+
+
+_metrics: weakref.WeakKeyDictionary[CollectorRegistry, sink.SinkMetrics] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def process_batch(messages: Sequence[Inbound], *, rt: Runtime, **parts: Any) -> None:
+    """The sink's batch write, with its metrics on the Runtime's registry (made once each)."""
+    if rt.registry not in _metrics:
+        _metrics[rt.registry] = sink.SinkMetrics.create(rt.registry)
+    await sink.process_batch(messages, rt=rt, metrics=_metrics[rt.registry], **parts)
 
 
 def _messages(records: Sequence[Any], topic: str = "cordwatch.episode-changes") -> list[Inbound]:
