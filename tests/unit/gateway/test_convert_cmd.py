@@ -65,3 +65,31 @@ def test_blank_line_separated_hl7_with_another_assigning_authority(
     assert main(["convert", "--assigning-authority", "ELSEWHERE", str(path)]) == 1
     lines = _lines(capsys.readouterr().out)
     assert [line["refused"] for line in lines] == ["no_patient_identifier"] * 2
+
+
+def test_a_referral_and_its_answer_explained_field_by_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    referral = (
+        b"MSH|^~\\&|REFMGR|SOUTH|CW|SOUTH|20260105080000-0500||REF^I12^REF_I12|R1|P|2.5.1\n"
+        b"RF1|P|U|NSG^Neurosurgery^L||I|RF-1|20260105091500-0500\n"
+        b"PID|1||MRN7001^^^CWDEMO^MR||TESTPERSON^SAM\n"
+    )
+    answer = (
+        b"MSH|^~\\&|NSG|SOUTH|CW|SOUTH|20260105160000-0500||RRI^I12^RRI_I12|R2|P|2.5.1\n"
+        b"MSA|AA|R1\nRF1|A|U|NSG^Neurosurgery^L||I|RF-1|||20260105150000-0500\n"
+        b"PID|1||MRN7001^^^CWDEMO^MR\n"
+    )
+    path = tmp_path / "referrals.hl7"
+    path.write_bytes(referral + b"\n" + answer)
+    assert main(["convert", "--explain", str(path)]) == 0
+    first, second = _lines(capsys.readouterr().out)
+    assert isinstance(first["event"], dict)
+    assert isinstance(first["from"], dict)
+    assert isinstance(second["event"], dict)
+    assert isinstance(second["from"], dict)
+    assert (first["event"]["event_type"], first["from"]["service"]) == (
+        "consult_requested", "RF1-3 (referral type)")  # fmt: skip
+    # Accepted without results: the consult is still to be done.
+    assert second["event"]["event_type"] == "consult_requested"
+    assert second["from"]["occurred_at"] == "RF1-9"

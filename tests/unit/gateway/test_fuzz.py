@@ -34,7 +34,13 @@ _REFERRALS = [
     b"OBX|1|TX|NSGC||Seen.||||||F",
 ]
 HL7_SAMPLES = [raw for e in _EVENTS if (raw := encode_hl7(e)) is not None] + _REFERRALS
-FHIR_SAMPLES = [raw for e in _EVENTS if (raw := encode_fhir(e)) is not None]
+_TASK_UNDER_WAY = json.dumps(
+    {"resourceType": "Task", "id": "t1", "status": "in-progress", "intent": "order",
+     "for": {"identifier": {"system": SITE.patient_system, "value": "MRN7001"}},
+     "code": {"text": "Neurosurgery consult"}, "basedOn": [{"reference": "ServiceRequest/C1"}],
+     "executionPeriod": {"start": "2026-02-01T11:00:00Z"}}
+).encode()  # fmt: skip
+FHIR_SAMPLES = [raw for e in _EVENTS if (raw := encode_fhir(e)) is not None] + [_TASK_UNDER_WAY]
 _DELIMS = st.sampled_from([b"|", b"^", b"~", b"\\", b"&", b"\r", b"\n", b"\x0b", b"\x1c", b"\xff"])
 
 
