@@ -152,18 +152,8 @@ class CordwatchMetrics:
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),
-            send_retries=Counter(
-                "cordwatch_send_retries_total",
-                "Sends the outbox retried after a broker error (the batch waits, nothing is lost).",
-                ("sender",),
-                registry=registry,
-            ),
-            send_blocked=Counter(
-                "cordwatch_send_blocked_seconds_total",
-                "Seconds senders spent waiting to retry a send the broker refused.",
-                ("sender",),
-                registry=registry,
-            ),
+            send_retries=_send_retries(registry),
+            send_blocked=_send_blocked(registry),
             assigned_partitions=Gauge(
                 "cordwatch_assigned_partitions",
                 "Topic partitions assigned to this worker's consumer (read at each scrape).",
@@ -267,3 +257,39 @@ class ClinicalGauges:
             )
         if at is not None:
             self.computed_at.set(at)
+
+
+def _send_retries(registry: CollectorRegistry) -> Counter:
+    return Counter(
+        "cordwatch_send_retries_total",
+        "Sends the outbox retried after a broker error (the batch waits, nothing is lost).",
+        ("sender",),
+        registry=registry,
+    )
+
+
+def _send_blocked(registry: CollectorRegistry) -> Counter:
+    return Counter(
+        "cordwatch_send_blocked_seconds_total",
+        "Seconds senders spent waiting to retry a send the broker refused.",
+        ("sender",),
+        registry=registry,
+    )
+
+
+@dataclass(frozen=True)
+class SendMetrics:
+    """The outbox's two series alone, for a process that sends but runs no worker (`cordwatch
+    notify`, `cordwatch ack`); a worker's come with its CordwatchMetrics."""
+
+    send_retries: Counter
+    send_blocked: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry, *, senders: Sequence[str]) -> SendMetrics:
+        """Register both on `registry`, each sender's series at zero."""
+        metrics = cls(send_retries=_send_retries(registry), send_blocked=_send_blocked(registry))
+        for sender in senders:
+            metrics.send_retries.labels(sender)
+            metrics.send_blocked.labels(sender)
+        return metrics

@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 import structlog
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from prometheus_client import Counter
 
-from services.metrics import CordwatchMetrics
 from streams.messages import Message
 
 log = structlog.get_logger(__name__)
@@ -44,6 +44,15 @@ class Producer(Protocol):
 
 
 ProducerSource = Callable[[], Awaitable[Producer]]
+
+
+class SendCounters(Protocol):
+    """Where the outbox counts retries and blocked time (CordwatchMetrics, SendMetrics)."""
+
+    @property
+    def send_retries(self) -> Counter: ...
+    @property
+    def send_blocked(self) -> Counter: ...
 
 
 class Sender(Protocol):
@@ -73,7 +82,7 @@ class Outbox:
         self,
         producer: ProducerSource,
         *,
-        metrics: CordwatchMetrics,
+        metrics: SendCounters,
         sender: str,
         backoff: Backoff | None = None,
     ) -> None:

@@ -38,7 +38,9 @@ async def run_notify(rt: Runtime) -> None:
         log.critical("notify.not_started", problems=str(exc).splitlines())
         return
     try:
-        async with ack_service(rt.settings, registry=rt.registry, host=rt.settings.web_host):
+        async with ack_service(
+            rt.settings, registry=rt.registry, host=rt.settings.web_host, outbox=rt.outbox("notify")
+        ):
             await run(
                 rt.settings,
                 notifier=parts.notifier,

@@ -25,12 +25,14 @@ def run(args: argparse.Namespace) -> int:
     """Acknowledge; 1 when the alert is unknown, 2 when the broker is not configured."""
     import asyncio
 
+    from prometheus_client import CollectorRegistry
+
     from models.access import AccessAction
     from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
     from services.config import get_settings
     from services.store import make_engine
     from streams.cli.access_record import record_cli
-    from streams.notify.publish import AckPublisher
+    from streams.notify.publish import AckPublisher, own_outbox
     from streams.notify.runtime import UtcClock
 
     settings = get_settings()
@@ -44,20 +46,19 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         engine = make_engine(settings.database_url)
-        publisher = AckPublisher(settings)
-        await publisher.start()
         try:
-            acker = Acknowledger(
-                store=AckStore(engine=engine), publish=publisher.send, clock=UtcClock()
-            )
-            result = await acker.acknowledge(args.alert_id, by=by, via="cli")
+            async with own_outbox(settings, registry=CollectorRegistry()) as outbox:
+                acker = Acknowledger(
+                    store=AckStore(engine=engine), publish=AckPublisher(outbox).send,
+                    clock=UtcClock(),
+                )  # fmt: skip
+                result = await acker.acknowledge(args.alert_id, by=by, via="cli")
             record_cli(engine, AccessAction.ACKNOWLEDGE, target_kind="alert",
                        target_id=args.alert_id[:64], detail={"by": by})  # fmt: skip
         except UnknownAlertError:
             print(f"cordwatch ack: no stored alert {args.alert_id}", file=sys.stderr)
             return 1
         finally:
-            await publisher.stop()
             engine.dispose()
         state = "acknowledged" if result.first else "already acknowledged"
         print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -13,19 +13,37 @@ from services.alerts.metrics import AckMetrics
 from services.config import Settings
 from services.store import make_engine
 from services.store.deliveries import DeliveryStore
-from streams.notify.publish import AckPublisher
+from streams.notify.publish import AckPublisher, own_outbox
 from streams.notify.runtime import UtcClock, link_secret
 from streams.notify.web import build_app, utc_now
+from streams.outbox import Sender
 from streams.security.context import security_for
 
 
 @asynccontextmanager
 async def ack_service(
-    settings: Settings, *, registry: CollectorRegistry, host: str = "127.0.0.1"
+    settings: Settings,
+    *,
+    registry: CollectorRegistry,
+    host: str = "127.0.0.1",
+    outbox: Sender | None = None,
 ) -> AsyncIterator[int]:
-    """Run the ack web app on CORDWATCH_NOTIFY_WEB_PORT (0: a free port); yields the port."""
-    publisher = AckPublisher(settings)
-    await publisher.start()
+    """Run the ack web app on CORDWATCH_NOTIFY_WEB_PORT (0: a free port); yields the port.
+
+    Acknowledgements go through `outbox` (a worker's own), else through one on a producer of
+    its own whose retry series are on `registry`.
+    """
+    async with AsyncExitStack() as stack:
+        if outbox is None:
+            outbox = await stack.enter_async_context(own_outbox(settings, registry=registry))
+        yield await stack.enter_async_context(_serve(settings, registry, host, outbox))
+
+
+@asynccontextmanager
+async def _serve(
+    settings: Settings, registry: CollectorRegistry, host: str, outbox: Sender
+) -> AsyncIterator[int]:
+    publisher = AckPublisher(outbox)
     engine = make_engine(settings.database_url)
     store = AckStore(engine=engine)
     metrics = AckMetrics.create(registry)
@@ -51,5 +69,4 @@ async def ack_service(
         yield port
     finally:
         await runner.cleanup()
-        await publisher.stop()
         engine.dispose()
