@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import structlog
 
@@ -53,6 +53,22 @@ class Attempt:
     alert_at: datetime
     priority: Priority
     grouped_alert_ids: tuple[str, ...] = ()
+
+
+# What a long-running worker keeps in memory of recent breaches and tiers: the newest entries
+# (the store answers for older ones), so a months-long run does not grow without bound.
+_MEMORY = 20_000
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(into: dict[K, V], key: K, value: V) -> None:
+    into.pop(key, None)
+    into[key] = value
+    while len(into) > _MEMORY:
+        del into[next(iter(into))]
 
 
 @dataclass(frozen=True)
@@ -146,7 +162,7 @@ class Notifier:
             timer=alert.timer,
         )
         if alert.alert_type == AlertType.TIMER_BREACHED and alert.timer is not None:
-            self._breaches[(alert.episode_id, alert.timer.value)] = alert
+            _remember(self._breaches, (alert.episode_id, alert.timer.value), alert)
         silence = silencing(alert, await self.store.silences(at=now), at=now)
         if silence is not None:
             return await self._decided(alert, tier, DeliveryOutcome.SILENCED, "silenced", now)
@@ -245,7 +261,7 @@ class Notifier:
             if parent is None:
                 parent = await self.store.tier_of(alert.escalates_alert_id)
             tier = (parent or 1) + 1
-        self._tiers[alert.alert_id] = tier
+        _remember(self._tiers, alert.alert_id, tier)
         return tier
 
     async def _decided(
