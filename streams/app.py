@@ -23,7 +23,7 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import AppT
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from services.config import Role, SecurityProtocol, Settings, get_settings
+from services.config import Role, SecurityProtocol, Settings, load_settings
 from services.logging import configure_structlog, logging_config
 from streams import api, review_api, web
 from streams.agents import acks, census, deadline_scan, gateway, ingest, notify, pathway, sink
@@ -193,6 +193,6 @@ def __getattr__(name: str) -> faust.App:
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if "app" not in globals():
-        settings = get_settings()
+        settings = load_settings()
         globals()["app"] = create_app(settings, runtime=build_runtime(settings, registry=REGISTRY))
     return globals()["app"]  # type: ignore[no-any-return]

@@ -31,9 +31,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the worker of the CORDWATCH_* settings until SIGINT/SIGTERM."""
-    from services.config import get_settings
+    from services.config import load_settings
 
-    return serve(get_settings())
+    return serve(load_settings())  # read here, once: nothing else in the worker reads them
 
 
 def serve(

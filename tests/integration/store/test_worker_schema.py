@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from services.config import Settings, get_settings
+from services.config import Settings
 from services.store import upgrade
 from streams.cli import main
 
@@ -19,7 +18,7 @@ class PastTheCheckError(Exception):
 
 
 @pytest.fixture
-def worker_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def worker_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker's settings with the private database; stop right after the schema check."""
     monkeypatch.setenv("CORDWATCH_DATABASE_URL", db_url)
     monkeypatch.setenv("CORDWATCH_DATA_DIR", str(tmp_path / "var"))
@@ -29,9 +28,7 @@ def worker_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
     # The next step configures logging; it must not reconfigure this test process's logging.
     monkeypatch.setattr("services.logging.configure_logging", stop)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    # `cordwatch worker` reads the environment when it runs: no cached settings to clear.
 
 
 @pytest.mark.usefixtures("worker_env")
