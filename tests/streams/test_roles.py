@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -54,3 +59,21 @@ def test_two_apps_in_one_process_do_not_share_registrations() -> None:
     first = create_app(SETTINGS, roles={Role.SINK})
     second = create_app(SETTINGS, roles={Role.INGEST})
     assert not set(first.agents) & set(second.agents)
+
+
+def test_faust_cli_app_is_built_on_first_access_only() -> None:
+    # `faust -A streams.app worker` reads `streams.app.app`; importing the module (as the CLI and
+    # every test do, for create_app) must build nothing.
+    probe = (
+        "import json, streams.app as m; before = 'app' in vars(m); agents = sorted(m.app.agents); "
+        "print(json.dumps([before, 'app' in vars(m), m.app is m.app, agents]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:9", "CORDWATCH_ROLES": "sink"}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, check=True
+    ).stdout
+    before, after, same, agents = json.loads(out.decode().strip().splitlines()[-1])
+    assert (before, after, same) == (False, True, True)
+    assert agents == ["alert_sink", "sink"]  # from CORDWATCH_ROLES, as the worker would
