@@ -22,7 +22,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 # 3 (issue 14): the inbound topic cordwatch.reviews (review_confirmed, review_dismissed) and the
 # episode change ``review`` (ReviewChanged, its episode_id the review id); nothing else moved.
 # 4 (issue 13): every critical alert escalates by the policy's paging plan; alerts carry ``tier``
-# (default 1, so an older alert still reads) and escalation ids derive from the first page.
+# (default 1, so an older alert still reads) and escalation ids derive from the first page; the
+# episode change ``escalation`` (EscalationChanged) records each start, step and stop.
 CONTRACT_VERSION = 4
 
 
@@ -296,13 +297,35 @@ class ReviewChanged(_ChangeBase):
     review: ReviewSnapshot
 
 
+class EscalationSnapshot(_Frozen):
+    """A critical page's escalation as the pathway holds it (models.state.Watch)."""
+
+    alert_id: str  # the first page
+    alert_type: AlertType
+    timer: TimerKind | None = None
+    paged_at: AwareDatetime
+    steps_sent: int
+    tier: int
+    # acknowledged, closed, resolved, exhausted (models.state.EscalationStop); None: escalating.
+    stopped: str | None = None
+    stopped_at: AwareDatetime | None = None
+
+
+class EscalationChanged(_ChangeBase):
+    """A critical page began escalating, went up a step, or stopped (and why) (issue 13)."""
+
+    change_type: Literal["escalation"] = "escalation"
+    escalation: EscalationSnapshot
+
+
 EpisodeChange = Annotated[
     EpisodeChanged
     | TimerChanged
     | DetectionRecorded
     | ScoreComputed
     | CareEventRecorded
-    | ReviewChanged,
+    | ReviewChanged
+    | EscalationChanged,
     Field(discriminator="change_type"),
 ]
 
@@ -315,6 +338,7 @@ Output = (
     | ScoreComputed
     | CareEventRecorded
     | ReviewChanged
+    | EscalationChanged
 )
 
 

@@ -25,6 +25,7 @@ from models.outputs import (
     DetectionRecorded,
     EpisodeChange,
     EpisodeChanged,
+    EscalationChanged,
     ReviewChanged,
     ScoreComputed,
     TimerChanged,
@@ -249,6 +250,28 @@ class SilenceRow(_NoPatientRepr, table=True):
     ended_by: str | None = Field(default=None, max_length=128)
 
 
+class EscalationRow(_NoPatientRepr, table=True):
+    """A critical page's escalation: how far it went and why it stopped (issue 13).
+
+    A projection of ``EscalationChanged``: one row per first page, its newest version."""
+
+    __tablename__ = "escalations"
+
+    alert_id: str = Field(primary_key=True, max_length=64)
+    episode_id: str = Field(max_length=64, index=True)
+    patient_id: str = Field(max_length=64)
+    facility: str | None = Field(default=None, max_length=32)
+    version: int
+    changed_at: datetime = _ts(nullable=False)
+    alert_type: str = Field(max_length=32)
+    timer: str | None = Field(default=None, max_length=32)
+    paged_at: datetime = _ts(nullable=False)
+    steps_sent: int
+    tier: int
+    stopped: str | None = Field(default=None, max_length=16)
+    stopped_at: datetime | None = _ts()
+
+
 class ReviewItemRow(_NoPatientRepr, table=True):
     """A study the detector sent for review (review_needed, not suspected) and its verdict.
 
@@ -398,6 +421,22 @@ def care_event_values(change: CareEventRecorded) -> dict[str, Any]:
     )
 
 
+def escalation_values(change: EscalationChanged) -> dict[str, Any]:
+    """Escalation snapshot -> escalations column values."""
+    e = change.escalation
+    return dict(
+        **_envelope(change),
+        alert_id=e.alert_id,
+        alert_type=e.alert_type.value,
+        timer=e.timer.value if e.timer is not None else None,
+        paged_at=e.paged_at,
+        steps_sent=e.steps_sent,
+        tier=e.tier,
+        stopped=e.stopped,
+        stopped_at=e.stopped_at,
+    )
+
+
 def review_values(change: ReviewChanged) -> dict[str, Any]:
     """Review snapshot -> review_items column values (``episode_id``: the episode it opened)."""
     r = change.review
@@ -457,6 +496,7 @@ _CONVERTERS: dict[type[BaseModel], tuple[type[SQLModel], Callable[[Any], dict[st
     ScoreComputed: (ScoreSnapshotRow, score_values),
     CareEventRecorded: (CareEventRow, care_event_values),
     ReviewChanged: (ReviewItemRow, review_values),
+    EscalationChanged: (EscalationRow, escalation_values),
 }
 
 

@@ -25,7 +25,7 @@ from models.api import (
     TimelineEntryPublic,
     TimerPublic,
 )
-from models.tables import AlertRow, DetectionRow, ScoreSnapshotRow
+from models.tables import AlertRow, DetectionRow, EscalationRow, ScoreSnapshotRow
 from services.audit.queries import (
     CARE,
     EPISODES,
@@ -192,8 +192,23 @@ def episode_detail(conn: Connection, episode_id: str) -> EpisodeDetailPublic | N
         close_reason=ep.close_reason, escc_grade=ep.escc_grade, high_grade=ep.high_grade,
         levels=list(ep.levels or []), sins_total=ep.sins_total, sins_category=ep.sins_category,
         timers=timers, alerts=alerts, detections=detections, scores=scores, care_events=care,
-        timeline=_timeline(ep, timers, alerts, detections, scores, care),
+        timeline=sorted(
+            _timeline(ep, timers, alerts, detections, scores, care)
+            + _escalation_stops(conn, episode_id),
+            key=lambda e: (e.at, e.what),
+        ),
     )  # fmt: skip
+
+
+def _escalation_stops(conn: Connection, episode_id: str) -> list[TimelineEntryPublic]:
+    """When each critical page's escalation stopped and why (an acknowledgement among them)."""
+    table = EscalationRow.__table__  # type: ignore[attr-defined]
+    rows = _rows(conn, table, episode_id, table.c.stopped_at, table.c.alert_id)
+    return [
+        TimelineEntryPublic(at=r.stopped_at, what=f"escalation:{r.stopped}", ref=r.alert_id)
+        for r in rows
+        if r.stopped is not None and r.stopped_at is not None
+    ]
 
 
 def _timeline(

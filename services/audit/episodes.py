@@ -19,6 +19,7 @@ from models.tables import (
     DeliveryAttemptRow,
     DetectionRow,
     EpisodeRow,
+    EscalationRow,
     ScoreSnapshotRow,
     TimerRow,
 )
@@ -211,6 +212,12 @@ def episode_public(conn: Connection, episode_id: str) -> EpisodePublic | None:
             "alert_id": r.alert_id, "receiver": r.receiver, "channel": r.channel,
             "tier": r.tier, "fallback": r.fallback, "attempt": r.attempt,
             "reason": r.reason}))  # fmt: skip
+    # Each critical page's escalation (issue 13): how far it went and what stopped it.
+    for r in _rows(conn, EscalationRow, episode_id):
+        if r.stopped is not None and r.stopped_at is not None:
+            timeline.append(TimelineEntry(at=r.stopped_at, what=f"escalation:{r.stopped}", detail={
+                "alert_id": r.alert_id, "alert_type": r.alert_type, "timer": r.timer,
+                "tier": r.tier, "steps_sent": r.steps_sent}))  # fmt: skip
     if ep.closed_at is not None:
         timeline.append(TimelineEntry(at=ep.closed_at, what=ep.status,
                                       detail={"reason": ep.close_reason}))  # fmt: skip

@@ -16,6 +16,8 @@ from models.outputs import (
     DetectionSnapshot,
     EpisodeChanged,
     EpisodeSnapshot,
+    EscalationChanged,
+    EscalationSnapshot,
     Output,
     Priority,
     ScoreComputed,
@@ -24,7 +26,7 @@ from models.outputs import (
     TimerSnapshot,
 )
 from models.scoring import ScoreInput, ScoreResult
-from models.state import CareRecord, Episode, Timer
+from models.state import CareRecord, Episode, PatientState, Timer, Watch
 from services import ids
 from services.pathway.summaries import alert_summary, review_summary
 from services.pathway.timers import AlertIntent
@@ -128,6 +130,33 @@ def emit_episode(run: Run, episode: Episode) -> None:
 def emit_timer(run: Run, episode: Episode, timer: Timer) -> None:
     env = _envelope(run, episode, "timer", timer.timer_id, timer.version)
     run.outputs.append(TimerChanged(**env, timer=timer_snapshot(timer)))
+
+
+def escalation_snapshot(watch: Watch) -> EscalationSnapshot:
+    return EscalationSnapshot(
+        alert_id=watch.alert_id,
+        alert_type=watch.alert_type,
+        timer=watch.timer,
+        paged_at=watch.paged_at,
+        steps_sent=watch.steps_sent,
+        tier=watch.tier,
+        stopped=watch.stopped.value if watch.stopped is not None else None,
+        stopped_at=watch.stopped_at,
+    )
+
+
+def emit_escalations(run: Run, before: PatientState, after: PatientState) -> None:
+    """One change per escalation that started, went up a step or stopped during the call (the
+    acknowledgement that stopped one is stored, for the timeline and the audit)."""
+    old = {(e.episode_id, w.alert_id): w for e in before.episodes for w in e.watches}
+    for episode in after.episodes:
+        for watch in episode.watches:
+            snap = escalation_snapshot(watch)
+            was = old.get((episode.episode_id, watch.alert_id))
+            if was is not None and escalation_snapshot(was) == snap:
+                continue
+            env = _envelope(run, episode, "escalation", watch.alert_id, watch.version)
+            run.outputs.append(EscalationChanged(**env, escalation=snap))
 
 
 def emit_detection(run: Run, episode: Episode, detection: DetectionSnapshot) -> None:

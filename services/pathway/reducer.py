@@ -108,6 +108,7 @@ def handle(
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     state = state or PatientState(patient_id=event.patient_id)
+    before = state
     if state.patient_id != event.patient_id:
         raise ValueError("event and state belong to different patients")  # no ids: PHI
     seen = intake(state, event, arrival=received_at or now, policy=policy, page_after=page_after)
@@ -174,6 +175,7 @@ def handle(
     state = reviews.settle(state, run, before=items_before)
     emit.render_pending(run, {e.episode_id: e for e in state.episodes})
     state = bound(state, now=now, policy=policy, settled=settled)
+    emit.emit_escalations(run, before, state)
     if not isinstance(event, TimerDue):
         recent = (*state.recent_event_ids, seen.seen_key)[-MAX_RECENT_EVENT_IDS:]
         state = state.model_copy(update={"recent_event_ids": recent})

@@ -94,9 +94,11 @@ async def test_every_episode_read_is_recorded_naming_the_user(engine: Engine) ->
 async def test_a_read_the_access_log_cannot_record_is_refused(
     engine: Engine, tmp_path: Path
 ) -> None:
-    # The store answers episode reads but has no access_log table (one migration behind).
+    # The store answers episode reads but has no access_log table (lost, or never migrated).
     behind = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
-    upgrade(engine=behind, revision="0002")
+    upgrade(engine=behind)
+    with behind.begin() as conn:
+        conn.exec_driver_sql("drop table access_log")
     Store(engine=behind).apply(changes=[episode("E1", AT, facility=None)])
     async with api_client(engine=behind, now=NOW,
                           security=security(behind, NOW)) as client:  # fmt: skip
