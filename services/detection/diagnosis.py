@@ -73,6 +73,8 @@ def benign_diagnosis(report: Report) -> frozenset[str] | None:
     A level keeps the rule from reaching past its lesion: "the L2 lesion is consistent with a
     haemangioma" says nothing of the epidural tumour at T7."""
     data = report.data
+    if _BENIGN_MIMIC.search(data) is None:  # most reports name none: one scan decides
+        return None
     levels: set[str] = set()
     everywhere = named = False
     for i, s in enumerate(report.sentences):
