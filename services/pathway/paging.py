@@ -63,10 +63,17 @@ def page_ids(episode_id: str, watch: Watch) -> set[str]:
 
 
 def acknowledge(watch: Watch, *, episode_id: str, alert_id: str, at: datetime) -> Watch:
-    """Stop the escalation when ``alert_id`` is its first page or one of its escalations."""
-    if watch.stopped is not None or alert_id not in page_ids(episode_id, watch):
+    """Stop the escalation when ``alert_id`` is its first page or one of its escalations (an
+    exhausted one too: nobody had answered it yet)."""
+    if not _unanswered(watch) or alert_id not in page_ids(episode_id, watch):
         return watch
     return _stop(watch, EscalationStop.ACKNOWLEDGED, at)
+
+
+def _unanswered(watch: Watch) -> bool:
+    # Escalating, or out of steps with nobody having answered: an acknowledgement, the patient
+    # leaving or the breach resolving still ends it (and the census stops counting it).
+    return watch.stopped in (None, EscalationStop.EXHAUSTED)
 
 
 def _stop(watch: Watch, reason: EscalationStop, at: datetime) -> Watch:
@@ -96,11 +103,13 @@ def advance(
     watch: Watch, *, episode: Episode, now: datetime, policy: Policy, late_flag: bool
 ) -> tuple[Watch, list[AlertIntent]]:
     """Stop the escalation if its reason has gone, else page the step whose time has come."""
-    if watch.stopped is not None:
+    if not _unanswered(watch):
         return watch, []
     reason = _stop_reason(watch, episode)
     if reason is not None:
         return _stop(watch, reason, now), []
+    if watch.stopped is not None:
+        return watch, []  # exhausted: no step left, still unanswered
     steps = plan(policy)
     due = steps.due(first_page_at=watch.paged_at, sent=watch.steps_sent, now=now)
     intents: list[AlertIntent] = []

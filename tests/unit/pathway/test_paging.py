@@ -152,3 +152,15 @@ def test_a_state_stored_before_watches_keeps_its_breach_escalating() -> None:
     assert (watch.key, watch.alert_id) == ("page:steroids", breach["breach_alert_id"])
     _, out = _tick(old, T0 + 24 * H + 15 * M, 1)
     assert [a.tier for a in alerts(out, AlertType.ESCALATION)] == [2]
+
+
+def test_an_exhausted_escalation_still_ends_with_an_acknowledgement_or_a_discharge() -> None:
+    state, _ = step(None, report("r1", T0, CRITICAL), T0)
+    state, _ = _by_scanner(state, T0 + 3 * H)
+    assert _episode(state).watches[0].stopped == "exhausted"
+    first = _episode(state).watches[0].alert_id
+    acked, out = step(state, ack("k9", T0 + 4 * H, first), T0 + 4 * H)
+    assert _episode(acked).watches[0].stopped == "acknowledged"
+    assert alerts(out) == []
+    left, _ = step(state, adt("d9", T0 + 4 * H), T0 + 4 * H)
+    assert _episode(left).watches[0].stopped == "closed"

@@ -52,7 +52,7 @@ def test_an_amended_negative_after_the_breach_cancels_the_timers_and_stops_escal
     withdrawn_at = T0 + 25 * H + 5 * M
     assert [a for a in alerts(out, AlertType.ESCALATION) if a.at >= withdrawn_at] == []
     assert {w.key: w.stopped for w in episode.watches} == {
-        "page:mescc_suspected": "exhausted",  # every step paged by 25 h
+        "page:mescc_suspected": "closed",  # every step paged by 25 h, then the finding went
         "page:steroids": "closed",
         "page:surgical_evaluation": "closed",
     }
