@@ -138,7 +138,8 @@ def _malignancy_of_its_own(report: Report) -> bool:
 
 _NAMED_MALIGNANCY = compile_bytes(
     r"\b(?:\w*carcinoma\w*|\w*sarcoma\w*|chordomas?|lymphoma\w*|myeloma\w*|plasmacytomas?|"
-    r"metasta\w*|melanoma\w*|leuka?emi\w*|malignan\w*|cancers?)\b"
+    r"metasta\w*|melanoma\w*|leuka?emi\w*|malignan\w*|cancers?|hodgkin\w*|ewing\w*|"
+    r"neuroblastomas?|chloromas?|mpnst|paragangliomas?)\b"
 )
 
 

@@ -103,6 +103,13 @@ PSEUDO: tuple[Rule, ...] = (
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),
     # A patient's age is not an old lesion: "a 59-year-old man ... developed cord compression".
     Rule("age", r"(?:years?|yrs?|yo|months?|weeks?|days?)[- ]old", "pseudo"),
+    # What a patient in a case description presented with, or developed, happened: it is not
+    # the referrer's question ("presented with symptoms of cord compression due to metastases").
+    Rule(
+        "presented_with_symptoms",
+        r"presented with (?:signs and )?symptoms? of|developed (?:signs and )?symptoms? of",
+        "pseudo",
+    ),
     # The same change words about the prior study itself: nothing historical follows.
     Rule(
         "changed_since_prior_study",

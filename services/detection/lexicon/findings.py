@@ -286,6 +286,13 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "2",
     ),
     Rule("cord_flattening", rf"{CORD} (?:flattening|deformity|deformation)", "mass", "2"),
+    # "Tumour in the spine putting pressure on the cord": pressure on it is compression.
+    Rule(
+        "pressure_on_cord",
+        rf"(?:put\w*|exert\w*|caus\w*|plac\w*)? ?pressure (?:on|upon) (?:the )?{W}{{0,2}}{CORD}",
+        "mass",
+        "2",
+    ),
     # "Myeloma with spinal cord compromise": the cord itself compromised is a compressed cord.
     Rule(
         "cord_compromise",
@@ -344,12 +351,15 @@ BRAINSTEM: tuple[Rule, ...] = (
 
 MSCC: tuple[Rule, ...] = (
     Rule("mscc", r"mscc|mescc", "mscc"),
-    # A compression, or the cauda equina syndrome, that the text says tumour causes.
+    # A compression, or the cauda equina syndrome, that the text says tumour causes ("cauda
+    # equina syndrome (CES) secondary to a plasmacytoma"; "cord compression as the initial
+    # presentation of Hodgkin's disease").
     Rule(
         "compression_from_tumour",
-        rf"(?:cauda equina(?: syndrome)?|(?:spinal )?cord compression) (?:secondary to|due to|"
-        rf"caused by|from) (?:the |a |an )?(?:{W}{{0,3}})?(?:{TUMOUR_NOUNS}|\w*carcinoma|"
-        rf"\w*sarcoma|cancer|hodgkin\w*)",
+        rf"(?:cauda equina(?: syndrome)?|(?:spinal )?cord compression)(?: \(\w+\))? "
+        rf"(?:secondary to|due to|caused by|from|as (?:the |an? )?(?:initial |first |presenting "
+        rf"|sole |only )?(?:presentation|manifestation) of) (?:the |a |an )?(?:{W}{{0,3}})?"
+        rf"(?:{TUMOUR_NOUNS}|\w*carcinoma|\w*sarcoma|cancer|hodgkin\w*)",
         "mscc",
     ),
     # "SCC" is also squamous cell carcinoma: it is cord compression only as what something
@@ -477,8 +487,8 @@ CAUSES: tuple[Rule, ...] = (
         r"malignant (?:peripheral )?nerve sheath tumou?rs?|"
         rf"extra-?osseous (?:tumou?r|disease)|"
         rf"pathologic(?:al)? (?:vertebral )?(?:fracture|collapse|compression fracture|"
-        rf"burst fracture)|fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|"
-        rf"tumou?r|deposit)",
+        rf"burst fracture)|pathologic(?:al)? (?:{W}{{1,3}})(?:fracture|collapse)|"
+        rf"fracture through (?:a |the )?{W}{{0,2}}(?:metasta\w*|lesion|tumou?r|deposit)",
         "malignant",
     ),
     # "A mass" says tumour until the report names it otherwise: a meningioma or haemangioma named

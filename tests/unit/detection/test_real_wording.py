@@ -447,6 +447,18 @@ DIAGNOSIS_CASES = [
     ("A disc extrusion at L5-S1 compresses the left S1 nerve root. Known lung cancer.", False),
     # what a patient in a case description experienced is a finding there
     ("Key message: a man with colorectal cancer experienced spinal cord compression at T9.", True),
+    # a pathological fracture named across its level; what a patient presented with happened
+    ("MRI revealed a pathological C4-C5 wedge fracture with cord compression.", True),
+    ("MRI revealed an osteoporotic C4-C5 wedge fracture with cord compression.", False),
+    ("The patient presented with symptoms of cord compression due to metastases at C2.", True),
+    ("Referred with symptoms of cord compression. No metastases; the canal is normal.", False),
+    # a compression or syndrome as the first sign of a tumour; pressure on the cord
+    ("Cauda equina syndrome (CES) as the initial presentation of a sacral plasmacytoma.", True),
+    ("Cauda equina syndrome (CES) as the initial presentation of a disc extrusion.", False),
+    ("MRI shows tumour in the spine putting pressure on the cord at T6.", True),
+    ("MRI shows a disc protrusion putting pressure on the cord at C6.", False),
+    # a title naming Hodgkin's disease states a malignancy
+    ("Cord compression as the first sign of Hodgkin's disease\nA boy of 9 with paraplegia.", True),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
