@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from models.dead_letter import RejectReason
 from models.events import patient_event_adapter
-from models.outputs import Alert, AlertType, Output, Priority
+from models.outputs import Alert, AlertType, EscalationChanged, Output, Priority
 from models.state import PatientState
 from services.metrics import patient_event_types, zero
 from services.pathway import handle, next_deadline
@@ -43,6 +43,7 @@ class PathwayMetrics:
     duplicates: Counter
     resent_alerts_skipped: Counter
     intake: Counter
+    acknowledged: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> PathwayMetrics:
@@ -54,6 +55,8 @@ class PathwayMetrics:
         zero(created.alerts, [(t.value, p.value) for t in AlertType for p in Priority])
         zero(created.events, [(t,) for t in patient_event_types()])
         zero(created.duplicates, [(t,) for t in patient_event_types()])
+        for kind in (AlertType.MESCC_SUSPECTED, AlertType.TIMER_BREACHED):
+            created.acknowledged.labels(kind.value)
         return created
 
     @classmethod
@@ -82,6 +85,15 @@ class PathwayMetrics:
                 "Alerts not sent because their id was already on cordwatch.alerts (after a crash).",
                 registry=registry,
             ),
+            acknowledged=Histogram(
+                "cordwatch_escalation_acknowledged_seconds",
+                "Time from a critical page to the acknowledgement (any path) that stopped its "
+                "escalation, in event time.",
+                ("alert_type",),
+                # Around the paging plan's steps: 15 min to tier 2, 45 to tier 3, repeats to 135.
+                buckets=(60, 300, 600, 900, 1800, 2700, 3600, 8100, 14400, 43200),
+                registry=registry,
+            ),
             intake=Counter(
                 "cordwatch_pathway_intake_total",
                 "Events whose clinical time was clamped to arrival (clamped), whose id another "
@@ -107,6 +119,8 @@ class _Batch:
     applied: list[str]  # event types that changed a state
     noops: list[str]  # event types that changed nothing
     intake: list[str] = field(default_factory=list)  # clamped / id_reused / historic
+    # (alert type, seconds) of each escalation an acknowledgement stopped.
+    acknowledged: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _fold(
@@ -145,6 +159,11 @@ def _fold(
             for o in outputs
         ]
         out.alerts += [o for o in outputs if isinstance(o, Alert)]
+        out.acknowledged += [
+            (o.escalation.alert_type.value, _seconds(o))
+            for o in outputs
+            if isinstance(o, EscalationChanged) and o.escalation.stopped == "acknowledged"
+        ]
         if not seen.redelivered:
             flags = ("clamped", seen.clamped), ("id_reused", seen.id_reused)
             out.intake += [kind for kind, on in (*flags, ("historic", seen.historic)) if on]
@@ -154,6 +173,12 @@ def _fold(
         else:
             out.noops.append(event.event_type)
     return out
+
+
+def _seconds(change: EscalationChanged) -> float:
+    e = change.escalation
+    stopped = e.stopped_at or change.at
+    return max(0.0, (stopped - e.paged_at).total_seconds())
 
 
 async def process_batch(
@@ -203,6 +228,8 @@ async def process_batch(
     for alert in folded.alerts:
         metrics.alerts.labels(alert.alert_type.value, alert.priority.value).inc()
         log.info("pathway.alert", alert_id=alert.alert_id, alert_type=alert.alert_type)
+    for alert_type, seconds in folded.acknowledged:
+        metrics.acknowledged.labels(alert_type).observe(seconds)
     for event_type in folded.applied:
         metrics.events.labels(event_type).inc()
     for event_type in folded.noops:

@@ -696,3 +696,24 @@ async def test_a_fast_sender_clock_and_a_reused_id_are_counted() -> None:
     assert sample("cordwatch_pathway_intake_total", {"kind": "clamped"}) == 1
     assert sample("cordwatch_pathway_intake_total", {"kind": "id_reused"}) == 1
     assert sample("cordwatch_pathway_intake_total", {"kind": "historic"}) == 0
+
+
+async def test_an_acknowledgement_that_stops_an_escalation_is_timed() -> None:
+    from services.alerts.acks import ack_event
+
+    table = DictTable()
+    index = patient_store.DeadlineIndex()
+    critical = report().replace(b"grade=1b", b"grade=2")  # high grade: the page escalates
+    await run(critical, rt=runtime(SUSPECTED_AT), table=table, index=index)
+    first = json.loads(table[b"MRN-7"])["episodes"][0]["watches"][0]["alert_id"]
+    acked_at = SUSPECTED_AT + timedelta(minutes=20)
+    ack = ack_event(alert_id=first, patient_id="MRN-7", by="Dr A", at=acked_at, via="worklist")
+    rt = runtime(acked_at)
+    await run(ack.model_dump_json().encode(), rt=rt, table=table, index=index)
+    name = "cordwatch_escalation_acknowledged_seconds"
+    labels = {"alert_type": "mescc_suspected"}
+    assert rt.registry.get_sample_value(f"{name}_count", labels) == 1
+    assert rt.registry.get_sample_value(f"{name}_sum", labels) == 20 * 60
+    # A redelivery of the same acknowledgement changes nothing and times nothing again.
+    await run(ack.model_dump_json().encode(), rt=rt, table=table, index=index)
+    assert rt.registry.get_sample_value(f"{name}_count", labels) == 1
