@@ -49,6 +49,10 @@ _HYPOTHESIS = compile_bytes(
     r"mistaken|believed|resembl\w*)\b"
 )
 # Malignancy words that name a disease, not just "a tumour" (a schwannoma is a tumour too).
+# "Diagnosis:" or "Final diagnosis:" as a header, not "Differential diagnosis:".
+_DIAGNOSIS_HEADER = compile_bytes(r"(?:^|\n) *(?:final |histological |pathological )?diagnosis:")
+_DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
+_LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
 _GENERIC_MALIGNANT = compile_bytes(r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?)")
 _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 # In a title, "X mimicking Y" and "X resembling Y" name X as the diagnosis; only doubt about
@@ -77,6 +81,7 @@ def benign_diagnosis(report: Report) -> frozenset[str] | None:
         return None
     levels: set[str] = set()
     everywhere = named = False
+    listed = _differential_items(report)
     for i, s in enumerate(report.sentences):
         if _BENIGN_MIMIC.search(data, s.start, s.end) is None:
             continue
@@ -86,9 +91,10 @@ def benign_diagnosis(report: Report) -> frozenset[str] | None:
                 data, s.start, s.end
             )
         elif report.readable[i]:
+            header = _under_diagnosis_header(report, i) and i not in listed
             stated = any(
                 _BENIGN_MIMIC.search(data, start, end) is not None
-                and _DEFINITIVE.search(data, start, end) is not None
+                and (header or _DEFINITIVE.search(data, start, end) is not None)
                 and _HYPOTHESIS.search(data, start, end) is None
                 for start, end in _clauses(data, s.start, s.end)
             )
@@ -104,6 +110,33 @@ def benign_diagnosis(report: Report) -> frozenset[str] | None:
     return EVERYWHERE if everywhere else frozenset(levels)
 
 
+def _differential_items(report: Report) -> set[int]:
+    """Sentences that are items of a list a "Differential diagnosis:" line opens: each names a
+    possibility, not this patient's disease."""
+    data = report.data
+    items: set[int] = set()
+    open_list = False
+    previous_end = 0
+    for i, s in enumerate(report.sentences):
+        heading = _DIFFERENTIAL.search(data, previous_end, s.start) is not None
+        if _DIFFERENTIAL.search(data, s.start, s.end) is not None:
+            open_list = True
+        elif (open_list or heading) and _LIST_ITEM.match(data, s.start) is not None:
+            open_list = True
+            items.add(i)
+        else:
+            open_list = False
+        previous_end = s.end
+    return items
+
+
+def _under_diagnosis_header(report: Report, i: int) -> bool:
+    """Whether sentence i opens a "Diagnosis:" or "Final diagnosis:" section."""
+    s = report.sentences[i]
+    previous_end = report.sentences[i - 1].end if i else 0
+    return _DIAGNOSIS_HEADER.search(report.data, previous_end, s.start) is not None
+
+
 def _clauses(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence cut at each contrasting conjunction."""
     cuts = [start]
@@ -117,8 +150,9 @@ def _clauses(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
 
 def _malignancy_of_its_own(report: Report) -> bool:
     data = report.data
+    listed = _differential_items(report)
     for i, mentions in enumerate(report.mentions):
-        if not mentions:
+        if not mentions or i in listed:
             continue
         sentence = report.sentences[i]
         doubt = _TITLE_HYPOTHESIS if sentence.section == "title" else _HYPOTHESIS

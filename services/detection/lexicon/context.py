@@ -296,7 +296,8 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         "generic",
         r"(?:is|are) (?:common|frequent|typical|uncommon|rare|a (?:common|known|recognised|"
         r"recognized) complication)|(?:commonly|frequently|often|typically) (?:occurs?|seen)|"
-        r"(?:can|may) (?:occur|develop)",
+        r"(?:can|may) (?:occur|develop)|(?:is|are) (?:generally|usually|commonly|typically|"
+        r"often|frequently|mostly) (?:seen|found|caused|due)",
         "hypo",
         "post",
     ),

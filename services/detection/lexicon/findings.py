@@ -553,7 +553,7 @@ CAUSES: tuple[Rule, ...] = (
         r"arachnoid\w*|syrinx|fibrosis|scar|gas|calcified|granulation|sarcoid\w*|"
         r"ha?ematopoiesis|lipoma|ependymoma|wedge fracture|fluid|steroid|bulg\w*|protrusion|"
         r"artefact|artifact|chiari|tonsillar|ectasia|meningocele|whiplash|hypertroph\w*|"
-        r"listhesis|ischaemi\w*|ischemi\w*",
+        r"\w*listhesis|ischaemi\w*|ischemi\w*|(?:odontoid|dens) (?:fracture|non-?union)",
         "benign",
     ),
     Rule(

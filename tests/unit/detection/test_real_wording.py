@@ -459,6 +459,26 @@ DIAGNOSIS_CASES = [
     ("MRI shows a disc protrusion putting pressure on the cord at C6.", False),
     # a title naming Hodgkin's disease states a malignancy
     ("Cord compression as the first sign of Hodgkin's disease\nA boy of 9 with paraplegia.", True),
+    # a "Diagnosis:" section states the diagnosis; a differential list only names possibilities
+    (
+        "FINDINGS: Masses in the posterior epidural space at T6 cause mass effect on the cord.\n"
+        "Differential diagnosis:\n- Extramedullary haematopoiesis\n- Lymphoma\n"
+        "Diagnosis: Extramedullary haematopoiesis",
+        False,
+    ),
+    (
+        "FINDINGS: Masses in the posterior epidural space at T6 cause mass effect on the cord.\n"
+        "Differential diagnosis:\n- Extramedullary haematopoiesis\n- Lymphoma",
+        True,
+    ),
+    # a general statement about where compression usually comes from is no finding
+    (
+        "An intramedullary metastasis at T11. Cord compression is usually caused by vertebral "
+        "metastases.",
+        False,
+    ),
+    # a slipped vertebra compressing the cord is not tumour
+    ("Old dens fracture with anterolisthesis of C1 causing severe cord compression.", False),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
