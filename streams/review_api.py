@@ -67,6 +67,7 @@ MAX_BODY_BYTES = 16 * 1024  # a verdict is a reason and a note of at most 2 000 
 _NO_STORE = {"Cache-Control": "no-store"}  # patient-level data
 
 T = TypeVar("T")
+B = TypeVar("B", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,28 @@ async def respond(
     return view.json(model.model_dump(mode="json"), status=status, headers=_NO_STORE)
 
 
+async def _act(
+    view: faust_web.View,
+    request: faust_web.Request,
+    model: type[B],
+    action: AccessAction,
+    target: tuple[str, str],
+    do: Callable[[ReviewContext, B, str], Awaitable[BaseModel]],
+    *,
+    ctx: ReviewContext,
+    status: int,
+) -> faust_web.Response:
+    """A reviewer's POST: its body as ``model``, the action recorded naming the user, then
+    ``do(ctx, body, by)`` (a verdict or feedback); the same guard and outcome for each."""
+    raw = await request.read()
+
+    async def work(c: ReviewContext, caller: Caller) -> BaseModel:
+        given, by = _body(model, raw), caller.principal.name
+        return await _recorded(c, caller, action, target, lambda: do(c, given, by))
+
+    return await respond(view, request, Permission.REVIEW, work, ctx=ctx, status=status)
+
+
 def register(app: AppT, rt: Runtime) -> None:
     """The review pages on every worker's `app`, sending verdicts through one outbox."""
     outbox = rt.outbox("review")  # one per worker: its retry metrics are per sender
@@ -287,48 +310,33 @@ def add_pages(target: AppT, context: Callable[[], ReviewContext]) -> None:
 
         async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
             """Confirm suspected MESCC: the pathway opens the episode from the report's time."""
-            raw = await request.read()
-
-            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
-                given, by = _body(ConfirmBody, raw), caller.principal.name
-                return await _recorded(
-                    c, caller, AccessAction.CONFIRM, ("review", review_id),
-                    lambda: confirm(c, review_id, given, by=by),
-                )  # fmt: skip
-
-            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=202)
+            return await _act(
+                self, request, ConfirmBody, AccessAction.CONFIRM, ("review", review_id),
+                lambda c, given, by: confirm(c, review_id, given, by=by),
+                ctx=context(), status=202,
+            )  # fmt: skip
 
     class ReviewDismiss(faust_web.View):
         """POST /api/review/{review_id}/dismiss."""
 
         async def post(self, request: faust_web.Request, review_id: str) -> faust_web.Response:
             """Dismiss with a reason: the item closes, no episode."""
-            raw = await request.read()
-
-            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
-                given, by = _body(DismissBody, raw), caller.principal.name
-                return await _recorded(
-                    c, caller, AccessAction.DISMISS, ("review", review_id),
-                    lambda: dismiss(c, review_id, given, by=by),
-                )  # fmt: skip
-
-            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=202)
+            return await _act(
+                self, request, DismissBody, AccessAction.DISMISS, ("review", review_id),
+                lambda c, given, by: dismiss(c, review_id, given, by=by),
+                ctx=context(), status=202,
+            )  # fmt: skip
 
     class AlertFeedback(faust_web.View):
         """POST /api/alerts/{alert_id}/feedback."""
 
         async def post(self, request: faust_web.Request, alert_id: str) -> faust_web.Response:
             """Store feedback on an alert."""
-            raw = await request.read()
-
-            async def work(c: ReviewContext, caller: Caller) -> BaseModel:
-                given, by = _body(FeedbackBody, raw), caller.principal.name
-                return await _recorded(
-                    c, caller, AccessAction.FEEDBACK, ("alert", alert_id),
-                    lambda: feedback(c, alert_id, given, by=by),
-                )  # fmt: skip
-
-            return await respond(self, request, Permission.REVIEW, work, ctx=context(), status=201)
+            return await _act(
+                self, request, FeedbackBody, AccessAction.FEEDBACK, ("alert", alert_id),
+                lambda c, given, by: feedback(c, alert_id, given, by=by),
+                ctx=context(), status=201,
+            )  # fmt: skip
 
     target.page("/api/review")(ReviewQueue)
     target.page("/api/review/{review_id}")(ReviewItem)

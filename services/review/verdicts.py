@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from models.events import FeedbackKind, ReviewConfirmed, ReviewDismissed
 from models.review import ReviewItemPublic
@@ -12,19 +13,27 @@ from services import ids
 SOURCE = "cordwatch-review"
 
 
+def _envelope(item: ReviewItemPublic, *, verdict: str, now: datetime) -> dict[str, Any]:
+    """The fields every verdict on ``item`` carries: one id per item and verdict, so a verdict
+    sent twice is one event, and the item's patient, facility and study."""
+    return {
+        "event_id": ids.verdict_event_id(item.review_id, verdict),
+        "occurred_at": now,
+        "patient_id": item.patient_id,
+        "facility": item.facility,
+        "source": SOURCE,
+        "review_id": item.review_id,
+        "accession": item.accession,
+    }
+
+
 def confirm_event(
     item: ReviewItemPublic, *, by: str, now: datetime, note: str | None = None
 ) -> ReviewConfirmed:
     """The confirmation of ``item`` by ``by`` at ``now``."""
     return ReviewConfirmed(
-        event_id=ids.verdict_event_id(item.review_id, "confirmed"),
+        **_envelope(item, verdict="confirmed", now=now),
         event_type="review_confirmed",
-        occurred_at=now,
-        patient_id=item.patient_id,
-        facility=item.facility,
-        source=SOURCE,
-        review_id=item.review_id,
-        accession=item.accession,
         confirmed_by=by,
         note=note,
     )
@@ -40,14 +49,8 @@ def dismiss_event(
 ) -> ReviewDismissed:
     """The dismissal of ``item`` by ``by`` at ``now``, with its reason."""
     return ReviewDismissed(
-        event_id=ids.verdict_event_id(item.review_id, "dismissed"),
+        **_envelope(item, verdict="dismissed", now=now),
         event_type="review_dismissed",
-        occurred_at=now,
-        patient_id=item.patient_id,
-        facility=item.facility,
-        source=SOURCE,
-        review_id=item.review_id,
-        accession=item.accession,
         dismissed_by=by,
         reason=reason,
         note=note,

@@ -304,11 +304,10 @@ class _Pages:
         raise web.HTTPSeeOther(f"/worklist?done=ack#ep-{episode or ''}")
 
     async def silence(self, request: web.Request) -> web.Response:
-        ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.ACT, post=True)
-        if isinstance(caller, web.Response):
-            return caller
-        episode_id = request.match_info["episode_id"][:64]
+        acting = await self._episode_action(request)
+        if isinstance(acting, web.Response):
+            return acting
+        ctx, caller, episode_id = acting
         form = await request.post()
         reason = str(form.get("reason", "")).strip()
         try:
@@ -327,20 +326,18 @@ class _Pages:
             expires_at=now + timedelta(hours=hours),
         )  # fmt: skip
         await asyncio.to_thread(ctx.silences.add_silence, silence)
-        await guard.record(
-            ctx.security, caller, AccessAction.SILENCE, target_kind="episode",
-            target_id=episode_id, detail={"silence_id": silence.silence_id, "hours": hours},
-            required=False,
+        back = await self._episode_done(
+            ctx, caller, AccessAction.SILENCE, episode_id, notice="silenced",
+            detail={"silence_id": silence.silence_id, "hours": hours},
         )  # fmt: skip
         log.info("silence.added", silence_id=silence.silence_id, scope="episode", via="worklist")
-        raise web.HTTPSeeOther(f"/worklist?done=silenced#ep-{episode_id}")
+        raise back
 
     async def care(self, request: web.Request) -> web.Response:
-        ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.ACT, post=True)
-        if isinstance(caller, web.Response):
-            return caller
-        episode_id = request.match_info["episode_id"][:64]
+        acting = await self._episode_action(request)
+        if isinstance(acting, web.Response):
+            return acting
+        ctx, caller, episode_id = acting
         form = await request.post()
         found = await self._patient_of(ctx, episode_id)
         if found is None:
@@ -357,13 +354,39 @@ class _Pages:
             return _html(message_page("Not recorded", text), 400)
         value = record.event.model_dump_json(exclude_none=True).encode()
         await ctx.send([(record.topic, record.patient_id.encode("utf-8"), value)])
-        await guard.record(
-            ctx.security, caller, AccessAction.RECORD_CARE, target_kind="episode",
-            target_id=episode_id, detail={"topic": record.topic, "event_id": record.event.event_id},
-            required=False,
+        back = await self._episode_done(
+            ctx, caller, AccessAction.RECORD_CARE, episode_id, notice="care",
+            detail={"topic": record.topic, "event_id": record.event.event_id},
         )  # fmt: skip
         log.info("worklist.care_recorded", event_id=record.event.event_id, topic=record.topic)
-        raise web.HTTPSeeOther(f"/worklist?done=care#ep-{episode_id}")
+        raise back
+
+    async def _episode_action(
+        self, request: web.Request
+    ) -> tuple[WorklistContext, guard.Caller, str] | web.Response:
+        """An action on one episode: the caller may act (CSRF checked) and the episode id from
+        the path; or the response that refuses the caller."""
+        ctx = self.context()
+        caller = await self._caller(ctx, request, Permission.ACT, post=True)
+        if isinstance(caller, web.Response):
+            return caller
+        return ctx, caller, request.match_info["episode_id"][:64]
+
+    async def _episode_done(
+        self,
+        ctx: WorklistContext,
+        caller: guard.Caller,
+        action: AccessAction,
+        episode_id: str,
+        *,
+        notice: str,
+        detail: dict[str, Any],
+    ) -> web.HTTPSeeOther:
+        """Record the done action (quietly: it has taken effect) and the redirect back to the
+        episode on the page, with ``notice``."""
+        await guard.record(ctx.security, caller, action, target_kind="episode",
+                           target_id=episode_id, detail=detail, required=False)  # fmt: skip
+        return web.HTTPSeeOther(f"/worklist?done={notice}#ep-{episode_id}")
 
     async def _patient_of(
         self, ctx: WorklistContext, episode_id: str
