@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 _BENIGN_MIMIC = compile_bytes(
     r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurofibromas?|"
-    r"nerve sheath tumou?rs?|extra-?medullary ha?ematopoie?sis|abscess\w*|ha?ematomas?|sseh|"
+    r"nerve sheath tumou?rs?|extra-?medullary ha?ema?topoie?sis|extra-?medullary "
+    r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
     r"dis[ck] (?:fragment|herniation|sequestration|extrusion))\b"

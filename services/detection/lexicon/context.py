@@ -297,7 +297,8 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         r"(?:is|are) (?:common|frequent|typical|uncommon|rare|a (?:common|known|recognised|"
         r"recognized) complication)|(?:commonly|frequently|often|typically) (?:occurs?|seen)|"
         r"(?:can|may) (?:occur|develop)|(?:is|are) (?:generally|usually|commonly|typically|"
-        r"often|frequently|mostly) (?:seen|found|caused|due)",
+        r"often|frequently|mostly) (?:seen|found|caused|due)|most (?:of )?(?:these |such |the )?"
+        r"(?:\w+ ){0,2}(?:are|is) ",
         "hypo",
         "post",
     ),

@@ -45,7 +45,7 @@ TUMOUR_NOUNS = (
 EXTENT_NOUNS = (
     r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
     r"invasion|extent|soft tissue (?:mass|component)|disease burden|lesions?|abnormality|"
-    r"abnormalities"
+    r"abnormalities|thickening"
 )
 
 EPIDURAL: tuple[Rule, ...] = (
@@ -101,7 +101,8 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "canal_involvement",
         r"(?:spinal |sacral |vertebral )?canal (?:involvement|invasion|"
-        r"extension)|(?:spinal |sacral )canal (?:is |was )?(?:not )?(?:involved|invaded)",
+        r"extension)|occupation of (?:the )?(?:spinal |sacral |vertebral )?canal|"
+        r"(?:spinal |sacral )canal (?:is |was )?(?:not )?(?:involved|invaded)",
         "epidural",
         "ambiguous",
     ),
@@ -527,7 +528,7 @@ CAUSES: tuple[Rule, ...] = (
         # Extramedullary haematopoiesis: paravertebral and epidural marrow in chronic anaemia
         # (thalassaemia), a recognised benign cause of cord compression (Haidar et al.,
         # Neurosurg Rev 2010;33:275-86).
-        r"extra-?medullary ha?ematopoie?sis|emh|"
+        r"extra-?medullary ha?ema?topoie?sis|extra-?medullary ha?emopoie?sis|emh|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"

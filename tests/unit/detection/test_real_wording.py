@@ -479,6 +479,19 @@ DIAGNOSIS_CASES = [
     ),
     # a slipped vertebra compressing the cord is not tumour
     ("Old dens fracture with anterolisthesis of C1 causing severe cord compression.", False),
+    # epidural thickening and an occupied canal are epidural disease; a burst fracture as the
+    # diagnosis owns the canal it compromises, unless a malignancy is named
+    ("Metastatic liver cancer: C6 marrow signal with anterior epidural thickening.", True),
+    ("Known renal cancer. MRI showed an occupation of the spinal canal at T11.", True),
+    ("Burst fracture\nA T11 fracture with 50% canal compromise.\nDiagnosis: burst fracture", False),
+    ("Burst fracture of T12 with retropulsion compressing the cord. Known myeloma.", True),
+    # haemopoiesis is haematopoiesis; "most of these are" is a general statement
+    ("Extramedullary haemopoiesis: epidural masses at T5 compress the cord. Thalassaemia.", False),
+    (
+        "Spinal metastases: most of these tumours are extradural. This patient has an intradural "
+        "deposit on the filum terminale.",
+        False,
+    ),
     # a cause someone suspected before the imaging is not the cause of what it showed
     ("MRI for suspected lymphoma showed an epidural abscess at L4 compressing the sac.", False),
 ]
