@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
@@ -45,4 +48,19 @@ async def broker() -> AsyncIterator[str]:
     try:
         yield embedded.bootstrap
     finally:
+        stop_and_check(embedded)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def own_broker() -> AsyncIterator[EmbeddedBroker]:
+    """A broker of the requesting module's own (one per module): for a module whose workers'
+    new consumer groups read from the earliest offset, or whose test freezes it (SIGSTOP)."""
+    embedded = await start_prepared_broker()
+    try:
+        yield embedded
+    finally:
+        # A test that froze the broker may have failed before thawing it; a running one
+        # ignores SIGCONT.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(embedded.pid, signal.SIGCONT)
         stop_and_check(embedded)

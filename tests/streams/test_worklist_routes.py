@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from services.store import make_engine, upgrade
 from services.store.access import AccessLog
 from tests.streams.people import ROLES, name_of, password_of
 from tests.streams.worklist_data import Seeded, deliver, seed
-from tests.streams.worklist_server import worklist_app
+from tests.streams.worklist_server import Sent, worklist_app
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 CSRF = re.compile(r"name=csrf_token value='([^']+)'")
@@ -51,6 +53,16 @@ async def sign_in(client: TestClient, role: str, password: str | None = None) ->
         "signin_token": token.group(1),
     })  # fmt: skip
     return response.status
+
+
+@asynccontextmanager
+async def signed_in(engine: Engine, role: str) -> AsyncIterator[tuple[TestClient, Sent]]:  # type: ignore[type-arg]
+    """A client of the worklist at NOW, signed in as the test user of ``role``, and what the
+    worklist sent to the broker."""
+    app, sent = worklist_app(engine, now=NOW)
+    async with TestClient(TestServer(app)) as client:
+        assert await sign_in(client, role) == 303
+        yield client, sent
 
 
 async def page_csrf(client: TestClient) -> str:  # type: ignore[type-arg]
@@ -137,10 +149,8 @@ async def test_sign_in_needs_its_form_token_and_the_right_password_and_throttles
 async def test_roles_without_patient_access_are_refused_the_page_and_the_actions(
     engine: Engine, seeded: Seeded, role: str
 ) -> None:
-    app, sent = worklist_app(engine, now=NOW)
     alert = seeded.alerts[0]
-    async with TestClient(TestServer(app)) as client:
-        assert await sign_in(client, role) == 303
+    async with signed_in(engine, role) as (client, sent):
         page = await client.get("/worklist")
         assert page.status == 403
         text = await page.text()
@@ -159,9 +169,7 @@ async def test_roles_without_patient_access_are_refused_the_page_and_the_actions
 async def test_the_page_lists_open_episodes_soonest_deadline_first_and_records_the_read(
     engine: Engine, seeded: Seeded
 ) -> None:
-    app, _ = worklist_app(engine, now=NOW)
-    async with TestClient(TestServer(app)) as client:
-        assert await sign_in(client, "coordinator") == 303
+    async with signed_in(engine, "coordinator") as (client, _):
         page = await client.get("/worklist")
         text = await page.text()
         headers = page.headers
@@ -189,10 +197,8 @@ async def test_the_page_lists_open_episodes_soonest_deadline_first_and_records_t
 
 
 async def test_actions_need_the_csrf_token(engine: Engine, seeded: Seeded) -> None:
-    app, sent = worklist_app(engine, now=NOW)
     alert = seeded.alerts[0]
-    async with TestClient(TestServer(app)) as client:
-        assert await sign_in(client, "clinician") == 303
+    async with signed_in(engine, "clinician") as (client, sent):
         token = await page_csrf(client)
         for data in ({}, {"csrf_token": token[:-2] + "xx"}):
             ack = await client.post(f"/worklist/alerts/{alert.alert_id}/ack", data=data)
@@ -210,10 +216,8 @@ async def test_actions_need_the_csrf_token(engine: Engine, seeded: Seeded) -> No
 async def test_acknowledge_silence_and_care_each_take_effect_and_are_recorded(
     engine: Engine, seeded: Seeded
 ) -> None:
-    app, sent = worklist_app(engine, now=NOW)
     first, second = seeded.alerts[0], seeded.alerts[1]
-    async with TestClient(TestServer(app)) as client:
-        assert await sign_in(client, "coordinator") == 303
+    async with signed_in(engine, "coordinator") as (client, sent):
         token = await page_csrf(client)
         ack = await client.post(f"/worklist/alerts/{first.alert_id}/ack",
                                 data={"csrf_token": token})  # fmt: skip
@@ -264,9 +268,7 @@ async def test_acknowledge_silence_and_care_each_take_effect_and_are_recorded(
 async def test_the_export_is_recorded_and_the_stamp_changes_when_an_alert_is_acknowledged(
     engine: Engine, seeded: Seeded
 ) -> None:
-    app, _ = worklist_app(engine, now=NOW)
-    async with TestClient(TestServer(app)) as client:
-        assert await sign_in(client, "clinician") == 303
+    async with signed_in(engine, "clinician") as (client, _):
         export = await client.get("/worklist/data.json")
         body = await export.json()
         before = (await (await client.get("/worklist/stamp")).json())["stamp"]

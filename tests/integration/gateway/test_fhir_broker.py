@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from services.gateway.encode_fhir import encode_fhir
 from services.simulation.feed import FeedConfig, generate
 from streams.broker import EmbeddedBroker
-from tests.conftest import TEST_PARTITIONS, start_prepared_broker, stop_and_check
+from tests.conftest import TEST_PARTITIONS
 from tests.integration.pathway.harness import Worker, write_policy
 from tests.streams.api_client import AUTH, TOKEN
 
@@ -40,34 +40,19 @@ REPORTS = [
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def own_broker() -> AsyncIterator[EmbeddedBroker]:
-    """A broker of this module's own: one test freezes it with SIGSTOP."""
-    embedded = await start_prepared_broker()
-    try:
-        yield embedded
-    finally:
-        os.kill(embedded.pid, signal.SIGCONT)
-        stop_and_check(embedded)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def worker(
     own_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Worker]:
-    """`cordwatch worker` with the API (and so /fhir) on."""
+    """`cordwatch worker` with the API (and so /fhir) on, on a broker of this module's own
+    (tests/conftest.py `own_broker`): one test freezes it with SIGSTOP."""
     workdir = tmp_path_factory.mktemp("fhir-worker")
-    running = Worker(
+    async with Worker(
         own_broker.bootstrap, "cw-fhir", write_policy(workdir / "policy.yaml",
         steroids_s=86_400, surgical_s=86_400), workdir, name="fhir",
         argv=[sys.executable, "-c", _MAIN, "worker"],
         env={"CORDWATCH_API_TOKEN": TOKEN, "CORDWATCH_LOG_LEVEL": "WARNING"},
-    )  # fmt: skip
-    running.start()
-    try:
-        await running.wait_ready(within=120)
+    ).serving() as running:  # fmt: skip
         yield running
-    finally:
-        running.stop()
 
 
 def report_resource(index: int) -> bytes:

@@ -6,36 +6,24 @@ pathway's reducer; at the tier-3 moment only the patient nobody acknowledged esc
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
-import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped,unused-ignore]
 from prometheus_client import CollectorRegistry
 
 from models.events import PatientEvent, patient_event_adapter
 from models.outputs import Alert, AlertType, Output
 from models.state import PatientState
 from services.alerts import acklink
-from services.config import Settings
 from services.pathway import handle
-from services.store import make_engine
-from services.store.migrations import upgrade
-from services.store.store import Store
 from streams.notify.serve import ack_service
+from tests.integration.notify import acks
 from tests.unit.pathway.helpers import POLICY, fake_detect
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-LINK, API, PD = "l" * 40, "a" * 40, "p" * 40
 M = timedelta(minutes=1)
 
 
@@ -74,7 +62,7 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
     t0 = datetime.now(UTC) - 20 * M  # tier 2 went out five minutes ago
     patients = [f"MRN-{run}-{n}" for n in range(5)]
     states: dict[str, PatientState] = {}
-    stored: list[Alert] = []
+    pages: list[Alert] = []
     tier2: dict[str, Alert] = {}
     for p in patients:
         state, first = _step(None, _event(p, "r1", t0, "SUSPECT grade=2", "A1"), t0)
@@ -82,23 +70,12 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
         [page] = _escalations(up)
         assert page.tier == 2
         states[p], tier2[p] = state, page
-        stored += [*first, page]
-    db = f"sqlite:///{tmp_path / 'audit.db'}"
-    engine = make_engine(db)
-    upgrade(engine=engine)
-    Store(engine=engine).apply(alerts=stored)
-    engine.dispose()
-    settings = Settings(
-        kafka_bootstrap=broker,
-        database_url=db,
-        api_token=API,  # type: ignore[arg-type]
-        ack_link_secret=LINK,  # type: ignore[arg-type]
-        pagerduty_webhook_secret=PD,  # type: ignore[arg-type]
-        notify_web_port=0,
-    )
+        pages += [*first, page]
+    db = acks.stored(tmp_path, pages)
+    settings = acks.ack_settings(broker=broker, db=db)
     by_link, by_api, by_pd, by_cli, control = (tier2[p].alert_id for p in patients)
     token = acklink.sign(
-        secret=LINK.encode(),
+        secret=acks.LINK.encode(),
         alert_id=by_link,
         receiver="night",
         now=datetime.now(UTC),
@@ -111,19 +88,10 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
     ):
         async with http.post(f"/ack/{token}") as r:
             assert r.status == 200
-        auth = {"Authorization": f"Bearer {API}"}
+        auth = {"Authorization": f"Bearer {acks.API}"}
         async with http.post(f"/api/alerts/{by_api}/ack", json={"by": "Dr Api"}, headers=auth) as r:
             assert r.status == 202
-        body = json.dumps(
-            {
-                "event": {
-                    "event_type": "incident.acknowledged",
-                    "agent": {"summary": "Dr Pager"},
-                    "data": {"incident_key": by_pd},
-                }
-            }
-        ).encode()
-        sig = "v1=" + hmac.new(PD.encode(), body, hashlib.sha256).hexdigest()
+        body, sig = acks.pagerduty_acknowledged(by_pd)
         async with http.post(
             "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": sig}
         ) as r:
@@ -134,40 +102,19 @@ async def test_an_acknowledgement_by_each_path_stops_the_next_tier(
         name = "cordwatch_page_time_to_acknowledge_seconds"
         assert registry.get_sample_value(f"{name}_count", labels) == 1
         assert 240 < (registry.get_sample_value(f"{name}_sum", labels) or 0) < 900
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
-    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
-    cordwatch = str(Path(sys.executable).with_name("cordwatch"))
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [cordwatch, "ack", by_cli, "--by", "Dr Cli"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = await acks.cordwatch_ack(by_cli, by="Dr Cli", broker=broker, db=db)
     assert done.returncode == 0, done.stderr
     # What each path published, read back from the broker, folded by the reducer as the pathway
     # agent folds cordwatch.alert-acks.
     wanted = {by_link, by_api, by_pd, by_cli}
-    consumer = AIOKafkaConsumer(
-        "cordwatch.alert-acks",
-        bootstrap_servers=broker,
-        group_id=f"t-{run}",
-        auto_offset_reset="earliest",
+    read = await acks.read_acks(
+        broker,
+        group=f"t-{run}",
+        key_of=lambda doc: doc["alert_id"] if doc["alert_id"] in wanted else None,
+        count=len(wanted),
+        within=90,
     )
-    await consumer.start()
-    raw: dict[str, bytes] = {}
-    try:
-        deadline = datetime.now(UTC) + timedelta(seconds=90)
-        while set(raw) != wanted and datetime.now(UTC) < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for rec in records:
-                    doc = json.loads(rec.value)
-                    if doc["alert_id"] in wanted:
-                        raw[doc["alert_id"]] = rec.value
-    finally:
-        await consumer.stop()
+    raw = {alert_id: value for alert_id, (_, value) in read.items()}
     assert set(raw) == wanted
     folded_at = datetime.now(UTC)
     for value in raw.values():

@@ -4,34 +4,22 @@ cordwatch.alert-acks keyed by the patient and is stored on the alert row."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped,unused-ignore]
 from prometheus_client import CollectorRegistry
 
 from models.outputs import Alert, AlertType, Priority
 from services.alerts import acklink
-from services.config import Settings
 from services.store import make_engine
-from services.store.migrations import upgrade
-from services.store.store import Store
 from streams.notify.serve import ack_service
+from tests.integration.notify import acks
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-LINK = "l" * 40
-API = "a" * 40
-PD = "p" * 40
 
 
 def stored_alert(run: str, n: int) -> Alert:
@@ -64,25 +52,14 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
     broker: str, tmp_path: Path
 ) -> None:
     run = uuid.uuid4().hex[:8]
-    db = f"sqlite:///{tmp_path / 'audit.db'}"
-    engine = make_engine(db)
-    upgrade(engine=engine)
     alerts = [stored_alert(run, n) for n in range(5)]
-    Store(engine=engine).apply(alerts=alerts)
-    engine.dispose()
-    settings = Settings(
-        kafka_bootstrap=broker,
-        database_url=db,
-        api_token=API,  # type: ignore[arg-type]
-        ack_link_secret=LINK,  # type: ignore[arg-type]
-        pagerduty_webhook_secret=PD,  # type: ignore[arg-type]
-        notify_web_port=0,
-    )
+    db = acks.stored(tmp_path, alerts)
+    settings = acks.ack_settings(broker=broker, db=db)
     now = datetime.now(UTC)
 
     def link(alert_id: str, *, valid: timedelta = timedelta(hours=1)) -> str:
         token = acklink.sign(
-            secret=LINK.encode(), alert_id=alert_id, receiver="night", now=now, valid=valid
+            secret=acks.LINK.encode(), alert_id=alert_id, receiver="night", now=now, valid=valid
         )
         return f"/ack/{token}"
 
@@ -111,7 +88,7 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
         url = f"/api/alerts/{alerts[1].alert_id}/ack"
         async with http.post(url, json={"by": "Dr Api"}) as r:
             assert r.status == 401
-        auth = {"Authorization": f"Bearer {API}"}
+        auth = {"Authorization": f"Bearer {acks.API}"}
         async with http.post(url, json={"by": "Dr Api"}, headers=auth) as r:
             assert r.status == 202
             assert (await r.json())["first"] is True
@@ -120,16 +97,7 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
         async with http.post("/api/alerts/nope/ack", json={"by": "x"}, headers=auth) as r:
             assert r.status == 404
         # PagerDuty's V3 webhook.
-        body = json.dumps(
-            {
-                "event": {
-                    "event_type": "incident.acknowledged",
-                    "agent": {"summary": "Dr Pager"},
-                    "data": {"incident_key": alerts[2].alert_id},
-                }
-            }
-        ).encode()
-        sig = "v1=" + hmac.new(PD.encode(), body, hashlib.sha256).hexdigest()
+        body, sig = acks.pagerduty_acknowledged(alerts[2].alert_id)
         async with http.post(
             "/pagerduty/webhook", data=body, headers={"X-PagerDuty-Signature": "v1=00"}
         ) as r:
@@ -167,29 +135,10 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
     engine.dispose()
     assert tuple(row) == ("ep-quiet", "comfort care", "Dr S", "Dr T")
     # The command line, as an operator runs it.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
-    env |= {"CORDWATCH_KAFKA_BOOTSTRAP": broker, "CORDWATCH_DATABASE_URL": db}
-    cordwatch = str(Path(sys.executable).with_name("cordwatch"))
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [cordwatch, "ack", alerts[3].alert_id, "--by", "Dr Cli"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = await acks.cordwatch_ack(alerts[3].alert_id, by="Dr Cli", broker=broker, db=db)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith(f"{alerts[3].alert_id} acknowledged by Dr Cli")
-    missing = await asyncio.to_thread(
-        subprocess.run,
-        [cordwatch, "ack", "no-such-alert", "--by", "x"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    missing = await acks.cordwatch_ack("no-such-alert", by="x", broker=broker, db=db)
     assert missing.returncode == 1
     assert [acked(db, a.alert_id)[0] for a in alerts] == [
         "night",
@@ -199,24 +148,18 @@ async def test_each_path_publishes_and_stores_the_acknowledgement(
         None,
     ]
     # Every path went through cordwatch.alert-acks, keyed by the patient, for the pathway.
-    consumer = AIOKafkaConsumer(
-        "cordwatch.alert-acks",
-        bootstrap_servers=broker,
-        group_id=f"t-{run}",
-        auto_offset_reset="earliest",
+    read = await acks.read_acks(
+        broker,
+        group=f"t-{run}",
+        key_of=lambda doc: (
+            f"{doc['alert_id']}|{doc['acknowledged_by']}"
+            if str(doc["alert_id"]).startswith(run)
+            else None
+        ),
+        count=5,
+        within=60,
     )
-    await consumer.start()
-    seen: dict[str, tuple[bytes, dict[str, object]]] = {}
-    try:
-        deadline = datetime.now(UTC) + timedelta(seconds=60)
-        while len(seen) < 5 and datetime.now(UTC) < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for rec in records:
-                    doc = json.loads(rec.value)
-                    if str(doc["alert_id"]).startswith(run):
-                        seen[f"{doc['alert_id']}|{doc['acknowledged_by']}"] = (rec.key, doc)
-    finally:
-        await consumer.stop()
+    seen = {k: (key, json.loads(value)) for k, (key, value) in read.items()}
     assert {k.split("|")[1] for k in seen} == {"night", "Dr Api", "Dr Late", "Dr Pager", "Dr Cli"}
     for key, doc in seen.values():
         assert key == str(doc["patient_id"]).encode()

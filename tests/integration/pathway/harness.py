@@ -15,7 +15,8 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,6 +113,16 @@ class Worker:
         self.ready_at = None
         return self
 
+    @asynccontextmanager
+    async def serving(self, within: float = 120.0) -> AsyncIterator[Worker]:
+        """Started and ready for the block (a module fixture's worker); stopped after it."""
+        self.start()
+        try:
+            await self.wait_ready(within=within)
+            yield self
+        finally:
+            self.stop()
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
@@ -188,6 +199,11 @@ def report(patient: str, *, at: datetime, event_id: str | None = None) -> dict[s
         "exam": "MRI whole spine",
         "text": "SUSPECT grade=2 levels=T7,T8",
     }
+
+
+def review_report(patient: str, *, at: datetime) -> dict[str, Any]:
+    """A report the stand-in detector marks review_needed (not suspected)."""
+    return {**report(patient, at=at), "text": "REVIEW metastatic soft tissue near the sac"}
 
 
 def dexamethasone(patient: str, *, at: datetime) -> dict[str, Any]:

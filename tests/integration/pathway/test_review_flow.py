@@ -25,7 +25,7 @@ from tests.integration.pathway.harness import (
     Worker,
     ago,
     publish,
-    report,
+    review_report,
     unique,
     write_policy,
 )
@@ -49,11 +49,6 @@ def users_file(path: Path) -> Path:
              "token_sha256": token_digest(COORDINATOR_TOKEN)}  # fmt: skip
     path.write_text(yaml.safe_dump({"users": [entry]}), encoding="utf-8")
     return path
-
-
-def review_report(patient: str, *, at: datetime) -> dict[str, Any]:
-    """A report the stand-in detector marks review_needed (not suspected)."""
-    return {**report(patient, at=at), "text": "REVIEW metastatic soft tissue near the sac"}
 
 
 async def _json(
@@ -91,11 +86,10 @@ async def test_a_confirmed_review_opens_the_episode_from_the_report_time_and_pag
         "CORDWATCH_USERS_FILE": str(users_file(tmp_path / "users.yaml")),
         "CORDWATCH_SESSION_SECRET": SESSION_SECRET,
     }
-    worker = Worker(broker, unique("review"), policy, tmp_path, env=env)
     reported_at = ago(REPORT_AGE_S).replace(microsecond=0)
-    try:
-        worker.start()
-        await worker.wait_ready()
+    async with Worker(broker, unique("review"), policy, tmp_path, env=env).serving(
+        within=45.0
+    ) as worker:
         async with AlertWatch(broker, prefix) as watch, aiohttp.ClientSession() as session:
             await publish(
                 broker,
@@ -162,5 +156,3 @@ async def test_a_confirmed_review_opens_the_episode_from_the_report_time_and_pag
             ]
         assert await worker.metric("cordwatch_feedback_total", kind="confirmed") == 1
         assert await worker.metric("cordwatch_feedback_total", kind="not_mescc") == 1
-    finally:
-        worker.stop()

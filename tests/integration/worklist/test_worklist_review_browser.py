@@ -16,21 +16,27 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from services.identity.credentials import hash_password
 from streams.broker import EmbeddedBroker
-from tests.conftest import start_prepared_broker, stop_and_check
-from tests.integration.pathway.harness import Worker, publish, report, unique, write_policy
+from tests.integration.pathway.harness import (
+    Worker,
+    publish,
+    report,
+    review_report,
+    unique,
+    write_policy,
+)
+from tests.integration.worklist.harness import coordinator_env
 from tests.unit.audit.browser import CHROMIUM, ensure_chromium
 from tests.unit.audit.pngcheck import read_png
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api")
 PASSWORD = "coordinator-password-for-the-review-browser-test"
+SESSION_SECRET = "worklist-review-browser-session-secret-0123"  # test only
 WITHIN_MS = 120_000  # a loaded 2-core machine: the sink's write and a 10 s poll, with margin
 REVIEW_BLUE = (0x1D, 0x35, 0x57)
 REVIEW_YELLOW = (0xFF, 0xFA, 0xF0)
@@ -47,42 +53,18 @@ def chromium() -> Path:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def own_broker() -> AsyncIterator[EmbeddedBroker]:
-    embedded = await start_prepared_broker()
-    try:
-        yield embedded
-    finally:
-        stop_and_check(embedded)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def worker(
     own_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Worker]:
     workdir = tmp_path_factory.mktemp("worklist-review")
-    users = workdir / "users.yaml"
-    users.write_text(
-        "users:\n  - {name: c.two, display: Coordinator Two, role: coordinator, "
-        f"password: '{hash_password(PASSWORD)}'}}\n"
-    )
-    running = Worker(
+    env = coordinator_env(workdir, name="c.two", display="Coordinator Two", password=PASSWORD,
+                          session_secret=SESSION_SECRET)  # fmt: skip
+    async with Worker(
         own_broker.bootstrap, unique("cw-wl-review"),
         write_policy(workdir / "policy.yaml", steroids_s=6 * 3600, surgical_s=8 * 3600), workdir,
-        name="worklist-review",
-        env={"CORDWATCH_USERS_FILE": str(users), "CORDWATCH_LOG_LEVEL": "WARNING",
-             "CORDWATCH_SESSION_SECRET": "worklist-review-browser-session-secret-0123"},
-    )  # fmt: skip
-    running.start()
-    try:
-        await running.wait_ready(within=120)
+        name="worklist-review", env=env,
+    ).serving() as running:  # fmt: skip
         yield running
-    finally:
-        running.stop()
-
-
-def review_report(patient: str, *, at: datetime) -> dict[str, Any]:
-    """A report the stand-in detector marks review_needed (not suspected)."""
-    return {**report(patient, at=at), "text": "REVIEW metastatic soft tissue near the sac"}
 
 
 async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(

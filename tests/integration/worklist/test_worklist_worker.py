@@ -22,9 +22,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from services.identity.credentials import hash_password
 from streams.broker import EmbeddedBroker
-from tests.conftest import start_prepared_broker, stop_and_check
 from tests.integration.pathway.harness import (
     Worker,
     publish,
@@ -33,20 +31,13 @@ from tests.integration.pathway.harness import (
     unique,
     write_policy,
 )
+from tests.integration.worklist.harness import coordinator_env
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 PASSWORD = "coordinator-password-for-the-broker-test"
+SESSION_SECRET = "worklist-broker-test-session-secret-0123456789"  # test only
 CSRF = re.compile(r"name=csrf_token value='([^']+)'")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def own_broker() -> AsyncIterator[EmbeddedBroker]:
-    embedded = await start_prepared_broker()
-    try:
-        yield embedded
-    finally:
-        stop_and_check(embedded)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -55,24 +46,14 @@ async def worker(
 ) -> AsyncIterator[Worker]:
     """The stand-in detector's worker (the reducer tests' `worker_main`) with one coordinator."""
     workdir = tmp_path_factory.mktemp("worklist-worker")
-    users = workdir / "users.yaml"
-    users.write_text(
-        "users:\n  - {name: c.one, display: Coordinator One, role: coordinator, "
-        f"password: '{hash_password(PASSWORD)}'}}\n"
-    )
-    running = Worker(
+    env = coordinator_env(workdir, name="c.one", display="Coordinator One", password=PASSWORD,
+                          session_secret=SESSION_SECRET)  # fmt: skip
+    async with Worker(
         own_broker.bootstrap, unique("cw-worklist"),
         write_policy(workdir / "policy.yaml", steroids_s=3600, surgical_s=3600), workdir,
-        name="worklist",
-        env={"CORDWATCH_USERS_FILE": str(users), "CORDWATCH_LOG_LEVEL": "WARNING",
-             "CORDWATCH_SESSION_SECRET": "worklist-broker-test-session-secret-0123456789"},
-    )  # fmt: skip
-    running.start()
-    try:
-        await running.wait_ready(within=120)
+        name="worklist", env=env,
+    ).serving() as running:  # fmt: skip
         yield running
-    finally:
-        running.stop()
 
 
 async def _page(session: aiohttp.ClientSession, url: str) -> str:
