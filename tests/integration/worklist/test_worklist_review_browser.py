@@ -10,9 +10,12 @@ as not MESCC. Screenshots checked for content; no console errors. Chromium is De
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +40,9 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api")
 PASSWORD = "coordinator-password-for-the-review-browser-test"
 SESSION_SECRET = "worklist-review-browser-session-secret-0123"  # test only
-WITHIN_MS = 120_000  # a loaded 2-core machine: the sink's write and a 10 s poll, with margin
+WITHIN_MS = 60_000  # the page's own refresh: a few of its 10 s polls, with margin
+PIPELINE_MS = 120_000  # a verdict through the outbox, ingest, the pathway and the sink, then a poll
+STORE_WITHIN_S = 240.0  # a loaded 2-core machine: the worker's first rebalance and the sink's write
 REVIEW_BLUE = (0x1D, 0x35, 0x57)
 REVIEW_YELLOW = (0xFF, 0xFA, 0xF0)
 # Set to a directory to keep the review queue's screenshot (the README's is made so).
@@ -65,6 +70,22 @@ async def worker(
         name="worklist-review", env=env,
     ).serving() as running:  # fmt: skip
         yield running
+
+
+async def _stored(path: Path, *, episodes: int, reviews: int, within: float) -> None:
+    """Wait until the audit store holds the open episodes and review items the page should show."""
+    deadline = time.monotonic() + within
+    found = (0, 0)
+    while time.monotonic() < deadline:
+        with sqlite3.connect(path) as conn:
+            found = (
+                conn.execute("select count(*) from episodes").fetchone()[0],
+                conn.execute("select count(*) from review_items").fetchone()[0],
+            )
+        if found >= (episodes, reviews):
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"the store held {found} (episodes, review items) after {within:.0f} s")
 
 
 async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(
@@ -96,6 +117,9 @@ async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(
             checks = " && ".join(f"document.body.innerText.includes({t!r})" for t in texts)
             return f"() => {checks}"
 
+        # First the store, so a slow pipeline (a rebalance on a loaded machine) and a page that
+        # fails to refresh itself are told apart; then the page, within a few of its 10 s polls.
+        await _stored(worker.workdir / "audit.db", episodes=1, reviews=2, within=STORE_WITHIN_S)
         await page.wait_for_function(shows(paged, confirmed, dismissed), timeout=WITHIN_MS)
         card = page.locator("section.episode", has_text=paged)
         countdown = card.locator(".clock[data-kind=steroids] .countdown")
@@ -126,7 +150,7 @@ async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(
         # The pathway opens the episode from the report's time; the page reloads to show it.
         await page.wait_for_function(
             f"() => [...document.querySelectorAll('section.episode .patient')]"
-            f".some(e => e.textContent === {confirmed!r})", timeout=WITHIN_MS,
+            f".some(e => e.textContent === {confirmed!r})", timeout=PIPELINE_MS,
         )  # fmt: skip
         opened = page.locator("section.episode", has_text=confirmed)
         steroids = await opened.locator(".clock[data-kind=steroids] .countdown").inner_text()
@@ -139,7 +163,7 @@ async def test_sign_in_acknowledge_confirm_a_review_and_dismiss_another(
         await page.wait_for_url(re.compile(r"done=dismissed"))
         await page.wait_for_function(
             f"() => !document.querySelector('section.reviews').innerText.includes({dismissed!r})",
-            timeout=WITHIN_MS,
+            timeout=PIPELINE_MS,
         )  # fmt: skip
         assert not await page.locator("section.episode", has_text=dismissed).count()
         await browser.close()
