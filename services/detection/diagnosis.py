@@ -49,11 +49,11 @@ _HYPOTHESIS = compile_bytes(
     r"differential|mimic\w*|most often|misdiagnos\w*|impression of|favou?red|rule out|r/o|"
     r"mistaken|believed|resembl\w*)\b"
 )
-# Malignancy words that name a disease, not just "a tumour" (a schwannoma is a tumour too).
 # "Diagnosis:" or "Final diagnosis:" as a header, not "Differential diagnosis:".
 _DIAGNOSIS_HEADER = compile_bytes(r"(?:^|\n) *(?:final |histological |pathological )?diagnosis:")
 _DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
 _LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
+# Cause words that are only the generic noun ("a tumour"; a schwannoma is a tumour too).
 _GENERIC_MALIGNANT = compile_bytes(r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?)")
 _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 # In a title, "X mimicking Y" and "X resembling Y" name X as the diagnosis; only doubt about
@@ -61,7 +61,6 @@ _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 _TITLE_HYPOTHESIS = compile_bytes(
     r"\b(?:suspected|suspicion|possible|probable|presumed|differential|versus|vs)\b"
 )
-
 
 # What follows "but" or "however" is what was found; what precedes it may be the hypothesis
 # it overturned ("a haematoma was suspected, but histology confirmed lymphoma").
@@ -106,7 +105,7 @@ def benign_diagnosis(report: Report) -> frozenset[str] | None:
             own = {name for _, names in report.levels[i] for name in names}
             levels |= own
             everywhere = everywhere or not own
-    if not named or _malignancy_of_its_own(report):
+    if not named or _malignancy_of_its_own(report, listed):
         return None
     return EVERYWHERE if everywhere else frozenset(levels)
 
@@ -149,9 +148,9 @@ def _clauses(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
     return list(pairwise(cuts))
 
 
-def _malignancy_of_its_own(report: Report) -> bool:
+def _malignancy_of_its_own(report: Report, listed: set[int]) -> bool:
+    """Whether a malignancy is named outside a hypothesis and outside a differential list."""
     data = report.data
-    listed = _differential_items(report)
     for i, mentions in enumerate(report.mentions):
         if not mentions or i in listed:
             continue

@@ -70,15 +70,13 @@ _INSIDE_DURA = compile_bytes(
 )
 _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
 # Verbs that introduce what an imaging study found (narrative and caption style).
-_REPORTING_VERB = compile_bytes(
-    r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed)\b"
-)
+_REPORTING_VERBS = r"showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed"
+_REPORTING_VERB = compile_bytes(rf"\b(?:{_REPORTING_VERBS})\b")
 # What a case description says was found or diagnosed (read only where it has no findings).
 _CASE_RESULT = compile_bytes(
-    r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed|"
-    r"reported|documented|detected|identified|found|noted|diagnosed|presented with|"
-    r"experienced|developed|suffered|underwent|"
-    r"presenting with|as a result of|due to|secondary to)\b"
+    rf"\b(?:{_REPORTING_VERBS}|reported|documented|detected|identified|found|noted|diagnosed|"
+    r"presented with|experienced|developed|suffered|underwent|presenting with|as a result of|"
+    r"due to|secondary to)\b"
 )
 _BONE_WORDS = (
     b"osse",
@@ -420,22 +418,12 @@ class Report:
         # the cause it names, and whether that cause is only presumed (no word gave it).
         # "Tumour" beside a benign lesion the clause names is that lesion's generic name ("the
         # haemangioma has soft tissue tumour extension"): it names no malignancy there.
-        lesions = [
-            x.start
-            for x in mentions
-            if x.rule.role == "benign" and x.rule.value == "strong" and valid_cue(x)
-        ]
         cues = [
             (m.start, kind, m.rule.value == "presumed")
             for m in mentions
             if (kind := _CUE_KINDS.get(m.rule.role)) is not None
             and valid_cue(m)
-            and not (
-                lesions
-                and m.rule.role == "malignant"
-                and not names_malignancy(self.data, m.start, m.end)
-                and any(scope.same_clause(pos, m.start) for pos in lesions)
-            )
+            and not (m.rule.role == "malignant" and self._benign_lesion_owns(i, m))
         ]
         for m in mentions:
             if m.rule.role in TARGET_ROLES and _explicit(m.rule):
@@ -497,9 +485,9 @@ class Report:
             self._sentence_cause[i] = "benign"
 
     def _benign_lesion_owns(self, i: int, m: Mention) -> bool:
-        """Whether "tumour" in an epidural finding is only the generic word for a benign lesion
-        its clause names ("the haemangioma at T4 has soft tissue tumour extension into the
-        epidural space"): no malignancy is named in the finding itself."""
+        """Whether "tumour" in mention m (a cause word, or an epidural finding) is only the
+        generic word for a benign lesion its clause names ("the haemangioma at T4 has soft
+        tissue tumour extension into the epidural space"): m itself names no malignancy."""
         if names_malignancy(self.data, m.start, m.end):
             return False
         scope = self.scopes[i]
