@@ -28,7 +28,7 @@ def register(app: AppT, rt: Runtime) -> None:
 async def run_notify(rt: Runtime) -> None:
     """Page people until cancelled; a bad routing file is logged and pages nobody."""
     from streams.notify.loop import run
-    from streams.notify.runtime import NotifyConfigError, build_parts
+    from streams.notify.parts import NotifyConfigError, build_parts
     from streams.notify.serve import ack_service
 
     try:

@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from services.config import get_settings
     from services.store import make_engine
     from streams.cli.access_record import record_cli
+    from streams.notify.parts import UtcClock
     from streams.notify.publish import AckPublisher, own_outbox
-    from streams.notify.runtime import UtcClock
 
     settings = get_settings()
     if not settings.kafka_bootstrap:

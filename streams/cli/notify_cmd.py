@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from services.logging import configure_logging
     from services.policy import load_policy
     from streams.notify.loop import run as consume
-    from streams.notify.runtime import NotifyConfigError, build_parts, routing_from
+    from streams.notify.parts import NotifyConfigError, build_parts, routing_from
     from streams.notify.serve import ack_service
 
     settings = get_settings()

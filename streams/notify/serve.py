@@ -13,8 +13,8 @@ from services.alerts.metrics import AckMetrics
 from services.config import Settings
 from services.store import make_engine
 from services.store.deliveries import DeliveryStore
+from streams.notify.parts import UtcClock, link_secret
 from streams.notify.publish import AckPublisher, own_outbox
-from streams.notify.runtime import UtcClock, link_secret
 from streams.notify.web import build_app, utc_now
 from streams.outbox import Sender
 from streams.security.context import security_for

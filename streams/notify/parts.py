@@ -1,4 +1,8 @@
-"""Build the notify worker's parts from settings: routing, store, senders, metrics (no I/O yet)."""
+"""The paging loop's parts (`NotifyParts`) from settings: routing, store, senders, metrics.
+
+Not the worker's `streams.bootstrap.Runtime` (which the notify role receives): only what the
+paging loop runs with. Nothing does I/O until `build_parts` opens the HTTP session.
+"""
 
 from __future__ import annotations
 
