@@ -6,7 +6,6 @@ of a loaded policy: does this drug count as a corticosteroid, is this a surgical
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from models.outputs import TimerKind
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yaml")
-POLICY_ENV = "CORDWATCH_POLICY"
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -301,12 +299,13 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
         raise PolicyError(f"invalid policy: {exc.error_count()} error(s)\n{exc}") from None
 
 
-def load_policy(
-    path: Path | str | None = None, *, environ: Mapping[str, str] | None = None
-) -> Policy:
-    """Read the policy from ``path``, else $CORDWATCH_POLICY, else the packaged default."""
-    env = os.environ if environ is None else environ
-    chosen = Path(path) if path is not None else Path(env.get(POLICY_ENV) or DEFAULT_POLICY_PATH)
+def load_policy(path: Path | str | None = None) -> Policy:
+    """Read the policy from ``path``, else the packaged default.
+
+    A deployment's path is ``Settings.policy`` (CORDWATCH_POLICY), passed in by the caller: the
+    settings object is the only reader of the environment.
+    """
+    chosen = Path(path) if path is not None else DEFAULT_POLICY_PATH
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from services.config import Settings
 from services.metrics import CordwatchMetrics
 from services.pathway import Detector, Scorer
-from services.policy import DEFAULT_POLICY_PATH, Policy, load_policy
+from services.policy import Policy, load_policy
 from services.store import Store, make_engine
 from services.store.sink import SinkHealth
 from streams.alert_tail import TailReader, read_alert_tail
@@ -112,7 +112,7 @@ def build_runtime(
             facilities=settings.metrics_facilities,
         ),
         # CORDWATCH_POLICY through the settings; the packaged policy when unset.
-        pathway=pathway or Pathway(policy=load_policy(settings.policy or DEFAULT_POLICY_PATH)),
+        pathway=pathway or Pathway(policy=load_policy(settings.policy)),
         deadlines=DeadlineIndex(),
         # An engine connects on first use: building it here opens nothing.
         store=store or Store(engine=make_engine(settings.database_url, pool_pre_ping=True)),

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        parts = build_parts(settings, policy=load_policy(), registry=registry)
+        parts = build_parts(settings, policy=load_policy(settings.policy), registry=registry)
         try:
             async with ack_service(settings, registry=registry) as port:
                 await consume(

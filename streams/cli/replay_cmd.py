@@ -54,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
     from models.events import Timestamp
     from services.config import load_settings
     from services.pathway.replay import ReplayError, read_lines, replay
-    from services.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+    from services.policy import PolicyError, load_policy
 
     settings = load_settings()  # CORDWATCH_POLICY, _PAGE_AFTER, _ID_KEY: as the worker reads them
     try:
-        policy = load_policy(args.policy or settings.policy or DEFAULT_POLICY_PATH)
+        policy = load_policy(args.policy or settings.policy)
         until = TypeAdapter(Timestamp).validate_python(args.until) if args.until else None
         after = settings.page_after
         if args.page_after:

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from models.outputs import TimerKind
+from services.config import Settings
 from services.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
 
 POLICY = load_policy(DEFAULT_POLICY_PATH)
@@ -78,7 +79,7 @@ def _write(tmp_path: Path, change: dict) -> Path:
 
 def test_cordwatch_policy_env_points_at_a_tighter_hospital_policy(tmp_path: Path) -> None:
     path = _write(tmp_path, {"window_hours": 6})
-    policy = load_policy(environ={"CORDWATCH_POLICY": str(path)})
+    policy = load_policy(Settings(policy=path).policy)  # CORDWATCH_POLICY, through the settings
     assert policy.window(TimerKind.STEROIDS) == timedelta(hours=6)
 
 
