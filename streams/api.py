@@ -41,7 +41,7 @@ from services.identity.users_file import EMPTY
 from services.store.access import AccessLog
 from streams.bootstrap import Clock, Runtime
 from streams.security import guard
-from streams.security.context import Security, security_for
+from streams.security.guard import Security
 
 log = structlog.get_logger(__name__)
 
@@ -78,11 +78,9 @@ class ApiContext:
 
 def api_context(rt: Runtime) -> ApiContext:
     """The views' context from the worker's Runtime: its store's engine (one pool), its clock."""
-    engine = rt.store.engine
     return ApiContext(
-        token=rt.settings.api_token, engine=engine, clock=rt.clock,
-        security=rt.security or security_for(rt.settings, engine=engine, clock=rt.clock),
-    )  # fmt: skip
+        token=rt.settings.api_token, engine=rt.store.engine, clock=rt.clock, security=rt.guard()
+    )
 
 
 class ApiError(Exception):

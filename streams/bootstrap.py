@@ -24,7 +24,8 @@ from streams.alert_tail import TailReader, read_alert_tail
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
 from streams.outbox import Outbox, ProducerSource
 from streams.patient_store import DeadlineIndex, PatientStore
-from streams.security.context import Security
+from streams.security.guard import Security, security_for
+from streams.security.users import UsersFile
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +68,8 @@ class Runtime:
     store: Store  # the audit store: the sink writes it, /ready and the HTTP API read it
     sink_health: SinkHealth  # the sink's last write, for /ready
     read_alert_tail: TailReader  # alert ids already on a cordwatch.alerts partition
-    security: Security | None  # the HTTP guard's users and access log; None: from the settings
+    users: UsersFile  # CORDWATCH_USERS_FILE, re-read when it changes (issue 14)
+    security: Security | None  # a fixed guard (tests); None: `guard()` builds it per request
     # What the Faust app owns, given by `create_app` (or stand-ins, in tests): where outboxes
     # get their producer, and a pathway worker's patients table.
     producer: ProducerSource | None = None
@@ -78,6 +80,14 @@ class Runtime:
         if self.producer is None:
             raise LookupError("no producer: this Runtime was not given to create_app")
         return Outbox(self.producer, metrics=self.metrics, sender=sender)
+
+    def guard(self) -> Security:
+        """The HTTP guard over the users file as it is now, the store's access log, the clock."""
+        if self.security is not None:
+            return self.security
+        return security_for(
+            self.settings, users=self.users.current(), engine=self.store.engine, clock=self.clock
+        )
 
     def patient_store(self) -> PatientStore:
         """The patients table of a pathway worker."""
@@ -95,6 +105,7 @@ def build_runtime(
     pathway: Pathway | None = None,
     store: Store | None = None,
     read_tail: TailReader | None = None,
+    users: UsersFile | None = None,
     security: Security | None = None,
     producer: ProducerSource | None = None,
     patients: PatientStore | None = None,
@@ -118,6 +129,7 @@ def build_runtime(
         store=store or Store(engine=make_engine(settings.database_url, pool_pre_ping=True)),
         sink_health=SinkHealth(),
         read_alert_tail=read_tail or (lambda partition: read_alert_tail(settings, partition)),
+        users=users or UsersFile(settings.users_file),
         security=security,
         producer=producer,
         patients=patients,

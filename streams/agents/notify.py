@@ -39,7 +39,11 @@ async def run_notify(rt: Runtime) -> None:
         return
     try:
         async with ack_service(
-            rt.settings, registry=rt.registry, host=rt.settings.web_host, outbox=rt.outbox("notify")
+            rt.settings,
+            registry=rt.registry,
+            users=rt.users,
+            host=rt.settings.web_host,
+            outbox=rt.outbox("notify"),
         ):
             await run(
                 rt.settings,

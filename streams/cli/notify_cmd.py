@@ -28,14 +28,16 @@ def run(args: argparse.Namespace) -> int:
 
     from prometheus_client import CollectorRegistry
 
-    from services.config import get_settings
+    from services.config import load_settings
+    from services.identity.users_file import UsersFileError
     from services.logging import configure_logging
     from services.policy import load_policy
     from streams.notify.loop import run as consume
     from streams.notify.parts import NotifyConfigError, build_parts, routing_from
     from streams.notify.serve import ack_service
+    from streams.security.users import UsersFile
 
-    settings = get_settings()
+    settings = load_settings()  # once, here: everything below is given these
     if not settings.kafka_bootstrap:
         print("cordwatch notify: set CORDWATCH_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2
@@ -44,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     except NotifyConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    users = UsersFile(settings.users_file)  # read now, re-read when it changes
+    try:
+        users.current()
+    except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
+        for line in exc.problems:
+            print(f"cordwatch notify: users file: {line}", file=sys.stderr)
+        return 78
     configure_logging(settings)
     registry = CollectorRegistry()
 
@@ -54,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         parts = build_parts(settings, policy=load_policy(settings.policy), registry=registry)
         try:
-            async with ack_service(settings, registry=registry) as port:
+            async with ack_service(settings, registry=registry, users=users) as port:
                 await consume(
                     settings,
                     notifier=parts.notifier,

@@ -58,12 +58,13 @@ def serve(
     from streams.app import create_app
     from streams.bootstrap import build_runtime, prepare_cluster, start_embedded_broker
     from streams.broker import BrokerError
-    from streams.security.context import check_users_file
+    from streams.security.users import UsersFile
 
     if roles is not None:
         settings = settings.model_copy(update={"roles": frozenset(roles)})
+    users = UsersFile(settings.users_file)  # the Runtime's: read now, re-read when it changes
     try:
-        check_users_file(settings)
+        users.current()
     except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
         for line in exc.problems:
             print(f"cordwatch worker: users file: {line}", file=sys.stderr)
@@ -87,7 +88,9 @@ def serve(
             structlog.get_logger(__name__).error("worker.broker_unavailable", error=str(exc))
             return 1
         # The global registry: the process collectors live there, and Faust's sensors join it.
-        runtime = build_runtime(settings, registry=REGISTRY, clock=clock, pathway=pathway)
+        runtime = build_runtime(
+            settings, registry=REGISTRY, clock=clock, pathway=pathway, users=users
+        )
         return _run_worker(create_app(settings, runtime=runtime), loop)
     finally:
         # The worker has committed its offsets by now; only then may the broker go.

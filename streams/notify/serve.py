@@ -17,7 +17,8 @@ from streams.notify.parts import UtcClock, link_secret
 from streams.notify.publish import AckPublisher, own_outbox
 from streams.notify.web import build_app, utc_now
 from streams.outbox import Sender
-from streams.security.context import security_for
+from streams.security.guard import security_for
+from streams.security.users import UsersFile
 
 
 @asynccontextmanager
@@ -25,30 +26,34 @@ async def ack_service(
     settings: Settings,
     *,
     registry: CollectorRegistry,
+    users: UsersFile | None = None,
     host: str = "127.0.0.1",
     outbox: Sender | None = None,
 ) -> AsyncIterator[int]:
     """Run the ack web app on CORDWATCH_NOTIFY_WEB_PORT (0: a free port); yields the port.
 
     Acknowledgements go through `outbox` (a worker's own), else through one on a producer of
-    its own whose retry series are on `registry`.
+    its own whose retry series are on `registry`. Callers are the `users` (a worker's Runtime
+    holds them; default: CORDWATCH_USERS_FILE) or the service token.
     """
+    users = users if users is not None else UsersFile(settings.users_file)
     async with AsyncExitStack() as stack:
         if outbox is None:
             outbox = await stack.enter_async_context(own_outbox(settings, registry=registry))
-        yield await stack.enter_async_context(_serve(settings, registry, host, outbox))
+        yield await stack.enter_async_context(_serve(settings, registry, users, host, outbox))
 
 
 @asynccontextmanager
 async def _serve(
-    settings: Settings, registry: CollectorRegistry, host: str, outbox: Sender
+    settings: Settings, registry: CollectorRegistry, users: UsersFile, host: str, outbox: Sender
 ) -> AsyncIterator[int]:
     publisher = AckPublisher(outbox)
     engine = make_engine(settings.database_url)
     store = AckStore(engine=engine)
     metrics = AckMetrics.create(registry)
+    clock = UtcClock()
     acknowledger = Acknowledger(
-        store=store, publish=publisher.send, clock=UtcClock(), observe=metrics.observe
+        store=store, publish=publisher.send, clock=clock, observe=metrics.observe
     )
     app = build_app(
         settings=settings,
@@ -58,7 +63,7 @@ async def _serve(
         link_secret=link_secret(settings),
         now=utc_now,
         silences=DeliveryStore(engine=engine),
-        security=security_for(settings, engine=engine, clock=UtcClock()),
+        security=lambda: security_for(settings, users=users.current(), engine=engine, clock=clock),
     )
     runner = web.AppRunner(app)
     await runner.setup()

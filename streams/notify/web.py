@@ -25,6 +25,7 @@ import hmac
 import html
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ from services.identity.principal import Principal, Via
 from services.identity.roles import Permission, UserRole
 from services.store.deliveries import DeliveryStore
 from streams.security import guard
-from streams.security.context import Security
+from streams.security.guard import Security
 
 log = structlog.get_logger(__name__)
 _MAX_BY = 128
@@ -57,9 +58,12 @@ def build_app(
     link_secret: bytes,
     now: Any,
     silences: DeliveryStore | None = None,
-    security: Security,
+    security: Callable[[], Security],
 ) -> web.Application:
-    """The aiohttp application; ``now`` is a zero-argument clock returning aware datetimes."""
+    """The aiohttp application; ``now`` is a zero-argument clock returning aware datetimes.
+
+    ``security`` gives the guard as of each request (so a changed users file takes effect).
+    """
     app = web.Application()
     pd_secret = settings.pagerduty_webhook_secret.get_secret_value()
 
@@ -102,17 +106,18 @@ def build_app(
     async def authorize(request: web.Request) -> guard.Caller:
         # Bearer callers only here: this port has no sign-in page, so no session and no CSRF.
         try:
-            caller = guard.identify(security, request)
+            current = security()
+            caller = guard.identify(current, request)
             if caller.session is not None:
                 raise guard.AuthError(401, "bearer token required")
-            await guard.authorize(security, caller, Permission.ACT, method=request.method)
+            await guard.authorize(current, caller, Permission.ACT, method=request.method)
         except guard.AuthError as exc:
             raise _http(exc) from None
         return caller
 
     async def audit(caller: guard.Caller, action: AccessAction, kind: str, target: str) -> None:
         # The action is done and stored with its author; a log outage must not undo or hide it.
-        await guard.record(security, caller, action, target_kind=kind, target_id=target,
+        await guard.record(security(), caller, action, target_kind=kind, target_id=target,
                            required=False)  # fmt: skip
 
     async def silence_add(request: web.Request) -> web.Response:

@@ -1,5 +1,7 @@
 """Authenticate, authorise and record: the three steps every guarded route takes, in that order.
 
+``Security`` is what the three steps need (the authenticator, the access log, the clock); a
+worker builds it per request from its Runtime, so a changed users file takes effect at once.
 Framework-neutral: it takes the request's header values, so the Faust pages (worker), the
 notify worker's aiohttp app and the worklist share it. A refusal is ``AuthError`` with the
 status (401 nobody, 403 wrong role or no CSRF token, 503 off or log unwritable) and a message
@@ -11,22 +13,64 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import structlog
+from sqlalchemy.engine import Engine
 
 from models.access import AccessAction, AccessOutcome, AccessRecord
+from services.config import Settings
 from services.identity import sessions
-from services.identity.authenticator import Credentials
+from services.identity.authenticator import Credentials, LocalAuthenticator
 from services.identity.principal import Principal, Via
 from services.identity.roles import Permission
-from services.store.access import new_access_id
+from services.identity.users_file import UserDirectory
+from services.store.access import AccessLog, new_access_id
 from services.store.store import StoreError
-from streams.security.context import Security
 
 log = structlog.get_logger(__name__)
 CHALLENGE = 'Bearer realm="cordwatch"'
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Security:
+    """The guard's collaborators; ``access_log`` None only where no store exists (tests)."""
+
+    authenticator: LocalAuthenticator
+    access_log: AccessLog | None
+    clock: Clock
+    secure_cookies: bool
+
+    @property
+    def enabled(self) -> bool:
+        """False when no credential of any kind is configured: the API answers 503."""
+        auth = self.authenticator
+        return bool(auth.service_token or auth.users.by_name)
+
+
+def security_for(
+    settings: Settings, *, users: UserDirectory, engine: Engine | None, clock: Clock
+) -> Security:
+    """The guard over ``users`` (a worker's: ``Runtime.guard()``) with the settings' secrets."""
+    return Security(
+        authenticator=LocalAuthenticator(
+            users=users,
+            session_secret=settings.session_key(),
+            service_token=settings.api_token.get_secret_value(),
+            session_ttl=timedelta(hours=settings.session_hours),
+        ),
+        access_log=AccessLog(engine=engine) if engine is not None else None,
+        clock=clock,
+        secure_cookies=settings.secure_cookies,
+    )
 
 
 class AuthError(Exception):

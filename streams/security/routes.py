@@ -21,7 +21,7 @@ from models.api import Instant
 from services.identity.roles import Permission
 from services.store.store import StoreError
 from streams.security import guard
-from streams.security.context import Security
+from streams.security.guard import Security
 
 _HEADERS = {"Cache-Control": "no-store"}
 

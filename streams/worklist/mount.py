@@ -20,10 +20,9 @@ from services.store.deliveries import DeliveryStore
 from streams.bootstrap import Runtime
 from streams.outbox import Sender
 from streams.security import routes as access_routes
-from streams.security.context import Security, security_for
 from streams.topics import ALERT_ACKS
 from streams.worklist import routes
-from streams.worklist.context import WorklistContext
+from streams.worklist.collaborators import WorklistContext
 
 
 def worklist_context(rt: Runtime, *, outbox: Sender, throttle: SignInThrottle) -> WorklistContext:
@@ -36,7 +35,7 @@ def worklist_context(rt: Runtime, *, outbox: Sender, throttle: SignInThrottle) -
 
     store = AckStore(engine=engine)
     return WorklistContext(
-        security=access_log_security(rt),
+        security=rt.guard(),
         engine=engine,
         acknowledger=Acknowledger(store=store, publish=publish, clock=rt.clock),
         silences=DeliveryStore(engine=engine),
@@ -46,13 +45,6 @@ def worklist_context(rt: Runtime, *, outbox: Sender, throttle: SignInThrottle) -
     )
 
 
-def access_log_security(rt: Runtime) -> Security:
-    """The guard of the worklist and GET /api/access-log, from the worker's Runtime."""
-    if rt.security is not None:
-        return rt.security
-    return security_for(rt.settings, engine=rt.store.engine, clock=rt.clock)
-
-
 def register(app: AppT, rt: Runtime) -> None:
     """The worklist and the access-log route on every worker's `app`."""
     outbox = rt.outbox("worklist")
@@ -60,4 +52,4 @@ def register(app: AppT, rt: Runtime) -> None:
     # Faust's aiohttp driver keeps its aiohttp Application as ``web_app`` (typed on the driver).
     web_app = cast(Any, app.web).web_app
     routes.register(web_app, lambda: worklist_context(rt, outbox=outbox, throttle=throttle))
-    access_routes.register(web_app, lambda: access_log_security(rt))
+    access_routes.register(web_app, rt.guard)

@@ -47,7 +47,7 @@ from services.worklist.page import (
     worklist_page,
 )
 from streams.security import guard
-from streams.worklist.context import WorklistContext
+from streams.worklist.collaborators import WorklistContext
 
 log = structlog.get_logger(__name__)
 ASSETS = Path(__file__).with_name("assets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -16,7 +17,7 @@ from services.store import Store
 from streams.app import create_app
 from streams.bootstrap import build_runtime
 from streams.outbox import Producer
-from streams.security.context import Security
+from streams.security.guard import Security
 
 TOKEN = "k3Jq9vX2mP7rT4wZ8bN1cF6hL0sD5gYa"  # 32 random characters, test only
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -40,19 +41,21 @@ async def api_client(
     now: datetime,
     token: str = TOKEN,
     security: Security | None = None,
+    users_file: Path | None = None,
     producer: Producer | None = None,
 ) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The worker's routes (the same views `cordwatch worker` serves) on a loopback port.
 
     The app is built by `create_app` on a Runtime with this store, a clock stopped at `now` and,
-    when given, `security` (named users) and `producer` in place of the broker.
+    when given, `security` (named users, fixed) or a `users_file` (the worker's own guard, which
+    re-reads it), and `producer` in place of the broker.
     """
 
     async def source() -> Producer:
         assert producer is not None, "this test sends nothing"
         return producer
 
-    settings = Settings(api_token=token)
+    settings = Settings(api_token=token, users_file=users_file)  # type: ignore[arg-type]
     rt = build_runtime(
         settings,
         clock=FixedClock(now),

@@ -11,7 +11,7 @@ from services.config import Settings
 from services.identity.credentials import hash_password, token_digest
 from services.identity.roles import UserRole
 from services.identity.users_file import User, UserDirectory
-from streams.security.context import Security, security_for
+from streams.security.guard import Security, security_for
 from tests.streams.api_client import TOKEN, FixedClock
 
 PASSWORD = "a-long-test-password-%s"  # % role: each person's own
@@ -53,4 +53,4 @@ def security(engine: Engine, now: datetime, *, secure_cookies: bool = False) -> 
     """The guard over ``engine``'s access log with the test users and the service token."""
     settings = Settings(api_token=TOKEN, session_secret=SESSION_SECRET,  # type: ignore[arg-type]
                         cookie_secure=secure_cookies)  # fmt: skip
-    return security_for(settings, engine=engine, clock=FixedClock(now), users=directory())
+    return security_for(settings, users=directory(), engine=engine, clock=FixedClock(now))

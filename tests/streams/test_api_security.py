@@ -65,6 +65,34 @@ async def test_each_route_refuses_anonymous_and_wrong_roles(
             assert status == 403, (role, status)
 
 
+async def test_the_worker_guard_follows_its_users_file_without_a_restart(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import os
+
+    from services.identity.credentials import token_digest
+
+    path = tmp_path / "users.yaml"
+    entry = "  - {{name: {name}, role: auditor, token_sha256: {digest}}}\n"
+    path.write_text(
+        "users:\n" + entry.format(name="a.one", digest=token_digest(token_of("auditor")))
+    )
+    async with api_client(engine=engine, now=NOW, users_file=path) as client:
+        before = await client.get("/api/audit", headers=bearer("auditor"))
+        path.write_text(
+            "users:\n" + entry.format(name="b.two", digest=token_digest("cw_other-" + "y" * 32))
+        )
+        os.utime(path, ns=(1, 10**18))  # a new modification time, whatever the clock's resolution
+        removed = await client.get("/api/audit", headers=bearer("auditor"))
+        path.write_text("users: [ {name: b, role")  # half-way through an editor's save
+        os.utime(path, ns=(1, 2 * 10**18))
+        other = {"Authorization": "Bearer cw_other-" + "y" * 32}
+        kept = await client.get("/api/audit", headers=other)
+    # The same Runtime throughout: a removed person is refused at once, a broken save keeps the
+    # last valid file.
+    assert (before.status, removed.status, kept.status) == (200, 401, 200)
+
+
 async def test_every_episode_read_is_recorded_naming_the_user(engine: Engine) -> None:
     guard = security(engine, NOW)
     async with api_client(engine=engine, now=NOW, security=guard) as client:

@@ -42,7 +42,7 @@ async def test_ack_and_silence_need_a_role_that_acts_and_name_the_user(tmp_path:
         settings=Settings(), acknowledger=Acknowledger(store=store, publish=publish,
                                                        clock=FixedClock(NOW)),
         store=store, registry=CollectorRegistry(), link_secret=b"l" * 32, now=lambda: NOW,
-        silences=DeliveryStore(engine=engine), security=security(engine, NOW),
+        silences=DeliveryStore(engine=engine), security=lambda: security(engine, NOW),
     )  # fmt: skip
     silence = {"scope": "episode", "target": "E1", "reason": "palliative", "by": "Forged",
                "minutes": 60}  # fmt: skip

@@ -19,8 +19,8 @@ from services.alerts.acks import Acknowledger, AckStore
 from services.identity.throttle import SignInThrottle
 from services.store.deliveries import DeliveryStore
 from streams.messages import Message
-from streams.security.context import Security
-from streams.worklist.context import WorklistContext
+from streams.security.guard import Security
+from streams.worklist.collaborators import WorklistContext
 from streams.worklist.routes import register
 from tests.streams.people import security
 

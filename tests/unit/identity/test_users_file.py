@@ -99,19 +99,19 @@ def test_short_passwords_are_refused_and_unknown_users_cost_a_hash() -> None:
 def test_the_worker_reloads_a_changed_file_and_keeps_the_last_valid_one(tmp_path: Path) -> None:
     import os
 
-    from streams.security.context import UsersCache
+    from streams.security.users import UsersFile
 
     path = tmp_path / "users.yaml"
     path.write_text(f"users:\n  - {{name: a, role: coordinator, password: '{HASH}'}}\n")
-    cache = UsersCache()
-    assert set(cache.get(path).by_name) == {"a"}
+    users = UsersFile(path)
+    assert set(users.current().by_name) == {"a"}
     path.write_text(f"users:\n  - {{name: b, role: auditor, password: '{HASH}'}}\n")
     os.utime(path, ns=(1, 10**18))  # a new modification time, whatever the clock's resolution
-    assert set(cache.get(path).by_name) == {"b"}  # a removed person is gone at once
+    assert set(users.current().by_name) == {"b"}  # a removed person is gone at once
     path.write_text("users: [ {name: b, role")  # half-way through an editor's save
     os.utime(path, ns=(1, 2 * 10**18))
-    assert set(cache.get(path).by_name) == {"b"}
+    assert set(users.current().by_name) == {"b"}
     path.unlink()
-    assert set(cache.get(path).by_name) == {"b"}
+    assert set(users.current().by_name) == {"b"}
     with pytest.raises(UsersFileError, match="cannot be read"):
-        UsersCache().get(path)  # at start there is nothing to keep: the worker refuses
+        UsersFile(path).current()  # at start there is nothing to keep: the worker refuses

@@ -12,7 +12,7 @@ from services.alerts.acks import Acknowledger
 from services.identity.throttle import SignInThrottle
 from services.store.deliveries import DeliveryStore
 from streams.messages import Message
-from streams.security.context import Security
+from streams.security.guard import Security
 
 Send = Callable[[Sequence[Message]], Awaitable[None]]
 
