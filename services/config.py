@@ -445,9 +445,3 @@ def load_settings(**fields: object) -> Settings:
     except ValidationError as exc:
         # `from None`: pydantic's own message quotes every refused input, secrets included.
         raise ConfigError(describe(exc)) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once (the CLI's composition root)."""
-    return load_settings()

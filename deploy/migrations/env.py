@@ -22,9 +22,9 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from services.config import get_settings
+    from services.config import load_settings
 
-    return str(get_settings().database_url)
+    return str(load_settings().database_url)  # the alembic command line: read once, here
 
 
 def _configure(connection: Connection) -> None:

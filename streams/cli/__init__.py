@@ -4,6 +4,12 @@ Every module ``streams/cli/<name>_cmd.py`` is a subcommand: it exposes ``ORDER``
 ``--help``) and ``register(subparsers)``, which adds its parser and sets ``handler``. Each module
 imports its heavy dependencies (Faust, the database) inside its handler, so `cordwatch detect`
 starts fast enough to sit in a pipe.
+
+A handler is ``handler(args, settings)``: ``settings()`` is this invocation's `Settings`, read
+from the CORDWATCH_* environment on first use and then the same object (a command that needs
+none, such as `cordwatch detect`, never reads the environment). The handler passes them down;
+nothing below it reads the environment or a cached global. Tests call ``main(argv,
+settings=Settings(...))``.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from services.config import ConfigError
+from services.config import ConfigError, Settings, load_settings
+
+# What a handler is given: this invocation's settings, read on first call (`InvocationSettings`).
+SettingsSource = Callable[[], Settings]
 
 CONFIG_ERROR_STATUS = 78  # EX_CONFIG (sysexits.h): the configuration is wrong, do not retry as is
 
@@ -38,12 +47,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `cordwatch` command line and return its exit status."""
+class InvocationSettings:
+    """The settings of one `cordwatch` invocation: given, or read from the environment once."""
+
+    def __init__(self, given: Settings | None = None) -> None:
+        self._settings = given
+
+    def __call__(self) -> Settings:
+        """The settings; ConfigError (one line per problem) when the environment is wrong."""
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+
+def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None) -> int:
+    """Run the `cordwatch` command line and return its exit status.
+
+    `settings` replaces the CORDWATCH_* environment (tests, and child processes given theirs).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status = args.handler(args)
+        status = args.handler(args, InvocationSettings(settings))
     except ConfigError as exc:
         # One line per problem, each naming its CORDWATCH_* variable; no value, no traceback.
         for problem in exc.problems:

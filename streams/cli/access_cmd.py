@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 52
 
@@ -41,18 +45,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Print the matching access records."""
     from models.access import AccessAction
     from services.store import StoreError, make_engine
     from services.store.access import AccessLog
 
-    if args.database_url:
-        url = args.database_url
-    else:
-        from services.config import get_settings
-
-        url = get_settings().database_url
+    url = args.database_url or read_settings().database_url
     try:
         action = AccessAction(args.action) if args.action else None
     except ValueError:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 61
 
@@ -21,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Acknowledge; 1 when the alert is unknown, 2 when the broker is not configured."""
     import asyncio
 
@@ -29,13 +33,12 @@ def run(args: argparse.Namespace) -> int:
 
     from models.access import AccessAction
     from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
-    from services.config import get_settings
     from services.store import make_engine
     from streams.cli.access_record import record_cli
     from streams.notify.parts import UtcClock
     from streams.notify.publish import AckPublisher, own_outbox
 
-    settings = get_settings()
+    settings = read_settings()
     if not settings.kafka_bootstrap:
         print("cordwatch ack: set CORDWATCH_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2

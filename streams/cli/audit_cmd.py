@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 50
 FORMATS = ("table", "csv", "json", "html")
@@ -51,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Query the store, render the report, write it; exit 2 on a schema or database problem."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     until = args.until or now
     since = args.since or until - timedelta(days=365)
-    url = database_url(args)
+    url = database_url(args, read_settings)
     engine = make_engine(url)
     if args.episodes and args.format == "html":
         print("cordwatch audit: --episodes prints table, csv or json", file=sys.stderr)

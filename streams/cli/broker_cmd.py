@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 20
 
@@ -23,17 +26,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Start, announce, wait for a signal, stop."""
     import asyncio
     import signal
     import threading
 
-    from services.config import get_settings
     from services.logging import configure_logging
     from streams.bootstrap import prepare_cluster, start_embedded_broker
 
-    settings = get_settings()
+    settings = read_settings()
     if not settings.embedded:
         print("CORDWATCH_KAFKA_BOOTSTRAP is set: there is no embedded broker to start.")
         return 2

@@ -12,6 +12,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 25
 
@@ -33,13 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Convert the input and print JSON lines; 1 if any message was refused, 2 if unreadable."""
-    from services.config import load_settings
     from services.gateway.convert import convert
     from services.gateway.profile import SiteProfile
 
-    settings = load_settings()
+    settings = read_settings()
     try:
         profile = SiteProfile.from_settings(
             timezone=args.timezone or settings.site_timezone,

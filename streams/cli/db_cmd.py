@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 60
 
@@ -23,13 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def database_url(args: argparse.Namespace) -> str:
-    """The URL from the flag, else from settings."""
+def database_url(args: argparse.Namespace, read_settings: SettingsSource) -> str:
+    """The URL from the flag, else from settings (read only then)."""
     if args.database_url:
         return str(args.database_url)
-    from services.config import get_settings
-
-    return get_settings().database_url
+    return read_settings().database_url
 
 
 def safe_url(url: str) -> str:
@@ -39,7 +41,7 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Run one schema action; exit 2 when the check fails or the database is unreachable."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         upgrade,
     )
 
-    url = database_url(args)
+    url = database_url(args, read_settings)
     engine = make_engine(url)
     try:
         if args.action == "upgrade":

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # load_feed stays importable here: `cordwatch simulate`'s tests load its output through it.
 from streams.demo.feed import load_feed
@@ -32,6 +32,9 @@ from streams.demo.options import (
 )
 
 __all__ = ["ORDER", "load_feed", "register", "run"]
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 1
 
@@ -77,11 +80,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Run the demo; exit 0 when every message came out where it should, 130 on Ctrl-C."""
     from streams.demo.session import run_demo
 
     if args.duration < 0 or args.rate <= 0 or args.patients < 0:
         print("cordwatch demo: --duration, --patients >= 0 and --rate > 0", file=sys.stderr)
         return 2
-    return run_demo(args.events, options=DemoOptions.from_args(args))
+    return run_demo(args.events, options=DemoOptions.from_args(args), settings=read_settings())

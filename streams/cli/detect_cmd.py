@@ -13,7 +13,10 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 20
 _MAX_TEXT_CHARS = 200_000  # DESIGN.md section 2: a report is at most 200 000 characters
@@ -46,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Detect in one report (explained) or in every JSON line of standard input."""
     if args.text is not None or args.file is not None:
         return _explain_one(args)

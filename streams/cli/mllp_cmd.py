@@ -8,7 +8,10 @@ messages in hand are acknowledged.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 35
 
@@ -25,14 +28,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Run the listener until a signal."""
     import asyncio
 
-    from services.config import load_settings
     from services.logging import configure_logging
 
-    settings = load_settings()
+    settings = read_settings()
     if settings.embedded:
         print("cordwatch mllp: set CORDWATCH_KAFKA_BOOTSTRAP (`cordwatch broker` runs one)")
         return 2

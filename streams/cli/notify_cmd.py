@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 15
 
@@ -21,14 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Run until SIGINT/SIGTERM."""
     import asyncio
     import signal
 
     from prometheus_client import CollectorRegistry
 
-    from services.config import load_settings
     from services.identity.users_file import UsersFileError
     from services.logging import configure_logging
     from services.policy import load_policy
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from streams.notify.serve import ack_service
     from streams.security.users import UsersFile
 
-    settings = load_settings()  # once, here: everything below is given these
+    settings = read_settings()  # everything below is given these
     if not settings.kafka_bootstrap:
         print("cordwatch notify: set CORDWATCH_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2

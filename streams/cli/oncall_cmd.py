@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from models.outputs import AlertType, Priority, TimerKind
 from models.routing import RoutingConfig
 from services.alerts.routefile import RouteFileError, load_routing
 from services.alerts.routing import reach, route_for
 
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
+
 ORDER = 60
-ROUTING_ENV = "CORDWATCH_ROUTING_FILE"
 # Alert types that never carry a timer; the others are routed per timer kind.
 _TIMERLESS = frozenset(
     {
@@ -44,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="RFC 3339 moment, e.g. 2026-12-24T03:00Z (default: now)",
     )
-    parser.add_argument("--routing", default=None, help=f"routing file (default: ${ROUTING_ENV})")
+    parser.add_argument(
+        "--routing", default=None, help="routing file (default: CORDWATCH_ROUTING_FILE)"
+    )
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.set_defaults(handler=run)
 
@@ -70,11 +73,11 @@ class Row:
     tiers: tuple[tuple[int, str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Print the on-call table; 2 when the routing file or the facility is unusable."""
-    path = args.routing or os.environ.get(ROUTING_ENV)
+    path = args.routing or read_settings().routing_file
     if not path:
-        print(f"cordwatch oncall: give --routing or set {ROUTING_ENV}", file=sys.stderr)
+        print("cordwatch oncall: give --routing or set CORDWATCH_ROUTING_FILE", file=sys.stderr)
         return 2
     try:
         config = load_routing(path)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 30
 
@@ -45,18 +48,17 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Replay the file; exit 2 on an unreadable line or policy."""
     import json
 
     from pydantic import TypeAdapter, ValidationError
 
     from models.events import Timestamp
-    from services.config import load_settings
     from services.pathway.replay import ReplayError, read_lines, replay
     from services.policy import PolicyError, load_policy
 
-    settings = load_settings()  # CORDWATCH_POLICY, _PAGE_AFTER, _ID_KEY: as the worker reads them
+    settings = read_settings()  # CORDWATCH_POLICY, _PAGE_AFTER, _ID_KEY: as the worker reads them
     try:
         policy = load_policy(args.policy or settings.policy)
         until = TypeAdapter(Timestamp).validate_python(args.until) if args.until else None

@@ -12,7 +12,10 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 25
 
@@ -34,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Score every line of the input and write one JSON line per input line."""
     if args.input == "-":
         _write(score_lines(sys.stdin, explain=args.explain), sys.stdout)

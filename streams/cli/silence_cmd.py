@@ -12,6 +12,10 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 62
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([mhd])$")
@@ -44,16 +48,15 @@ def duration(text: str) -> timedelta:
     return timedelta(**{unit: float(m.group(1))})
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Add, end or list silences in the audit store."""
     from models.access import AccessAction
     from models.alerting import Silence, SilenceScope
-    from services.config import get_settings
     from services.store import make_engine
     from services.store.deliveries import DeliveryStore
     from streams.cli.access_record import record_cli
 
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(read_settings().database_url)
     store = DeliveryStore(engine=engine)
     now = datetime.now(UTC)
     try:

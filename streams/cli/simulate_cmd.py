@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from services.config import Settings
     from services.simulation import FeedConfig, SimMessage
+    from streams.cli import SettingsSource
 
 ORDER = 40
 DEFAULT_PATIENTS = 50
@@ -154,7 +156,7 @@ def _parse_time(text: str) -> datetime:
     return moment
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Generate the feed, then write it out or produce it; print counts per topic."""
     from services.simulation import FeedConfigError, generate
 
@@ -182,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
                 write_lines(messages, handle, fmt=args.format, counts=counts)
         _print_counts(counts, stream=sys.stderr if args.out is None else sys.stdout)
         return 0
-    return _produce_and_report(args, messages, counts)
+    return _produce_and_report(args, messages, counts, settings=read_settings())
 
 
 def write_lines(
@@ -200,15 +202,17 @@ def write_lines(
 
 
 def _produce_and_report(
-    args: argparse.Namespace, messages: Iterator[SimMessage], counts: Counter[str]
+    args: argparse.Namespace,
+    messages: Iterator[SimMessage],
+    counts: Counter[str],
+    *,
+    settings: Settings,
 ) -> int:
     from aiokafka.errors import KafkaError
 
-    from services.config import get_settings
     from streams.broker import BrokerError, client_options
     from streams.publish import produce
 
-    settings = get_settings()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
     if not bootstrap:
         print(

@@ -12,7 +12,10 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streams.cli import SettingsSource
 
 ORDER = 64
 USERS_FILE_STATUS = 78  # EX_CONFIG, as for a wrong environment
@@ -47,15 +50,11 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
-def _file(given: Path | None) -> Path | None:
-    if given is not None:
-        return given
-    from services.config import get_settings
-
-    return get_settings().users_file
+def _file(given: Path | None, read_settings: SettingsSource) -> Path | None:
+    return given if given is not None else read_settings().users_file
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Hash, make a token, add or check."""
     from services.identity.credentials import hash_password, new_token, token_digest
     from services.identity.users_file import UsersFileError, load_users
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"cordwatch users: {exc}", file=sys.stderr)
             return 2
         return 0
-    path = _file(args.file)
+    path = _file(args.file, read_settings)
     if path is None:
         print("cordwatch users: no file: pass --file or set CORDWATCH_USERS_FILE", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from services.config import Role, Settings
 
 if TYPE_CHECKING:
     from streams.bootstrap import Clock, Pathway
+    from streams.cli import SettingsSource
 
 ORDER = 10
 
@@ -29,11 +30,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     """Run the worker of the CORDWATCH_* settings until SIGINT/SIGTERM."""
-    from services.config import load_settings
-
-    return serve(load_settings())  # read here, once: nothing else in the worker reads them
+    return serve(read_settings())  # read here, once: nothing else in the worker reads them
 
 
 def serve(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from services.config import Settings
 from streams.demo.console import Console, wants_colour
 from streams.demo.feed import FeedMessage, expected_counts, load_feed, publish_examples
 from streams.demo.gateway import GatewayDoors
@@ -17,29 +18,30 @@ from streams.demo.watcher import AlertWatcher
 from streams.demo.worker import WorkerProcess
 
 
-def run_demo(events: Path, *, options: DemoOptions) -> int:
+def run_demo(events: Path, *, options: DemoOptions, settings: Settings) -> int:
     """Run the demo; exit 0 when every message came out where it should, 130 on Ctrl-C."""
     import asyncio
 
     console = Console(colour=wants_colour())
     feed = load_feed(events)
-    store = migrate_store(console)
+    store = migrate_store(console, settings)
     try:
-        return asyncio.run(_demo(feed, options=options, console=console, store=store))
+        return asyncio.run(
+            _demo(feed, options=options, console=console, store=store, settings=settings)
+        )
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.line("demo", "interrupted; broker and worker stopped")
         return 130
 
 
-def migrate_store(console: Console) -> str:
+def migrate_store(console: Console, settings: Settings) -> str:
     """Bring the audit store's schema up to date, as `cordwatch db upgrade` would; its URL."""
     from sqlalchemy.engine import make_url
 
-    from services.config import get_settings
     from services.store.engine import make_engine
     from services.store.migrations import upgrade
 
-    url = get_settings().database_url
+    url = settings.database_url
     engine = make_engine(url)
     try:
         revision = upgrade(engine=engine)
@@ -51,20 +53,23 @@ def migrate_store(console: Console) -> str:
 
 
 async def _demo(
-    feed: list[FeedMessage], *, options: DemoOptions, console: Console, store: str
+    feed: list[FeedMessage],
+    *,
+    options: DemoOptions,
+    console: Console,
+    store: str,
+    settings: Settings,
 ) -> int:
     import asyncio
     import secrets
     import signal
     import time
 
-    from services.config import get_settings
     from services.logging import configure_logging, pseudonymise
     from services.policy import DEFAULT_POLICY_PATH, load_policy
     from streams.bootstrap import prepare_cluster, start_embedded_broker
     from streams.broker import free_port
 
-    settings = get_settings()
     configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
     # `kill` stops the demo like Ctrl-C does: through the cleanup below.
     main = asyncio.current_task()

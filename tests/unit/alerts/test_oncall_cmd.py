@@ -91,3 +91,15 @@ def test_a_naive_time_is_refused(routing: Path, capsys: pytest.CaptureFixture[st
             ["oncall", "--facility", "NORTH", "--at", "2026-12-24T03:00", "--routing", str(routing)]
         )
     assert "give an offset" in capsys.readouterr().err
+
+
+def test_the_routing_file_defaults_to_the_settings(
+    routing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.config import Settings
+
+    argv = ["oncall", "--facility", "NORTH", "--at", "2026-12-24T03:00Z"]
+    assert main(argv, settings=Settings(routing_file=routing)) == 0
+    assert capsys.readouterr().out.startswith("on call at NORTH")
+    assert main(argv, settings=Settings()) == 2
+    assert "give --routing or set CORDWATCH_ROUTING_FILE" in capsys.readouterr().err

@@ -13,9 +13,10 @@ from typing import ClassVar
 import pytest
 
 from models.events import patient_event_adapter
+from services.config import Settings
 from services.ingest import Accepted, parse
 from services.simulation import FeedConfig, generate
-from streams.cli import build_parser
+from streams.cli import build_parser, main
 from streams.cli.simulate_cmd import SimulateUsageError, build_config
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -23,6 +24,15 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 def _args(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(["simulate", "--seed", "9", *argv])
+
+
+def _run(options: argparse.Namespace) -> int:
+    """The handler, given settings it must not need: a file or stdout needs no broker."""
+
+    def unread() -> Settings:
+        raise AssertionError("writing a feed read the settings")
+
+    return int(options.handler(options, unread))
 
 
 def test_backdate_starts_in_the_past_and_stops_at_now() -> None:
@@ -74,7 +84,7 @@ def test_out_file_in_kafka_format_reads_back(tmp_path: Path) -> None:
     out = tmp_path / "feed.jsonl"
     argv = ["--patients", "12", "--invalid-fraction", "0.1", "--start", "2026-03-01T08:00:00Z"]
     options = _args(*argv, "--out", str(out))
-    assert options.handler(options) == 0
+    assert _run(options) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert any("raw" in line for line in lines)
     for line in lines:
@@ -100,7 +110,7 @@ def test_demo_command_can_load_the_kafka_format(tmp_path: Path) -> None:
         pytest.skip("cordwatch demo has no file loader")
     out = tmp_path / "feed.jsonl"
     argv = _args("--patients", "5", "--invalid-fraction", "0.2", "--out", str(out))
-    argv.handler(argv)
+    _run(argv)
     loaded = demo.load_feed(out)
     written = out.read_text(encoding="utf-8").splitlines()
     assert len(loaded) == len(written)
@@ -112,7 +122,7 @@ def test_replay_format_is_canonical_and_in_arrival_order(tmp_path: Path) -> None
     argv = _args(
         "--patients", "15", "--invalid-fraction", "0.2", "--format", "replay", "--out", str(out)
     )
-    assert argv.handler(argv) == 0
+    assert _run(argv) == 0
     received = []
     for line in out.read_text(encoding="utf-8").splitlines():
         document = json.loads(line)
@@ -126,20 +136,17 @@ def test_dry_run_duration_writes_what_the_rate_would_publish(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     argv = _args("--dry-run", "--rate", "7", "--duration", "3")
-    assert argv.handler(argv) == 0
+    assert _run(argv) == 0
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 21
     assert "total\t21" in captured.err
 
 
 def test_producing_without_a_broker_address_is_refused(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from services.config import Settings
-
-    monkeypatch.setattr("services.config.get_settings", lambda: Settings(kafka_bootstrap=""))
-    argv = _args("--patients", "1")
-    assert argv.handler(argv) == 2
+    given = Settings(kafka_bootstrap="")
+    assert main(["simulate", "--seed", "9", "--patients", "1"], settings=given) == 2
     assert "no Kafka bootstrap" in capsys.readouterr().err
 
 
