@@ -15,7 +15,7 @@ import logging
 import logging.config
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import IO, Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -114,8 +114,11 @@ def _renderer(settings: Settings) -> Processor:
     return structlog.processors.JSONRenderer(sort_keys=False)
 
 
-def logging_config(settings: Settings) -> dict[str, Any]:
-    """A `logging.config.dictConfig` dict that renders stdlib records through structlog."""
+def logging_config(settings: Settings, *, stream: IO[str] | None = None) -> dict[str, Any]:
+    """A `logging.config.dictConfig` dict that renders stdlib records through structlog.
+
+    Lines go to ``stream`` (a test's buffer), else to standard output.
+    """
     formatter = {
         "()": structlog.stdlib.ProcessorFormatter,
         "foreign_pre_chain": _shared_processors(settings),
@@ -133,7 +136,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
-                "stream": sys.stdout,
+                "stream": stream if stream is not None else sys.stdout,
                 "formatter": "structlog",
             }
         },
@@ -167,7 +170,7 @@ def configure_structlog(settings: Settings) -> None:
     )
 
 
-def configure_logging(settings: Settings) -> None:
-    """Configure structlog and the stdlib root logger for this process."""
+def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> None:
+    """Configure structlog and the stdlib root logger for this process (to ``stream``)."""
     configure_structlog(settings)
-    logging.config.dictConfig(logging_config(settings))
+    logging.config.dictConfig(logging_config(settings, stream=stream))

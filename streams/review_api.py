@@ -77,6 +77,8 @@ class ReviewContext:
     api: api.ApiContext
     publish: Sender
     metrics: CordwatchMetrics
+    # Longest a verdict waits for the broker's acknowledgement before it is taken back (503).
+    publish_timeout: float = PUBLISH_TIMEOUT_SECONDS
 
 
 async def _db(ctx: ReviewContext, work: Callable[[Connection], T]) -> T:
@@ -199,7 +201,7 @@ async def _publish(ctx: ReviewContext, item: ReviewItemPublic, event: EventBase)
     """Onto cordwatch.reviews keyed by patient; on failure the stored verdict is taken back."""
     record = (REVIEWS_TOPIC, item.patient_id.encode("utf-8"), event.model_dump_json().encode())
     try:
-        await asyncio.wait_for(ctx.publish.send([record]), PUBLISH_TIMEOUT_SECONDS)
+        await asyncio.wait_for(ctx.publish.send([record]), ctx.publish_timeout)
     except (TimeoutError, KafkaError) as exc:  # broker down or refusing: nothing was decided
         log.error("review.publish_failed", review_id=item.review_id, error=type(exc).__name__)
         await _db(ctx, lambda conn: review_store.release_verdict(conn, review_id=item.review_id))

@@ -112,8 +112,13 @@ async def process_batch(
     await dead_letters.send(letters)
 
 
-async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> None:
-    """Hold the sink (and its partitions) until the database is at the code's revision."""
+async def wait_for_schema(
+    *, store: Store, health: SinkHealth, rt: Runtime, recheck: float = SCHEMA_RECHECK_SECONDS
+) -> None:
+    """Hold the sink (and its partitions) until the database is at the code's revision.
+
+    ``recheck`` is the seconds between checks: someone has to run `cordwatch db upgrade`.
+    """
     while True:
         try:
             await asyncio.to_thread(check_schema, engine=store.engine)
@@ -124,7 +129,7 @@ async def wait_for_schema(*, store: Store, health: SinkHealth, rt: Runtime) -> N
             health.failing(f"database unavailable: {type(exc).__name__}", now=rt.clock.now())
         else:
             return
-        await asyncio.sleep(SCHEMA_RECHECK_SECONDS)
+        await asyncio.sleep(recheck)
 
 
 async def _run(stream: StreamT[bytes], *, rt: Runtime, metrics: SinkMetrics) -> None:

@@ -90,12 +90,16 @@ def engine(tmp_path: Path) -> Engine:
     return eng
 
 
-def _context(engine: Engine, sender: Any) -> review_api.ReviewContext:
+def _context(
+    engine: Engine, sender: Any, *, timeout: float = review_api.PUBLISH_TIMEOUT_SECONDS
+) -> review_api.ReviewContext:
     ctx = api.ApiContext(
         token=SecretStr(TOKEN), engine=engine, clock=FixedClock(NOW), security=security(engine, NOW)
     )
     metrics = CordwatchMetrics.create(CollectorRegistry())
-    return review_api.ReviewContext(api=ctx, publish=sender, metrics=metrics)
+    return review_api.ReviewContext(
+        api=ctx, publish=sender, metrics=metrics, publish_timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -173,10 +177,9 @@ async def test_a_dismissal_needs_a_known_reason_and_carries_it(client: Any) -> N
 
 
 async def test_a_send_the_broker_never_acknowledges_takes_the_verdict_back(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine,
 ) -> None:
-    monkeypatch.setattr(review_api, "PUBLISH_TIMEOUT_SECONDS", 0.2)
-    ctx = _context(engine, Stuck())
+    ctx = _context(engine, Stuck(), timeout=0.2)
     with pytest.raises(api.ApiError) as refused:
         await review_api.confirm(ctx, REVIEW_ID, review_api.ConfirmBody(), by="a")
     assert refused.value.status == 503

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -17,7 +18,6 @@ from services.logging import (
     PHI_KEYS,
     PhiScrubber,
     configure_logging,
-    logging_config,
     pseudonymise,
 )
 
@@ -52,13 +52,10 @@ def test_scrubber_replaces_ids_and_drops_phi_at_any_depth() -> None:
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+def captured() -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     settings = Settings(pseudonym_key=SecretStr("s" * 40), log_level="DEBUG")
-    config = logging_config(settings)
-    config["handlers"]["default"]["stream"] = buffer
-    monkeypatch.setattr("services.logging.logging_config", lambda _settings: config)
-    configure_logging(settings)
+    configure_logging(settings, stream=buffer)
     yield buffer
     logging.getLogger().handlers.clear()
     structlog.reset_defaults()

@@ -184,13 +184,13 @@ async def test_unreadable_and_refused_records_are_parked_and_the_rest_written(
     assert base64.b64decode(parked[1]["original"]) == batch[2].value
 
 
-async def test_sink_waits_until_the_schema_is_current(engine: Engine, monkeypatch: Any) -> None:
-    import streams.agents.sink as sink_module
+async def test_sink_waits_until_the_schema_is_current(engine: Engine) -> None:
     from services.store import upgrade
 
-    monkeypatch.setattr(sink_module, "SCHEMA_RECHECK_SECONDS", 0.01)
     health, store = SinkHealth(), Store(engine=engine)
-    task = asyncio.create_task(wait_for_schema(store=store, health=health, rt=_runtime()))
+    task = asyncio.create_task(
+        wait_for_schema(store=store, health=health, rt=_runtime(), recheck=0.01)
+    )
     await _eventually(lambda: health.retries >= 2)
     assert not task.done()
     assert "cordwatch db upgrade" in (health.reason or "")
