@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -37,15 +37,25 @@ async def produce(
     follow: bool,
     counts: Counter[str],
     door: Door | None = None,
+    make_producer: Callable[..., Any] | None = None,
+    ensure_topics: Callable[..., Awaitable[list[str]]] | None = None,
 ) -> None:
     """Publish in feed order at ``rate`` messages/s; with ``follow``, not before publish_at.
 
     Messages ``door`` takes go through it (one at a time, each acknowledged) instead.
+    ``make_producer`` (aiokafka's producer class) and ``ensure_topics`` (the broker's topic
+    creation) are replaced by tests that have no broker.
     """
-    from aiokafka import AIOKafkaProducer
-
     from services.simulation import INBOUND_TOPICS
-    from streams.broker import ensure_topics
+
+    if make_producer is None:
+        from aiokafka import AIOKafkaProducer
+
+        make_producer = AIOKafkaProducer
+    if ensure_topics is None:
+        from streams import broker
+
+        ensure_topics = broker.ensure_topics
 
     # Missing topics get the deployment's partition count: a patient must land on the same
     # partition number on every topic (DESIGN.md section 2).
@@ -53,7 +63,7 @@ async def produce(
         bootstrap, INBOUND_TOPICS, partitions=partitions, replication=1, options=options
     )
     # The embedded Tansu broker refuses idempotent producers; acks=all keeps what was acked.
-    producer = AIOKafkaProducer(
+    producer = make_producer(
         bootstrap_servers=bootstrap,
         enable_idempotence=False,
         acks="all",

@@ -101,19 +101,15 @@ def test_api_token_refuses_placeholders_and_short_tokens() -> None:
     assert TOKEN not in repr(Settings(api_token=TOKEN))  # type: ignore[arg-type]
 
 
-def test_worker_context_reads_the_token_and_the_sinks_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_worker_context_reads_the_token_and_the_sinks_store(tmp_path: Path) -> None:
     from prometheus_client import CollectorRegistry
 
-    from services.config import load_settings
     from streams import api
     from streams.bootstrap import build_runtime
 
     url = f"sqlite:///{tmp_path / 'ctx.db'}"
-    monkeypatch.setenv("CORDWATCH_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CORDWATCH_DATABASE_URL", url)
-    rt = build_runtime(load_settings(), registry=CollectorRegistry())
+    settings = Settings(api_token=TOKEN, database_url=url)  # type: ignore[arg-type]
+    rt = build_runtime(settings, registry=CollectorRegistry())
     ctx = api.api_context(rt)
     assert ctx.token.get_secret_value() == TOKEN
     assert ctx.engine is rt.store.engine  # one pool for the sink and the API

@@ -221,18 +221,12 @@ class _FakeProducer:
         return done
 
 
-async def test_follow_holds_future_events_until_their_time(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import aiokafka
-
+async def test_follow_holds_future_events_until_their_time() -> None:
     from streams import publish
 
     async def no_admin(*_: object, **__: object) -> list[str]:
         return []
 
-    monkeypatch.setattr(aiokafka, "AIOKafkaProducer", _FakeProducer)
-    monkeypatch.setattr("streams.broker.ensure_topics", no_admin)
     _FakeProducer.sent = []
     wall = datetime.now(UTC)
     messages = list(generate(FeedConfig(seed=3, start=wall - timedelta(hours=30), patients=3)))
@@ -248,6 +242,8 @@ async def test_follow_holds_future_events_until_their_time(
         duration=0.5,
         follow=True,
         counts=counts,
+        make_producer=_FakeProducer,
+        ensure_topics=no_admin,
     )
     # What had happened by now went out; the rest waits for its clinical time.
     assert [value for _, _, value in _FakeProducer.sent] == [m.value for m in past]
