@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models.detection import HIGH_GRADES, Detection, SinsImaging
+from services.detection.diagnosis import names_malignancy
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
 from services.detection.matcher import compile_bytes
@@ -50,6 +51,10 @@ _MODALITY_WORDS = (
     ("MR", (b"mri", b"mr", b"magnetic")),
     ("CT", (b"ct", b"computed", b"myelogram", b"myelography", b"cta")),
     ("XR", (b"xr", b"x-ray", b"xray", b"radiograph", b"radiographs", b"film", b"views")),
+)
+# A study that can see the epidural space, named beside a bone scan in the same first line.
+_CROSS_SECTIONAL_WORDS = frozenset(
+    word for name, names in _MODALITY_WORDS if name in ("PET-CT", "MR", "CT") for word in names
 )
 
 
@@ -166,9 +171,13 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
     first_line = data[: data.find(b"\n")] if b"\n" in data[:200] else data[:120]
     probe = (exam or "").lower().encode("ascii", "ignore") + b" " + first_line
     words = set(probe.replace(b"/", b" ").replace(b"(", b" ").replace(b")", b" ").split())
-    if b"bone scan" in probe or b"bone scintigra" in probe:
+    cross_sectional = words.intersection(_CROSS_SECTIONAL_WORDS)
+    if not cross_sectional and (b"bone scan" in probe or b"bone scintigra" in probe):
         return "NM"
     for name, names in _MODALITY_WORDS:
+        if name == "NM" and cross_sectional:
+            continue  # "Bone scan and MRI showed ...": the MRI can see the epidural space
+
         if words.intersection(names):
             return name
     return "MR"  # spine reports are MRI unless they say otherwise
@@ -183,6 +192,17 @@ _NEURAL_WORDS = compile_bytes(
 )
 # The canal, not the cord, is what these name.
 _NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated"})
+# Any word of a lesion or of oncology. A report with none of them ("severe cervical cord
+# compression, maximal at C5/6; compression ratio 0.37") describes compression by nothing the
+# reader can call tumour: the corpus README asks for compression caused by tumour, metastasis or
+# a pathological fracture, so a cause presumed from silence alone is not enough there.
+_LESION_WORDS = compile_bytes(
+    r"\b(?:mass\w*|tumou?r\w*|lesion\w*|soft[ -]tissue|neoplas\w*|deposit\w*|metasta\w*|"
+    r"malignan\w*|cancer\w*|\w*carcinoma\w*|\w*sarcoma\w*|lymphoma\w*|myeloma\w*|"
+    r"plasmacytoma\w*|chordoma\w*|melanoma\w*|epidural|extra-?dural|intraspinal|destr\w*|"
+    r"lytic|blastic|sclerotic|infiltrat\w*|enhanc\w*|collapse\w*|fracture\w*|component|"
+    r"oncolog\w*|mscc|mescc|escc|bilsky|sosg)"
+)
 # Below the conus (about L2 and lower) the thecal sac holds the cauda equina, so a compressed
 # sac there is a compressed cauda equina: graded by the cord's words (../shared/corpus/README.md;
 # Bilsky et al. 2010 grade the cauda equina by the thecal sac and roots).
@@ -222,6 +242,14 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         # a canal obliterated by an unnamed mass, in a patient with a named malignancy, is too
         # (degeneration narrows a canal; it seldom obliterates one without naming the disc).
         return False
+    if (
+        role == "mass"
+        and report.cause_presumed(m)
+        and not report.malignancy_named
+        and _LESION_WORDS.search(report.data) is None
+        and not names_malignancy(report.data, 0, len(report.data))
+    ):
+        return False  # compression of the cord by nothing named: not tumour's by any word
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
@@ -528,6 +556,8 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         if value == "2t":
             return "2" if severity == "moderate" or _below_conus(report, m) else "1b"
         return "2"
+    if value == "1b" and csf_absent:  # the sac narrowed until no CSF is left around the cord
+        return "3"
     return value
 
 
@@ -537,10 +567,15 @@ def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:
     severity: str | None = None
     i = m.sentence
     candidates = list(report.mentions[i])
-    if _continues(report, i):
-        following = report.mentions[i + 1]
-        if not any(x.rule.role in ("mass", "epidural") for x in following):
-            candidates.extend(following)
+    # The qualifier may follow in the next sentence or two ("... narrowing of the thecal sac.
+    # Extensive osseous metastases.\nCSF: complete effacement"), until another finding begins.
+    j = i
+    while j < i + 2 and _continues(report, j):
+        following = report.mentions[j + 1]
+        if any(x.rule.role in ("mass", "epidural") for x in following):
+            break
+        candidates.extend(following)
+        j += 1
     for x in candidates:
         role = x.rule.role
         # A denied statement says the opposite: "no CSF is seen around it" leaves none, "without

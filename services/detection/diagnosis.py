@@ -40,7 +40,9 @@ _DEFINITIVE = compile_bytes(
     r"immunohistochem\w*|identified as|consistent with|in keeping with|compatible with|"
     r"diagnostic of|characteristic of|"
     r"(?:proved|proven|found|shown|confirmed|turned out) to be|diagnosis (?:of|was)|"
-    r"diagnosed (?:as|with))\b"
+    r"diagnosed (?:as|with)|"
+    # a case report's own subject: "we present two patients with extradural schwannoma"
+    r"we (?:present|report|describe)|(?:a|this|the present) case of)\b"
 )
 # A sentence that states a hypothesis, a differential or a general truth: its malignancy is not
 # this patient's diagnosis ("interpreted as metastatic disease", "most often meningiomas").
@@ -160,7 +162,9 @@ def _malignancy_of_its_own(report: Report, listed: set[int]) -> bool:
         for m in mentions:
             if m.rule.role not in ("metastasis", "malignant") or m.rule.value == "presumed":
                 continue
-            if m.assertion.negated or m.assertion.hypothetical:
+            # A past cancer ("five years earlier, a prostatectomy for carcinoma") is why the
+            # mass was thought a metastasis, not what the pathology found.
+            if m.assertion.negated or m.assertion.hypothetical or m.assertion.historical:
                 continue
             if _GENERIC_MALIGNANT.fullmatch(data[m.start : m.end]) is not None:
                 continue

@@ -126,7 +126,9 @@ _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "be
 # (NICE NG234 differential of cord compression; Haidar 2010 for extramedullary haematopoiesis).
 _BENIGN_LESION = re2.compile(
     rb"ha?ematoma|schwannoma|neurofibroma|nerve sheath|meningioma|ha?emangioma|hemangeoma|"
-    rb"abscess|phlegmon|empyema|lipomatosis|ha?ematopoie|\bemh\b|synovial cyst|intradural"
+    rb"abscess|phlegmon|empyema|lipomatosis|ha?ematopoie|\bemh\b|synovial cyst|intradural|"
+    # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
+    rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion"
 )
 
 

@@ -236,6 +236,16 @@ HISTORY: tuple[Rule, ...] = (
         "post",
     ),
     Rule("healed", r"old|healed|remote|chronic", "hist", "pre"),
+    # A case report dates the earlier cancer: "Five years earlier he had a prostatectomy for
+    # carcinoma", "Two years ago she underwent ...". Only with the patient as the subject, so
+    # "compared with the MRI 3 months ago, the tumour has grown" stays current.
+    Rule(
+        "years_earlier",
+        r"(?:\w+|\d+) (?:years?|months?|weeks?) (?:earlier|ago|before|previously),? "
+        r"(?:he|she|they|the patient|this patient) (?:had|underwent|was|received|presented)",
+        "hist",
+        "pre",
+    ),
     # "indents the sac, improved from the prior cord compression": what follows is the prior
     # state, whatever "now" says (the engine lets no current word override this one).
     Rule("changed_from_prior", rf"{_CHANGED} (?:the )?(?:prior|previous|earlier)", "hist", "pre"),

@@ -313,7 +313,8 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "compressive_epidural_mass",
         rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|extra[- ]?dural|intraspinal)(?:/\w+)? "
-        rf"(?:{W}{{0,2}})?(?:mass(?:es)?|tumou?rs?|lesions?|component|disease|{TUMOUR_NOUNS})",
+        rf"{EPIDURAL_ADJECTIVES}(?:mass(?:es)?|tumou?rs?|lesions?|component|disease|"
+        rf"{TUMOUR_NOUNS})",
         "mass",
         "2",
     ),
@@ -444,8 +445,9 @@ GRADES: tuple[Rule, ...] = (
     ),
     Rule(
         "severe",
-        r"sever(?:e|ely)|marked(?:ly)?|high[- ]grade|critical(?:ly)?|tight|"
-        r"significant(?:ly)?",
+        # Not "significant": real reports use it of any compression worth naming, and the
+        # corpus README's severe words are severe, marked and tight.
+        r"sever(?:e|ely)|marked(?:ly)?|high[- ]grade|critical(?:ly)?|tight",
         "severity",
         "severe",
     ),
@@ -529,6 +531,10 @@ CAUSES: tuple[Rule, ...] = (
         # (thalassaemia), a recognised benign cause of cord compression (Haidar et al.,
         # Neurosurg Rev 2010;33:275-86).
         r"extra-?medullary ha?ema?topoie?sis|extra-?medullary ha?emopoie?sis|emh|"
+        # the chronic haemolytic anaemias that make it, named where the case report leaves
+        # the lesion unnamed ("iron deposition from repeated blood transfusion")
+        r"thalass?a?emi\w*|sickle cell|ha?emolytic ana?emia|myelofibrosis|"
+        r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"

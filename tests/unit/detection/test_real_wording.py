@@ -500,3 +500,106 @@ DIAGNOSIS_CASES = [
 @pytest.mark.parametrize(("text", "suspected"), DIAGNOSIS_CASES)
 def test_the_final_diagnosis_decides(text: str, suspected: bool) -> None:
     assert detect(text, modality="MR").suspected_mescc is suspected
+
+
+# Blind sets I and J (this session): each phenomenon as a positive and a negative, in our words.
+# (text, modality or None, suspected, grade)
+SET_IJ_CASES = [
+    # "significant" is not one of the README's severe words: unqualified compression is 2
+    ("Epidural lymphoma at T8 with significant compression of the cord.", "MR", True, "2"),
+    ("Epidural lymphoma at T8 with severe compression of the cord.", "MR", True, "3"),
+    # a CSF statement two sentences on still qualifies the finding it follows
+    (
+        "FINDINGS:\nAt T8 epidural tumour narrows the thecal sac. Diffuse osseous metastases.\n"
+        "Complete effacement of the CSF around the cord.",
+        "MR",
+        True,
+        "3",
+    ),
+    (
+        "FINDINGS:\nAt T8 epidural tumour narrows the thecal sac. Diffuse osseous metastases.\n"
+        "CSF is preserved around the cord.",
+        "MR",
+        True,
+        "1b",
+    ),
+    # a cancer of years before does not outrank the benign diagnosis the pathology gave
+    (
+        "Six years earlier he had a nephrectomy for renal cell carcinoma. MRI showed an epidural "
+        "mass at T5 compressing the cord, thought to be a metastasis. Histology revealed a "
+        "haemangioma.",
+        "MR",
+        False,
+        None,
+    ),
+    (
+        "Six years earlier he had a nephrectomy for renal cell carcinoma. MRI showed an epidural "
+        "mass at T5 compressing the cord. Histology revealed metastatic renal cell carcinoma.",
+        "MR",
+        True,
+        "2",
+    ),
+    # a case report's own subject names the lesion its mass is
+    (
+        "We present a woman with an extradural meningioma. MRI showed an extradural mass at T3 "
+        "compressing the cord.",
+        "MR",
+        False,
+        None,
+    ),
+    (
+        "We present a woman with extradural lymphoma. MRI showed an extradural mass at T3 "
+        "compressing the cord.",
+        "MR",
+        True,
+        "2",
+    ),
+    # the anaemias that make extramedullary haematopoiesis name its cause
+    (
+        "A man with thalassaemia on regular transfusions. Extradural masses from T4 to T8 "
+        "compress the cord.",
+        "MR",
+        False,
+        None,
+    ),
+    (
+        "A man with thalassaemia and known lymphoma. Extradural masses from T4 to T8 compress "
+        "the cord.",
+        "MR",
+        True,
+        "2",
+    ),
+    # compression by nothing named, in a text without a word of oncology, is not tumour's
+    (
+        "Severe cervical cord compression, maximal at C5-6; the cord's compression ratio is 0.4.",
+        "MR",
+        False,
+        None,
+    ),
+    ("Known lung cancer. Severe cervical cord compression, maximal at C5-6.", "MR", True, "3"),
+    # "without metastases" after a compressive epidural mass denies the metastases, not the mass
+    (
+        "A compressive epidural mass at T6 without metastases elsewhere; biopsy showed Ewing "
+        "sarcoma.",
+        "MR",
+        True,
+        "2",
+    ),
+    # a bone scan named beside an MRI: the MRI sees the epidural space
+    (
+        "Bone scan and MRI revealed skeletal metastases with epidural extension at T2.",
+        None,
+        True,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "modality", "suspected", "grade"), SET_IJ_CASES)
+def test_blind_set_ij_phenomenon(
+    text: str, modality: str | None, suspected: bool, grade: str | None
+) -> None:
+    found = detect(text, modality=modality)
+    assert found.suspected_mescc is suspected
+    if suspected:
+        assert found.escc_grade == grade
