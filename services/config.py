@@ -1,7 +1,8 @@
 """The one settings object: every `CORDWATCH_*` environment variable, typed and checked at start.
 
-`load_settings()` reads the environment once, at the composition root (`create_app`, the CLI);
-everything else receives what it needs as arguments. Tests construct `Settings(...)` directly.
+`load_settings()` reads the environment once per entry point (a `cordwatch` invocation, the
+`faust -A streams.app` shim, alembic); nothing is cached, and everything else receives what it
+needs as arguments (`create_app(settings)`). Tests construct `Settings(...)` directly.
 
 A wrong environment is reported as `ConfigError`: one line per problem, each naming the
 `CORDWATCH_*` variable, and never the value of any setting (a secret pasted into the wrong

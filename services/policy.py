@@ -24,7 +24,11 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 class PolicyError(ValueError):
-    """The policy file is missing, unreadable or contradicts itself."""
+    """The policy file is missing, unreadable or contradicts itself; one line per problem."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class _Frozen(BaseModel):
@@ -296,7 +300,16 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(f"invalid policy: {exc.error_count()} error(s)\n{exc}") from None
+        raise PolicyError(_problems(exc)) from None
+
+
+def _problems(error: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        where = ".".join(str(part) for part in item["loc"]) or "policy"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.extend(f"invalid policy: {where}: {part}" for part in message.splitlines())
+    return lines
 
 
 def load_policy(path: Path | str | None = None) -> Policy:

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
         users.current()
     except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
         for line in exc.problems:
-            print(f"cordwatch notify: users file: {line}", file=sys.stderr)
+            print(f"cordwatch notify: CORDWATCH_USERS_FILE: {line}", file=sys.stderr)
         return 78
     configure_logging(settings)
     registry = CollectorRegistry()

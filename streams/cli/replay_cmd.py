@@ -67,7 +67,11 @@ def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
             after = TypeAdapter(Timestamp).validate_python(args.page_after)
         # The worker's ids, when CORDWATCH_ID_KEY is set; else the development key.
         key = settings.id_secret()
-    except (PolicyError, ValidationError) as exc:
+    except PolicyError as exc:  # one line per problem
+        for problem in exc.problems:
+            print(f"cordwatch replay: {problem}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
         print(f"cordwatch replay: {exc}", file=sys.stderr)
         return 2
     try:

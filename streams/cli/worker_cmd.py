@@ -54,9 +54,11 @@ def serve(
 
     from services.identity.users_file import UsersFileError
     from services.logging import configure_logging
+    from services.policy import PolicyError, load_policy
     from streams.app import create_app
-    from streams.bootstrap import build_runtime, prepare_cluster, start_embedded_broker
+    from streams.bootstrap import Pathway, build_runtime, prepare_cluster, start_embedded_broker
     from streams.broker import BrokerError
+    from streams.cli import CONFIG_ERROR_STATUS
     from streams.security.users import UsersFile
 
     if roles is not None:
@@ -66,8 +68,14 @@ def serve(
         users.current()
     except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
         for line in exc.problems:
-            print(f"cordwatch worker: users file: {line}", file=sys.stderr)
-        return 78
+            print(f"cordwatch worker: CORDWATCH_USERS_FILE: {line}", file=sys.stderr)
+        return CONFIG_ERROR_STATUS
+    try:  # read before anything starts: a wrong policy must not take a broker down with it
+        pathway = pathway or Pathway(policy=load_policy(settings.policy))
+    except PolicyError as exc:
+        for line in exc.problems:
+            print(f"cordwatch worker: CORDWATCH_POLICY: {line}", file=sys.stderr)
+        return CONFIG_ERROR_STATUS
     problem = schema_problem(settings.database_url)
     if problem is not None:
         print(f"cordwatch worker: {problem}", file=sys.stderr)

@@ -228,3 +228,31 @@ def test_a_valid_secret_is_never_in_a_contradiction_either(
 def test_the_policy_path_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CORDWATCH_POLICY", str(tmp_path / "policy.yaml"))
     assert load_settings().policy == tmp_path / "policy.yaml"
+
+
+def test_a_wrong_policy_or_users_file_stops_the_worker_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from services.policy import DEFAULT_POLICY_PATH
+
+    policy = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    policy["timers"]["steroids"]["window_hours"] = -1
+    policy["unknown_section"] = {}
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    # Both stop `cordwatch worker` before it starts a broker or opens the database.
+    for given, variable, count in (
+        (Settings(policy=bad, data_dir=tmp_path), "CORDWATCH_POLICY", 2),
+        (Settings(policy=tmp_path / "absent.yaml", data_dir=tmp_path), "CORDWATCH_POLICY", 1),
+        (
+            Settings(users_file=tmp_path / "absent.yaml", data_dir=tmp_path),
+            "CORDWATCH_USERS_FILE",
+            1,
+        ),
+    ):
+        assert main(["worker"], settings=given) == CONFIG_ERROR_STATUS
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == count
+        assert all(line.startswith(f"cordwatch worker: {variable}: ") for line in lines)
