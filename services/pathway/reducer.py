@@ -43,8 +43,8 @@ from models.state import (
     Timer,
 )
 from services import ids
-from services.pathway import context as ctx
 from services.pathway import emit, paging, reviews
+from services.pathway import patient_context as ctx
 from services.pathway.bounds import bound
 from services.pathway.emit import Run, Scorer
 from services.pathway.episodes import (
