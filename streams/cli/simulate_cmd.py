@@ -211,7 +211,7 @@ def _produce_and_report(
     from aiokafka.errors import KafkaError
 
     from streams.broker import BrokerError, client_options
-    from streams.publish import produce
+    from streams.simulated_feed import produce
 
     bootstrap = args.bootstrap or settings.kafka_bootstrap
     if not bootstrap:

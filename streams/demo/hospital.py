@@ -13,7 +13,7 @@ from streams.demo.options import DEFAULT_DURATION_SECONDS, DemoOptions
 from streams.demo.plan import INVALID_FRACTION, FeedPlan, plan_feed
 from streams.demo.watcher import AlertWatcher
 from streams.demo.worker import WorkerProcess
-from streams.publish import Door
+from streams.simulated_feed import Door
 
 PROGRESS_EVERY_SECONDS = 15.0
 QUIET_PROGRESS_SECONDS = 300.0
@@ -54,7 +54,7 @@ async def simulate(
     import asyncio
 
     from streams.broker import client_options
-    from streams.publish import produce
+    from streams.simulated_feed import produce
 
     now = datetime.now(UTC)
     plan = plan_feed(

@@ -155,7 +155,7 @@ async def test_feed_reaches_the_embedded_broker_keyed_by_patient(broker: str) ->
     from aiokafka import AIOKafkaConsumer
 
     from services.simulation import INBOUND_TOPICS
-    from streams.publish import produce
+    from streams.simulated_feed import produce
 
     config = FeedConfig(seed=777, start=NOW, patients=6, invalid_fraction=0.05)
     messages = list(generate(config))
@@ -222,7 +222,7 @@ class _FakeProducer:
 
 
 async def test_follow_holds_future_events_until_their_time() -> None:
-    from streams import publish
+    from streams import simulated_feed
 
     async def no_admin(*_: object, **__: object) -> list[str]:
         return []
@@ -233,7 +233,7 @@ async def test_follow_holds_future_events_until_their_time() -> None:
     past = [m for m in messages if m.publish_at <= wall]
     assert 0 < len(past) < len(messages)
     counts: Counter[str] = Counter()
-    await publish.produce(
+    await simulated_feed.produce(
         messages,
         bootstrap="unused:9092",
         options={},

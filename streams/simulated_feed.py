@@ -1,4 +1,4 @@
-"""Publish a simulated feed to the inbound topics at a steady rate (`cordwatch simulate`, the demo).
+"""Produce a simulated feed to the inbound topics at a steady rate (`cordwatch simulate`, the demo).
 
 Its own module so that the demo and the CLI both use it without importing each other.
 """
