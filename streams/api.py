@@ -39,7 +39,8 @@ from services.identity.authenticator import LocalAuthenticator
 from services.identity.roles import Permission
 from services.identity.users_file import EMPTY
 from services.store.access import AccessLog
-from streams.bootstrap import Clock, Runtime
+from streams.bootstrap import Runtime
+from streams.clock import Clock
 from streams.security import guard
 from streams.security.guard import Security
 

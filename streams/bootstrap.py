@@ -8,8 +8,6 @@ start the embedded broker when no bootstrap is set, wait for metadata, create th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -22,28 +20,13 @@ from services.store import Store, make_engine
 from services.store.sink import SinkHealth
 from streams.alert_tail import TailReader, read_alert_tail
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
+from streams.clock import Clock, SystemClock
 from streams.outbox import Outbox, ProducerSource
 from streams.patient_store import DeadlineIndex, PatientStore
 from streams.security.guard import Security, security_for
 from streams.security.users import UsersFile
 
 log = structlog.get_logger(__name__)
-
-
-class Clock(Protocol):
-    """Where agents get the current time; replay and tests pass their own."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        ...
-
-
-class SystemClock:
-    """Wall-clock time in UTC."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
     from services.alerts.acks import Acknowledger, AckStore, UnknownAlertError
     from services.store import make_engine
     from streams.cli.access_record import record_cli
-    from streams.notify.parts import UtcClock
+    from streams.clock import SystemClock
     from streams.notify.publish import AckPublisher, own_outbox
 
     settings = read_settings()
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, read_settings: SettingsSource) -> int:
             async with own_outbox(settings, registry=CollectorRegistry()) as outbox:
                 acker = Acknowledger(
                     store=AckStore(engine=engine), publish=AckPublisher(outbox).send,
-                    clock=UtcClock(),
+                    clock=SystemClock(),
                 )  # fmt: skip
                 result = await acker.acknowledge(args.alert_id, by=by, via="cli")
             record_cli(engine, AccessAction.ACKNOWLEDGE, target_kind="alert",

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from services.config import Role, Settings
 
 if TYPE_CHECKING:
-    from streams.bootstrap import Clock, Pathway
+    from streams.bootstrap import Pathway
     from streams.cli import SettingsSource
+    from streams.clock import Clock
 
 ORDER = 10
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiohttp
 from prometheus_client import CollectorRegistry
@@ -25,17 +24,11 @@ from services.config import Settings
 from services.policy import Policy
 from services.store import make_engine
 from services.store.deliveries import DeliveryStore
+from streams.clock import SystemClock
 
 
 class NotifyConfigError(ValueError):
     """The notify worker cannot start: no routing file, or one with problems."""
-
-
-class UtcClock:
-    """Wall-clock UTC: delivery times are real times, not event times."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass
@@ -100,7 +93,7 @@ def build_parts(
         paging=policy.paging,
         senders=senders,
         store=store,
-        clock=UtcClock(),
+        clock=SystemClock(),
         public_url=settings.public_url,
         link_secret=link_secret(settings),
         observer=metrics.observer(),

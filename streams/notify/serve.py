@@ -13,7 +13,8 @@ from services.alerts.metrics import AckMetrics
 from services.config import Settings
 from services.store import make_engine
 from services.store.deliveries import DeliveryStore
-from streams.notify.parts import UtcClock, link_secret
+from streams.clock import SystemClock
+from streams.notify.parts import link_secret
 from streams.notify.publish import AckPublisher, own_outbox
 from streams.notify.web import build_app, utc_now
 from streams.outbox import Sender
@@ -51,7 +52,7 @@ async def _serve(
     engine = make_engine(settings.database_url)
     store = AckStore(engine=engine)
     metrics = AckMetrics.create(registry)
-    clock = UtcClock()
+    clock = SystemClock()
     acknowledger = Acknowledger(
         store=store, publish=publisher.send, clock=clock, observe=metrics.observe
     )

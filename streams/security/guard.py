@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -28,16 +28,11 @@ from services.identity.roles import Permission
 from services.identity.users_file import UserDirectory
 from services.store.access import AccessLog, new_access_id
 from services.store.store import StoreError
+from streams.clock import Clock
 
 log = structlog.get_logger(__name__)
 CHALLENGE = 'Bearer realm="cordwatch"'
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class Clock(Protocol):
-    """The current time, timezone-aware UTC."""
-
-    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
