@@ -91,6 +91,10 @@ def detect(
         levels.update(found)
         if found and len(log.of("levels")) < 8:
             log.add("levels", m)
+    if positives and not levels:
+        for m in _lesion_levels(report, positives):
+            levels.update(report.levels_of(m) or _SACRUM_LEVELS)
+            log.add("levels", m)
 
     index = index_level(report, positives, grade)
     bone_disease = suspected or grade == "0" or report.metastasis_affirmed
@@ -235,7 +239,10 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and report.cause_presumed(m)
         and not report.metastasis_affirmed
         and not _bone_destroyed(report, m.sentence)
-        and not (m.rule.name == "canal_obliterated" and report.malignancy_named)
+        and not (
+            m.rule.name == "canal_obliterated"
+            and (report.malignancy_named or _bone_destroyed_anywhere(report))
+        )
     ):
         # A narrowed canal is tumour's only when the report names tumour in the spine, or bone
         # destroyed beside it ("a mass replaces the sacrum and obliterates the sacral canal");
@@ -261,6 +268,42 @@ def _bone_destroyed(report: Report, i: int) -> bool:
         x.rule.name == "destructive" and x.assertion.current and not x.assertion.negated
         for x in report.mentions[i]
     )
+
+
+# The sacrum's segments, for a canal finding that names the sacrum and no number (the corpus
+# README lists levels S1..S5; "the sacral canal is obliterated" is all of them).
+_SACRUM_LEVELS = ("S1", "S2", "S3", "S4", "S5")
+_SACRUM_WORDS = compile_bytes(r"\bsacr(?:um|al canal)\b")
+
+
+def _lesion_levels(report: Report, positives: list[Mention]) -> list[Mention]:
+    """Where a finding that names no level lies: the lesion the text places elsewhere.
+
+    A case description or caption often names the vertebra once ("the 2nd lumbar vertebral
+    body") and the epidural invasion lines later. The first current tumour or epidural mention
+    with a level stands for the lesion; failing that, a canal finding in the sacrum."""
+    for ms in report.mentions:
+        for m in ms:
+            if (
+                m.rule.role in ("epidural", "mass", "mscc", "metastasis", "malignant")
+                and m.assertion.current
+                and not m.assertion.negated
+                and report.readable[m.sentence]
+                and report.levels[m.sentence]
+                and not report.inside_dura(m.sentence)
+            ):
+                return [m]
+    for m in positives:
+        s = report.sentences[m.sentence]
+        if _SACRUM_WORDS.search(report.data, s.start, s.end) is not None:
+            return [m]
+    return []
+
+
+def _bone_destroyed_anywhere(report: Report) -> bool:
+    """Whether the report says a bone is destroyed or replaced by a mass anywhere ("a mass
+    replaces much of the sacrum. ... The sacral canal is obliterated within the mass.")."""
+    return any(_bone_destroyed(report, i) for i in range(len(report.sentences)))
 
 
 def _negation_kind(report: Report, m: Mention) -> str | None:
@@ -556,7 +599,9 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         if value == "2t":
             return "2" if severity == "moderate" or _below_conus(report, m) else "1b"
         return "2"
-    if value == "1b" and csf_absent:  # the sac narrowed until no CSF is left around the cord
+    if value == "1b" and (csf_absent or severity == "severe"):
+        # the sac narrowed until no CSF is left around the cord, or severely: as a severely
+        # narrowed canal, 3 (../shared/corpus/README.md)
         return "3"
     return value
 

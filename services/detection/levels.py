@@ -44,12 +44,35 @@ _NUMBER_WORDS = {
     "twelve": 12,
 }
 _SPOKEN = "(?:" + "|".join(_NUMBER_WORDS) + ")"
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+}
+_ORDINAL = "(?:" + "|".join(_ORDINAL_WORDS) + r"|(?:1[0-2]|[1-9])(?:st|nd|rd|th))"
+_REGION_WORDS = {
+    "cervical": "C",
+    "thoracic": "T",
+    "thoracal": "T",
+    "dorsal": "T",
+    "lumbar": "L",
+    "sacral": "S",
+}
 
 LEVEL_RULES: tuple[Rule, ...] = (
     Rule(
         "level",
         r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
-        r"(?:[ctls] ?)?(?:1[0-2]|[1-9]))?",
+        r"(?:[ctls] ?|d)?(?:1[0-2]|[1-9]))?",
         "level",
     ),
     # Dorsal numbering (D1-D12 for T1-T12), still written in European and South Asian reports
@@ -81,6 +104,21 @@ LEVEL_RULES: tuple[Rule, ...] = (
     Rule(
         "spoken_level",
         rf"[ctls] {_SPOKEN}(?: ?(?:-|to|through|thru|until) ?(?:the )?(?:[ctls] )?{_SPOKEN})?",
+        "level",
+    ),
+    # "The second and third cervical vertebrae", "the 2nd lumbar vertebral body", "the seventh
+    # and eighth thoracic canals": case reports, and English written by non-native writers.
+    Rule(
+        "ordinal_level",
+        rf"{_ORDINAL}(?: ?(?:and|to|through|-|or) ?(?:the )?{_ORDINAL})? "
+        r"(?:cervical|thoracic|thoracal|dorsal|lumbar|sacral)",
+        "level",
+    ),
+    # "Thoracal 1-2 vertebral level", "lumbar 3 vertebra": the region named as a word.
+    Rule(
+        "region_word_level",
+        r"(?:cervical|thoracic|thoracal|dorsal|lumbar|sacral) (?:1[0-2]|[1-9])"
+        r"(?: ?(?:-|to|and) ?(?:1[0-2]|[1-9]))?",
         "level",
     ),
     # "Vertebral levels counted from C2": how the levels were numbered, not a diseased level.
@@ -127,6 +165,10 @@ _SEQUENCE_AFTER = (
     b"w/",
     b"mapping",
     b"relaxation",
+    b"wi ",
+    b"wi)",
+    b"wi,",
+    b"wi.",
 )
 # "T1 and T2 hyperintense": a second sequence name between the first and the signal word.
 _SECOND_SEQUENCE = (
@@ -146,7 +188,7 @@ _SEQUENCE_BEFORE = frozenset(
     b"on high low intermediate sagittal axial coronal increased decreased bright dark both "
     b"heterogeneous homogeneous hyperintense hypointense isointense and/or pre post "
     b"post-contrast postcontrast pre-contrast precontrast contrast-enhanced post-gadolinium "
-    b"gadolinium-enhanced fat-saturated fat-suppressed".split()
+    b"gadolinium-enhanced fat-saturated fat-suppressed contrast".split()
 )
 _NOT_A_LEVEL_AFTER = (
     b"neural foram",
@@ -182,6 +224,10 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
         return JUNCTIONS.get(text.split()[0], ())
     if rule.name == "dorsal_level" and data[max(0, start - 8) : start].endswith(b"vitamin "):
         return ()  # "vitamin D3"
+    if rule.name in ("ordinal_level", "region_word_level"):
+        if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
+            return ()  # "the lumbar 4-5 disc"
+        return _worded(text)
     digits = text[1:].lstrip()[:2]
     if rule.name == "spoken_level":  # "t one", "t two": the sequence names, spoken
         digits = str(_NUMBER_WORDS.get(text[1:].split()[0].decode("ascii"), 0)).encode("ascii")
@@ -195,6 +241,25 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
     if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
         return ()
     return _expand(text)
+
+
+def _worded(text: bytes) -> tuple[str, ...]:
+    """ "second and third cervical" is C2-C3; "thoracal 1-2" is T1-T2."""
+    words = text.decode("ascii").replace("-", " - ").split()
+    region = next((_REGION_WORDS[w] for w in words if w in _REGION_WORDS), None)
+    numbers = []
+    for word in words:
+        if word in _ORDINAL_WORDS:
+            numbers.append(_ORDINAL_WORDS[word])
+        elif word[:2].isdigit() or word[:1].isdigit():
+            digits = word[:2] if word[:2].isdigit() else word[:1]
+            numbers.append(int(digits))
+    if region is None or not numbers or any(not 1 <= n <= _MAX[region] for n in numbers):
+        return ()
+    low, high = min(numbers), max(numbers)
+    if high - low > 12:
+        return ()
+    return ORDER[RANK[f"{region}{low}"] : RANK[f"{region}{high}"] + 1]
 
 
 def foramen_levels(data: bytes, start: int, end: int) -> tuple[str, ...]:
@@ -230,6 +295,8 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
     first, _, second = chars.partition("~")
     first = _thoracic(first.replace("THE", ""))
     second = _thoracic(second.replace("THE", ""))
+    if second[:1] == "D" and second[1:].isdigit():  # "C7-D5": the dorsal T5
+        second = "T" + second[1:]
     low = _level(first, first[:1])
     if low is None:
         return ()

@@ -82,7 +82,7 @@ EPIDURAL: tuple[Rule, ...] = (
     ),
     Rule(
         "into_epidural_space",
-        rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|"
+        rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|invasion of|infiltration of|"
         rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to) (?:the )?{W}{{0,5}}"
         rf"(?:(?:epidural|extra[- ]?dural) (?:and \w+ )?(?:space|compartment)s?|"
         rf"lateral recess(?:es)?)",
@@ -91,7 +91,8 @@ EPIDURAL: tuple[Rule, ...] = (
     ),
     Rule(
         "into_canal",
-        rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|"
+        rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|invasion of|"
+        rf"infiltration of|"
         rf"projects? into|protrud\w* into|(?:{_BONE_EDGE} (?:\w+ )?)?bulg\w* into|extends? in|"
         rf"extending in) (?:the )?"
         rf"{W}{{0,3}}(?:spinal |sacral |vertebral |central )?canal",
@@ -117,7 +118,7 @@ EPIDURAL: tuple[Rule, ...] = (
         "canal_encroachment",
         rf"encroach\w* (?:on |upon |into )?(?:the )?{W}{{0,2}}"
         rf"(?:spinal |central |vertebral )?canal|(?:spinal |central |vertebral )?canal "
-        rf"(?:encroachment|compromise|invasion)",
+        rf"(?:encroachment|invasion)",
         "epidural",
         "ambiguous",
     ),
@@ -290,7 +291,8 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # "Tumour in the spine putting pressure on the cord": pressure on it is compression.
     Rule(
         "pressure_on_cord",
-        rf"(?:put\w*|exert\w*|caus\w*|plac\w*)? ?pressure (?:on|upon) (?:the )?{W}{{0,2}}{CORD}",
+        rf"(?:put\w*|exert\w*|caus\w*|plac\w*)? ?pressure (?:on|upon) (?:the )?{W}{{0,2}}{CORD}|"
+        rf"press(?:es|ed|ing)? (?:on|upon|against|into) (?:the )?{W}{{0,2}}{CORD}",
         "mass",
         "2",
     ),

@@ -603,3 +603,74 @@ def test_blind_set_ij_phenomenon(
     assert found.suspected_mescc is suspected
     if suspected:
         assert found.escc_grade == grade
+
+
+# (text, suspected, grade, levels), in our words
+SET_KL_CASES = [
+    # levels as ordinals and as region words; dorsal numbering across regions
+    (
+        "Imaging showed destruction of the second and third cervical vertebrae with a soft "
+        "tissue mass compressing the spinal cord; biopsy showed metastatic carcinoma.",
+        True,
+        "2",
+        ["C2", "C3"],
+    ),
+    (
+        "An extradural lymphoma extends from thoracal 4-6 vertebral level and compresses the cord.",
+        True,
+        "2",
+        ["T4", "T5", "T6"],
+    ),
+    (
+        "Posterior epidural sarcoma extends from C7-D2 without contact with the cord.",
+        True,
+        "1a",
+        ["C7", "T1", "T2"],
+    ),
+    # sequence names are not levels: "T2-WI", "post contrast T1"
+    (
+        "Epidural metastasis at Th9, isointense on T2-WI and enhancing on post contrast T1, "
+        "compresses the cord.",
+        True,
+        "2",
+        ["T9"],
+    ),
+    # the vertebra named on one line, the epidural invasion on the next
+    (
+        "A lytic metastasis destroys the 3rd lumbar vertebral body.\n"
+        "Axial image: invasion of the epidural space.",
+        True,
+        None,
+        ["L3"],
+    ),
+    # a canal compromised by tumour is compressed; severe narrowing of the sac is 3
+    ("Myeloma: extradural soft tissue from T2 to T4 with canal compromise.", True, "2", None),
+    ("Epidural lymphoma at T5 with severe narrowing of the thecal sac.", True, "3", ["T5"]),
+    ("Epidural lymphoma at T5 with mild narrowing of the thecal sac.", True, "1b", ["T5"]),
+    # tumour pressing on the cord compresses it
+    ("Metastatic epidural tumour at T9 presses on the cord.", True, "2", ["T9"]),
+    # a mass that replaces the sacrum and obliterates the sacral canal: S1-S5, grade 3
+    (
+        "A large mass replaces most of the sacrum.\nThe sacral canal is obliterated within the "
+        "mass.",
+        True,
+        "3",
+        ["S1", "S2", "S3", "S4", "S5"],
+    ),
+    (
+        "Degenerative disc disease at L4-5.\nThe sacral canal is obliterated by a Tarlov cyst.",
+        False,
+        None,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade", "levels"), SET_KL_CASES)
+def test_blind_set_kl_phenomenon(
+    text: str, suspected: bool, grade: str | None, levels: list[str] | None
+) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+    if levels is not None:
+        assert found.levels == levels
