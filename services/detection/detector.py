@@ -239,6 +239,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and report.cause_presumed(m)
         and not report.metastasis_affirmed
         and not _bone_destroyed(report, m.sentence)
+        and not _epidural_named(report, m.sentence)
         and not (
             m.rule.name == "canal_obliterated"
             and (report.malignancy_named or _bone_destroyed_anywhere(report))
@@ -298,6 +299,19 @@ def _lesion_levels(report: Report, positives: list[Mention]) -> list[Mention]:
         if _SACRUM_WORDS.search(report.data, s.start, s.end) is not None:
             return [m]
     return []
+
+
+def _epidural_named(report: Report, i: int) -> bool:
+    """Whether sentence i names epidural disease ("extradural soft tissue from
+    T1 to L1 with several levels of canal compromise"): what narrows its canal is that tissue,
+    by convention a tumour's (lexicon/findings.py) unless a benign cause is named."""
+    return any(
+        x.rule.role == "epidural"
+        and x.assertion.current
+        and not x.assertion.negated
+        and x.cause == "malignant"
+        for x in report.mentions[i]
+    )
 
 
 def _bone_destroyed_anywhere(report: Report) -> bool:

@@ -201,6 +201,11 @@ _NOT_A_LEVEL_AFTER = (
     b"level disc",
 )
 _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
+# A level in brackets after "superior" or "below" gives how far something else reaches (cord
+# signal "superior (T6) and inferior (T9) to these levels"), not a level of the lesion.
+_EXTENT_BEFORE = tuple(
+    word + b" (" for word in (b"superior", b"inferior", b"above", b"below", b"cranial", b"caudal")
+)
 
 
 def _is_sequence(data: bytes, start: int, end: int) -> bool:
@@ -224,6 +229,8 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
         return JUNCTIONS.get(text.split()[0], ())
     if rule.name == "dorsal_level" and data[max(0, start - 8) : start].endswith(b"vitamin "):
         return ()  # "vitamin D3"
+    if data[max(0, start - 12) : start].endswith(_EXTENT_BEFORE):
+        return ()  # "cord signal superior (T6) and inferior (T9) to these levels"
     if rule.name in ("ordinal_level", "region_word_level"):
         if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
             return ()  # "the lumbar 4-5 disc"

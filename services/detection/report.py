@@ -252,7 +252,9 @@ class Report:
             for m in ms:
                 role = m.rule.role
                 negated_disease = m.assertion.negated and role in ("metastasis", "epidural", "mscc")
-                if (role == "benign" and valid_cue(m)) or negated_disease:
+                if (
+                    role == "benign" and valid_cue(m) and not self._suspicion_overturned(ms, m)
+                ) or negated_disease:
                     self.benign_context = True
                 cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
                 names_malignancy = (
@@ -499,6 +501,15 @@ class Report:
             and valid_cue(x)
             and scope.same_clause(x.start, m.start)
             for x in self.mentions[i]
+        )
+
+    def _suspicion_overturned(self, mentions: list[Mention], cue: Mention) -> bool:
+        """Whether a benign cause word was only the suspicion the imaging then answered: a
+        finding follows it in its sentence after "showed" ("suspected spinal stenosis and
+        recommended MRI, which showed a lesion in the posterior epidural space")."""
+        return any(
+            m.rule.role in TARGET_ROLES and self._reported_between(m.sentence, cue.start, m.start)
+            for m in mentions
         )
 
     def _reported_between(self, i: int, cue: int, finding: int) -> bool:

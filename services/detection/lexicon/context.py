@@ -98,6 +98,8 @@ PSEUDO: tuple[Rule, ...] = (
         "pseudo",
     ),
     Rule("without_change", r"without (?:significant |interval )?change", "pseudo"),
+    # "CT confirmed the suspicion of cord compression": the doubt is answered, not raised.
+    Rule("confirmed_suspicion", r"confirm\w* (?:the )?(?:clinical )?suspicion of", "pseudo"),
     Rule("not_only", r"not only|not necessarily|not changed|not significantly changed", "pseudo"),
     Rule("no_doubt", r"no doubt", "pseudo"),
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),

@@ -122,6 +122,16 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural",
         "ambiguous",
     ),
+    # Tumour in the neural foramina ("a mass infiltrating the S2-S4 neural foramina"): the
+    # foramen's fat is epidural, so a tumour there is epidural disease of unstated grade.
+    Rule(
+        "into_foramen",
+        rf"(?:infiltrat\w*|invad\w*|extend\w* into|extension into|fill\w*|occupy\w*|"
+        rf"involv\w*|widen\w*) (?:the |both |multiple )?{W}{{0,3}}(?:neural |intervertebral )"
+        rf"foramina?",
+        "epidural",
+        "ambiguous",
+    ),
     Rule(
         "paraspinal_through_foramen",
         rf"through (?:the )?{W}{{0,4}}(?:neural )?foram\w* "
@@ -136,6 +146,15 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "thecal_sac_deformed",
         rf"(?:deform|indent|effac|flatten|narrow|impress|imping|distort|"
         rf"scallop|displac)\w* (?:on |upon |of )?(?:the )?{W}{{0,3}}{SAC}",
+        "mass",
+        "1b",
+    ),
+    # The subarachnoid space effaced or indented (the sac's CSF, "effacing the ventral
+    # subarachnoid space") without the cord reached: the thecal sac deformed (1b).
+    Rule(
+        "subarachnoid_space_effaced",
+        rf"(?:effac\w*|indent\w*|narrow\w*|compress\w*|encroach\w* (?:on|upon)) (?:the )?"
+        rf"{W}{{0,3}}subarachnoid space",
         "mass",
         "1b",
     ),
@@ -194,6 +213,16 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
     # One nerve root compressed (an exiting root in the foramen or lateral recess): the root is
     # reached, the thecal sac and cord are not (1c, as a root encroached on).
+    # Roots compressed, in the plural ("compressing the lumbar roots", "multiple root
+    # compression"): the cauda equina compressed, graded as a compressed cord (corpus README).
+    Rule(
+        "roots_compressed",
+        rf"(?:compress\w*) (?:the |multiple |several )?{W}{{0,3}}(?:nerve |cauda equina )?roots|"
+        rf"(?:multiple |several )(?:{W}{{0,2}})?(?:nerve )?roots? compression|"
+        rf"(?:nerve |cauda equina )?roots (?:{W}{{0,3}})?(?:are |were )?compressed",
+        "mass",
+        "2",
+    ),
     Rule(
         "root_compressed",
         rf"(?:compress\w*|impinge\w*(?: on| upon)?) (?:the )?{W}{{0,3}}(?:nerve )?root|"
@@ -232,6 +261,13 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "mass",
         "1c",
     ),
+    Rule(
+        "sac_or_cord_encased",
+        rf"(?:{SAC}|{CORD}) (?:is |was |are |were )?(?:{W}{{0,2}})?(?:encased|surrounded|"
+        rf"encircled|enveloped) by",
+        "mass",
+        "1c",
+    ),
     # Roots crowded together by tumour: compression of the cauda equina.
     Rule(
         "crowds_roots",
@@ -252,6 +288,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
     Rule(
         "compression_of_cord",
+        rf"(?:(?:displacement|deformity|flattening|distortion|indentation) and )?"
         rf"(?:compression|compresion|impingement)(?: and (?:displacement|deformity|"
         rf"flattening|distortion))? (?:of|on|upon) (?:the )?{W}{{0,3}}{CORD}",
         "mass",
@@ -504,7 +541,10 @@ CAUSES: tuple[Rule, ...] = (
     # (discitis and abscesses destroy end plates too): presumed, like "a mass".
     Rule(
         "destructive",
-        r"destructive|osteolytic destruction|(?:destroy\w*|destruction of|replac\w*|replacement "
+        r"destructive|osteolytic destruction|(?:osteo)?lytic,? (?:(?:expansile|destructive|"
+        r"soft[ -]tissue|bone|bony|osseous|vertebral|large|focal|aggressive),? ){0,2}(?:lesions?|"
+        r"mass)|"
+        r"(?:destroy\w*|destruction of|replac\w*|replacement "
         r"of) (?:the |much of the |most of the |almost all of the )?(?:(?:left|right|posterior|"
         r"anterior) )?(?:sacrum|coccyx|vertebral bod(?:y|ies)|vertebrae?|pedicles?|posterior "
         r"elements|lamina|laminae|spinous process|sacral ala|odontoid|dens)",

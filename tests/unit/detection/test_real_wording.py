@@ -674,3 +674,91 @@ def test_blind_set_kl_phenomenon(
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
     if levels is not None:
         assert found.levels == levels
+
+
+# Blind sets M and N, in our words: (text, suspected, grade, levels or None)
+SET_MN_CASES = [
+    # a benign cause that was only the referrer's suspicion, answered by what the MRI showed
+    (
+        "His doctor suspected degenerative spinal stenosis and requested an MRI, which showed a "
+        "lesion in the posterior epidural space at L3.",
+        True,
+        None,
+        ["L3"],
+    ),
+    (
+        "Degenerative spinal stenosis at L3, with a lesion in the posterior epidural space at L3.",
+        False,
+        None,
+        [],
+    ),
+    # a canal compromised in the sentence that names the extradural tissue
+    (
+        "MRI showed enhancing extradural soft tissue from T3 to T5 with canal compromise.",
+        True,
+        "2",
+        ["T3", "T4", "T5"],
+    ),
+    ("MRI showed degenerative canal compromise from T3 to T5.", False, None, []),
+    # "displacement and compression of the cord"
+    (
+        "A mass in the anterior epidural space from C3 to C5 causes posterior displacement and "
+        "compression of the cord.",
+        True,
+        "2",
+        ["C3", "C4", "C5"],
+    ),
+    # a lytic mass is a destroyed bone: its severe canal stenosis is tumour's (CT, 3)
+    ("CT: a lytic mass of the T7 vertebral body with severe canal stenosis.", True, "3", ["T7"]),
+    ("CT: degenerative disc disease at T7 with severe canal stenosis.", False, None, []),
+    # the cauda equina roots compressed, in the plural: 2; one root in the foramen: 1c
+    ("Extradural lymphoma from L1 to L3 compressing the lumbar roots.", True, "2", None),
+    (
+        "Metastasis at L4 extends into the foramen and compresses the exiting L4 root.",
+        True,
+        "1c",
+        None,
+    ),
+    # the cord encased by tumour: contact (1c)
+    ("The spinal cord is encased by epidural lymphoma from T2 to T4.", True, "1c", None),
+    # the subarachnoid space effaced by tumour: the sac deformed (1b)
+    (
+        "Metastatic soft tissue at C5 bulges posteriorly, effacing the ventral subarachnoid space.",
+        True,
+        "1b",
+        ["C5"],
+    ),
+    # tumour infiltrating the neural foramina is epidural disease
+    (
+        "Metastatic carcinoma: a soft tissue mass infiltrating the S2-S4 neural foramina.",
+        True,
+        None,
+        None,
+    ),
+    ("A schwannoma widens the left L2-L3 neural foramen.", False, None, []),
+    # a level in brackets after "superior" gives the extent of something else
+    (
+        "Epidural tumour at T7 compresses the cord, with cord signal superior (T5) and inferior "
+        "(T9) to it.",
+        True,
+        "2",
+        ["T7"],
+    ),
+    # "confirmed the suspicion of cord compression" is no doubt
+    (
+        "CT confirmed the suspicion of spinal cord compression by a metastasis at T7.",
+        True,
+        "2",
+        ["T7"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade", "levels"), SET_MN_CASES)
+def test_blind_set_mn_phenomenon(
+    text: str, suspected: bool, grade: str | None, levels: list[str] | None
+) -> None:
+    found = detect(text, modality="CT" if text.startswith("CT") else "MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+    if levels is not None:
+        assert found.levels == levels
