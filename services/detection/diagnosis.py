@@ -31,7 +31,7 @@ _BENIGN_MIMIC = compile_bytes(
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
-    r"dis[ck] (?:fragment|herniation|sequestration|extrusion))\b"
+    r"dis[ck] (?:fragment|herniation|sequestration|extrusion)|intervertebral dis[ck])\b"
 )
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.
 _DEFINITIVE = compile_bytes(
@@ -39,7 +39,8 @@ _DEFINITIVE = compile_bytes(
     r"surgery|surgical\w*|operat\w*|intra-?operativ\w*|specimen|cytolog\w*|"
     r"immunohistochem\w*|identified as|consistent with|in keeping with|compatible with|"
     r"diagnostic of|characteristic of|"
-    r"(?:proved|proven|found|shown|confirmed|turned out) to be|diagnosis (?:of|was)|"
+    r"(?:proved|proven|found|shown|confirmed|turned out) to be|(?:confirmed|proven|proved) as|"
+    r"diagnosis (?:of|was)|"
     r"diagnosed (?:as|with)|"
     # a case report's own subject: "we present two patients with extradural schwannoma"
     r"we (?:present|report|describe)|(?:a|this|the present) case of)\b"

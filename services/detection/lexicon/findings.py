@@ -225,7 +225,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
     Rule(
         "root_compressed",
-        rf"(?:compress\w*|impinge\w*(?: on| upon)?) (?:the )?{W}{{0,3}}(?:nerve )?root|"
+        rf"(?:compress\w*|imping\w*(?: on| upon)?) (?:the )?{W}{{0,3}}(?:nerve )?root|"
         rf"(?:nerve )?root (?:{W}{{0,3}})?(?:is |was )?compressed",
         "mass",
         "1c",
@@ -501,6 +501,9 @@ GRADES: tuple[Rule, ...] = (
 )
 
 CAUSES: tuple[Rule, ...] = (
+    # "A mild posterior bulge effacing the subarachnoid space" after a collapsed vertebra: the
+    # body's outline, not a disc bulge (which the report calls a disc bulge).
+    Rule("posterior_bulge", r"(?:mild |slight |small )?posterior bulg(?:e|ing)", "ignore"),
     # Fatty marrow after radiotherapy is the treated field, not tumour replacing the marrow.
     Rule("fatty_marrow", r"fatty (?:marrow )?(?:replacement|conversion|change)", "ignore"),
     # The fluid sign of a fracture (a sign, not a cause): "fluid" here names no benign lesion.
@@ -580,7 +583,7 @@ CAUSES: tuple[Rule, ...] = (
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
-        r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|"
+        r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|dumb-?bell|"
         r"dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"

@@ -744,6 +744,37 @@ SET_MN_CASES = [
         "2",
         ["T7"],
     ),
+    # "impinging upon" a root: contact with the root (1c)
+    (
+        "An infiltrating sacral metastasis extends to and is impinging upon the S1 nerve root.",
+        True,
+        "1c",
+        None,
+    ),
+    # a dumbbell lesion is a nerve-sheath tumour's shape; a named malignancy still outranks it
+    ("A dumbbell extradural mass at C5-C6 compresses the cord.", False, None, []),
+    (
+        "A dumbbell extradural plasmacytoma at C5-C6 compresses the cord.",
+        True,
+        "2",
+        ["C5", "C6"],
+    ),
+    # a vertebra's posterior bulge is not a disc bulge
+    (
+        "Collapsed C5 vertebral body replaced by metastatic soft tissue, with a mild posterior "
+        "bulge effacing the ventral subarachnoid space.",
+        True,
+        "1b",
+        ["C5"],
+    ),
+    # a disc confirmed as the lesion at surgery
+    (
+        "MRI showed a mass-like lesion in the L2-3 dorsal epidural space. The excised lesion was "
+        "confirmed as an intervertebral disc.",
+        False,
+        None,
+        [],
+    ),
     # "confirmed the suspicion of cord compression" is no doubt
     (
         "CT confirmed the suspicion of spinal cord compression by a metastasis at T7.",
