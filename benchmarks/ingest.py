@@ -34,7 +34,8 @@ from streams.broker import EmbeddedBroker, ensure_topics, free_port, spawn_owned
 from streams.broker import wait_ready as wait_broker
 
 PARTITIONS = 8
-INBOUND = tuple(INBOUND_TOPIC_EVENT_TYPES)
+# The hospital's six topics (cordwatch.reviews carries the coordinator's verdicts, not a feed).
+INBOUND = tuple(t for t in INBOUND_TOPIC_EVENT_TYPES if t.startswith("hospital."))
 OUTPUTS = ("cordwatch.patient-events", "cordwatch.dead-letters")
 PASSTHROUGH = "bench.passthrough"
 INVALID_SHARE = 0.05
