@@ -11,6 +11,7 @@ which would lose an alert.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -109,31 +110,54 @@ def destination(output: Output) -> str:
     return topics.ALERTS if isinstance(output, Alert) else topics.EPISODE_CHANGES
 
 
+Stored = tuple[int | None, bytes, PatientState]
+"""A state a batch decided: the partition of its event, its JSON (the table value), the state."""
+
+
 @dataclass
-class _Batch:
+class Folded:
     """What one batch of events decided: messages to send, then states to write."""
 
     messages: list[tuple[Message, int | None, str | None]]  # message, partition, alert id
-    states: dict[bytes, tuple[int | None, bytes, PatientState]]  # key -> partition, JSON, state
+    states: dict[bytes, Stored]  # key -> the patient's last state in this batch
     alerts: list[Alert]
     applied: list[str]  # event types that changed a state
     noops: list[str]  # event types that changed nothing
     intake: list[str] = field(default_factory=list)  # clamped / id_reused / historic
     # (alert type, seconds) of each escalation an acknowledgement stopped.
     acknowledged: list[tuple[str, float]] = field(default_factory=list)
+    failed: list[Inbound] = field(default_factory=list)  # parked as processing errors
 
 
-def _fold(
-    batch: list[Inbound], *, now: datetime, pathway: Pathway, table: StateTable, rt: Runtime
-) -> _Batch:
-    """Run the reducer over a batch in order; a later event sees the state an earlier one made."""
-    out = _Batch([], {}, [], [], [])
+def fold(
+    batch: list[Inbound],
+    *,
+    now: datetime,
+    rt: Runtime,
+    pathway: Pathway,
+    table: StateTable,
+    pending: Mapping[bytes, Stored] | None = None,
+) -> Folded:
+    """Run the reducer over a batch in order; a later event sees the state an earlier one made.
+
+    `pending`: the states of the batch before, whose outputs are still awaited and which are
+    therefore not in the table yet (streams/pathway_pipeline.py). Pure of effects: nothing is
+    sent, written or counted, so a batch can be folded again if the one before it failed.
+    """
+    out = Folded([], {}, [], [], [])
+    pending = pending or {}
     for msg in batch:
         try:
             event = patient_event_adapter.validate_json(msg.value)
             key = event.patient_id.encode("utf-8")
-            before = out.states[key][1] if key in out.states else table.get(key)
-            prior = decode_state(before)
+            known = out.states.get(key) or pending.get(key)
+            before: bytes | None
+            prior: PatientState | None
+            if known is not None:
+                before, prior = known[1], known[2]
+            else:
+                before = table.get(key)
+                prior = decode_state(before)
             page_after = rt.settings.page_after
             seen = intake(prior, event, arrival=now, policy=pathway.policy, page_after=page_after)
             state, outputs = handle(
@@ -149,6 +173,7 @@ def _fold(
             after = encode_state(state)
         except Exception as exc:  # poison message or bug: park it, count it, keep consuming
             out.messages.append((_dead_letter(msg, exc, rt=rt, now=now), None, None))
+            out.failed.append(msg)
             continue
         out.messages += [
             (
@@ -181,29 +206,22 @@ def _seconds(change: EscalationChanged) -> float:
     return max(0.0, (stopped - e.paged_at).total_seconds())
 
 
-async def process_batch(
+async def send_outputs(
+    folded: Folded,
     batch: list[Inbound],
     *,
     rt: Runtime,
-    pathway: Pathway,
-    table: StateTable,
+    now: datetime,
     outbox: Sender,
-    index: DeadlineIndex,
     sent: SentAlerts,
     metrics: PathwayMetrics,
-) -> None:
-    """Fold events into the table and send their outputs; never raises.
+) -> bool:
+    """Send a folded batch's outputs; True once all are acknowledged, False if it was parked.
 
-    One broker round trip per batch: every output of the batch is acknowledged, and only then
-    are the batch's states written (Faust acks the input offsets after this returns). An alert
-    whose id is already on cordwatch.alerts (sent before a crash lost the state that records
-    it) is not sent again.
+    An alert whose id is already on cordwatch.alerts (sent before a crash lost the state that
+    records it) is not sent again. If not every output went out, the batch's events go to the
+    dead letters instead and its states must not be written.
     """
-    if not batch:
-        return
-    started = time.perf_counter()
-    now = rt.clock.now()
-    folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt)
     try:
         messages = []
         for message, partition, alert_id in folded.messages:
@@ -220,7 +238,16 @@ async def process_batch(
             await outbox.send(messages)
     except Exception as exc:  # not every output went out: keep the old states, park the events
         await outbox.send([_dead_letter(msg, exc, rt=rt, now=now) for msg in batch])
-        return
+        _count_failures(batch, rt=rt)
+        return False
+    _count_failures(folded.failed, rt=rt)
+    return True
+
+
+def store(
+    folded: Folded, *, table: StateTable, index: DeadlineIndex, metrics: PathwayMetrics
+) -> None:
+    """Write a batch's states (only once its outputs are acknowledged) and count what it did."""
     for key, (partition, value, state) in folded.states.items():
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
         if partition is not None:
@@ -238,10 +265,39 @@ async def process_batch(
         metrics.intake.labels(kind).inc()
         if kind == "clamped":  # no ids, no times: a sender's clock is ahead of ours
             log.warning("pathway.clinical_time_clamped")
+
+
+async def process_batch(
+    batch: list[Inbound],
+    *,
+    rt: Runtime,
+    pathway: Pathway,
+    table: StateTable,
+    outbox: Sender,
+    index: DeadlineIndex,
+    sent: SentAlerts,
+    metrics: PathwayMetrics,
+) -> None:
+    """Fold events into the table and send their outputs; never raises.
+
+    One batch on its own, start to end (the agent overlaps batches: streams/pathway_pipeline.py):
+    every output of the batch is acknowledged, and only then are the batch's states written.
+    """
+    if not batch:
+        return
+    started = time.perf_counter()
+    now = rt.clock.now()
+    folded = fold(batch, now=now, pathway=pathway, table=table, rt=rt)
+    if await send_outputs(folded, batch, rt=rt, now=now, outbox=outbox, sent=sent, metrics=metrics):
+        store(folded, table=table, index=index, metrics=metrics)
     rt.metrics.pathway_latency.observe(time.perf_counter() - started)
 
 
 def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) -> Message:
     log.error("pathway.failed", error=type(exc).__name__)
-    rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
     return failure_letter(msg, exc, now=now, limit=rt.settings.kafka_max_message_bytes)
+
+
+def _count_failures(parked: list[Inbound], *, rt: Runtime) -> None:
+    for msg in parked:
+        rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()

@@ -7,7 +7,7 @@ acks in a `finally`, so a stop that cancels a batch mid-send would commit what i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Protocol, cast
 
 from faust.streams import Stream
 from faust.types import EventT, StreamT
@@ -34,3 +34,37 @@ async def consume_batches(
             await handle(batch)
         for event in events:
             await stream.ack(event)
+
+
+class Overlapping(Protocol):
+    """A handler that finishes batches in the background, in order (the pathway's pipeline)."""
+
+    async def submit(self, batch: list[Inbound], ack: Callable[[], Awaitable[None]]) -> None: ...
+    async def drain(self) -> None: ...
+    def cancel(self) -> None: ...
+
+
+async def consume_overlapped(
+    stream: StreamT[bytes], handler: Overlapping, *, size: int, within: float
+) -> None:
+    """As `consume_batches`, but a batch's events are acked by its `ack`, called by `handler`
+    once the batch is done, while the next batches are already being read."""
+    taking = cast(Stream[bytes], stream).noack_take(size, within=within)
+    try:
+        async for taken in taking:
+            events = cast("list[EventT[bytes]]", taken)
+            batch = [
+                Inbound(m.topic, m.partition, m.offset, m.key, m.value or b"")
+                for m in (e.message for e in events)
+            ]
+
+            async def ack(events: list[EventT[bytes]] = events) -> None:
+                for event in events:
+                    await stream.ack(event)
+
+            with bound_contextvars(batch=len(batch)):
+                await handler.submit(batch, ack)
+        await handler.drain()
+    except BaseException:
+        handler.cancel()  # unacked events are redelivered; none may be acked after a stop
+        raise
