@@ -196,6 +196,11 @@ _NEURAL_WORDS = compile_bytes(
 )
 # The canal, not the cord, is what these name.
 _NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated"})
+# A displaced cord said not to be indented or compressed: displacement without indentation is
+# contact, 1c (../shared/corpus/README.md).
+_NOT_INDENTED = compile_bytes(
+    r"\b(?:without|no|not|but not) (?:\w+ ){0,2}(?:indent\w*|compress\w*|deform\w*|flatten\w*)"
+)
 # Any word of a lesion or of oncology. A report with none of them ("severe cervical cord
 # compression, maximal at C5/6; compression ratio 0.37") describes compression by nothing the
 # reader can call tumour: the corpus README asks for compression caused by tumour, metastasis or
@@ -234,6 +239,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return m.grade is not None and m.grade != "0"
     if role in ("mass", "epidural") and report.inside_dura(m.sentence):
         return False  # an intradural or intramedullary lesion's mass effect is not epidural
+    if role == "epidural" and _placed_inside_dura_by_mri(report, m.sentence):
+        return False
     if (
         m.rule.name in _NARROWED_CANAL
         and report.cause_presumed(m)
@@ -299,6 +306,29 @@ def _lesion_levels(report: Report, positives: list[Mention]) -> list[Mention]:
         if _SACRUM_WORDS.search(report.data, s.start, s.end) is not None:
             return [m]
     return []
+
+
+_FUNCTIONAL_STUDY = compile_bytes(r"\b(?:pet|fdg|psma|scintigra\w*|bone scan|spect)\b")
+_MRI_WORDS = compile_bytes(r"\b(?:mri|mr|magnetic resonance)\b")
+
+
+def _placed_inside_dura_by_mri(report: Report, i: int) -> bool:
+    """Whether a PET or scintigraphy finding "in the epidural space" (sentence i) is one a
+    later MRI sentence places inside the dura ("An MRI confirmed a nodule in the ventral
+    subarachnoid space (intradural, extramedullary)"): MRI shows the compartment that PET,
+    at its resolution, only approximates, so its reading decides."""
+    s = report.sentences[i]
+    if _FUNCTIONAL_STUDY.search(report.data, s.start, s.end) is None:
+        return False
+    for j in range(i + 1, len(report.sentences)):
+        later = report.sentences[j]
+        if (
+            report.readable[j]
+            and _MRI_WORDS.search(report.data, later.start, later.end) is not None
+            and report.inside_dura(j)
+        ):
+            return True
+    return False
 
 
 def _epidural_named(report: Report, i: int) -> bool:
@@ -566,7 +596,9 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
             return "3"
         # 1a says the tumour touches nothing; a report silent on the thecal sac and cord has
         # not said so, and its grade is undetermined (../shared/corpus/README.md).
-        return "1a" if _NEURAL_WORDS.search(report.data) is not None else None
+        # The sac or cord must be spoken of where the finding is (its sentence or the one that
+        # continues it): "the spinal cord" in a history line says nothing of this tumour.
+        return "1a" if _neural_words_near(report, m.sentence) else None
     if role == "mscc":
         # "Metastatic cord compression at T7", "a mass causing SCC": a compressed cord with
         # nothing said of the CSF is 2, with the CSF words or severity of its sentence 3
@@ -602,7 +634,10 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
     if value == "2d":  # displaced: compressed unless the CSF is said to be still around it
         if csf_absent or severity == "severe":
             return "3"
-        return "1c" if csf_present else "2"
+        s = report.sentences[m.sentence]
+        if csf_present or _NOT_INDENTED.search(report.data, m.end, s.end) is not None:
+            return "1c"  # "displacement of the cord, but without cord indentation"
+        return "2"
     if value in ("2", "2t", "3"):
         if csf_absent:
             return "3"
@@ -618,6 +653,13 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         # narrowed canal, 3 (../shared/corpus/README.md)
         return "3"
     return value
+
+
+def _neural_words_near(report: Report, i: int) -> bool:
+    """Whether sentence i, or the sentence that continues it, names the sac, cord or CSF."""
+    last = i + 1 if _continues(report, i) else i
+    start, end = report.sentences[i].start, report.sentences[last].end
+    return _NEURAL_WORDS.search(report.data, start, end) is not None
 
 
 def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:

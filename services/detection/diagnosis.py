@@ -30,6 +30,7 @@ _BENIGN_MIMIC = compile_bytes(
     r"nerve sheath tumou?rs?|extra-?medullary ha?ema?topoie?sis|extra-?medullary "
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
+    r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
     r"dis[ck] (?:fragment|herniation|sequestration|extrusion)|intervertebral dis[ck])\b"
 )

@@ -72,7 +72,7 @@ LEVEL_RULES: tuple[Rule, ...] = (
     Rule(
         "level",
         r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
-        r"(?:[ctls] ?|d)?(?:1[0-2]|[1-9]))?",
+        r"(?:(?:mid|upper|lower)[- ])?(?:[ctls] ?|d)?(?:1[0-2]|[1-9]))?",
         "level",
     ),
     # Dorsal numbering (D1-D12 for T1-T12), still written in European and South Asian reports
@@ -166,6 +166,9 @@ _SEQUENCE_AFTER = (
     b"mapping",
     b"relaxation",
     b"wi ",
+    b"sagittal",
+    b"axial",
+    b"coronal",
     b"wi)",
     b"wi,",
     b"wi.",
@@ -199,6 +202,13 @@ _NOT_A_LEVEL_AFTER = (
     b"facet",
     b"disk",
     b"level disc",
+    b"dermatom",
+)
+# Levels an operation names ("instrumented stabilization L3-L5", "laminectomy of D2") are where
+# the surgeon worked, not where the lesion is.
+_OPERATION_BEFORE = frozenset(
+    b"stabilization stabilisation fixation fusion laminectomy laminectomies laminotomy "
+    b"corpectomy instrumentation vertebroplasty kyphoplasty hemilaminectomy".split()
 )
 _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 # A level in brackets after "superior" or "below" gives how far something else reaches (cord
@@ -231,6 +241,9 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
         return ()  # "vitamin D3"
     if data[max(0, start - 12) : start].endswith(_EXTENT_BEFORE):
         return ()  # "cord signal superior (T6) and inferior (T9) to these levels"
+    before = [w for w in data[max(0, start - 32) : start].split() if w not in (b"of", b"at")]
+    if before and before[-1] in _OPERATION_BEFORE:
+        return ()
     if rule.name in ("ordinal_level", "region_word_level"):
         if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
             return ()  # "the lumbar 4-5 disc"
@@ -300,8 +313,10 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
         chars = chars.replace(sep, "~") if sep in chars[1:] else chars
     first, _, second = chars.partition("~")
-    first = _thoracic(first.replace("THE", ""))
-    second = _thoracic(second.replace("THE", ""))
+    for word in ("THE", "MID", "UPPER", "LOWER"):
+        first, second = first.replace(word, ""), second.replace(word, "")
+    first = _thoracic(first)
+    second = _thoracic(second)
     if second[:1] == "D" and second[1:].isdigit():  # "C7-D5": the dorsal T5
         second = "T" + second[1:]
     low = _level(first, first[:1])

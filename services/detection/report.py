@@ -65,7 +65,8 @@ _INTRADURAL_WORDS = (
 _INSIDE_DURA = compile_bytes(
     r"\b(?:intradural|intra-dural|subdural)(?: extramedullary| extra-medullary)?"
     r"(?: \w+){0,2} (?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?|"
-    r"meningioma|schwannoma|disease)|\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
+    r"meningioma|schwannoma|disease)|\b(?:intradural|intra-dural),? extra-?medullary\b|"
+    r"\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
 _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")

@@ -544,7 +544,9 @@ CAUSES: tuple[Rule, ...] = (
     # (discitis and abscesses destroy end plates too): presumed, like "a mass".
     Rule(
         "destructive",
-        r"destructive|osteolytic destruction|(?:osteo)?lytic,? (?:(?:expansile|destructive|"
+        r"destructive|osteolytic destruction|(?:involv\w*|infiltrat\w*|occup\w*) (?:almost )?"
+        r"(?:the )?(?:entire|whole) (?:[ctl]\d{1,2} )?(?:vertebral )?bod(?:y|ies)|"
+        r"(?:osteo)?lytic,? (?:(?:expansile|destructive|"
         r"soft[ -]tissue|bone|bony|osseous|vertebral|large|focal|aggressive),? ){0,2}(?:lesions?|"
         r"mass)|"
         r"(?:destroy\w*|destruction of|replac\w*|replacement "
@@ -584,6 +586,8 @@ CAUSES: tuple[Rule, ...] = (
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|dumb-?bell|"
+        # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
+        r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
         r"dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"

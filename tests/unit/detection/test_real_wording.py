@@ -142,7 +142,7 @@ CASES = [
         "FINDINGS: Renal cancer deposit in T6 with posterior epidural extension.\n"
         "At C5 complete effacement of the CSF from a disc osteophyte complex.",
         True,
-        "1a",
+        None,  # nothing is said of the sac or cord at T6 (corpus README: grade null)
     ),
     # an obliterated canal is grade 3; bone destroyed by the mass makes an unnamed mass tumour
     ("Known myeloma. A plasmacytoma of T9 obliterates the spinal canal.", True, "3"),
@@ -790,6 +790,107 @@ def test_blind_set_mn_phenomenon(
     text: str, suspected: bool, grade: str | None, levels: list[str] | None
 ) -> None:
     found = detect(text, modality="CT" if text.startswith("CT") else "MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+    if levels is not None:
+        assert found.levels == levels
+
+
+# Blind sets O and P, in our words: (text, modality, suspected, grade, levels or None)
+SET_OP_CASES = [
+    # a range with "mid" before its second level
+    (
+        "An extradural lymphoma from the mid L5 to mid S2 level, touching nothing.",
+        "MR",
+        True,
+        None,
+        ["L5", "S1", "S2"],
+    ),
+    # levels an operation names, and dermatomes, are not the lesion's
+    (
+        "MRI revealed an extradural lesion within the canal at the L3-L4 level. She underwent "
+        "excision of the extradural lesion and instrumented stabilization L3-L5.",
+        "MR",
+        True,
+        None,
+        ["L3", "L4"],
+    ),
+    (
+        "Sensation was absent below the L4 dermatome. MRI showed an epidural metastasis "
+        "compressing the cauda equina at L2.",
+        "MR",
+        True,
+        "2",
+        ["L2"],
+    ),
+    # "T2 sagittal" is a sequence
+    (
+        "An extradural neuroblastoma extends from C4-T1 (T2 sagittal view) and compresses the "
+        "cord.",
+        "MR",
+        True,
+        "2",
+        ["C4", "C5", "C6", "C7", "T1"],
+    ),
+    # a displaced cord said not to be indented: contact (1c); displaced and nothing more: 2
+    (
+        "Epidural tumour at C5 displaces the cord posteriorly, but without cord indentation.",
+        "MR",
+        True,
+        "1c",
+        ["C5"],
+    ),
+    ("Epidural tumour at C5 displaces the cord posteriorly.", "MR", True, "2", ["C5"]),
+    # a mass involving the whole vertebral body is a destroyed bone: its canal stenosis counts
+    (
+        "A mass involving the entire T7 vertebral body extends into the posterior elements, "
+        "with moderate spinal canal stenosis.",
+        "MR",
+        True,
+        "2",
+        ["T7"],
+    ),
+    # benign bone tumours named as the diagnosis
+    (
+        "Myelography showed an epidural mass at T3. CT features were compatible with "
+        "osteochondroma.",
+        "CT",
+        False,
+        None,
+        [],
+    ),
+    # a PET focus "in the epidural space" that the MRI places inside the dura
+    (
+        "PET/CT showed a focus of uptake in the anterior epidural space at L1-2. MRI confirmed a "
+        "nodule in the ventral subarachnoid space (intradural, extramedullary).",
+        "PET-CT",
+        False,
+        None,
+        [],
+    ),
+    (
+        "PET/CT showed a focus of uptake in the anterior epidural space at L1-2. MRI confirmed "
+        "an epidural metastasis at L1-2.",
+        "PET-CT",
+        True,
+        None,
+        ["L1", "L2"],
+    ),
+    # an epidural finding with nothing said of the sac or cord where it is: no grade
+    (
+        "History: cord compression? FINDINGS: Metastases C5-C7 with anterior epidural thickening.",
+        "MR",
+        True,
+        None,
+        ["C5", "C6", "C7"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "modality", "suspected", "grade", "levels"), SET_OP_CASES)
+def test_blind_set_op_phenomenon(
+    text: str, modality: str, suspected: bool, grade: str | None, levels: list[str] | None
+) -> None:
+    found = detect(text, modality=modality)
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
     if levels is not None:
         assert found.levels == levels
