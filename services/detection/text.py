@@ -77,7 +77,28 @@ def _lowered(text: str) -> tuple[str, bytes]:
     lowered = translated.lower()
     if len(lowered) != len(translated):  # e.g. "İ" lowers to two code points: keep offsets
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in translated)
-    return translated, lowered.encode("ascii", "cordwatch_space")
+    data = lowered.encode("ascii", "cordwatch_space")
+    if b"\n" in data:
+        data = _join_wrapped_lines(translated, data)
+    return translated, data
+
+
+# A line break inside a sentence: text copied from a PDF or a fixed-width page wraps its lines
+# ("Spinal cord compression is generally\nseen due to ..."). A lower-case word after a line
+# that ends in a lower-case letter, a digit or a comma continues the sentence; headers and list
+# items open with a capital or a digit, so they keep their line.
+_WRAPPED = re.compile(r"(?<=[a-z0-9,])\n(?=[a-z])")
+
+
+def _join_wrapped_lines(translated: str, data: bytes) -> bytes:
+    """The line breaks of wrapped prose turned into spaces, one byte for one."""
+    joins = [m.start() for m in _WRAPPED.finditer(translated)]
+    if not joins:
+        return data
+    out = bytearray(data)
+    for at in joins:
+        out[at] = 0x20
+    return bytes(out)
 
 
 def _hl7_breaks(data: bytes) -> bytes:

@@ -314,6 +314,9 @@ HYPOTHETICAL: tuple[Rule, ...] = (
         "hypo",
         "post",
     ),
+    # "The most common extradural spinal lesions are metastatic tumours": what follows is the
+    # textbook, not the patient.
+    Rule("the_most_common", r"the most (?:common|frequent|usual) ", "hypo", "pre"),
     Rule(
         "recommend",
         r"(?:is |are )?(?:recommended|advised|suggested) (?:to )?(?:assess|exclude|"

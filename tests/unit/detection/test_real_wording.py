@@ -894,3 +894,30 @@ def test_blind_set_op_phenomenon(
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
     if levels is not None:
         assert found.levels == levels
+
+
+# Blind sets Q and R, in our words
+def test_a_wrapped_line_continues_its_sentence() -> None:
+    # a general statement wrapped over two lines is still general
+    text = (
+        "MRI revealed an intramedullary metastasis at T11. Spinal cord compression is generally\n"
+        "seen due to vertebral metastases."
+    )
+    assert detect(text, modality="MR").suspected_mescc is False
+    # and a finding wrapped over two lines is still one finding, at its levels
+    wrapped = (
+        "MRI showed an epidural mass extending from C2 to C7\nvertebral levels, compressing "
+        "the cord."
+    )
+    found = detect(wrapped, modality="MR")
+    assert (found.suspected_mescc, found.levels) == (True, ["C2", "C3", "C4", "C5", "C6", "C7"])
+    # a header on its own line keeps its line
+    sections = split(normalise("FINDINGS\nepidural tumour at T7 compresses the cord."))
+    assert [s.section for s in sections] == ["findings"]
+
+
+def test_the_most_common_lesions_are_a_textbook_statement() -> None:
+    general = "The most common extradural spinal lesions are metastatic tumours. We report a case."
+    assert detect(general, modality="MR").suspected_mescc is False
+    case = "The extradural spinal lesion at T4 is a metastatic tumour."
+    assert detect(case, modality="MR").suspected_mescc is True
