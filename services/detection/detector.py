@@ -194,6 +194,11 @@ _NEURAL_WORDS = compile_bytes(
     r"\b(?:thecal|dural sac|the sac|cord|conus|cauda|roots?|csf|cerebrospinal|subarachnoid|"
     r"mass effect)\b"
 )
+# Words by which a report says the sac or cord is spared.
+_UNTOUCHED = compile_bytes(
+    r"\b(?:without|no|not|nor|spar\w*|free|patent|preserved|normal|intact|unremarkable|"
+    r"maintained|clear of|away from)\b"
+)
 # The canal, not the cord, is what these name.
 _NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated"})
 # A displaced cord said not to be indented or compressed: displacement without indentation is
@@ -656,10 +661,16 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
 
 
 def _neural_words_near(report: Report, i: int) -> bool:
-    """Whether sentence i, or the sentence that continues it, names the sac, cord or CSF."""
+    """Whether sentence i, or the sentence that continues it, says the sac, cord or CSF is
+    untouched ("without deformity of the thecal sac", "the cord is not contacted"): 1a is
+    tumour that touches nothing, which a report must say (../shared/corpus/README.md)."""
     last = i + 1 if _continues(report, i) else i
     start, end = report.sentences[i].start, report.sentences[last].end
-    return _NEURAL_WORDS.search(report.data, start, end) is not None
+    data = report.data
+    return (
+        _NEURAL_WORDS.search(data, start, end) is not None
+        and _UNTOUCHED.search(data, start, end) is not None
+    )
 
 
 def _sentence_cues(report: Report, m: Mention) -> tuple[bool, bool, str | None]:

@@ -921,3 +921,14 @@ def test_the_most_common_lesions_are_a_textbook_statement() -> None:
     assert detect(general, modality="MR").suspected_mescc is False
     case = "The extradural spinal lesion at T4 is a metastatic tumour."
     assert detect(case, modality="MR").suspected_mescc is True
+
+
+def test_one_a_is_said_not_inferred() -> None:
+    # 1a is tumour that touches nothing: the report must say the sac or cord is spared
+    spared = "Epidural metastasis at T10, without deformity of the thecal sac."
+    assert detect(spared, modality="MR").escc_grade == "1a"
+    silent = (
+        "Marrow signal in C5 and C6 with anterior epidural thickening, extending along the "
+        "C5 nerve roots; known hepatocellular carcinoma."
+    )
+    assert detect(silent, modality="MR").escc_grade is None
