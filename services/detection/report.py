@@ -65,7 +65,7 @@ _INTRADURAL_WORDS = (
 _INSIDE_DURA = compile_bytes(
     r"\b(?:intradural|intra-dural|subdural)(?: extramedullary| extra-medullary)?"
     r"(?: \w+){0,2} (?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?|"
-    r"meningioma|schwannoma|disease)|\b(?:intradural|intra-dural),? extra-?medullary\b|"
+    r"meningioma|schwannoma|disease)|\b(?:intradural|intra-dural),? extra-?medullary\b|\bidem\b|"
     r"\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
@@ -129,7 +129,9 @@ _BENIGN_LESION = re2.compile(
     rb"ha?ematoma|schwannoma|neurofibroma|nerve sheath|meningioma|ha?emangioma|hemangeoma|"
     rb"abscess|phlegmon|empyema|lipomatosis|ha?ematopoie|\bemh\b|synovial cyst|intradural|"
     # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
-    rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion"
+    rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
+    # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
+    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]"
 )
 
 

@@ -586,6 +586,11 @@ CAUSES: tuple[Rule, ...] = (
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|dumb-?bell|"
+        r"old (?:traumatic |healed )?fractures?|dis[ck]al fragments?|idem tumou?rs?|"
+        # infections that make epidural masses where they are endemic: spinal hydatid disease
+        # (echinococcosis) and brucellar spondylitis (both in the infectious differential of
+        # cord compression; Cole & Patchell, Lancet Neurol 2008;7:459-66)
+        r"hydatid\w*|echinococc\w*|brucell\w*|"
         # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
         r"dis[ck] (?:extrusion|herniation|"

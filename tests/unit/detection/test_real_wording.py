@@ -932,3 +932,35 @@ def test_one_a_is_said_not_inferred() -> None:
         "C5 nerve roots; known hepatocellular carcinoma."
     )
     assert detect(silent, modality="MR").escc_grade is None
+
+
+# Blind sets S and T, in our words: (text, suspected)
+SET_ST_CASES = [
+    # "IDEM" is intradural extramedullary
+    ("MRI showed an IDEM tumour at T11 with compression of the spinal cord.", False),
+    ("MRI showed an extradural tumour at T11 with compression of the spinal cord.", True),
+    # an old fracture is not a malignant one
+    (
+        "The collapsed L2 vertebra is an old fracture, the likely site of the cord compression.",
+        False,
+    ),
+    (
+        "The collapsed L2 vertebra is a pathological fracture, the likely site of the cord "
+        "compression.",
+        True,
+    ),
+    # a disc fragment is a mass of its own
+    (
+        "A soft tissue mass in the epidural space at L5-S1 mildly compresses the dural sac. A "
+        "sequestered discal fragment is suspected.",
+        False,
+    ),
+    # endemic infections that make epidural masses
+    ("A hydatid cyst in the extradural space at T8 compresses the cord.", False),
+    ("Brucellar spondylitis at L4 with an epidural mass compressing the thecal sac.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), SET_ST_CASES)
+def test_blind_set_st_phenomenon(text: str, suspected: bool) -> None:
+    assert detect(text, modality="MR").suspected_mescc is suspected
