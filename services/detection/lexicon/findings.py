@@ -92,7 +92,7 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "into_canal",
         rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|invasion of|"
-        rf"infiltration of|"
+        rf"infiltration of|infiltrat(?:es|ed|ing)|"
         rf"projects? into|protrud\w* into|(?:{_BONE_EDGE} (?:\w+ )?)?bulg\w* into|extends? in|"
         rf"extending in) (?:the )?"
         rf"{W}{{0,3}}(?:spinal |sacral |vertebral |central )?canal",

@@ -955,6 +955,9 @@ SET_ST_CASES = [
         "sequestered discal fragment is suspected.",
         False,
     ),
+    # a tumour infiltrating the canal is in the canal
+    ("Her paraplegia was due to a paraspinal neuroblastoma infiltrating the spinal canal.", True),
+    ("A paraspinal neuroblastoma infiltrating the psoas muscle.", False),
     # endemic infections that make epidural masses
     ("A hydatid cyst in the extradural space at T8 compresses the cord.", False),
     ("Brucellar spondylitis at L4 with an epidural mass compressing the thecal sac.", False),
