@@ -12,6 +12,7 @@ would be consumed for nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class StoredStates(Protocol):
 
     def get(self, key: bytes) -> bytes | None: ...
     def keys(self) -> Iterable[bytes]: ...
+    def items(self) -> Iterable[tuple[bytes, bytes]]: ...
 
 
 class PatientStore(StateTable, StoredStates, Protocol):
@@ -81,6 +83,10 @@ class PatientStore(StateTable, StoredStates, Protocol):
     async def acknowledged(self) -> None: ...
 
 
+# The index rebuild and every census look up the partition of each stored patient; aiokafka's
+# murmur2 is pure Python (11 us a key, over a second per pass of 100 000). Bounded: above it,
+# keys are hashed again, never mis-assigned.
+@functools.lru_cache(maxsize=262_144)
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition aiokafka's (and Java's) default partitioner gives this key."""
     return int((murmur2(key) & 0x7FFFFFFF) % partitions)
@@ -154,12 +160,10 @@ async def rebuild(
     """Re-index every stored patient of the owned partitions; return how many have a deadline."""
     index.clear()
     wanted = set(owned)
-    for position, key in enumerate(list(table.keys())):
+    for position, (key, raw) in enumerate(list(table.items())):
         partition = partition_for(key, partitions)
-        if partition in wanted:
-            raw = table.get(key)
-            if raw:
-                index.note(partition, key, next_deadline(decode_view(raw)))
+        if partition in wanted and raw:
+            index.note(partition, key, next_deadline(decode_view(raw)))
         if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
             await asyncio.sleep(0)
     return len(index)
@@ -177,6 +181,12 @@ class PatientTable:
 
     def keys(self) -> Iterable[bytes]:
         return self.table.keys()  # type: ignore[no-any-return]
+
+    def items(self) -> Iterable[tuple[bytes, bytes]]:
+        # From the memory store's own dict: Faust's Table.get costs 15 us a key through its
+        # mapping layers, a second and a half per pass over 100 000 patients.
+        data = self.table.data
+        return list(getattr(data, "data", data).items())
 
     def put(self, partition: int | None, key: bytes, value: bytes) -> None:
         # What Table.__setitem__ does, with the partition of the event's own message.

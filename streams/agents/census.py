@@ -61,12 +61,10 @@ async def owned_summaries(
     """The census summaries of the stored patients of the owned partitions."""
     out: list[tuple[OpenEpisode, ...]] = []
     seen: set[bytes] = set()
-    for position, key in enumerate(list(table.keys())):
-        if partition_for(key, partitions) in owned:
-            raw = table.get(key)
-            if raw:
-                seen.add(key)
-                out.append(summaries.of(key, raw))
+    for position, (key, raw) in enumerate(list(table.items())):
+        if raw and partition_for(key, partitions) in owned:
+            seen.add(key)
+            out.append(summaries.of(key, raw))
         if position % _SLICE == _SLICE - 1:
             await asyncio.sleep(0)
     summaries.keep_only(seen)
@@ -99,7 +97,9 @@ def register(app: AppT, rt: Runtime) -> None:
     async def census_tick() -> None:
         """Recompute the census once the table partitions are recovered; never raises."""
         owned = owned_partitions(app)
-        if owned is None:
+        # After a recovery the deadline index is rebuilt first: it decides when pages go out,
+        # the census only what the dashboard shows, and both read every stored patient.
+        if owned is None or rt.deadlines.generation is None:
             return
         try:
             await recompute(
