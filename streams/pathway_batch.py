@@ -30,7 +30,13 @@ from streams.alert_tail import SentAlerts
 from streams.bootstrap import Pathway, Runtime
 from streams.messages import Inbound, Message, failure_letter
 from streams.outbox import Sender
-from streams.patient_store import DeadlineIndex, StateTable, decode_state, encode_state
+from streams.patient_store import (
+    DeadlineIndex,
+    DecodedStates,
+    StateTable,
+    decode_state,
+    encode_state,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -137,11 +143,13 @@ def fold(
     pathway: Pathway,
     table: StateTable,
     pending: Mapping[bytes, Stored] | None = None,
+    decoded: DecodedStates | None = None,
 ) -> Folded:
     """Run the reducer over a batch in order; a later event sees the state an earlier one made.
 
     `pending`: the states of the batch before, whose outputs are still awaited and which are
-    therefore not in the table yet (streams/pathway_pipeline.py). Pure of effects: nothing is
+    therefore not in the table yet (streams/pathway_pipeline.py); `decoded`: states this agent
+    wrote, still decoded. Pure of effects: nothing is
     sent, written or counted, so a batch can be folded again if the one before it failed.
     """
     out = Folded([], {}, [], [], [])
@@ -157,7 +165,8 @@ def fold(
                 before, prior = known[1], known[2]
             else:
                 before = table.get(key)
-                prior = decode_state(before)
+                cached = decoded.get(key, before) if decoded and before else None
+                prior = cached or decode_state(before)
             page_after = rt.settings.page_after
             seen = intake(prior, event, arrival=now, policy=pathway.policy, page_after=page_after)
             state, outputs = handle(
@@ -245,11 +254,18 @@ async def send_outputs(
 
 
 def store(
-    folded: Folded, *, table: StateTable, index: DeadlineIndex, metrics: PathwayMetrics
+    folded: Folded,
+    *,
+    table: StateTable,
+    index: DeadlineIndex,
+    metrics: PathwayMetrics,
+    decoded: DecodedStates | None = None,
 ) -> None:
     """Write a batch's states (only once its outputs are acknowledged) and count what it did."""
     for key, (partition, value, state) in folded.states.items():
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
+        if decoded is not None:
+            decoded.put(key, value, state)
         if partition is not None:
             index.note(partition, key, next_deadline(state))
     for alert in folded.alerts:

@@ -32,7 +32,7 @@ from streams.bootstrap import Pathway, Runtime
 from streams.messages import Inbound
 from streams.outbox import Sender
 from streams.pathway_batch import Folded, PathwayMetrics, Stored, fold, send_outputs, store
-from streams.patient_store import DeadlineIndex, PatientStore
+from streams.patient_store import DeadlineIndex, DecodedStates, PatientStore
 
 Ack = Callable[[], Awaitable[None]]
 log = structlog.get_logger(__name__)
@@ -69,6 +69,7 @@ class Pipeline:
         self._rt, self._pathway, self._table = rt, pathway, table
         self._outbox, self._index, self._sent, self._metrics = outbox, index, sent, metrics
         self._last: _InFlight | None = None
+        self._decoded = DecodedStates()  # states this agent wrote, kept decoded
 
     async def submit(self, batch: list[Inbound], ack: Ack) -> None:
         """Fold `batch` and start finishing it; `ack` runs once it is done (never raises).
@@ -110,7 +111,13 @@ class Pipeline:
         self, batch: list[Inbound], now: datetime, pending: Mapping[bytes, Stored] | None
     ) -> Folded:
         return fold(
-            batch, now=now, rt=self._rt, pathway=self._pathway, table=self._table, pending=pending
+            batch,
+            now=now,
+            rt=self._rt,
+            pathway=self._pathway,
+            table=self._table,
+            pending=pending,
+            decoded=self._decoded,
         )
 
     async def _finish(
@@ -141,7 +148,13 @@ class Pipeline:
             raise
         outputs_sent.set_result(sent)
         if sent:
-            store(folded, table=self._table, index=self._index, metrics=self._metrics)
+            store(
+                folded,
+                table=self._table,
+                index=self._index,
+                metrics=self._metrics,
+                decoded=self._decoded,
+            )
         if before is not None:
             await before.finished  # acks in order; its failure is this batch's too
         await self._table.acknowledged()  # an offset is committable only once its states are

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import heapq
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +61,35 @@ def decode_state(raw: bytes | None) -> PatientState | None:
 def decode_view(raw: bytes) -> StateView:
     """What the deadline index and the census read of a stored state (a fifth of the cost)."""
     return StateView.model_validate_json(raw)
+
+
+class DecodedStates:
+    """States the pathway wrote, kept decoded while the table still holds the value written.
+
+    Saves decoding a patient's state again on its next event (64 us for a small state, more
+    for a long stay). The table's value object is the check: a recovery or any other write puts
+    a new one, and this cache holds a reference, so an object id is never reused while cached.
+    Bounded (a decoded state is about 13 KB against 1.8 KB of JSON): the most recent `limit`.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._states: OrderedDict[bytes, tuple[bytes, PatientState]] = OrderedDict()
+
+    def get(self, key: bytes, raw: bytes) -> PatientState | None:
+        """The decoded state of `raw` if it is the value this cache saw written, else None."""
+        known = self._states.get(key)
+        if known is None or known[0] is not raw:
+            return None
+        self._states.move_to_end(key)
+        return known[1]
+
+    def put(self, key: bytes, raw: bytes, state: PatientState) -> None:
+        """Remember that `raw`, just written to the table under `key`, decodes to `state`."""
+        self._states[key] = (raw, state)
+        self._states.move_to_end(key)
+        if len(self._states) > self._limit:
+            self._states.popitem(last=False)
 
 
 class StateTable(Protocol):

@@ -150,3 +150,20 @@ async def test_a_parked_batch_makes_the_next_fold_again_without_its_states() -> 
     state = json.loads(table[b"MRN-7"])
     assert state.get("episodes", []) == []
     assert acked == ["report", "dose"]  # the parked report is acked: it is on the dead letters
+
+
+def test_decoded_states_answer_only_for_the_value_they_saw_written() -> None:
+    table = DictTable()
+    decoded = patient_store.DecodedStates(limit=2)
+    state = patient_store.decode_state(b'{"patient_id": "MRN-7"}')
+    assert state is not None
+    raw = patient_store.encode_state(state)
+    table.put(0, b"MRN-7", raw)
+    decoded.put(b"MRN-7", raw, state)
+    assert decoded.get(b"MRN-7", table[b"MRN-7"]) is state
+    table[b"MRN-7"] = bytes(bytearray(raw))  # the same bytes, put again (a recovery): decode
+    assert decoded.get(b"MRN-7", table[b"MRN-7"]) is None
+    decoded.put(b"A", raw, state)
+    decoded.put(b"B", raw, state)  # over the limit: the oldest goes
+    assert decoded.get(b"MRN-7", raw) is None
+    assert decoded.get(b"B", raw) is state
