@@ -92,12 +92,16 @@ _WRAPPED = re.compile(r"(?<=[a-z0-9,])\n(?=[a-z])")
 
 def _join_wrapped_lines(translated: str, data: bytes) -> bytes:
     """The line breaks of wrapped prose turned into spaces, one byte for one."""
-    joins = [m.start() for m in _WRAPPED.finditer(translated)]
-    if not joins:
+    return _set_bytes(data, [m.start() for m in _WRAPPED.finditer(translated)], 0x20)
+
+
+def _set_bytes(data: bytes, positions: list[int], value: int) -> bytes:
+    """``data`` with the byte at each position replaced by ``value``: offsets never move."""
+    if not positions:
         return data
     out = bytearray(data)
-    for at in joins:
-        out[at] = 0x20
+    for at in positions:
+        out[at] = value
     return bytes(out)
 
 
@@ -210,12 +214,7 @@ def _break_inline_headers(text: str, data: bytes) -> bytes:
             breaks.append(at)
         colon = text.find(":", colon + 1)
     breaks.extend(match.start() for match in _INLINE_SIGNOFF.finditer(data))
-    if not breaks:
-        return data
-    out = bytearray(data)
-    for at in breaks:
-        out[at] = 0x0A
-    return bytes(out)
+    return _set_bytes(data, breaks, 0x0A)
 
 
 class Sentence(NamedTuple):
