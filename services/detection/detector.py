@@ -140,7 +140,9 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
     Malignant spine disease touches the canal, cord or roots, but the words fall short of
     "suspected" (DESIGN.md section 4): a canal narrowed by something the report does not name,
     a compression whose benign cause was only presumed, or epidural tumour on a study that
-    cannot show the epidural space. Stated benign causes and denied findings ask nothing.
+    cannot show the epidural space; failing those, a named malignancy in a sentence that names
+    the canal, foramen, thecal sac or roots in words no finding rule reads (the safety net for
+    wording the tables have not met). Stated benign causes and denied findings ask nothing.
     """
     if not (report.malignancy_named or report.metastasis_affirmed):
         return []
@@ -153,7 +155,38 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
                 continue
             if m.cause == "malignant" or report.cause_presumed(m):
                 cues.append(m)
-    return cues
+    return cues or _compartment_cues(report)
+
+
+# The canal and what it holds, named beside a tumour in words the finding rules do not read
+# ("a sacral metastasis extending to the S1 nerve root", "a neuroblastoma reaching the canal").
+_COMPARTMENT_WORDS = compile_bytes(
+    r"\b(?:canal|epidural|extradural|intraspinal|foram\w*|thecal|dural sac|nerve roots?)\b"
+)
+_DENIAL_WORDS = compile_bytes(r"\b(?:no|not|without|nor|free|spar\w*|intact|normal|patent)\b")
+
+
+def _compartment_cues(report: Report) -> list[Mention]:
+    """A named malignancy and the canal, cord or roots in one sentence, with no word that
+    denies or spares them and no finding the rules could read: a human should look."""
+    data = report.data
+    for ms in report.mentions:
+        for m in ms:
+            if (
+                m.rule.role in ("metastasis", "malignant")
+                and m.rule.value != "presumed"
+                and valid_cue(m)
+                and m.assertion.current
+                and report.readable[m.sentence]
+                and not report.inside_dura(m.sentence)
+            ):
+                s = report.sentences[m.sentence]
+                if (
+                    _COMPARTMENT_WORDS.search(data, s.start, s.end) is not None
+                    and _DENIAL_WORDS.search(data, s.start, s.end) is None
+                ):
+                    return [m]
+    return []
 
 
 def _modality(modality: str | None, exam: str | None, data: bytes) -> str:

@@ -955,3 +955,16 @@ SET_ST_CASES = [
 @pytest.mark.parametrize(("text", "suspected"), SET_ST_CASES)
 def test_blind_set_st_phenomenon(text: str, suspected: bool) -> None:
     assert detect(text, modality="MR").suspected_mescc is suspected
+
+
+def test_a_malignancy_beside_the_canal_in_unread_words_asks_for_review() -> None:
+    # no finding rule reads "reaches the spinal canal"; a human should
+    reaching = detect("Known lung cancer: the metastasis reaches the spinal canal at T9.")
+    assert (reaching.suspected_mescc, reaching.review_needed) == (False, True)
+    assert any(e.field == "review_needed" for e in reaching.evidence)
+    # a canal the sentence spares, or a lesion inside the cord, asks nothing
+    for text in (
+        "Known lung cancer: the T9 metastasis spares the spinal canal.",
+        "Known lung cancer: intramedullary metastasis at T9 reaching the cord.",
+    ):
+        assert not detect(text).review_needed
