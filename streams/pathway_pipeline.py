@@ -81,10 +81,14 @@ class Pipeline:
         started = time.perf_counter()
         now = self._rt.clock.now()
         last = self._last
-        pending = last.folded.states if last is not None else None
+        # The last batch's states while its outputs are awaited (they are not in the table yet);
+        # once it is stored the table is the truth (a rebalance may have recovered it since).
+        in_flight = last is not None and not last.outputs_sent.done()
+        pending = last.folded.states if last is not None and in_flight else None
         folded = self._fold(batch, now, pending)
         if last is not None:
-            if not await last.outputs_sent:  # parked: its states will never be in the table
+            sent = await last.outputs_sent
+            if pending is not None and not sent:  # parked: its states never reach the table
                 folded = self._fold(batch, now, None)
             if last.finished.done():
                 last.finished.result()  # re-raise a failed changelog write here, in the agent

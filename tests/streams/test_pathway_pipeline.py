@@ -167,3 +167,27 @@ def test_decoded_states_answer_only_for_the_value_they_saw_written() -> None:
     decoded.put(b"B", raw, state)  # over the limit: the oldest goes
     assert decoded.get(b"MRN-7", raw) is None
     assert decoded.get(b"B", raw) is state
+
+
+async def test_a_stored_batch_is_read_back_from_the_table_not_from_the_pipeline() -> None:
+    # Once a batch is stored the table is the truth: after a rebalance it may hold a state
+    # recovered from the changelog that another worker wrote since.
+    table = AckedTable()
+    table.changelog.set()
+    outbox = GatedOutbox(table)
+    pipe = pipeline(table, outbox)
+
+    async def done() -> None:
+        return None
+
+    await pipe.submit([inbound(report())], done)
+    await settle()
+    outbox.release(0)
+    await settle()
+    assert json.loads(table[b"MRN-7"])["episodes"]
+    table[b"MRN-7"] = b'{"patient_id": "MRN-7"}'  # recovered: no episode any more
+    await pipe.submit([inbound(dose())], done)
+    for gate in outbox.gates:
+        gate.set()
+    await asyncio.wait_for(pipe.drain(), 1)
+    assert json.loads(table[b"MRN-7"]).get("episodes", []) == []
