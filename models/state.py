@@ -248,35 +248,6 @@ class StoredScore(_Frozen):
     digest: str = ""
 
 
-def _watches_from_timers(data: Any) -> Any:
-    # A state stored before watches escalated a breach from its timer's fields: carry an
-    # unacknowledged one over so an upgrade never silences an escalation in flight.
-    if not isinstance(data, dict) or "watches" in data:
-        return data
-    watches = []
-    for t in data.get("timers") or ():
-        if not isinstance(t, dict) or t.get("status") != "breached":
-            continue
-        live = t.get("breach_alert_id") and t.get("breach_alert_at")
-        if t.get("acknowledged") or not live:
-            continue
-        sent = int(t.get("escalations_sent") or 0)
-        watches.append(
-            {
-                "key": f"page:{t['kind']}",
-                "alert_id": t["breach_alert_id"],
-                "alert_type": "timer_breached",
-                "timer": t["kind"],
-                "paged_at": t["breach_alert_at"],
-                "steps_sent": sent,
-                "tier": sent + 1,
-                # The next scan fires it and the reducer recomputes it from the plan.
-                "next_due_at": t.get("next_due_at") or t["breach_alert_at"],
-            }
-        )
-    return {**data, "watches": tuple(watches)} if watches else data
-
-
 class Episode(_Frozen):
     """One suspected-MESCC episode, from suspicion to ruled out or closed."""
 
@@ -312,7 +283,32 @@ class Episode(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _watches_from_timers(cls, data: Any) -> Any:
-        return _watches_from_timers(data)
+        # A state stored before watches escalated a breach from its timer's fields: carry an
+        # unacknowledged one over so an upgrade never silences an escalation in flight.
+        if not isinstance(data, dict) or "watches" in data:
+            return data
+        watches = []
+        for t in data.get("timers") or ():
+            if not isinstance(t, dict) or t.get("status") != "breached":
+                continue
+            live = t.get("breach_alert_id") and t.get("breach_alert_at")
+            if t.get("acknowledged") or not live:
+                continue
+            sent = int(t.get("escalations_sent") or 0)
+            watches.append(
+                {
+                    "key": f"page:{t['kind']}",
+                    "alert_id": t["breach_alert_id"],
+                    "alert_type": "timer_breached",
+                    "timer": t["kind"],
+                    "paged_at": t["breach_alert_at"],
+                    "steps_sent": sent,
+                    "tier": sent + 1,
+                    # The next scan fires it and the reducer recomputes it from the plan.
+                    "next_due_at": t.get("next_due_at") or t["breach_alert_at"],
+                }
+            )
+        return {**data, "watches": tuple(watches)} if watches else data
 
     @model_validator(mode="before")
     @classmethod
@@ -381,52 +377,3 @@ class PatientState(_Frozen):
     def open_episode(self) -> Episode | None:
         """The episode still open, if any (at most one)."""
         return next((e for e in self.episodes if e.status == EpisodeStatus.OPEN), None)
-
-
-# --- Read-only views of a stored state ----------------------------------------------------------
-# What the deadline index and the census read of every stored patient after a recovery: the
-# same JSON parsed into only these fields (about a fifth of the full state's validation time,
-# and none of its memory kept). The episode carries the full model's upgrade of older states.
-
-
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class TimerView(_View):
-    """A stored timer as the deadline index and the census read it."""
-
-    kind: TimerKind
-    due_at: AwareDatetime
-    status: TimerStatus = TimerStatus.PENDING
-    next_due_at: AwareDatetime | None = None
-
-
-class WatchView(_View):
-    """A stored escalation as the deadline index and the census read it."""
-
-    paged_at: AwareDatetime
-    stopped: EscalationStop | None = None
-    next_due_at: AwareDatetime | None = None
-
-
-class EpisodeView(_View):
-    """A stored episode as the deadline index and the census read it."""
-
-    status: EpisodeStatus = EpisodeStatus.OPEN
-    priority: Priority = Priority.HIGH
-    facility: str | None = None
-    timers: tuple[TimerView, ...] = ()
-    watches: tuple[WatchView, ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _watches_from_timers(cls, data: Any) -> Any:
-        return _watches_from_timers(data)
-
-
-class StateView(_View):
-    """A stored patient state as the deadline index and the census read it."""
-
-    facility: str | None = None
-    episodes: tuple[EpisodeView, ...] = ()

@@ -11,7 +11,6 @@ which would lose an alert.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,13 +29,7 @@ from streams.alert_tail import SentAlerts
 from streams.bootstrap import Pathway, Runtime
 from streams.messages import Inbound, Message, failure_letter
 from streams.outbox import Sender
-from streams.patient_store import (
-    DeadlineIndex,
-    DecodedStates,
-    StateTable,
-    decode_state,
-    encode_state,
-)
+from streams.patient_store import DeadlineIndex, StateTable, decode_state, encode_state
 
 log = structlog.get_logger(__name__)
 
@@ -116,57 +109,31 @@ def destination(output: Output) -> str:
     return topics.ALERTS if isinstance(output, Alert) else topics.EPISODE_CHANGES
 
 
-Stored = tuple[int | None, bytes, PatientState]
-"""A state a batch decided: the partition of its event, its JSON (the table value), the state."""
-
-
 @dataclass
-class Folded:
+class _Batch:
     """What one batch of events decided: messages to send, then states to write."""
 
     messages: list[tuple[Message, int | None, str | None]]  # message, partition, alert id
-    states: dict[bytes, Stored]  # key -> the patient's last state in this batch
+    states: dict[bytes, tuple[int | None, bytes, PatientState]]  # key -> partition, JSON, state
     alerts: list[Alert]
     applied: list[str]  # event types that changed a state
     noops: list[str]  # event types that changed nothing
     intake: list[str] = field(default_factory=list)  # clamped / id_reused / historic
     # (alert type, seconds) of each escalation an acknowledgement stopped.
     acknowledged: list[tuple[str, float]] = field(default_factory=list)
-    failed: list[Inbound] = field(default_factory=list)  # parked as processing errors
 
 
-def fold(
-    batch: list[Inbound],
-    *,
-    now: datetime,
-    rt: Runtime,
-    pathway: Pathway,
-    table: StateTable,
-    pending: Mapping[bytes, Stored] | None = None,
-    decoded: DecodedStates | None = None,
-) -> Folded:
-    """Run the reducer over a batch in order; a later event sees the state an earlier one made.
-
-    `pending`: the states of the batch before, whose outputs are still awaited and which are
-    therefore not in the table yet (streams/pathway_pipeline.py); `decoded`: states this agent
-    wrote, still decoded. Pure of effects: nothing is
-    sent, written or counted, so a batch can be folded again if the one before it failed.
-    """
-    out = Folded([], {}, [], [], [])
-    pending = pending or {}
+def _fold(
+    batch: list[Inbound], *, now: datetime, pathway: Pathway, table: StateTable, rt: Runtime
+) -> _Batch:
+    """Run the reducer over a batch in order; a later event sees the state an earlier one made."""
+    out = _Batch([], {}, [], [], [])
     for msg in batch:
         try:
             event = patient_event_adapter.validate_json(msg.value)
             key = event.patient_id.encode("utf-8")
-            known = out.states.get(key) or pending.get(key)
-            before: bytes | None
-            prior: PatientState | None
-            if known is not None:
-                before, prior = known[1], known[2]
-            else:
-                before = table.get(key)
-                cached = decoded.get(key, before) if decoded and before else None
-                prior = cached or decode_state(before)
+            before = out.states[key][1] if key in out.states else table.get(key)
+            prior = decode_state(before)
             page_after = rt.settings.page_after
             seen = intake(prior, event, arrival=now, policy=pathway.policy, page_after=page_after)
             state, outputs = handle(
@@ -182,7 +149,6 @@ def fold(
             after = encode_state(state)
         except Exception as exc:  # poison message or bug: park it, count it, keep consuming
             out.messages.append((_dead_letter(msg, exc, rt=rt, now=now), None, None))
-            out.failed.append(msg)
             continue
         out.messages += [
             (
@@ -215,22 +181,29 @@ def _seconds(change: EscalationChanged) -> float:
     return max(0.0, (stopped - e.paged_at).total_seconds())
 
 
-async def send_outputs(
-    folded: Folded,
+async def process_batch(
     batch: list[Inbound],
     *,
     rt: Runtime,
-    now: datetime,
+    pathway: Pathway,
+    table: StateTable,
     outbox: Sender,
+    index: DeadlineIndex,
     sent: SentAlerts,
     metrics: PathwayMetrics,
-) -> bool:
-    """Send a folded batch's outputs; True once all are acknowledged, False if it was parked.
+) -> None:
+    """Fold events into the table and send their outputs; never raises.
 
-    An alert whose id is already on cordwatch.alerts (sent before a crash lost the state that
-    records it) is not sent again. If not every output went out, the batch's events go to the
-    dead letters instead and its states must not be written.
+    One broker round trip per batch: every output of the batch is acknowledged, and only then
+    are the batch's states written (Faust acks the input offsets after this returns). An alert
+    whose id is already on cordwatch.alerts (sent before a crash lost the state that records
+    it) is not sent again.
     """
+    if not batch:
+        return
+    started = time.perf_counter()
+    now = rt.clock.now()
+    folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt)
     try:
         messages = []
         for message, partition, alert_id in folded.messages:
@@ -247,25 +220,9 @@ async def send_outputs(
             await outbox.send(messages)
     except Exception as exc:  # not every output went out: keep the old states, park the events
         await outbox.send([_dead_letter(msg, exc, rt=rt, now=now) for msg in batch])
-        _count_failures(batch, rt=rt)
-        return False
-    _count_failures(folded.failed, rt=rt)
-    return True
-
-
-def store(
-    folded: Folded,
-    *,
-    table: StateTable,
-    index: DeadlineIndex,
-    metrics: PathwayMetrics,
-    decoded: DecodedStates | None = None,
-) -> None:
-    """Write a batch's states (only once its outputs are acknowledged) and count what it did."""
+        return
     for key, (partition, value, state) in folded.states.items():
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
-        if decoded is not None:
-            decoded.put(key, value, state)
         if partition is not None:
             index.note(partition, key, next_deadline(state))
     for alert in folded.alerts:
@@ -279,42 +236,12 @@ def store(
         metrics.duplicates.labels(event_type).inc()
     for kind in folded.intake:
         metrics.intake.labels(kind).inc()
-    if clamped := folded.intake.count("clamped"):  # a sender's clock is ahead of ours
-        # One line per batch, not per event: no ids, no times (cordwatch_pathway_intake_total).
-        log.warning("pathway.clinical_time_clamped", events=clamped)
-
-
-async def process_batch(
-    batch: list[Inbound],
-    *,
-    rt: Runtime,
-    pathway: Pathway,
-    table: StateTable,
-    outbox: Sender,
-    index: DeadlineIndex,
-    sent: SentAlerts,
-    metrics: PathwayMetrics,
-) -> None:
-    """Fold events into the table and send their outputs; never raises.
-
-    One batch on its own, start to end (the agent overlaps batches: streams/pathway_pipeline.py):
-    every output of the batch is acknowledged, and only then are the batch's states written.
-    """
-    if not batch:
-        return
-    started = time.perf_counter()
-    now = rt.clock.now()
-    folded = fold(batch, now=now, pathway=pathway, table=table, rt=rt)
-    if await send_outputs(folded, batch, rt=rt, now=now, outbox=outbox, sent=sent, metrics=metrics):
-        store(folded, table=table, index=index, metrics=metrics)
+        if kind == "clamped":  # no ids, no times: a sender's clock is ahead of ours
+            log.warning("pathway.clinical_time_clamped")
     rt.metrics.pathway_latency.observe(time.perf_counter() - started)
 
 
 def _dead_letter(msg: Inbound, exc: Exception, *, rt: Runtime, now: datetime) -> Message:
     log.error("pathway.failed", error=type(exc).__name__)
+    rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()
     return failure_letter(msg, exc, now=now, limit=rt.settings.kafka_max_message_bytes)
-
-
-def _count_failures(parked: list[Inbound], *, rt: Runtime) -> None:
-    for msg in parked:
-        rt.metrics.dead_letters.labels(msg.topic, RejectReason.PROCESSING_ERROR.value).inc()

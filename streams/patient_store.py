@@ -12,9 +12,7 @@ would be consumed for nothing.
 from __future__ import annotations
 
 import asyncio
-import functools
 import heapq
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,12 +21,11 @@ from typing import Any, Protocol
 from aiokafka.partitioner import murmur2
 from faust.types import AppT
 
-from models.state import PatientState, StateView
+from models.state import PatientState
 from services.pathway import next_deadline
 
-# Rebuilding reads every stored state (its deadlines only: decode_view); yield to the event
-# loop this often so consumer heartbeats and the agents keep running while 100 000 patients
-# are indexed.
+# Rebuilding decodes every stored state; yield to the event loop this often so consumer
+# heartbeats and the agents keep running while 100 000 patients are indexed.
 _REBUILD_SLICE = 500
 TABLE_NAME = "patients"
 
@@ -58,40 +55,6 @@ def decode_state(raw: bytes | None) -> PatientState | None:
     return PatientState.model_validate_json(raw) if raw else None
 
 
-def decode_view(raw: bytes) -> StateView:
-    """What the deadline index and the census read of a stored state (a fifth of the cost)."""
-    return StateView.model_validate_json(raw)
-
-
-class DecodedStates:
-    """States the pathway wrote, kept decoded while the table still holds the value written.
-
-    Saves decoding a patient's state again on its next event (64 us for a small state, more
-    for a long stay). The table's value object is the check: a recovery or any other write puts
-    a new one, and this cache holds a reference, so an object id is never reused while cached.
-    Bounded (a decoded state is about 13 KB against 1.8 KB of JSON): the most recent `limit`.
-    """
-
-    def __init__(self, limit: int = 4096) -> None:
-        self._limit = limit
-        self._states: OrderedDict[bytes, tuple[bytes, PatientState]] = OrderedDict()
-
-    def get(self, key: bytes, raw: bytes) -> PatientState | None:
-        """The decoded state of `raw` if it is the value this cache saw written, else None."""
-        known = self._states.get(key)
-        if known is None or known[0] is not raw:
-            return None
-        self._states.move_to_end(key)
-        return known[1]
-
-    def put(self, key: bytes, raw: bytes, state: PatientState) -> None:
-        """Remember that `raw`, just written to the table under `key`, decodes to `state`."""
-        self._states[key] = (raw, state)
-        self._states.move_to_end(key)
-        if len(self._states) > self._limit:
-            self._states.popitem(last=False)
-
-
 class StateTable(Protocol):
     """The patients table as the agent uses it: read a state, write one to a known partition."""
 
@@ -104,7 +67,6 @@ class StoredStates(Protocol):
 
     def get(self, key: bytes) -> bytes | None: ...
     def keys(self) -> Iterable[bytes]: ...
-    def items(self) -> Iterable[tuple[bytes, bytes]]: ...
 
 
 class PatientStore(StateTable, StoredStates, Protocol):
@@ -113,10 +75,6 @@ class PatientStore(StateTable, StoredStates, Protocol):
     async def acknowledged(self) -> None: ...
 
 
-# The index rebuild and every census look up the partition of each stored patient; aiokafka's
-# murmur2 is pure Python (11 us a key, over a second per pass of 100 000). Bounded: above it,
-# keys are hashed again, never mis-assigned.
-@functools.lru_cache(maxsize=262_144)
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition aiokafka's (and Java's) default partitioner gives this key."""
     return int((murmur2(key) & 0x7FFFFFFF) % partitions)
@@ -190,10 +148,12 @@ async def rebuild(
     """Re-index every stored patient of the owned partitions; return how many have a deadline."""
     index.clear()
     wanted = set(owned)
-    for position, (key, raw) in enumerate(list(table.items())):
+    for position, key in enumerate(list(table.keys())):
         partition = partition_for(key, partitions)
-        if partition in wanted and raw:
-            index.note(partition, key, next_deadline(decode_view(raw)))
+        if partition in wanted:
+            raw = table.get(key)
+            if raw:
+                index.note(partition, key, next_deadline(PatientState.model_validate_json(raw)))
         if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
             await asyncio.sleep(0)
     return len(index)
@@ -211,12 +171,6 @@ class PatientTable:
 
     def keys(self) -> Iterable[bytes]:
         return self.table.keys()  # type: ignore[no-any-return]
-
-    def items(self) -> Iterable[tuple[bytes, bytes]]:
-        # From the memory store's own dict: Faust's Table.get costs 15 us a key through its
-        # mapping layers, a second and a half per pass over 100 000 patients.
-        data = self.table.data
-        return list(getattr(data, "data", data).items())
 
     def put(self, partition: int | None, key: bytes, value: bytes) -> None:
         # What Table.__setitem__ does, with the partition of the event's own message.

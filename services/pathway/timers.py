@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from models.events import TimerDue
 from models.outputs import AlertType, TimerKind, TimerStatus
-from models.state import CareRecord, PatientState, StateView, Timer
+from models.state import CareRecord, PatientState, Timer
 from services import ids
 from services.policy import Policy
 
@@ -216,9 +216,9 @@ def next_due(timer: Timer, *, episode_open: bool, policy: Policy) -> datetime | 
     return None
 
 
-def next_deadline(state: PatientState | StateView) -> datetime | None:
+def next_deadline(state: PatientState) -> datetime | None:
     """The earliest stored deadline of any timer or escalation of this patient, for the timer
-    service index (from the full state or its read-only view)."""
+    service index."""
     deadlines = [t.next_due_at for e in state.episodes for t in e.timers]
     deadlines += [w.next_due_at for e in state.episodes for w in e.watches]
     return min((d for d in deadlines if d is not None), default=None)

@@ -1,8 +1,7 @@
 """The pathway agent: the single writer of each patient's state (DESIGN.md section 1).
 
-Wiring only: batches of cordwatch.patient-events go to `streams.pathway_pipeline.Pipeline`
-(the fold, the sends, the state writes, batch N+1 folded while batch N is acknowledged); each
-batch's events are acked once its states are stored.
+Wiring only: batches of cordwatch.patient-events go to `streams.pathway_batch.process_batch`
+(the fold, the sends, the state writes); the agent acks them once their states are stored.
 
 Per event: decode, fold it into the patient's state with the pure reducer, send the outputs,
 then write the table. Effects are ordered for at-least-once delivery without transactions:
@@ -21,11 +20,11 @@ from faust.types import AppT, StreamT
 from structlog.contextvars import bound_contextvars
 
 from streams import topics
-from streams.agents.consume import consume_overlapped
+from streams.agents.consume import consume_batches
 from streams.alert_tail import SentAlerts
 from streams.bootstrap import Runtime
-from streams.pathway_batch import PathwayMetrics
-from streams.pathway_pipeline import Pipeline
+from streams.messages import Inbound
+from streams.pathway_batch import PathwayMetrics, process_batch
 
 # Up to this many events share one broker round trip; a lone event waits at most BATCH_WITHIN.
 BATCH_MAX = 200
@@ -40,10 +39,15 @@ def register(app: AppT, rt: Runtime) -> None:
     @app.agent(topics.raw_topic(app, topics.PATIENT_EVENTS), name="pathway")
     async def pathway_agent(stream: StreamT[bytes]) -> None:
         """Single writer per patient: fold each batch of events into the patients table."""
+        outbox = rt.outbox("pathway")
         sent = SentAlerts(rt.read_alert_tail, lambda: app.consumer_generation_id)
-        pipeline = Pipeline(
-            rt=rt, pathway=rt.pathway, table=table, outbox=rt.outbox("pathway"),
-            index=rt.deadlines, sent=sent, metrics=metrics,
-        )  # fmt: skip
-        with bound_contextvars(topic=topics.PATIENT_EVENTS):
-            await consume_overlapped(stream, pipeline, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)
+
+        async def handle(batch: list[Inbound]) -> None:
+            with bound_contextvars(topic=topics.PATIENT_EVENTS):
+                await process_batch(
+                    batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
+                    index=rt.deadlines, sent=sent, metrics=metrics,
+                )  # fmt: skip
+            await table.acknowledged()  # an offset is committable only once its states are stored
+
+        await consume_batches(stream, handle, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)
