@@ -636,7 +636,7 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
         # not said so, and its grade is undetermined (../shared/corpus/README.md).
         # The sac or cord must be spoken of where the finding is (its sentence or the one that
         # continues it): "the spinal cord" in a history line says nothing of this tumour.
-        return "1a" if _neural_words_near(report, m.sentence) else None
+        return "1a" if _said_spared_near(report, m.sentence) else None
     if role == "mscc":
         # "Metastatic cord compression at T7", "a mass causing SCC": a compressed cord with
         # nothing said of the CSF is 2, with the CSF words or severity of its sentence 3
@@ -693,7 +693,7 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
     return value
 
 
-def _neural_words_near(report: Report, i: int) -> bool:
+def _said_spared_near(report: Report, i: int) -> bool:
     """Whether sentence i, or the sentence that continues it, says the sac, cord or CSF is
     untouched ("without deformity of the thecal sac", "the cord is not contacted"): 1a is
     tumour that touches nothing, which a report must say (../shared/corpus/README.md)."""
