@@ -1,6 +1,6 @@
 """The worklist's HTTP routes, registered on an aiohttp application by ``register``.
 
-    GET  /signin  POST /signin  POST /signout        the sign-in form and the session cookie
+    GET  /signin  POST /signin  POST /signout        signing in and out (``signin.py``)
     GET  /worklist                                   the page (view_patient; recorded)
     GET  /worklist/data.json                         the same data as JSON (an export; recorded)
     GET  /worklist/stamp                             a digest that changes when the page would
@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -28,14 +27,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from models.access import AccessAction, AccessOutcome
 from models.alerting import Silence, SilenceScope
 from services.alerts.acks import UnknownAlertError
 from services.identity import sessions
-from services.identity.principal import Principal, Via
-from services.identity.roles import Permission, UserRole
+from services.identity.roles import Permission
 from services.review.store import open_reviews
 from services.worklist import queries
 from services.worklist.care import CareError, care_event
@@ -43,26 +40,15 @@ from services.worklist.page import (
     SILENCE_HOURS,
     message_page,
     review_section,
-    signin_page,
     worklist_page,
 )
 from streams.security import guard
 from streams.worklist.collaborators import WorklistContext
+from streams.worklist.http import HEADERS, Context, caller_of, html, read_store, refusal
+from streams.worklist.signin import SignIn
 
 log = structlog.get_logger(__name__)
 ASSETS = Path(__file__).with_name("assets")
-SIGNIN_COOKIE = "cordwatch_signin"
-# Script and styles only from this origin, no framing, forms only back here (OWASP CSP cheat
-# sheet): an injected string could neither run nor send the page elsewhere.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 NOTICES = {
     "ack": "Acknowledged: escalation stops.",
     "silenced": "Silenced: pages are stored, not sent, until it ends.",
@@ -71,7 +57,6 @@ NOTICES = {
     "dismissed": "Dismissed: the verdict is stored as feedback.",
     "feedback": "Thank you: the feedback is stored and counted in the audit.",
 }
-Context = Callable[[], WorklistContext]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -79,9 +64,7 @@ def register(app: web.Application, context: Context) -> None:
     """Add the worklist's routes to ``app``; ``context`` is called once per request."""
     pages = _Pages(context)
     app.router.add_get("/", pages.root)
-    app.router.add_get("/signin", pages.signin_form)
-    app.router.add_post("/signin", pages.signin)
-    app.router.add_post("/signout", pages.signout)
+    SignIn(context).register(app)
     app.router.add_get("/worklist", pages.worklist)
     app.router.add_get("/worklist/data.json", pages.data)
     app.router.add_get("/worklist/stamp", pages.stamp)
@@ -108,15 +91,6 @@ def _asset(name: str, content_type: str) -> Handler:
     return serve
 
 
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
-
-
-def _refusal(exc: guard.AuthError) -> web.Response:
-    return _html(message_page("Not allowed" if exc.status == 403 else "Unavailable", exc.message),
-                 exc.status)  # fmt: skip
-
-
 class _Pages:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -124,120 +98,15 @@ class _Pages:
     async def root(self, _request: web.Request) -> web.Response:
         raise web.HTTPSeeOther("/worklist")
 
-    # --- sign-in ---------------------------------------------------------------------------
-
-    async def signin_form(self, request: web.Request) -> web.Response:
-        return self._signin_page(request, error=None)
-
-    def _signin_page(self, request: web.Request, *, error: str | None, name: str = "",
-                     status: int = 200) -> web.Response:  # fmt: skip
-        ctx = self.context()
-        token = secrets.token_urlsafe(24)
-        response = _html(signin_page(signin_token=token, error=error, name=name), status)
-        # Login CSRF: the form's token must match this cookie, which another site cannot set.
-        response.set_cookie(
-            SIGNIN_COOKIE, token, httponly=True, samesite="Strict",
-            secure=ctx.security.secure_cookies, path="/signin", max_age=3600,
-        )  # fmt: skip
-        return response
-
-    async def signin(self, request: web.Request) -> web.Response:
-        ctx = self.context()
-        form = await request.post()
-        name = str(form.get("name", "")).strip().lower()[:64]
-        password = str(form.get("password", ""))
-        token = str(form.get("signin_token", ""))
-        cookie = request.cookies.get(SIGNIN_COOKIE, "")
-        if not token or not secrets.compare_digest(token.encode(), cookie.encode()):
-            return self._signin_page(request, error="The form expired: please sign in again.",
-                                     status=403)  # fmt: skip
-        auth, now = ctx.security.authenticator, ctx.security.clock.now()
-        if ctx.throttle.locked(name, now=now):
-            return self._signin_page(request, error="Too many attempts: wait 15 minutes.",
-                                     name=name, status=429)  # fmt: skip
-        principal = await asyncio.to_thread(auth.check, name=name, password=password)
-        known = auth.users.user(name)
-        if principal is None:
-            ctx.throttle.failed(name, now=now)
-            if known is not None:  # an unknown name may be a password typed in the wrong box
-                await self._record_quietly(ctx, request, known.name, known.role.value,
-                                           AccessAction.SIGN_IN_REFUSED)  # fmt: skip
-            return self._signin_page(request, error="Name or password not recognised.",
-                                     name=name, status=401)  # fmt: skip
-        ctx.throttle.succeeded(name)
-        cookie_value, session = auth.start_session(principal, now=now)
-        caller = guard.Caller(principal, session, guard.remote_of(request))
-        await guard.record(ctx.security, caller, AccessAction.SIGN_IN, required=False)
-        response = web.HTTPSeeOther("/worklist")
-        response.set_cookie(
-            sessions.COOKIE_NAME, cookie_value, httponly=True, samesite="Strict",
-            secure=ctx.security.secure_cookies, path="/",
-            max_age=int((session.expires_at - now).total_seconds()),
-        )  # fmt: skip
-        response.del_cookie(SIGNIN_COOKIE, path="/signin")
-        raise response
-
-    async def _record_quietly(self, ctx: WorklistContext, request: web.Request, name: str,
-                              role: str, action: AccessAction) -> None:  # fmt: skip
-        caller = guard.Caller(Principal(name, UserRole(role), Via.SESSION, name), None,
-                              guard.remote_of(request))  # fmt: skip
-        await guard.record(ctx.security, caller, action, outcome=AccessOutcome.REFUSED,
-                           required=False)  # fmt: skip
-
-    async def signout(self, request: web.Request) -> web.Response:
-        ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.VIEW_AGGREGATES, post=True)
-        if isinstance(caller, web.Response):
-            return caller
-        await guard.record(ctx.security, caller, AccessAction.SIGN_OUT, required=False)
-        response = web.HTTPSeeOther("/signin")
-        response.del_cookie(sessions.COOKIE_NAME, path="/")
-        raise response
-
-    # --- the guard -------------------------------------------------------------------------
-
-    async def _caller(self, ctx: WorklistContext, request: web.Request, permission: Permission,
-                      *, post: bool = False) -> guard.Caller | web.Response:  # fmt: skip
-        """The caller, or the response that refuses them (a page GET goes to sign-in)."""
-        try:
-            caller = guard.identify(ctx.security, request)
-        except guard.AuthError as exc:
-            if exc.status == 401 and not post and _wants_html(request):
-                raise web.HTTPSeeOther("/signin") from None
-            return _refusal(exc)
-        csrf = None
-        if post:
-            form = await request.post()
-            csrf = str(form.get(sessions.CSRF_FIELD, "")) or request.headers.get(
-                sessions.CSRF_HEADER
-            )
-        try:
-            await guard.authorize(ctx.security, caller, permission, method=request.method,
-                                  csrf=csrf)  # fmt: skip
-        except guard.AuthError as exc:
-            return _refusal(exc)
-        return caller
-
-    async def _read(self, ctx: WorklistContext, work: Callable[[Any], Any]) -> Any:
-        def run() -> Any:
-            with ctx.engine.connect() as conn:
-                return work(conn)
-
-        try:
-            return await asyncio.to_thread(run)
-        except SQLAlchemyError as exc:
-            log.warning("worklist.store_unavailable", error=type(exc).__name__)
-            raise web.HTTPServiceUnavailable(text="the audit store is unavailable") from None
-
     # --- reads -----------------------------------------------------------------------------
 
     async def worklist(self, request: web.Request) -> web.Response:
         ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.VIEW_PATIENT)
+        caller = await caller_of(ctx, request, Permission.VIEW_PATIENT)
         if isinstance(caller, web.Response):
             return caller
         now = ctx.security.clock.now()
-        wl, reviews, stamp = await self._read(ctx, lambda conn: (
+        wl, reviews, stamp = await read_store(ctx, lambda conn: (
             queries.worklist(conn, now=now), open_reviews(conn), queries.stamp(conn, now=now)
         ))  # fmt: skip
         try:
@@ -246,22 +115,22 @@ class _Pages:
                 detail={"episodes": len(wl.episodes), "reviews": len(reviews)},
             )  # fmt: skip
         except guard.AuthError as exc:
-            return _refusal(exc)
+            return refusal(exc)
         csrf = (sessions.csrf_token(secret=ctx.security.authenticator.session_secret,
                                     session=caller.session) if caller.session else "")  # fmt: skip
         notice = NOTICES.get(request.query.get("done", ""))
-        return _html(worklist_page(
+        return html(worklist_page(
             wl, user=caller.principal.display, role=caller.principal.role.value, csrf=csrf,
             stamp=stamp, notice=notice, zone=ctx.zone.key, review=review_section(reviews, csrf),
         ))  # fmt: skip
 
     async def data(self, request: web.Request) -> web.Response:
         ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.VIEW_PATIENT)
+        caller = await caller_of(ctx, request, Permission.VIEW_PATIENT)
         if isinstance(caller, web.Response):
             return caller
         now = ctx.security.clock.now()
-        wl = await self._read(ctx, lambda conn: queries.worklist(conn, now=now))
+        wl = await read_store(ctx, lambda conn: queries.worklist(conn, now=now))
         try:
             await guard.record(ctx.security, caller, AccessAction.EXPORT, target_kind="worklist",
                                detail={"episodes": len(wl.episodes)})  # fmt: skip
@@ -278,14 +147,14 @@ class _Pages:
         except guard.AuthError as exc:
             return web.json_response({"error": exc.message}, status=exc.status, headers=HEADERS)
         now = ctx.security.clock.now()
-        value = await self._read(ctx, lambda conn: queries.stamp(conn, now=now))
+        value = await read_store(ctx, lambda conn: queries.stamp(conn, now=now))
         return web.json_response({"stamp": value}, headers=HEADERS)
 
     # --- actions ---------------------------------------------------------------------------
 
     async def ack(self, request: web.Request) -> web.Response:
         ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.ACT, post=True)
+        caller = await caller_of(ctx, request, Permission.ACT, post=True)
         if isinstance(caller, web.Response):
             return caller
         alert_id = request.match_info["alert_id"][:64]
@@ -297,10 +166,10 @@ class _Pages:
                 ctx.security, caller, AccessAction.ACKNOWLEDGE, target_kind="alert",
                 target_id=alert_id, outcome=AccessOutcome.NOT_FOUND, required=False,
             )  # fmt: skip
-            return _html(message_page("No such alert", "It may not be stored yet."), 404)
+            return html(message_page("No such alert", "It may not be stored yet."), 404)
         await guard.record(ctx.security, caller, AccessAction.ACKNOWLEDGE, target_kind="alert",
                            target_id=alert_id, required=False)  # fmt: skip
-        episode = await self._read(ctx, lambda conn: _episode_of_alert(conn, alert_id))
+        episode = await read_store(ctx, lambda conn: _episode_of_alert(conn, alert_id))
         raise web.HTTPSeeOther(f"/worklist?done=ack#ep-{episode or ''}")
 
     async def silence(self, request: web.Request) -> web.Response:
@@ -315,10 +184,10 @@ class _Pages:
         except ValueError:
             hours = 0
         if hours not in SILENCE_HOURS or not 0 < len(reason) <= 500:
-            return _html(message_page("Not silenced", "Choose a duration and give a reason."),
+            return html(message_page("Not silenced", "Choose a duration and give a reason."),
                          400)  # fmt: skip
         if await self._patient_of(ctx, episode_id) is None:
-            return _html(message_page("No such episode", "It is not open any more."), 404)
+            return html(message_page("No such episode", "It is not open any more."), 404)
         now = ctx.security.clock.now()
         silence = Silence(
             silence_id=f"sil-{uuid.uuid4().hex[:16]}", scope=SilenceScope.EPISODE,
@@ -341,7 +210,7 @@ class _Pages:
         form = await request.post()
         found = await self._patient_of(ctx, episode_id)
         if found is None:
-            return _html(message_page("No such episode", "It is not open any more."), 404)
+            return html(message_page("No such episode", "It is not open any more."), 404)
         patient_id, facility = found
         now = ctx.security.clock.now()
         try:
@@ -351,7 +220,7 @@ class _Pages:
                                 patient_id=patient_id, facility=facility, now=now)  # fmt: skip
         except (CareError, ValueError) as exc:
             text = str(exc) if isinstance(exc, CareError) else "occurred_at: a date and time"
-            return _html(message_page("Not recorded", text), 400)
+            return html(message_page("Not recorded", text), 400)
         value = record.event.model_dump_json(exclude_none=True).encode()
         await ctx.send([(record.topic, record.patient_id.encode("utf-8"), value)])
         back = await self._episode_done(
@@ -367,7 +236,7 @@ class _Pages:
         """An action on one episode: the caller may act (CSRF checked) and the episode id from
         the path; or the response that refuses the caller."""
         ctx = self.context()
-        caller = await self._caller(ctx, request, Permission.ACT, post=True)
+        caller = await caller_of(ctx, request, Permission.ACT, post=True)
         if isinstance(caller, web.Response):
             return caller
         return ctx, caller, request.match_info["episode_id"][:64]
@@ -397,7 +266,7 @@ class _Pages:
                 e.episode_id == episode_id, e.status == queries.OPEN)).first()  # fmt: skip
             return None if row is None else (str(row[0]), row[1])
 
-        found: tuple[str, str | None] | None = await self._read(ctx, find)
+        found: tuple[str, str | None] | None = await read_store(ctx, find)
         return found
 
 
@@ -411,8 +280,3 @@ def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
-
-
-def _wants_html(request: web.Request) -> bool:
-    # A browser (or anything not asking for JSON) is sent to sign in; a script gets the 401.
-    return "application/json" not in request.headers.get("Accept", "")
