@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from services.detection.report import Report
 
 _BENIGN_MIMIC = compile_bytes(
-    r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurofibromas?|"
+    r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurilemm?omas?|neurinomas?|"
+    r"neurofibromas?|"
     r"nerve sheath tumou?rs?|extra-?medullary ha?ema?topoie?sis|extra-?medullary "
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"

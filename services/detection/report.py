@@ -65,11 +65,17 @@ _INTRADURAL_WORDS = (
 _INSIDE_DURA = compile_bytes(
     r"\b(?:intradural|intra-dural|subdural)(?: extramedullary| extra-medullary)?"
     r"(?: \w+){0,2} (?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?|"
-    r"meningioma|schwannoma|disease)|\b(?:intradural|intra-dural),? extra-?medullary\b|\bidem\b|"
+    r"meningioma|schwannoma|disease)|\bidem\b|"
+    r"\bintra-?dural(?:,| and)? extra-?medullary\b|\bextra-?medullary(?:,| and) intra-?dural\b|"
     r"\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
 _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
+# A sentence that goes back to "the mass" to say where it lies: "The mass is surrounded by CSF
+# below the dura: it is intradural." (its compartment holds for the sentence before it).
+_PLACED_BACK_INSIDE_DURA = compile_bytes(
+    r"\b(?:(?:the|this) (?:mass|lesion|tumou?r)|it (?:is|lies|was))\b.*\bintra-?dural\b"
+)
 # Verbs that introduce what an imaging study found (narrative and caption style).
 _REPORTING_VERBS = r"showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed"
 _REPORTING_VERB = compile_bytes(rf"\b(?:{_REPORTING_VERBS})\b")
@@ -126,7 +132,8 @@ _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "be
 # Benign causes that are themselves a mass, so "a mass compressing the cord" can be one of them
 # (NICE NG234 differential of cord compression; Haidar 2010 for extramedullary haematopoiesis).
 _BENIGN_LESION = re2.compile(
-    rb"ha?ematoma|schwannoma|neurofibroma|nerve sheath|meningioma|ha?emangioma|hemangeoma|"
+    rb"ha?ematoma|schwannoma|neurilemm?oma|neurinoma|neurofibroma|nerve sheath|meningioma|"
+    rb"ha?emangioma|hemangeoma|"
     rb"abscess|phlegmon|empyema|lipomatosis|ha?ematopoie|\bemh\b|synovial cyst|intradural|"
     # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
     rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
@@ -345,7 +352,27 @@ class Report:
         compresses is not epidural compression (corpus README: intradural is not epidural)."""
         s = self.sentences[i]
         text = self.data[s.start : s.end]
-        return _INSIDE_DURA.search(text) is not None and _EPIDURAL_NAMED.search(text) is None
+        if _EPIDURAL_NAMED.search(text) is not None:
+            return False
+        if _INSIDE_DURA.search(text) is not None:
+            return True
+        return self._placed_back_inside_dura(i)
+
+    def _placed_back_inside_dura(self, i: int) -> bool:
+        """Whether one of the next two sentences of the same line goes back to the mass of
+        sentence i to place it inside the dura, in a report that names nothing epidural."""
+        if _EPIDURAL_NAMED.search(self.data) is not None:
+            return False
+        here = self.sentences[i]
+        for later in self.sentences[i + 1 : i + 3]:
+            if later.line != here.line or later.part != here.part:
+                break
+            text = self.data[later.start : later.end]
+            if _PLACED_BACK_INSIDE_DURA.search(text) is not None and (
+                _INSIDE_DURA.search(text) is not None
+            ):
+                return True
+        return False
 
     def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
         s = self.sentences[i]

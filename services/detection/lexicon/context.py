@@ -112,6 +112,14 @@ PSEUDO: tuple[Rule, ...] = (
         r"presented with (?:signs and )?symptoms? of|developed (?:signs and )?symptoms? of",
         "pseudo",
     ),
+    # A symptom the text says a compression caused is a stated cause, not the question of a
+    # request: "presenting with myelopathy resulting from cord compression".
+    Rule(
+        "presenting_with_caused",
+        r"present(?:s|ed|ing)? with (?:\w+ ){1,3}(?:resulting from|caused by|due to|"
+        r"secondary to)",
+        "pseudo",
+    ),
     # The same change words about the prior study itself: nothing historical follows.
     Rule(
         "changed_since_prior_study",

@@ -45,7 +45,7 @@ TUMOUR_NOUNS = (
 EXTENT_NOUNS = (
     r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
     r"invasion|extent|soft tissue (?:mass|component)|disease burden|lesions?|abnormality|"
-    r"abnormalities|thickening"
+    r"abnormalities|thickening|growth"
 )
 
 EPIDURAL: tuple[Rule, ...] = (
@@ -83,7 +83,8 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "into_epidural_space",
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|invasion of|infiltration of|"
-        rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to) (?:the )?{W}{{0,5}}"
+        rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to|extension to|"
+        rf"progress(?:ion|ed|es|ing)? to|spread\w* to) (?:the )?{W}{{0,5}}"
         rf"(?:(?:epidural|extra[- ]?dural) (?:and \w+ )?(?:space|compartment)s?|"
         rf"lateral recess(?:es)?)",
         "epidural",
@@ -585,7 +586,8 @@ CAUSES: tuple[Rule, ...] = (
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
-        r"schwann?omas?|neurofibromas?|neurofibromatosis|nerve sheath tumou?rs?|dumb-?bell|"
+        r"schwann?omas?|neurilemm?omas?|neurinomas?|neurofibromas?|neurofibromatosis|"
+        r"nerve sheath tumou?rs?|dumb-?bell|"
         r"old (?:traumatic |healed )?fractures?|dis[ck]al fragments?|idem tumou?rs?|"
         # infections that make epidural masses where they are endemic: spinal hydatid disease
         # (echinococcosis) and brucellar spondylitis (both in the infectious differential of

@@ -968,3 +968,64 @@ def test_a_malignancy_beside_the_canal_in_unread_words_asks_for_review() -> None
         "Known lung cancer: intramedullary metastasis at T9 reaching the cord.",
     ):
         assert not detect(text).review_needed
+
+
+SET_WX_CASES = [
+    # neurilemmoma and neurinoma are other names of the schwannoma
+    (
+        "MRI showed an extradural mass at T6 compressing the cord, in keeping with a neurilemmoma.",
+        False,
+    ),
+    (
+        "MRI showed an extradural mass at T6 compressing the cord, in keeping with a neurinoma.",
+        False,
+    ),
+    (
+        "MRI showed an extradural mass at T6 compressing the cord, in keeping with a metastasis.",
+        True,
+    ),
+    # tumour that progresses, spreads or grows to the epidural space is there
+    (
+        "Known renal cancer, a T7 deposit. The new scan shows progression to the epidural space.",
+        True,
+    ),
+    (
+        "Known renal cancer with a T7 deposit; the follow-up scan shows further epidural growth.",
+        True,
+    ),
+    (
+        "Known renal cancer, a T7 deposit. The new scan shows progression in the vertebral body.",
+        False,
+    ),
+    ("A lytic L2 lesion with a soft tissue component shows extension to the epidural space.", True),
+    ("A lytic L2 lesion with a soft tissue component shows extension to the psoas muscle.", False),
+    # a symptom the text says a compression caused states the compression
+    (
+        "A man with proven myeloma of T9, presenting with paraparesis resulting from cord "
+        "compression.",
+        True,
+    ),
+    ("A man with proven myeloma of T9, presenting with paraparesis: ?cord compression.", False),
+    # the next sentence goes back to the mass to place it inside the dura
+    (
+        "A rounded tumour compresses the cord at T3. The mass lies below the dura, so it is "
+        "intradural and extramedullary.",
+        False,
+    ),
+    (
+        "A rounded tumour compresses the cord at T3. The mass lies behind the dura, with the "
+        "posterior elements destroyed.",
+        True,
+    ),
+    # ...unless the report names epidural disease
+    (
+        "Epidural tumour compresses the cord at T3. The mass at T11 is intradural and "
+        "extramedullary.",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), SET_WX_CASES)
+def test_blind_set_wx_phenomenon(text: str, suspected: bool) -> None:
+    assert detect(text, modality="MR").suspected_mescc is suspected
