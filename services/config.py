@@ -418,6 +418,9 @@ def env_name(field: str) -> str:
     return f"CORDWATCH_{field.upper()}"
 
 
+CONFIG_ERROR_STATUS = 78  # EX_CONFIG (sysexits.h): the configuration is wrong, do not retry as is
+
+
 class ConfigError(Exception):
     """The environment's settings are wrong; ``problems`` has one line each, no values."""
 

@@ -15,6 +15,7 @@ InitProducerId). Duplicates that at-least-once allows are absorbed downstream by
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,11 +24,18 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import AppT
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from services.config import Role, SecurityProtocol, Settings, load_settings
+from services.config import (
+    CONFIG_ERROR_STATUS,
+    ConfigError,
+    Role,
+    SecurityProtocol,
+    Settings,
+    load_settings,
+)
 from services.logging import configure_structlog, logging_config
 from streams import api, review_api, web
 from streams.agents import acks, census, deadline_scan, gateway, ingest, notify, pathway, sink
-from streams.bootstrap import Runtime, build_runtime
+from streams.bootstrap import Runtime, build_runtime, read_startup_files
 from streams.broker import client_options
 from streams.gateway import fhir_endpoint
 from streams.patient_store import PatientTable, declare_table
@@ -193,6 +201,13 @@ def __getattr__(name: str) -> faust.App:
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if "app" not in globals():
-        settings = load_settings()
-        globals()["app"] = create_app(settings, runtime=build_runtime(settings, registry=REGISTRY))
+        try:
+            settings = load_settings()
+            users, pathway = read_startup_files(settings)
+        except ConfigError as exc:  # as `cordwatch worker` says it: no traceback, no values
+            for line in exc.problems:
+                print(f"streams.app: {line}", file=sys.stderr)
+            raise SystemExit(CONFIG_ERROR_STATUS) from None
+        runtime = build_runtime(settings, registry=REGISTRY, pathway=pathway, users=users)
+        globals()["app"] = create_app(settings, runtime=runtime)
     return globals()["app"]  # type: ignore[no-any-return]

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import structlog
 from prometheus_client import CollectorRegistry
 
-from services.config import Settings
+from services.config import ConfigError, Settings
+from services.identity.users_file import UsersFileError
 from services.metrics import CordwatchMetrics
 from services.pathway import Detector, Scorer
-from services.policy import Policy, load_policy
+from services.policy import Policy, PolicyError, load_policy
 from services.store import Store, make_engine
 from services.store.sink import SinkHealth
 from streams.alert_tail import TailReader, read_alert_tail
@@ -77,6 +78,31 @@ class Runtime:
         if self.patients is None:
             raise LookupError("no patients table: this worker does not run the pathway role")
         return self.patients
+
+
+def read_startup_files(
+    settings: Settings, *, pathway: Pathway | None = None
+) -> tuple[UsersFile, Pathway]:
+    """The users file and the policy (unless ``pathway`` is given), read before anything starts:
+    a wrong one must not take a broker down with it.
+
+    ConfigError lists every problem of both, one line each, naming ``CORDWATCH_USERS_FILE`` or
+    ``CORDWATCH_POLICY``; the lines name entries and fields, never a credential.
+    """
+    problems: list[str] = []
+    users = UsersFile(settings.users_file)  # the Runtime's: read now, re-read when it changes
+    try:
+        users.current()
+    except UsersFileError as exc:
+        problems += [f"CORDWATCH_USERS_FILE: {line}" for line in exc.problems]
+    if pathway is None:
+        try:
+            pathway = Pathway(policy=load_policy(settings.policy))
+        except PolicyError as exc:
+            problems += [f"CORDWATCH_POLICY: {line}" for line in exc.problems]
+    if problems or pathway is None:
+        raise ConfigError(problems)
+    return users, pathway
 
 
 def build_runtime(

@@ -21,12 +21,11 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from services.config import CONFIG_ERROR_STATUS as CONFIG_ERROR_STATUS  # re-exported
 from services.config import ConfigError, Settings, load_settings
 
 # What a handler is given: this invocation's settings, read on first call (`InvocationSettings`).
 SettingsSource = Callable[[], Settings]
-
-CONFIG_ERROR_STATUS = 78  # EX_CONFIG (sysexits.h): the configuration is wrong, do not retry as is
 
 
 def _subcommand_modules() -> list[ModuleType]:

@@ -53,29 +53,25 @@ def serve(
     import structlog
     from prometheus_client import REGISTRY
 
-    from services.identity.users_file import UsersFileError
+    from services.config import ConfigError
     from services.logging import configure_logging
-    from services.policy import PolicyError, load_policy
     from streams.app import create_app
-    from streams.bootstrap import Pathway, build_runtime, prepare_cluster, start_embedded_broker
+    from streams.bootstrap import (
+        build_runtime,
+        prepare_cluster,
+        read_startup_files,
+        start_embedded_broker,
+    )
     from streams.broker import BrokerError
     from streams.cli import CONFIG_ERROR_STATUS
-    from streams.security.users import UsersFile
 
     if roles is not None:
         settings = settings.model_copy(update={"roles": frozenset(roles)})
-    users = UsersFile(settings.users_file)  # the Runtime's: read now, re-read when it changes
     try:
-        users.current()
-    except UsersFileError as exc:  # one line per problem, naming entry and field, no credential
+        users, pathway = read_startup_files(settings, pathway=pathway)
+    except ConfigError as exc:  # one line per problem, naming the variable, no credential
         for line in exc.problems:
-            print(f"cordwatch worker: CORDWATCH_USERS_FILE: {line}", file=sys.stderr)
-        return CONFIG_ERROR_STATUS
-    try:  # read before anything starts: a wrong policy must not take a broker down with it
-        pathway = pathway or Pathway(policy=load_policy(settings.policy))
-    except PolicyError as exc:
-        for line in exc.problems:
-            print(f"cordwatch worker: CORDWATCH_POLICY: {line}", file=sys.stderr)
+            print(f"cordwatch worker: {line}", file=sys.stderr)
         return CONFIG_ERROR_STATUS
     problem = schema_problem(settings.database_url)
     if problem is not None:

@@ -77,3 +77,29 @@ def test_faust_cli_app_is_built_on_first_access_only() -> None:
     before, after, same, agents = json.loads(out.decode().strip().splitlines()[-1])
     assert (before, after, same) == (False, True, True)
     assert agents == ["alert_sink", "sink"]  # from CORDWATCH_ROLES, as the worker would
+
+
+def test_faust_cli_app_with_a_wrong_policy_or_users_file_exits_78_one_line_per_problem(
+    tmp_path: Path,
+) -> None:
+    # `faust -A streams.app worker` says what `cordwatch worker` says: no traceback, no values.
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  - name: ward\n    role: nobody\n    token: marker-secret-4711\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORDWATCH_")}
+    env |= {
+        "CORDWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        "CORDWATCH_POLICY": str(tmp_path / "absent.yaml"),
+        "CORDWATCH_USERS_FILE": str(users),
+    }
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", "import streams.app as m; m.app"],
+        env=env, cwd=root, capture_output=True, check=False,
+    )  # fmt: skip
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 78
+    assert any(line.startswith("streams.app: CORDWATCH_POLICY: ") for line in lines)
+    assert any(line.startswith("streams.app: CORDWATCH_USERS_FILE: ") for line in lines)
+    assert all(line.startswith("streams.app: ") for line in lines)
+    assert "Traceback" not in done.stderr.decode()
+    assert "marker-secret-4711" not in done.stderr.decode()
