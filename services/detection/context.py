@@ -99,6 +99,14 @@ class SentenceScope:
         terms = self._level_term_starts
         return bisect_left(terms, b) == bisect_left(terms, a)
 
+    def negation_inside(self, start: int, end: int) -> int:
+        """Where the first negation trigger strictly inside [start, end) begins, or -1."""
+        mods: list[Hit] = self._mods
+        for m_start, m_end, rule in mods:
+            if start < m_start and m_end <= end and rule.role in ("neg", "negpartial"):
+                return m_start
+        return -1
+
     def assess(
         self, start: int, end: int, *, negatable: bool = True, stated_grade: bool = False
     ) -> Assertion:

@@ -148,7 +148,13 @@ class Layer:
         body = "|".join(bounded(rule.pattern) for rule in self.rules)
         self._scan = compile_bytes(body, longest=True)
         self._each = [compile_bytes(bounded(rule.pattern)) for rule in self.rules]
+        self._by_rule = dict(zip(self.rules, self._each, strict=True))
         self._known: dict[bytes, Rule] = {}
+
+    def matches_whole(self, rule: Rule, text: bytes) -> bool:
+        """Whether ``rule`` (one of this table's) alone matches all of ``text``."""
+        regex = self._by_rule.get(rule)
+        return regex is not None and regex.fullmatch(text) is not None
 
     def find(
         self, data: bytes, ranges: Sequence[tuple[int, int]] | None = None

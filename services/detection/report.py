@@ -25,6 +25,7 @@ from services.detection.text import Sentence
 MODIFIER_LAYER = Layer(MODIFIERS)
 FINDINGS_LAYER = Layer(FINDINGS)
 SINS_LAYER = Layer(SINS)
+_RULE_TABLES = {rule: SINS_LAYER for rule in SINS_LAYER.rules}  # the rest are FINDINGS_LAYER's
 LEVEL_LAYER = Layer(LEVEL_RULES)
 
 CONTENT_SECTIONS = frozenset({None, "findings", "impression", "addendum"})
@@ -71,10 +72,12 @@ _INSIDE_DURA = compile_bytes(
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
 _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
-# A sentence that goes back to "the mass" to say where it lies: "The mass is surrounded by CSF
-# below the dura: it is intradural." (its compartment holds for the sentence before it).
+# A sentence that speaks of "the mass" or "these lesions" to say where they lie: "The mass is
+# surrounded by CSF below the dura: it is intradural." (the compartment holds for the sentences
+# beside it that speak of the same lesion).
 _PLACED_BACK_INSIDE_DURA = compile_bytes(
-    r"\b(?:(?:the|this) (?:mass|lesion|tumou?r)|it (?:is|lies|was))\b.*\bintra-?dural\b"
+    r"\b(?:(?:the|this|these|those) (?:mass(?:es)?|lesions?|tumou?rs?)|it (?:is|lies|was))\b"
+    r".*\bintra-?dural\b"
 )
 # Verbs that introduce what an imaging study found (narrative and caption style).
 _REPORTING_VERBS = r"showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|disclosed"
@@ -99,6 +102,7 @@ _BONE_WORDS = (
     b"lamina",
 )
 _GRADE_CONTEXT = (b"epidural", b"bilsky", b"escc", b"sosg", b"cord", b"thecal", b"cauda")
+_SCALE_NAMES = (b"bilsky", b"escc", b"sosg")
 _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
     b"not assess",
     b"be assess",
@@ -328,9 +332,12 @@ class Report:
             role = rule.role
             if role == "ignore":
                 continue
-            if role == "grade" and not self._has(i, _GRADE_CONTEXT):
+            if role == "grade" and not (
+                self._has(i, _GRADE_CONTEXT) or self._scale_named_before(i)
+            ):
                 continue
             if role in _ASSESSED_ROLES and scope is not _NO_SCOPE:  # no modifier: unmodified
+                end = self._own_words_end(scope, start, end, rule)
                 assertion = scope.assess(
                     start, end, negatable=rule.negatable, stated_grade=role in ("escc", "grade")
                 )
@@ -341,6 +348,27 @@ class Report:
                 mention.grade = _stated_grade(self.data[start:end])
             out.append(mention)
         return out
+
+    def _scale_named_before(self, i: int) -> bool:
+        """Whether the sentence before i, on its line, names the grading scale ("Examples of
+        ESCC grades. Grade 1b at T1, grade 3 at T10."): a bare "grade 3" then is that scale's."""
+        if i == 0:
+            return False
+        here, before = self.sentences[i], self.sentences[i - 1]
+        return before.line == here.line and self._has(i - 1, _SCALE_NAMES)
+
+    def _own_words_end(self, scope: SentenceScope, start: int, end: int, rule: Rule) -> int:
+        """The end of the finding's own words. A gap word of a rule can run on over a negation
+        to a second mention of the same structure ("abuts the cord without cord compression"
+        matches up to the second "cord"); when the rule already matches the words before the
+        negation, those are the finding, and the negation is about what follows it."""
+        cut = scope.negation_inside(start, end)
+        if cut < 0:
+            return end
+        head = self.data[start:cut].rstrip(b" ")
+        if _RULE_TABLES.get(rule, FINDINGS_LAYER).matches_whole(rule, head):
+            return start + len(head)
+        return end
 
     def has(self, i: int, words: tuple[bytes, ...]) -> bool:
         """Whether sentence i contains any of the words."""
@@ -359,15 +387,16 @@ class Report:
         return self._placed_back_inside_dura(i)
 
     def _placed_back_inside_dura(self, i: int) -> bool:
-        """Whether one of the next two sentences of the same line goes back to the mass of
-        sentence i to place it inside the dura, in a report that names nothing epidural."""
+        """Whether the sentence before i or one of the two after it, on the same line, speaks
+        of the mass or lesions of sentence i to place them inside the dura, in a report that
+        names nothing epidural."""
         if _EPIDURAL_NAMED.search(self.data) is not None:
             return False
         here = self.sentences[i]
-        for later in self.sentences[i + 1 : i + 3]:
-            if later.line != here.line or later.part != here.part:
-                break
-            text = self.data[later.start : later.end]
+        for other in self.sentences[max(0, i - 1) : i + 3]:
+            if other is here or other.line != here.line or other.part != here.part:
+                continue
+            text = self.data[other.start : other.end]
             if _PLACED_BACK_INSIDE_DURA.search(text) is not None and (
                 _INSIDE_DURA.search(text) is not None
             ):

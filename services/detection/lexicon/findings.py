@@ -190,8 +190,10 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
     Rule(
         "abuts_cord",
-        rf"(?:abut\w*|contact\w*|touch\w*|abutment of|contact with|"
-        rf"abutting on) (?:the )?{W}{{0,4}}(?:{CORD}|(?:nerve )?roots)",
+        rf"(?:abut\w*|contact\w*|touch\w*|abutment of|contact with|abutting on|"
+        # "the fragment is displaced against the surface of the cord": contact, not compression
+        rf"(?:displac\w*|push\w*|lie\w*|lying|lay|rest\w*|bulg\w*|protrud\w*) against) "
+        rf"(?:the )?{W}{{0,4}}(?:{CORD}|(?:nerve )?roots)",
         "mass",
         "1c",
     ),
@@ -286,7 +288,22 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "3",
     ),
     Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass", "1c"),
-    Rule("cord_compression", rf"{CORD} (?:compression|compresion|impingement)", "mass", "2"),
+    # "neural compression": of the cord or the roots, whichever the level holds
+    Rule(
+        "cord_compression",
+        rf"(?:{CORD}|neural) (?:compression|compresion|impingement)",
+        "mass",
+        "2",
+    ),
+    # The cauda equina syndrome that a lesion causes is its compression of the cauda equina
+    # ("a sacral mass causing cauda equina syndrome"); the cause is read as for any compression.
+    Rule(
+        "causes_cauda_equina_syndrome",
+        r"(?:caus\w*|result\w* in|lead\w* to|led to|produc\w*) (?:an? |the )?"
+        r"(?:acute |subacute |progressive |incomplete |complete )?cauda equina syndrome",
+        "mass",
+        "2",
+    ),
     Rule(
         "compression_of_cord",
         rf"(?:(?:displacement|deformity|flattening|distortion|indentation) and )?"

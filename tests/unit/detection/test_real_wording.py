@@ -1029,3 +1029,59 @@ SET_WX_CASES = [
 @pytest.mark.parametrize(("text", "suspected"), SET_WX_CASES)
 def test_blind_set_wx_phenomenon(text: str, suspected: bool) -> None:
     assert detect(text, modality="MR").suspected_mescc is suspected
+
+
+SET_Y_CASES = [
+    # a negation that a rule's gap ran over belongs to what follows it, not to the finding
+    (
+        "Metastatic collapse of T11. The posterior wall abuts the spinal cord without cord "
+        "compression.",
+        True,
+        "1c",
+    ),
+    ("Metastatic collapse of T11. The posterior wall does not abut the spinal cord.", False, "0"),
+    # displaced or lying against the cord is contact
+    (
+        "Metastatic collapse of T11: the back fragment is displaced against the ventral surface "
+        "of the cord.",
+        True,
+        "1c",
+    ),
+    (
+        "Metastatic collapse of T11: the posterior fragment is displaced towards the psoas.",
+        False,
+        "0",
+    ),
+    # "neural compression" is compression of the cord or the roots
+    ("Myeloma of the lumbar spine with neural compression at L2.", True, "2"),
+    ("Myeloma of the lumbar spine with neural foraminal narrowing at L2.", False, "0"),
+    # a lesion causing the cauda equina syndrome compresses the cauda equina
+    (
+        "MRI found a sacral mass causing cauda equina syndrome; biopsy showed plasmacytoma.",
+        True,
+        "2",
+    ),
+    ("MRI found a large disc extrusion at L4-L5 causing cauda equina syndrome.", False, None),
+    # a bare grade after a sentence that names the scale is that scale's
+    ("Known myeloma. Graded on the ESCC scale. Grade 3 at the T10 level.", True, "3"),
+    ("Known myeloma. Graded on a pain scale. Grade 3 at the T10 level.", False, None),
+    # the sentence before, about "these lesions", places them inside the dura
+    (
+        "Melanoma. These lesions are intradural extramedullary metastases. Lesions fill the lower "
+        "canal, resulting in a cauda equina syndrome.",
+        False,
+        None,
+    ),
+    (
+        "Melanoma. These lesions are bone metastases. Lesions fill the lower canal, resulting in a "
+        "cauda equina syndrome.",
+        True,
+        "2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_Y_CASES)
+def test_blind_set_y_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
