@@ -33,7 +33,11 @@ _BENIGN_MIMIC = compile_bytes(
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
-    r"dis[ck] (?:fragment|herniation|sequestration|extrusion)|intervertebral dis[ck])\b"
+    r"dis[ck] (?:fragments?|herniation|sequestration|extrusion)|intervertebral dis[ck]|"
+    # Langerhans cell histiocytosis (eosinophilic granuloma): the vertebra plana of children and
+    # young adults, a non-metastatic cause of epidural soft tissue (WHO classification of bone
+    # tumours, 5th ed., 2020, lists it apart from the malignant tumours)
+    r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?)\b"
 )
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.
 _DEFINITIVE = compile_bytes(

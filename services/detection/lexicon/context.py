@@ -262,6 +262,16 @@ HISTORY: tuple[Rule, ...] = (
 )
 
 HYPOTHETICAL: tuple[Rule, ...] = (
+    # A first reading that a later one replaced: "initially thought to be an epidural haematoma
+    # ... raising the suspicion of a tumour". Not "initially diagnosed with" (a history).
+    Rule(
+        "first_reading",
+        r"(?:initially|originally|at first|first) (?:thought|considered|believed|interpreted|"
+        r"read|suspected|presumed|misdiagnosed|diagnosed as)(?: to be| as| to represent)?|"
+        r"misdiagnos\w* as|mistaken (?:for|as)",
+        "hypo",
+        "pre",
+    ),
     Rule(
         "if",
         r"if|in case of|should (?:there|the|symptoms|clinical)|whether|in the event of",

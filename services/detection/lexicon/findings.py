@@ -40,7 +40,7 @@ _BONE_EDGE = (
 TUMOUR_NOUNS = (
     r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
     r"myeloma|neoplasm|malignancy|soft tissue tumou?r|\w*sarcomas?|\w*carcinomas?|chordomas?|"
-    r"melanomas?"
+    r"melanomas?|chloromas?|neuroblastomas?|leuka?emic (?:infiltrat\w*|deposits?|mass(?:es)?)"
 )
 EXTENT_NOUNS = (
     r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
@@ -87,6 +87,17 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"progress(?:ion|ed|es|ing)? to|spread\w* to) (?:the )?{W}{{0,5}}"
         rf"(?:(?:epidural|extra[- ]?dural) (?:and \w+ )?(?:space|compartment)s?|"
         rf"lateral recess(?:es)?)",
+        "epidural",
+        "ambiguous",
+    ),
+    # The epidural fat effaced, obliterated or replaced is the classic sign of epidural tumour;
+    # the fat is what is lost, not a benign cause (longer than "epidural fat", so it wins the
+    # leftmost-longest scan; its cause is read from the clause as for any ambiguous finding).
+    Rule(
+        "epidural_fat_effaced",
+        rf"(?:effac\w*|obliterat\w*|replac\w*|infiltrat\w*|invad\w*|encroach\w* (?:on|upon)|"
+        rf"loss of|effacement of|obliteration of|replacement of|infiltration of|invasion of) "
+        rf"(?:the )?{W}{{0,2}}(?:epidural|extra[- ]?dural) fat",
         "epidural",
         "ambiguous",
     ),
@@ -221,7 +232,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "roots_compressed",
         rf"(?:compress\w*) (?:the |multiple |several )?{W}{{0,3}}(?:nerve |cauda equina )?roots|"
-        rf"(?:multiple |several )(?:{W}{{0,2}})?(?:nerve )?roots? compression|"
+        rf"(?:multiple |several |bilateral )(?:{W}{{0,2}})?(?:nerve )?roots? compression|"
         rf"(?:nerve |cauda equina )?roots (?:{W}{{0,3}})?(?:are |were )?compressed",
         "mass",
         "2",
@@ -238,8 +249,9 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "canal_stenosis",
         r"(?:spinal |central |vertebral |sacral )?canal (?:stenosis|narrowing|compromise)|"
-        r"(?:stenosis|narrowing|compromise) of (?:the )?(?:spinal |"
-        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*) (?:the )?"
+        r"(?:stenosis|narrowing|compromise|restriction) of (?:the )?(?:spinal |"
+        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*|compress\w*|"
+        r"restrict\w*) (?:the )?"
         r"(?:spinal |central |vertebral |sacral )?canal",
         "mass",
         "2",
@@ -286,6 +298,14 @@ MASS_EFFECT: tuple[Rule, ...] = (
         rf"{W}{{0,2}}{SAC}|{SAC} (?:is |was )?(?:completely|totally) (?:effaced|obliterated)",
         "mass",
         "3",
+    ),
+    # The cord itself effaced ("tissue partially effacing the cord"): flattened, so compressed.
+    # Only adjectives between: "effacing the CSF around the cord" is the CSF's, not the cord's.
+    Rule(
+        "effaces_cord",
+        rf"effac\w* (?:the )?(?:{W})?{CORD}|{CORD} (?:is |was )?(?:partially |partly )?effaced",
+        "mass",
+        "2",
     ),
     Rule("impinges_on_cord", rf"imping\w* (?:on |upon )?(?:the )?{W}{{0,3}}{CORD}", "mass", "1c"),
     # "neural compression": of the cord or the roots, whichever the level holds
@@ -612,8 +632,10 @@ CAUSES: tuple[Rule, ...] = (
         r"hydatid\w*|echinococc\w*|brucell\w*|"
         # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
+        # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
+        r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?|"
         r"dis[ck] (?:extrusion|herniation|"
-        r"protrusion|sequestration|fragment)|herniat\w*|extrusion|sequestr\w*|"
+        r"protrusion|sequestration|fragments?)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"
         # Abbreviations of degenerative causes: disc-osteophyte complex, herniated nucleus
         # pulposus, degenerative disc / joint disease.

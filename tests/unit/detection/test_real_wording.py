@@ -1085,3 +1085,50 @@ SET_Y_CASES = [
 def test_blind_set_y_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+SET_Z_CASES = [
+    # the cord itself effaced is flattened: compressed
+    ("Epidural tumour at T5 is partially effacing the cord.", True, "2"),
+    ("Epidural tumour at T5 is partially effacing the ventral epidural fat.", True, None),
+    # chloroma and leukaemic deposits are tumour
+    ("A thoracic extradural chloroma at T8.", True, None),
+    ("A thoracic paravertebral chloroma at T8.", False, None),
+    # roots compressed on both sides are more than one root
+    ("Epidural lymphoma at L5 with bilateral L5 root compression.", True, "2"),
+    ("Epidural lymphoma at L5 compressing the left L5 root.", True, "1c"),
+    # disc fragments, plural, are a disc
+    ("A posterior epidural lesion at L4; at surgery, disc fragments were found.", False, None),
+    ("A posterior epidural lesion at L4; at surgery, tumour fragments were found.", True, None),
+    # a first reading that a later one replaced is no diagnosis
+    (
+        "An epidural mass at T2 severely compresses the cord, initially thought to be a haematoma; "
+        "at surgery a tumour was suspected.",
+        True,
+        "3",
+    ),
+    (
+        "An epidural mass at T2 severely compresses the cord, thought to be a haematoma.",
+        False,
+        None,
+    ),
+    # Langerhans cell histiocytosis is not a metastatic disease
+    (
+        "Vertebra plana of T2 with epidural soft tissue compressing the cord. Diagnosis: "
+        "Langerhans cell histiocytosis.",
+        False,
+        None,
+    ),
+    (
+        "Vertebra plana of T2 with epidural soft tissue compressing the cord. Diagnosis: Ewing "
+        "sarcoma.",
+        True,
+        "2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_Z_CASES)
+def test_blind_set_z_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
