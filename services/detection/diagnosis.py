@@ -37,7 +37,8 @@ _BENIGN_MIMIC = compile_bytes(
     # Langerhans cell histiocytosis (eosinophilic granuloma): the vertebra plana of children and
     # young adults, a non-metastatic cause of epidural soft tissue (WHO classification of bone
     # tumours, 5th ed., 2020, lists it apart from the malignant tumours)
-    r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?)\b"
+    r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?|"
+    r"(?:inflammatory )?pseudotumou?rs?|paget'?s disease|paget disease|arachnoid cysts?)\b"
 )
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.
 _DEFINITIVE = compile_bytes(
@@ -46,7 +47,7 @@ _DEFINITIVE = compile_bytes(
     r"immunohistochem\w*|identified as|consistent with|in keeping with|compatible with|"
     r"diagnostic of|characteristic of|"
     r"(?:proved|proven|found|shown|confirmed|turned out) to be|(?:confirmed|proven|proved) as|"
-    r"diagnosis (?:of|was)|"
+    r"diagnosis (?:of|was)|working diagnosis|"
     r"diagnosed (?:as|with)|"
     # a case report's own subject: "we present two patients with extradural schwannoma"
     r"we (?:present|report|describe)|(?:a|this|the present) case of)\b"
@@ -59,7 +60,9 @@ _HYPOTHESIS = compile_bytes(
     r"mistaken|believed|resembl\w*)\b"
 )
 # "Diagnosis:" or "Final diagnosis:" as a header, not "Differential diagnosis:".
-_DIAGNOSIS_HEADER = compile_bytes(r"(?:^|\n) *(?:final |histological |pathological )?diagnosis:")
+_DIAGNOSIS_HEADER = compile_bytes(
+    r"(?:^|\n) *(?:final |histological |pathological |working )?diagnosis:"
+)
 _DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
 _LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
 # Cause words that are only the generic noun ("a tumour"; a schwannoma is a tumour too).

@@ -142,7 +142,8 @@ _BENIGN_LESION = re2.compile(
     # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
     rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
     # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
-    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]|histiocytosis|eosinophilic granuloma"
+    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]|histiocytosis|eosinophilic granuloma|"
+    rb"pseudotumou?r|arachnoid cyst|cystic lesion"
 )
 
 

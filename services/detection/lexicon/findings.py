@@ -75,7 +75,8 @@ EPIDURAL: tuple[Rule, ...] = (
     ),
     Rule(
         "epidural_soft_tissue",
-        r"(?:epidural|extra[- ]?dural) (?:enhancing )?(?:soft[ -]tissue|"
+        # "epidural and periradicular diffuse soft tissue": one more place and one adjective
+        r"(?:epidural|extra[- ]?dural)(?: and [a-z-]+)? (?:diffuse |enhancing )?(?:soft[ -]tissue|"
         r"tissue|enhancement|signal abnormality)",
         "epidural",
         "ambiguous",
@@ -619,7 +620,8 @@ CAUSES: tuple[Rule, ...] = (
         # the chronic haemolytic anaemias that make it, named where the case report leaves
         # the lesion unnamed ("iron deposition from repeated blood transfusion")
         r"thalass?a?emi\w*|sickle cell|ha?emolytic ana?emia|myelofibrosis|"
-        r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|"
+        r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|tdt|"
+        r"transfusion[- ]dependent|(?:severe |myocardial |hepatic )?iron overload|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
@@ -634,6 +636,10 @@ CAUSES: tuple[Rule, ...] = (
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
         r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?|"
+        # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an
+        # extradural place: benign causes in the differential of cord compression (Cole &
+        # Patchell, Lancet Neurol 2008;7:459-66)
+        r"(?:inflammatory )?pseudotumou?rs?|arachnoid cysts?|cystic lesions?|"
         r"dis[ck] (?:extrusion|herniation|"
         r"protrusion|sequestration|fragments?)|herniat\w*|extrusion|sequestr\w*|"
         r"dis[ck][ /-]?osteophyte(?: complex| bar)?|osteophyt\w*|opll|"
@@ -662,7 +668,8 @@ CAUSES: tuple[Rule, ...] = (
         "epidural_benign",
         rf"(?:epidural|extra[- ]?dural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
         rf"ha?ematoma|collection|fluid|lipomatosis|fat|venous plexus|veins?|varix|varices|gas|"
-        rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|"
+        rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|cysts?|"
+        rf"cystic lesions?|"
         rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)",
         "benign",
         "strong",

@@ -1132,3 +1132,46 @@ SET_Z_CASES = [
 def test_blind_set_z_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+SET_AA_CASES = [
+    # extradural cysts and inflammatory pseudotumour are benign causes
+    ("An extradural cystic lesion at T6 compresses the spinal cord.", False, None),
+    ("An extradural enhancing lesion at T6 compresses the spinal cord.", True, "2"),
+    ("After radiotherapy, an inflammatory pseudotumour at C7 compresses the cord.", False, None),
+    # transfusion-dependent thalassaemia names extramedullary haematopoiesis
+    (
+        "Transfusion-dependent thalassaemia: a paraspinal mass at T6 compresses the cord.",
+        False,
+        None,
+    ),
+    ("Known lymphoma: a paraspinal mass at T6 compresses the cord.", True, "2"),
+    # "epidural and periradicular soft tissue" is epidural soft tissue
+    ("Leukaemia: epidural and periradicular diffuse soft tissue at L3.", True, None),
+    ("Leukaemia: periradicular diffuse soft tissue at L3.", False, None),
+    # a working diagnosis is the report's diagnosis; a title can name Paget's disease
+    (
+        "A mass with extradural spread at L3 compresses the dural sac. Working diagnosis: "
+        "schwannoma.",
+        False,
+        None,
+    ),
+    (
+        "Cord compression in Paget's disease\n\nMRI: posterior epidural tissue compresses the cord "
+        "at T3.",
+        False,
+        None,
+    ),
+    (
+        "Cord compression in prostate cancer\n\nMRI: posterior epidural tissue compresses the cord "
+        "at T3.",
+        True,
+        "2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AA_CASES)
+def test_blind_set_aa_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
