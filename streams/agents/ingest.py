@@ -7,6 +7,7 @@ adds the agents to an ingest worker's app.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import structlog
@@ -21,6 +22,9 @@ from streams.messages import Inbound, Message, failure_letter, parkable
 from streams.outbox import Sender
 
 log = structlog.get_logger(__name__)
+# Per-message lines are DEBUG; asking the stdlib logger first (what structlog's filter_by_level
+# asks, cached by the stdlib) skips building the event dict when DEBUG is off.
+_debug_enabled = logging.getLogger(__name__).isEnabledFor
 
 # Up to this many messages share one broker round trip; a lone one waits at most BATCH_WITHIN.
 BATCH_MAX = 500
@@ -47,11 +51,13 @@ def process(msg: Inbound, *, rt: Runtime) -> Message:
             event_type = str(getattr(event, "event_type", "unknown"))
             facility = rt.metrics.facility(event.facility)
             rt.metrics.events_ingested.labels(msg.topic, event_type, facility).inc()
-            log.debug("ingest.forwarded", event_type=event_type, patient_id=event.patient_id)
+            if _debug_enabled(logging.DEBUG):  # ~7 us a message in structlog even when filtered
+                log.debug("ingest.forwarded", event_type=event_type, patient_id=event.patient_id)
             return (topics.PATIENT_EVENTS, result.key, result.value)
         letter = result.dead_letter
         rt.metrics.dead_letters.labels(msg.topic, letter.reason_code.value).inc()
-        log.debug("ingest.dead_lettered", reason=letter.reason_code.value)
+        if _debug_enabled(logging.DEBUG):
+            log.debug("ingest.dead_lettered", reason=letter.reason_code.value)
         return (topics.DEAD_LETTERS, msg.key, parkable(letter, msg.value, limit=limit))
     except Exception as exc:  # the dead-letter guard: park the message, count it, keep consuming
         log.error("ingest.failed", error=type(exc).__name__)
