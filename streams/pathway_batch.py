@@ -27,6 +27,7 @@ from services.pathway.intake import intake
 from streams import topics
 from streams.alert_tail import SentAlerts
 from streams.bootstrap import Pathway, Runtime
+from streams.decoded_states import DecodedStates
 from streams.messages import Inbound, Message, failure_letter
 from streams.outbox import Sender
 from streams.patient_store import DeadlineIndex, StateTable, decode_state, encode_state
@@ -124,7 +125,13 @@ class _Batch:
 
 
 def _fold(
-    batch: list[Inbound], *, now: datetime, pathway: Pathway, table: StateTable, rt: Runtime
+    batch: list[Inbound],
+    *,
+    now: datetime,
+    pathway: Pathway,
+    table: StateTable,
+    rt: Runtime,
+    decoded: DecodedStates | None,
 ) -> _Batch:
     """Run the reducer over a batch in order; a later event sees the state an earlier one made."""
     out = _Batch([], {}, [], [], [])
@@ -132,8 +139,14 @@ def _fold(
         try:
             event = patient_event_adapter.validate_json(msg.value)
             key = event.patient_id.encode("utf-8")
-            before = out.states[key][1] if key in out.states else table.get(key)
-            prior = decode_state(before)
+            before: bytes | None
+            prior: PatientState | None
+            if key in out.states:  # an earlier event of this batch: its state, still decoded
+                _, before, prior = out.states[key]
+            else:
+                before = table.get(key)
+                kept = decoded.get(key, before) if decoded is not None and before else None
+                prior = kept if kept is not None else decode_state(before)
             page_after = rt.settings.page_after
             seen = intake(prior, event, arrival=now, policy=pathway.policy, page_after=page_after)
             state, outputs = handle(
@@ -191,19 +204,21 @@ async def process_batch(
     index: DeadlineIndex,
     sent: SentAlerts,
     metrics: PathwayMetrics,
+    decoded: DecodedStates | None = None,
 ) -> None:
     """Fold events into the table and send their outputs; never raises.
 
     One broker round trip per batch: every output of the batch is acknowledged, and only then
     are the batch's states written (Faust acks the input offsets after this returns). An alert
     whose id is already on cordwatch.alerts (sent before a crash lost the state that records
-    it) is not sent again.
+    it) is not sent again. `decoded`: the states this agent wrote, kept decoded (a table value
+    it still holds is not decoded again).
     """
     if not batch:
         return
     started = time.perf_counter()
     now = rt.clock.now()
-    folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt)
+    folded = _fold(batch, now=now, pathway=pathway, table=table, rt=rt, decoded=decoded)
     try:
         messages = []
         for message, partition, alert_id in folded.messages:
@@ -223,6 +238,8 @@ async def process_batch(
         return
     for key, (partition, value, state) in folded.states.items():
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
+        if decoded is not None:
+            decoded.put(key, value, state)
         if partition is not None:
             index.note(partition, key, next_deadline(state))
     for alert in folded.alerts:

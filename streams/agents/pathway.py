@@ -23,6 +23,7 @@ from streams import topics
 from streams.agents.consume import consume_batches
 from streams.alert_tail import SentAlerts
 from streams.bootstrap import Runtime
+from streams.decoded_states import DecodedStates
 from streams.messages import Inbound
 from streams.pathway_batch import PathwayMetrics, process_batch
 
@@ -41,12 +42,13 @@ def register(app: AppT, rt: Runtime) -> None:
         """Single writer per patient: fold each batch of events into the patients table."""
         outbox = rt.outbox("pathway")
         sent = SentAlerts(rt.read_alert_tail, lambda: app.consumer_generation_id)
+        decoded = DecodedStates()  # the states this agent wrote, for the next event of each
 
         async def handle(batch: list[Inbound]) -> None:
             with bound_contextvars(topic=topics.PATIENT_EVENTS):
                 await process_batch(
                     batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
-                    index=rt.deadlines, sent=sent, metrics=metrics,
+                    index=rt.deadlines, sent=sent, metrics=metrics, decoded=decoded,
                 )  # fmt: skip
             await table.acknowledged()  # an offset is committable only once its states are stored
 
