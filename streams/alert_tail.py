@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
@@ -47,18 +48,50 @@ class SentAlerts:
             try:
                 self._seen[partition] = await self._read_tail(partition)
             except Exception as exc:  # cannot read back: a possible resend beats a lost alert
-                log.warning("pathway.alert_tail_unreadable", error=type(exc).__name__)
-                return set()
+                log.warning(
+                    "pathway.alert_tail_unreadable", partition=partition, error=type(exc).__name__
+                )
+                # Not read again until the next assignment: every alert of the partition would
+                # wait for another failing read (delivery still dedupes a resend on alert_id).
+                self._seen[partition] = set()
         return self._seen[partition]
 
 
 # Redelivery after a crash covers at most the events since the last offset commit (Faust
 # commits every 2.8 s): their alerts are among the last few thousand on the partition.
 ALERT_TAIL_MESSAGES = 5000
+# The pathway agent waits for the read (its next alert may be a resend), so a read that does not
+# finish is abandoned and tried again with a new client; reading 5 000 alerts takes about 1 s.
+ALERT_TAIL_ATTEMPT_SECONDS = 10.0
+ALERT_TAIL_ATTEMPTS = 3
 
 
-async def read_alert_tail(settings: Settings, partition: int) -> set[str]:
-    """The alert ids among the last ALERT_TAIL_MESSAGES messages of one alerts partition."""
+async def read_alert_tail(
+    settings: Settings,
+    partition: int,
+    *,
+    attempts: int = ALERT_TAIL_ATTEMPTS,
+    within: float = ALERT_TAIL_ATTEMPT_SECONDS,
+    read_once: Callable[[Settings, int], Awaitable[set[str]]] | None = None,
+) -> set[str]:
+    """The alert ids among the last ALERT_TAIL_MESSAGES messages of one alerts partition.
+
+    Each attempt gets `within` seconds: the read loops until its position reaches the end
+    offset and `AIOKafkaConsumer.position` waits for a position without limit, so nothing else
+    would bound it, and the pathway agent waits behind it. After `attempts` the TimeoutError
+    goes to the caller. `read_once`: one attempt (default: a new consumer reads the tail).
+    """
+    read = read_once or _read_tail_once
+    for attempt in range(1, attempts + 1):
+        try:
+            async with asyncio.timeout(within):
+                return await read(settings, partition)
+        except TimeoutError:
+            log.warning("pathway.alert_tail_timeout", partition=partition, attempt=attempt)
+    raise TimeoutError(f"alert tail of partition {partition} not read in {attempts} attempts")
+
+
+async def _read_tail_once(settings: Settings, partition: int) -> set[str]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,
