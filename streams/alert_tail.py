@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -92,10 +93,14 @@ async def read_alert_tail(
 
 
 async def _read_tail_once(settings: Settings, partition: int) -> set[str]:
+    started = time.monotonic()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,
         group_id=None,
+        # aiokafka's 500 ms default: a fetch at the end of the partition (before the seek)
+        # holds the connection that long, and the offset requests queue behind it (Tansu).
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         **client_options(settings),
     )
     await consumer.start()
@@ -111,7 +116,8 @@ async def _read_tail_once(settings: Settings, partition: int) -> set[str]:
                 for record in records:
                     with contextlib.suppress(ValueError, TypeError, KeyError):
                         ids.add(json.loads(record.value or b"")["alert_id"])
-        log.info("pathway.alert_tail_read", partition=partition, alerts=len(ids))
+        took = round(time.monotonic() - started, 3)
+        log.info("pathway.alert_tail_read", partition=partition, alerts=len(ids), seconds=took)
         return ids
     finally:
         await consumer.stop()
