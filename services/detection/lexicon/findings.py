@@ -664,10 +664,24 @@ CAUSES: tuple[Rule, ...] = (
         r"\w*listhesis|ischaemi\w*|ischemi\w*|(?:odontoid|dens) (?:fracture|non-?union)",
         "benign",
     ),
+    # Fat in excess compresses as lipomatosis does; the epidural fat named as anatomy ("a cap of
+    # epidural fat" above a tumour) is no cause of anything.
+    Rule(
+        "epidural_fat_excess",
+        r"(?:excess\w*|prominent|increased|abundant|hypertroph\w*|overgrowth of|proliferation of) "
+        r"(?:of )?(?:the )?(?:posterior |dorsal |ventral |anterior )?"
+        r"(?:epidural|extra[- ]?dural) fat|"
+        # the fat itself the subject of the compression: "epidural fat at L4 compresses the sac"
+        rf"(?:epidural|extra[- ]?dural) fat (?:{W}{{0,4}})?(?:compress\w*|narrow\w*|indent\w*|"
+        rf"deform\w*|effac\w*|displac\w*)",
+        "benign",
+        "strong",
+    ),
+    Rule("epidural_fat", r"(?:epidural|extra[- ]?dural) fat", "ignore"),
     Rule(
         "epidural_benign",
         rf"(?:epidural|extra[- ]?dural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
-        rf"ha?ematoma|collection|fluid|lipomatosis|fat|venous plexus|veins?|varix|varices|gas|"
+        rf"ha?ematoma|collection|fluid|lipomatosis|venous plexus|veins?|varix|varices|gas|"
         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|cysts?|"
         rf"cystic lesions?|"
         rf"ana?esthesia|analgesia|space is (?:clear|normal)|space clear)",

@@ -1168,6 +1168,15 @@ SET_AA_CASES = [
         True,
         "2",
     ),
+    # the epidural fat as anatomy names no cause; fat in excess, or compressing, does
+    (
+        "A mass in the posterior epidural space at T8 with a cap of epidural fat. The cord is "
+        "displaced. Biopsy showed lymphoma.",
+        True,
+        "2",
+    ),
+    ("Prominent epidural fat at T8. The spinal cord is displaced.", False, None),
+    ("Epidural fat at L4 is compressing the thecal sac.", False, None),
 ]
 
 
