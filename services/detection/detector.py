@@ -277,6 +277,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return m.grade is not None and m.grade != "0"
     if role in ("mass", "epidural") and report.inside_dura(m.sentence):
         return False  # an intradural or intramedullary lesion's mass effect is not epidural
+    if role in ("mass", "epidural") and report.at_skull_base(m.sentence):
+        return False  # "a clival chordoma with extradural extension" is inside the skull
     if role == "epidural" and _placed_inside_dura_by_mri(report, m.sentence):
         return False
     if (

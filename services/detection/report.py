@@ -75,6 +75,13 @@ _EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dur
 # A sentence that speaks of "the mass" or "these lesions" to say where they lie: "The mass is
 # surrounded by CSF below the dura: it is intradural." (the compartment holds for the sentences
 # beside it that speak of the same lesion).
+# A sentence about the skull base ("a clival chordoma with extradural extension"): extradural
+# there is inside the skull, not the spine's epidural space.
+_INTRACRANIAL = compile_bytes(
+    r"\b(?:clival|clivus|skull base|prepontine|brain ?stem|posterior fossa|petrous|sellar|"
+    r"intracranial|cerebellopontine)\b"
+)
+_SPINAL_WORDS = (b"spin", b"vertebr", b"cervical", b"thoracic", b"lumbar", b"thecal", b"cauda")
 _PLACED_BACK_INSIDE_DURA = compile_bytes(
     r"\b(?:(?:the|this|these|those) (?:mass(?:es)?|lesions?|tumou?rs?)|it (?:is|lies|was))\b"
     r".*\bintra-?dural\b"
@@ -386,6 +393,16 @@ class Report:
         if _INSIDE_DURA.search(text) is not None:
             return True
         return self._placed_back_inside_dura(i)
+
+    def at_skull_base(self, i: int) -> bool:
+        """Whether sentence i speaks of the skull base and of no part of the spine (no level,
+        no spinal word): its extradural or compressive words are intracranial."""
+        s = self.sentences[i]
+        return (
+            _INTRACRANIAL.search(self.data, s.start, s.end) is not None
+            and not self.levels[i]
+            and not self._has(i, _SPINAL_WORDS)
+        )
 
     def _placed_back_inside_dura(self, i: int) -> bool:
         """Whether the sentence before i or one of the two after it, on the same line, speaks

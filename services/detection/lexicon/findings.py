@@ -76,8 +76,8 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "epidural_soft_tissue",
         # "epidural and periradicular diffuse soft tissue": one more place and one adjective
-        r"(?:epidural|extra[- ]?dural)(?: and [a-z-]+)? (?:diffuse |enhancing )?(?:soft[ -]tissue|"
-        r"tissue|enhancement|signal abnormality)",
+        r"(?:epidural|extra[- ]?dural)(?: and [a-z-]+)? (?:diffuse |enhancing )?"
+        r"(?:soft[ -]tissues?|tissues?|enhancement|signal abnormality)",
         "epidural",
         "ambiguous",
     ),
@@ -109,6 +109,14 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"projects? into|protrud\w* into|(?:{_BONE_EDGE} (?:\w+ )?)?bulg\w* into|extends? in|"
         rf"extending in) (?:the )?"
         rf"{W}{{0,3}}(?:spinal |sacral |vertebral |central )?canal",
+        "epidural",
+        "ambiguous",
+    ),
+    # "a soft-tissue mass protruding from the L3 body to the spinal canal"
+    Rule(
+        "towards_canal",
+        rf"(?:protrud\w*|extend\w*|project\w*|grow\w*|bulg\w*) (?:from (?:the )?{W}{{0,4}})?"
+        rf"(?:in)?to(?:wards?)? (?:the )?(?:spinal |sacral |vertebral |central )canal",
         "epidural",
         "ambiguous",
     ),
@@ -250,12 +258,20 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "canal_stenosis",
         r"(?:spinal |central |vertebral |sacral )?canal (?:stenosis|narrowing|compromise)|"
-        r"(?:stenosis|narrowing|compromise|restriction) of (?:the )?(?:spinal |"
-        r"central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*|compress\w*|"
+        r"(?:stenosis|narrowing|compromise|restriction) of (?:the )?(?:spinal |cervical |thoracic |"
+        r"lumbar |central |vertebral |sacral )?canal|(?:narrow\w*|compromis\w*|compress\w*|"
         r"restrict\w*) (?:the )?"
         r"(?:spinal |central |vertebral |sacral )?canal",
         "mass",
         "2",
+    ),
+    # A block (myelographic, of the CSF) or the cauda equina blocked: no CSF passes (3).
+    Rule(
+        "canal_block",
+        rf"(?:blockage|obstruction) of (?:the )?{W}{{0,2}}(?:{CORD}|(?:spinal )?canal|{SAC}|"
+        rf"csf(?: flow)?)|(?:complete|total) (?:myelographic |csf |spinal |subarachnoid )?block",
+        "mass",
+        "3",
     ),
     # An obliterated canal leaves no room for CSF: grade 3 as the corpus README reads words.
     Rule(
@@ -421,8 +437,9 @@ MASS_EFFECT: tuple[Rule, ...] = (
 BRAINSTEM: tuple[Rule, ...] = (
     Rule(
         "brainstem_compressed",
-        rf"(?:compress\w*|indent\w*|displac\w*|flatten\w*|deform\w*|mass effect (?:on|upon)) "
-        rf"(?:on |upon )?(?:the )?{W}{{0,2}}(?:medulla oblongata|brain ?stem|pons)|"
+        rf"(?:compress\w*|indent\w*|displac\w*|flatten\w*|deform\w*|effac\w*|mass effect (?:on|"
+        rf"upon)|effacement of) (?:on |upon )?(?:the )?{W}{{0,2}}(?:medulla oblongata|brain ?stem|"
+        rf"pons)|"
         rf"(?:medulla oblongata|brain ?stem|pons) (?:{W}{{0,3}})?(?:compression|compressed|"
         rf"indented|displaced|flattened)",
         "ignore",
@@ -655,7 +672,11 @@ CAUSES: tuple[Rule, ...] = (
     # Words that point to a benign cause only when they stand beside the finding.
     Rule(
         "benign",
-        r"degenerat\w*|spondylo\w*|dis[ck]s?|uncovertebral|facet\w*|ligamentum flavum|"
+        r"degenerat\w*|spondylo\w*|dis[ck]s?|uncovertebral|facet\w*|zygapophys\w*|"
+        r"ligamentum flavum|"
+        # soft tissue about the dens: rheumatoid pannus or a retro-odontoid pseudotumour
+        r"retro-?odontoid|peri-?odontoid|(?:posterior to|behind|around|surrounding) the "
+        r"(?:odontoid|dens)|atlanto-?axial (?:subluxation|instability|dislocation)|"
         r"stenosis|synovial|cysts?|rheumatoid|infect\w*|septic|pus|bleed|kyphoplasty|"
         r"vertebroplasty|fat|venous|plexus|varix|varices|osteopeni\w*|trauma|schmorl|"
         r"arachnoid\w*|syrinx|fibrosis|scar|gas|calcified|granulation|sarcoid\w*|"

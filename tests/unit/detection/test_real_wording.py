@@ -1184,3 +1184,48 @@ SET_AA_CASES = [
 def test_blind_set_aa_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+SET_AB_CASES = [
+    # soft tissue about the dens is pannus or a retro-odontoid pseudotumour
+    (
+        "Severe compression of the cord at C2 by soft tissue posterior to the odontoid process.",
+        False,
+        None,
+    ),
+    (
+        "Severe compression of the cord at C2 by soft tissue from a destroyed, metastatic odontoid "
+        "process.",
+        True,
+        "3",
+    ),
+    # a skull-base tumour's extradural extension is inside the skull
+    ("A clival chordoma with extradural extension and bony destruction.", False, None),
+    ("A sacral chordoma with extradural extension and bony destruction at S2.", True, None),
+    # plural soft tissues are soft tissue
+    ("Leukaemia: paravertebral and epidural enhancing soft tissues at T10.", True, None),
+    ("Leukaemia: paravertebral enhancing soft tissues at T10.", False, None),
+    # a named part of the canal narrowed by tumour
+    ("Known melanoma: a lytic C2 metastasis with narrowing of the cervical canal.", True, "2"),
+    ("Degenerative narrowing of the cervical canal at C5-C6.", False, None),
+    # tumour protruding to the canal reaches it
+    (
+        "Known colon cancer: a soft-tissue mass protruding from the L3 body to the spinal canal.",
+        True,
+        None,
+    ),
+    (
+        "Known colon cancer: a soft-tissue mass protruding from the L3 body to the psoas.",
+        False,
+        None,
+    ),
+    # a block is complete: no CSF passes
+    ("A metastasis destroys L5 with blockage of the cauda equina at L4-L5.", True, "3"),
+    ("A metastasis destroys L5; the cauda equina is free at L4-L5.", False, "0"),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AB_CASES)
+def test_blind_set_ab_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
