@@ -110,6 +110,31 @@ def limit_fetch_wait(milliseconds: int, *, consumer_thread: Any = None) -> None:
     consumer_thread._create_worker_consumer = create
 
 
+def keep_queued_on_resume(flow: Any) -> None:
+    """Resuming Faust's flow control (`flow`: `app.flow_control`) no longer empties agent queues.
+
+    faust-streaming 0.15.3 ends a recovery by resuming the stream partitions and seeking them to
+    the committed offsets while its fetcher runs, and only then resumes flow control, which
+    clears every agent queue. Messages delivered into a queue in between were already marked
+    read: they were never fetched again in this process, so never processed or acked, and the
+    offset commit stayed behind them (a stalled run of the SIGKILL mid-flood broker test: the
+    restarted worker had fetched the episode changes to their end, processed a fraction of them
+    and of the patient events, and sat idle; its pathway agent was busy through that window).
+    Kept, those messages are processed; what the seek fetches again is skipped by offset or is a
+    redelivery
+    (at-least-once; event ids dedupe it). The queues are still cleared when a rebalance starts
+    (`FlowControlEvent.clear`), which drops what belongs to partitions this worker may lose;
+    stream partitions stay paused through the recovery that follows, so nothing reaches an agent
+    before its table is recovered.
+    """
+
+    def resume() -> None:
+        flow._suspend.clear()
+        flow._resume.set()
+
+    flow.resume = resume
+
+
 def create_app(
     settings: Settings,
     *,
@@ -178,6 +203,7 @@ def faust_app(settings: Settings, *, registry: CollectorRegistry) -> faust.App:
     }
     limit_fetch_wait(settings.kafka_fetch_max_wait_ms)
     app = faust.App(settings.faust_app_id, **options)
+    keep_queued_on_resume(app.flow_control)
     # Faust's own sensors, on the worker's registry (one app per Runtime: a second would
     # register them twice, which prometheus_client refuses).
     app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import faust
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
@@ -96,3 +98,20 @@ def test_faust_cli_worker_gets_the_phi_scrubber() -> None:
         assert any(isinstance(p, PhiScrubber) for p in processors)
     finally:
         structlog.reset_defaults()
+
+
+async def test_resuming_flow_keeps_what_the_agents_queues_hold_and_a_rebalance_still_clears() -> (
+    None
+):
+    # Faust ends a recovery by seeking the stream partitions, then resuming flow control: a
+    # message queued in between was marked read, and clearing it lost it for good.
+    app = create_app(Settings())
+    queue = app.FlowControlQueue(maxsize=10, clear_on_resume=True)
+    app.flow_control.suspend()
+    queue.put_nowait("delivered after the seek")
+    app.flow_control.resume()
+    assert app.flow_control.is_active()
+    await asyncio.wait_for(app.flow_control.acquire(), timeout=1.0)  # flow goes on
+    assert queue.qsize() == 1
+    app.flow_control.clear()  # what a rebalance does before partitions may move elsewhere
+    assert queue.qsize() == 0
