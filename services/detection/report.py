@@ -523,7 +523,10 @@ class Report:
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
                 if not clause and m.rule.role == "epidural":  # "epidural extension" of what?
-                    self._presume(m)
+                    if self._benign_named_just_before(i):
+                        m.cause = "benign"  # "Discitis of T12-L1. Epidural disease at this level"
+                    else:
+                        self._presume(m)
         cues += [
             (m.start, m.cause, id(m) in presumed)
             for m in mentions
@@ -596,6 +599,19 @@ class Report:
         if cue >= finding:
             return False
         return _REPORTING_VERB.search(self.data, cue, finding) is not None
+
+    def _benign_named_just_before(self, i: int) -> bool:
+        """Whether the sentence before i, on its line, named a benign cause in its own words
+        and sentence i names no level of its own that the other does not ("Marked discitis of
+        T12-L1. Epidural disease causes minimal canal stenosis at this level."): the epidural
+        disease is that cause's."""
+        if i == 0 or self.sentences[i - 1].line != self.sentences[i].line:
+            return False
+        if self._sentence_cause[i - 1] != "benign" or self._sentence_presumed[i - 1]:
+            return False
+        own = {name for _, names in self.levels[i] for name in names}
+        before = {name for _, names in self.levels[i - 1] for name in names}
+        return not own or bool(own & before)
 
     def _presume(self, m: Mention) -> None:
         self._presumed.append(m)

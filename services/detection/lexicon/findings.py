@@ -651,6 +651,9 @@ CAUSES: tuple[Rule, ...] = (
         r"hydatid\w*|echinococc\w*|brucell\w*|"
         # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
+        # fat gathered in the canal is lipomatosis, named or not ("fatty deposits in the canal")
+        r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
+        r"accumulation of (?:fat|fatty tissue)|fat accumulation|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
         r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?|"
         # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an

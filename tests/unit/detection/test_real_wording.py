@@ -1229,3 +1229,37 @@ SET_AB_CASES = [
 def test_blind_set_ab_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+SET_AD_CASES = [
+    # fat gathered in the canal is lipomatosis, however it is worded
+    (
+        "Fatty deposits fill the posterior canal from T4 to T8, resulting in canal stenosis.",
+        False,
+        None,
+    ),
+    (
+        "Tumour deposits fill the posterior canal from T4 to T8, resulting in canal stenosis.",
+        True,
+        "2",
+    ),
+    # epidural disease right after a named infection, at its level, is the infection's
+    (
+        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the canal "
+        "at this level.",
+        False,
+        None,
+    ),
+    (
+        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the canal "
+        "at T5.",
+        True,
+        "2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AD_CASES)
+def test_blind_set_ad_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
