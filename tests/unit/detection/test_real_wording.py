@@ -1245,13 +1245,15 @@ SET_AD_CASES = [
     ),
     # epidural disease right after a named infection, at its level, is the infection's
     (
-        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the canal "
+        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the "
+        "canal "
         "at this level.",
         False,
         None,
     ),
     (
-        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the canal "
+        "Known lung cancer. Discitis and osteomyelitis of T12-L1. Epidural disease narrows the "
+        "canal "
         "at T5.",
         True,
         "2",
