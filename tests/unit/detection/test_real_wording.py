@@ -1081,12 +1081,6 @@ SET_Y_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "suspected", "grade"), SET_Y_CASES)
-def test_blind_set_y_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
-    found = detect(text, modality="MR")
-    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
-
-
 SET_Z_CASES = [
     # the cord itself effaced is flattened: compressed
     ("Epidural tumour at T5 is partially effacing the cord.", True, "2"),
@@ -1126,12 +1120,6 @@ SET_Z_CASES = [
         "2",
     ),
 ]
-
-
-@pytest.mark.parametrize(("text", "suspected", "grade"), SET_Z_CASES)
-def test_blind_set_z_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
-    found = detect(text, modality="MR")
-    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
 
 
 SET_AA_CASES = [
@@ -1180,12 +1168,6 @@ SET_AA_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AA_CASES)
-def test_blind_set_aa_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
-    found = detect(text, modality="MR")
-    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
-
-
 SET_AB_CASES = [
     # soft tissue about the dens is pannus or a retro-odontoid pseudotumour
     (
@@ -1225,12 +1207,6 @@ SET_AB_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AB_CASES)
-def test_blind_set_ab_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
-    found = detect(text, modality="MR")
-    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
-
-
 SET_AD_CASES = [
     # fat gathered in the canal is lipomatosis, however it is worded
     (
@@ -1261,7 +1237,10 @@ SET_AD_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AD_CASES)
-def test_blind_set_ad_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "suspected", "grade"),
+    SET_Y_CASES + SET_Z_CASES + SET_AA_CASES + SET_AB_CASES + SET_AD_CASES,
+)
+def test_blind_set_y_to_ad_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
