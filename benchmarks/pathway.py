@@ -2,7 +2,9 @@
 
     .venv/bin/python -m benchmarks.pathway [--events 3000] [--rates 200,100] [--latency-seconds 15]
         [--feed-rate 200] [--feed-seconds 15] [--episodes 100000] [--due 1000] [--partitions 4]
-        [--detector real|stand-in]
+        [--detector real|stand-in] [--only speed|recovery]
+
+`--only speed` runs parts 1-2, `--only recovery` parts 3-4 (with `--episodes` and `--due`).
 
 1. Throughput, inbound topic -> alert topic: N imaging reports (N new patients) published to
    hospital.imaging-reports; time until the N-th mescc_suspected alert is on cordwatch.alerts
@@ -630,13 +632,21 @@ async def deadline_run(args: argparse.Namespace, bootstrap: str, workdir: Path) 
     prod = await producer(bootstrap)
     window = timedelta(hours=24)  # the packaged policy's windows (both timers)
     try:
+        # Phases: web up (the scan reports waiting), table recovered (waiting 0), all indexed.
+        phases: dict[str, float] = {}
         while await child.metric("cordwatch_timer_service_indexed_patients") < args.episodes:
             if child.process.poll() is not None:
                 raise SystemExit(f"worker exited; see {child.log}")
             if time.monotonic() - child.started > 600:
                 raise SystemExit("recovery took more than 10 minutes")
-            await asyncio.sleep(0.5)
+            waiting = await child.metric("cordwatch_timer_service_waiting")
+            if waiting and "web" not in phases:
+                phases["web"] = time.monotonic() - child.started
+            if not waiting and "web" in phases and "recovered" not in phases:
+                phases["recovered"] = time.monotonic() - child.started
+            await asyncio.sleep(0.25)
         results["recovered_s"] = time.monotonic() - child.started
+        results["phases"] = phases
         results["memory_recovered"] = child.memory_mb()
         async with Arrivals(
             bootstrap, ALERTS, args.partitions, alerts_of("timer_breached", "DUE-")
@@ -694,6 +704,79 @@ async def fetch_wakeup_ms(bootstrap: str, topic: str, partitions: int) -> list[f
         await consumer.stop()
 
 
+async def speed_parts(args: argparse.Namespace, bootstrap: str, workdir: Path) -> None:
+    """Parts 1 and 2: throughput against the pass-through, latency, start-up."""
+    single = await fetch_wakeup_ms(bootstrap, PASS_OUT, 1)
+    multi = await fetch_wakeup_ms(bootstrap, PASS_OUT, args.partitions)
+    print(
+        f"tansu       fetch wake-up (wait 1500 ms): one partition "
+        f"{statistics.median(single):.0f} ms, {args.partitions} partitions "
+        f"{statistics.median(multi):.0f} ms (worker fetch wait set to "
+        f"CORDWATCH_KAFKA_FETCH_MAX_WAIT_MS)"
+    )
+    base, base_cpu = await passthrough_rate(args, bootstrap, workdir)
+    print(
+        f"throughput  Faust pass-through agent     {base:8.0f} events/s  ({args.events} events;"
+        f" worker CPU {base_cpu:.2f} ms/event)"
+    )
+    runs = await pathway_runs(args, bootstrap, workdir)
+    rate = runs["rate"]
+    print(
+        f"throughput  pathway (inbound -> alerts)   {rate:8.0f} events/s  "
+        f"= {rate / base:.2f} x pass-through (goal >= 0.5)"
+    )
+    print(
+        f"cpu         worker CPU per event: pathway {runs['cpu_ms']:.2f} ms, pass-through "
+        f"{base_cpu:.2f} ms = {base_cpu / runs['cpu_ms']:.2f} x (the ratio when CPU-bound)"
+    )
+    for achieved, got, total, lat in runs["latency"]:
+        if not lat:
+            print(f"latency     at {achieved:.0f} events/s: no alert arrived")
+            continue
+        print(
+            f"latency     report -> mescc_suspected at {achieved:.0f} events/s: "
+            f"p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms, max {max(lat):.0f} ms "
+            f"({got}/{total} alerts; goal p99 < 250 ms at 200/s)"
+        )
+    if "feed" in runs:
+        print_feed(*runs["feed"], report_cpu_ms=runs["cpu_ms"])
+    print(f"startup     worker spawn -> first alert {runs['startup_s']:.1f} s")
+
+
+async def recovery_parts(args: argparse.Namespace, bootstrap: str, workdir: Path) -> None:
+    """Parts 3 and 4: recovery of `--episodes` open episodes, breaches among them, memory."""
+    built = await build_states(args, bootstrap)
+    print(
+        f"deadlines   {args.episodes} open-episode states written to the changelog in {built:.0f} s"
+    )
+    dl = await deadline_run(args, bootstrap, workdir)
+    got, want, late = dl["breach"]
+    within = sum(1 for x in late if x <= 2.0)
+    print(
+        f"recovery    restart -> {args.episodes} episodes indexed "
+        f"in {dl['recovered_s']:.1f} s (goal < 15 s; web up at "
+        f"{dl['phases'].get('web', float('nan')):.1f} s, table recovered at "
+        f"{dl['phases'].get('recovered', float('nan')):.1f} s); "
+        f"RSS {dl['memory_recovered']['VmRSS']:.0f} MiB, "
+        f"peak {dl['memory_recovered']['VmHWM']:.0f} MiB"
+    )
+    if late:
+        print(
+            f"breaches    {got}/{want} breach alerts, "
+            f"{args.episodes + args.due} episodes open: deadline -> alert received "
+            f"p50 {pct(late, 0.5):.2f} s, "
+            f"p99 {pct(late, 0.99):.2f} s, max {max(late):.2f} s; "
+            f"{within}/{want} within 2 s (goal: all); flagged late {dl['late_flagged']}"
+        )
+    else:
+        print(f"breaches    0/{want} breach alerts arrived")
+    mem = dl["memory_after"]
+    print(
+        f"memory      worker RSS {mem['VmRSS']:.0f} MiB, peak {mem['VmHWM']:.0f} MiB with "
+        f"{dl['indexed']:.0f} indexed episodes (goal < 500 MiB)"
+    )
+
+
 async def main_async(args: argparse.Namespace) -> int:
     from streams.topics import all_topic_names
 
@@ -710,70 +793,10 @@ async def main_async(args: argparse.Namespace) -> int:
             partitions=args.partitions,
             replication=1,
         )
-        single = await fetch_wakeup_ms(broker.bootstrap, PASS_OUT, 1)
-        multi = await fetch_wakeup_ms(broker.bootstrap, PASS_OUT, args.partitions)
-        print(
-            f"tansu       fetch wake-up (wait 1500 ms): one partition "
-            f"{statistics.median(single):.0f} ms, {args.partitions} partitions "
-            f"{statistics.median(multi):.0f} ms (worker fetch wait set to "
-            f"CORDWATCH_KAFKA_FETCH_MAX_WAIT_MS)"
-        )
-        base, base_cpu = await passthrough_rate(args, broker.bootstrap, workdir)
-        print(
-            f"throughput  Faust pass-through agent     {base:8.0f} events/s  ({args.events} events;"
-            f" worker CPU {base_cpu:.2f} ms/event)"
-        )
-        runs = await pathway_runs(args, broker.bootstrap, workdir)
-        rate = runs["rate"]
-        print(
-            f"throughput  pathway (inbound -> alerts)   {rate:8.0f} events/s  "
-            f"= {rate / base:.2f} x pass-through (goal >= 0.5)"
-        )
-        print(
-            f"cpu         worker CPU per event: pathway {runs['cpu_ms']:.2f} ms, pass-through "
-            f"{base_cpu:.2f} ms = {base_cpu / runs['cpu_ms']:.2f} x (the ratio when CPU-bound)"
-        )
-        for achieved, got, total, lat in runs["latency"]:
-            if not lat:
-                print(f"latency     at {achieved:.0f} events/s: no alert arrived")
-                continue
-            print(
-                f"latency     report -> mescc_suspected at {achieved:.0f} events/s: "
-                f"p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms, max {max(lat):.0f} ms "
-                f"({got}/{total} alerts; goal p99 < 250 ms at 200/s)"
-            )
-        if "feed" in runs:
-            print_feed(*runs["feed"], report_cpu_ms=runs["cpu_ms"])
-        print(f"startup     worker spawn -> first alert {runs['startup_s']:.1f} s")
-        if args.episodes:
-            built = await build_states(args, broker.bootstrap)
-            print(
-                f"deadlines   {args.episodes} open-episode states written to the changelog "
-                f"in {built:.0f} s"
-            )
-            dl = await deadline_run(args, broker.bootstrap, workdir)
-            got, want, late = dl["breach"]
-            within = sum(1 for x in late if x <= 2.0)
-            print(
-                f"recovery    restart -> {args.episodes} episodes indexed "
-                f"in {dl['recovered_s']:.1f} s; "
-                f"RSS {dl['memory_recovered']['VmRSS']:.0f} MiB"
-            )
-            if late:
-                print(
-                    f"breaches    {got}/{want} breach alerts, "
-                    f"{args.episodes + args.due} episodes open: deadline -> alert received "
-                    f"p50 {pct(late, 0.5):.2f} s, "
-                    f"p99 {pct(late, 0.99):.2f} s, max {max(late):.2f} s; "
-                    f"{within}/{want} within 2 s (goal: all); flagged late {dl['late_flagged']}"
-                )
-            else:
-                print(f"breaches    0/{want} breach alerts arrived")
-            mem = dl["memory_after"]
-            print(
-                f"memory      worker RSS {mem['VmRSS']:.0f} MiB, peak {mem['VmHWM']:.0f} MiB with "
-                f"{dl['indexed']:.0f} indexed episodes (goal < 1024 MiB)"
-            )
+        if args.only in (None, "speed"):
+            await speed_parts(args, broker.bootstrap, workdir)
+        if args.only in (None, "recovery") and args.episodes:
+            await recovery_parts(args, broker.bootstrap, workdir)
     print(f"logs in {workdir}")
     return 0
 
@@ -799,6 +822,11 @@ def main() -> int:
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--detector", choices=("real", "stand-in"), default="real")
+    parser.add_argument(
+        "--only",
+        choices=("speed", "recovery"),
+        help="run only parts 1-2 (speed) or 3-4 (recovery, breaches, memory)",
+    )
     parser.add_argument("--serve", choices=("pathway", "passthrough"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "pathway":

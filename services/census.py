@@ -34,6 +34,34 @@ class FacilityCensus:
     oldest_unacknowledged_critical_s: float = 0.0  # 0 when none
 
 
+@dataclass(frozen=True, slots=True)
+class OpenEpisode:
+    """What the census needs of one open episode, none of it depending on `now`."""
+
+    facility: str | None
+    timers: tuple[tuple[TimerKind, TimerStatus, datetime], ...]  # kind, status, due at
+    # Paged-at times of its critical pages still unacknowledged (empty unless critical).
+    unacknowledged: tuple[datetime, ...]
+
+
+def summarise(state: PatientState) -> tuple[OpenEpisode, ...]:
+    """A patient's open episodes as the census counts them (kept per patient between censuses,
+    so a census need not decode every stored state again)."""
+    out: list[OpenEpisode] = []
+    for episode in state.episodes:
+        if episode.status != EpisodeStatus.OPEN:
+            continue
+        unacknowledged: tuple[datetime, ...] = ()
+        if episode.priority == Priority.CRITICAL:
+            # Exhausted: the plan has no step left, and still nobody has acknowledged it.
+            unacknowledged = tuple(
+                w.paged_at for w in episode.watches if w.stopped in (None, EscalationStop.EXHAUSTED)
+            )
+        timers = tuple((t.kind, t.status, t.due_at) for t in episode.timers)
+        out.append(OpenEpisode(episode.facility or state.facility, timers, unacknowledged))
+    return tuple(out)
+
+
 def census(states: Iterable[PatientState], *, now: datetime) -> dict[str | None, FacilityCensus]:
     """Open episodes, unfinished timers and unacknowledged critical pages by facility.
 
@@ -41,26 +69,26 @@ def census(states: Iterable[PatientState], *, now: datetime) -> dict[str | None,
     while it is under escalation or its plan ran out with nobody acknowledging it, and the
     episode is still open (services.pathway.paging; DESIGN.md section 3).
     """
+    return census_of((summarise(state) for state in states), now=now)
+
+
+def census_of(
+    patients: Iterable[tuple[OpenEpisode, ...]], *, now: datetime
+) -> dict[str | None, FacilityCensus]:
+    """The census of patients already summarised (`summarise`)."""
     out: dict[str | None, FacilityCensus] = {}
-    for state in states:
-        for episode in state.episodes:
-            if episode.status != EpisodeStatus.OPEN:
-                continue
-            site = out.setdefault(episode.facility or state.facility, FacilityCensus())
+    for episodes in patients:
+        for episode in episodes:
+            site = out.setdefault(episode.facility, FacilityCensus())
             site.open_episodes += 1
-            for timer in episode.timers:
-                where = _timer_state(timer.status, due=timer.due_at, now=now)
+            for kind, status, due in episode.timers:
+                where = _timer_state(status, due=due, now=now)
                 if where is not None:
-                    key = (timer.kind, where)
+                    key = (kind, where)
                     site.timers[key] = site.timers.get(key, 0) + 1
-            if episode.priority != Priority.CRITICAL:
-                continue
-            for watch in episode.watches:
-                # Exhausted: the plan has no step left, and still nobody has acknowledged it.
-                if watch.stopped not in (None, EscalationStop.EXHAUSTED):
-                    continue
+            for paged_at in episode.unacknowledged:
                 site.unacknowledged_critical += 1
-                age = max(0.0, (now - watch.paged_at).total_seconds())
+                age = max(0.0, (now - paged_at).total_seconds())
                 site.oldest_unacknowledged_critical_s = max(
                     site.oldest_unacknowledged_critical_s, age
                 )

@@ -23,7 +23,7 @@ from streams.alert_tail import TailReader, read_alert_tail
 from streams.broker import EmbeddedBroker, client_options, ensure_topics, wait_ready
 from streams.clock import Clock, SystemClock
 from streams.outbox import Outbox, ProducerSource
-from streams.patient_store import DeadlineIndex, PatientStore
+from streams.patient_store import DeadlineIndex, Digests, PatientStore
 from streams.security.guard import Security, security_for
 from streams.security.users import UsersFile
 
@@ -49,6 +49,7 @@ class Runtime:
     metrics: CordwatchMetrics
     pathway: Pathway
     deadlines: DeadlineIndex  # when each stored patient next needs the clock (pathway worker)
+    digests: Digests  # what the index and the census read of each stored state, decoded once
     store: Store  # the audit store: the sink writes it, /ready and the HTTP API read it
     sink_health: SinkHealth  # the sink's last write, for /ready
     read_alert_tail: TailReader  # alert ids already on a cordwatch.alerts partition
@@ -134,6 +135,7 @@ def build_runtime(
         # CORDWATCH_POLICY through the settings; the packaged policy when unset.
         pathway=pathway or Pathway(policy=load_policy(settings.policy)),
         deadlines=DeadlineIndex(),
+        digests=Digests(),
         # An engine connects on first use: building it here opens nothing.
         store=store or Store(engine=make_engine(settings.database_url, pool_pre_ping=True)),
         sink_health=SinkHealth(),

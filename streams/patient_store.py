@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from aiokafka.partitioner import murmur2
 from faust.types import AppT
 
 from models.state import PatientState
+from services.census import OpenEpisode, summarise
 from services.pathway import next_deadline
 
 # Rebuilding decodes every stored state; yield to the event loop this often so consumer
@@ -138,24 +139,89 @@ class DeadlineIndex:
         return sum(len(d) for d in self._deadline.values())
 
 
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What the deadline index and the census read of one stored value."""
+
+    raw: bytes  # the stored value it was read from: the table's value object is its version
+    deadline: datetime | None
+    episodes: tuple[OpenEpisode, ...]  # the open episodes, as the census counts them
+
+
+class Digests:
+    """Each stored patient's digest, kept while the table holds the same value object.
+
+    A full decode costs about 64 us; with 100 000 patients the index rebuild after a recovery
+    and every census (each 15 s) decoded them all again, and the census held them at once
+    (13 KB decoded against 1.8 KB of JSON). Now a value is decoded once, when first read; the
+    agent and the changelog recovery each store a new value object, so a changed patient is
+    read again and an unchanged one never.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[bytes, Digest] = {}
+
+    def of(self, key: bytes, raw: bytes) -> Digest:
+        """The digest of the value `raw` stored under `key`."""
+        known = self._by_key.get(key)
+        if known is not None and known.raw is raw:
+            return known
+        state = PatientState.model_validate_json(raw)
+        digest = Digest(raw, next_deadline(state), summarise(state))
+        self._by_key[key] = digest
+        return digest
+
+    def keep_only(self, keys: set[bytes]) -> None:
+        """Forget the patients no longer stored in the owned partitions."""
+        for key in [k for k in self._by_key if k not in keys]:
+            del self._by_key[key]
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+async def each_digest(
+    table: StoredStates,
+    digests: Digests,
+    *,
+    owned: Iterable[int],
+    partitions: int,
+    visit: Callable[[int, bytes, Digest], None],
+) -> None:
+    """Call `visit(partition, key, digest)` for every stored patient of the owned partitions."""
+    wanted = set(owned)
+    seen: set[bytes] = set()
+    for position, key in enumerate(list(table.keys())):
+        partition = partition_for(key, partitions)
+        if partition in wanted:
+            raw = table.get(key)
+            if raw:
+                seen.add(key)
+                visit(partition, key, digests.of(key, raw))
+        if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
+            await asyncio.sleep(0)
+    digests.keep_only(seen)
+
+
 async def rebuild(
     index: DeadlineIndex,
     table: StoredStates,
     *,
     owned: Iterable[int],
     partitions: int,
+    digests: Digests | None = None,
 ) -> int:
-    """Re-index every stored patient of the owned partitions; return how many have a deadline."""
+    """Re-index every stored patient of the owned partitions; return how many have a deadline.
+
+    Cleared first and noted key by key from the value stored now: a state the agent writes
+    while this yields is either read here or noted by the agent after this read it.
+    """
     index.clear()
-    wanted = set(owned)
-    for position, key in enumerate(list(table.keys())):
-        partition = partition_for(key, partitions)
-        if partition in wanted:
-            raw = table.get(key)
-            if raw:
-                index.note(partition, key, next_deadline(PatientState.model_validate_json(raw)))
-        if position % _REBUILD_SLICE == _REBUILD_SLICE - 1:
-            await asyncio.sleep(0)
+
+    def note(partition: int, key: bytes, digest: Digest) -> None:
+        index.note(partition, key, digest.deadline)
+
+    await each_digest(table, digests or Digests(), owned=owned, partitions=partitions, visit=note)
     return len(index)
 
 

@@ -9,36 +9,21 @@ last values; the first tick after recovery recomputes them from the new assignme
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator
 from datetime import datetime
 
 import structlog
 from faust.types import AppT
 
-from models.state import PatientState
-from services.census import census
+from services.census import OpenEpisode, census_of
 from services.metrics import ClinicalGauges
 from streams.agents.deadline_scan import owned_partitions
 from streams.bootstrap import Runtime
-from streams.patient_store import StoredStates, partition_for
+from streams.patient_store import Digest, Digests, StoredStates, each_digest
 
 log = structlog.get_logger(__name__)
 
 CENSUS_INTERVAL_SECONDS = 15.0
-_SLICE = 500  # states decoded between yields to the event loop (heartbeats, agents)
-
-
-def owned_states(
-    table: StoredStates, *, owned: frozenset[int], partitions: int
-) -> Iterator[PatientState]:
-    """The stored states of the owned partitions."""
-    for key in list(table.keys()):
-        if partition_for(key, partitions) in owned:
-            raw = table.get(key)
-            if raw:
-                yield PatientState.model_validate_json(raw)
 
 
 async def recompute(
@@ -48,14 +33,21 @@ async def recompute(
     partitions: int,
     gauges: ClinicalGauges,
     now: datetime,
+    digests: Digests | None = None,
 ) -> None:
-    """One census of the owned partitions at `now`, published to the gauges."""
-    states: list[PatientState] = []
-    for position, state in enumerate(owned_states(table, owned=owned, partitions=partitions)):
-        states.append(state)
-        if position % _SLICE == _SLICE - 1:
-            await asyncio.sleep(0)
-    gauges.publish(census(states, now=now), at=time.time())
+    """One census of the owned partitions at `now`, published to the gauges.
+
+    From each patient's digest (decoded only when its stored value changed), so a census holds
+    no decoded state and reads 100 000 unchanged patients in a fraction of a second.
+    """
+    patients: list[tuple[OpenEpisode, ...]] = []
+
+    def count(_partition: int, _key: bytes, digest: Digest) -> None:
+        if digest.episodes:
+            patients.append(digest.episodes)
+
+    await each_digest(table, digests or Digests(), owned=owned, partitions=partitions, visit=count)
+    gauges.publish(census_of(patients, now=now), at=time.time())
 
 
 def register(app: AppT, rt: Runtime) -> None:
@@ -67,8 +59,8 @@ def register(app: AppT, rt: Runtime) -> None:
     async def census_tick() -> None:
         """Recompute the census once the table partitions are recovered; never raises."""
         owned = owned_partitions(app)
-        if owned is None:
-            return
+        if owned is None or rt.deadlines.generation is None:
+            return  # the deadline index is rebuilt first: it decides when pages go out
         try:
             await recompute(
                 table,
@@ -76,6 +68,7 @@ def register(app: AppT, rt: Runtime) -> None:
                 partitions=app.conf.topic_partitions,
                 gauges=gauges,
                 now=rt.clock.now(),
+                digests=rt.digests,
             )
         except Exception as exc:  # a failed census must not stop the worker; the next tick retries
             log.error("census.failed", error=type(exc).__name__)

@@ -184,7 +184,11 @@ async def scan_once(app: AppT, rt: Runtime, *, send: SendTimerDue, metrics: Time
         generation = (app.consumer_generation_id, owned)
         if deadlines.generation != generation:
             count = await rebuild(
-                deadlines, patients, owned=owned, partitions=app.conf.topic_partitions
+                deadlines,
+                patients,
+                owned=owned,
+                partitions=app.conf.topic_partitions,
+                digests=rt.digests,
             )
             deadlines.generation = generation
             log.info("timers.index_rebuilt", partitions=sorted(owned), pending=count)
