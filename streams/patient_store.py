@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,8 @@ from typing import Any, Protocol
 from aiokafka.partitioner import murmur2
 from faust.types import AppT
 
-from models.state import PatientState
+from models.outputs import TimerStatus
+from models.state import Episode, PatientState
 from services.census import OpenEpisode, summarise
 from services.pathway import next_deadline
 
@@ -47,8 +49,25 @@ def table_of(app: AppT) -> Any:
 
 
 def encode_state(state: PatientState) -> bytes:
-    """The table (and changelog) value: plain JSON, readable with any Kafka tool."""
-    return state.model_dump_json(exclude_defaults=True).encode("utf-8")
+    """The table (and changelog) value: plain JSON, readable with any Kafka tool.
+
+    Defaults are left out, except an episode's empty `watches` when it has a breached timer:
+    a state stored before watches existed has no such key, and decoding one upgrades its
+    breached timers into watches; written without it, a quiet (historic) episode's breach
+    would gain an escalation on its next read (replay example f5_backlog_history).
+    """
+    raw = state.model_dump_json(exclude_defaults=True)
+    if not any(_would_gain_watches(episode) for episode in state.episodes):
+        return raw.encode("utf-8")
+    data = json.loads(raw)
+    for stored, episode in zip(data["episodes"], state.episodes, strict=True):
+        if not episode.watches:
+            stored["watches"] = []
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _would_gain_watches(episode: Episode) -> bool:
+    return not episode.watches and any(t.status == TimerStatus.BREACHED for t in episode.timers)
 
 
 def decode_state(raw: bytes | None) -> PatientState | None:
