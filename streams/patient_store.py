@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ from models.outputs import TimerStatus
 from models.state import Episode, PatientState
 from services.census import OpenEpisode, summarise
 from services.pathway import next_deadline
+from streams.changelog_load import LoadedTable
 
 # Rebuilding decodes every stored state; yield to the event loop this often so consumer
 # heartbeats and the agents keep running while 100 000 patients are indexed.
@@ -33,14 +34,24 @@ _REBUILD_SLICE = 500
 TABLE_NAME = "patients"
 
 
-def declare_table(app: AppT) -> Any:
-    """Declare the patients table on `app` (once, by the composition root)."""
-    return app.Table(
-        TABLE_NAME,
+def declare_table(app: AppT, *, client_options: Mapping[str, Any] | None = None) -> Any:
+    """Declare the patients table on `app` (once, by the composition root).
+
+    Its store loads the changelog in bulk on assignment (`streams.changelog_load`);
+    `client_options` are the aiokafka security options of that load.
+    """
+    table = LoadedTable(
+        app,
+        name=TABLE_NAME,
+        beacon=app.tables.beacon,
         key_type=bytes,
         value_type=bytes,
         help="PatientState JSON per patient_id (the pathway agent is its only writer).",
     )
+    table.client_options = dict(client_options or {})
+    partitions = app.conf.topic_partitions
+    table.partition_of = lambda key: partition_for(key, partitions)
+    return app.tables.add(table)
 
 
 def table_of(app: AppT) -> Any:
