@@ -202,7 +202,8 @@ class Child:
             "CORDWATCH_WEB_PORT": str(self.web_port),
             "CORDWATCH_DATA_DIR": str(workdir / "var"),
             "CORDWATCH_DATABASE_URL": f"sqlite:///{database}",
-            "CORDWATCH_LOG_LEVEL": "WARNING",
+            # BENCH_LOG_LEVEL=INFO: the worker's phases (join, changelog load, index) in its log.
+            "CORDWATCH_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "PYTHONPATH": str(ROOT),
             **extra,
         }

@@ -155,7 +155,8 @@ def create_app(
     app = faust_app(settings, registry=rt.registry)
     patients = rt.patients
     if patients is None and Role.PATHWAY in settings.roles:
-        patients = PatientTable(declare_table(app, client_options=client_options(settings)))
+        table = declare_table(app, client_options=client_options(settings), digests=rt.digests)
+        patients = PatientTable(table)
     rt = dataclasses.replace(
         rt, settings=settings, producer=rt.producer or app.maybe_start_producer, patients=patients
     )

@@ -41,6 +41,9 @@ class LoadedStore(MemoryStore[bytes, bytes]):
 
     client_options: Mapping[str, Any]
     partition_of: Callable[[bytes], int]  # the partition a key belongs to
+    # Called with (key, value) for each value a load leaves stored: the deadline index and the
+    # census digest it here, while the consumer's next fetch is under way.
+    on_loaded: Callable[[bytes, bytes], object] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -131,6 +134,7 @@ class LoadedStore(MemoryStore[bytes, bytes]):
                 batches = await consumer.getmany(*pending, timeout_ms=_POLL_MS)
                 for ktp, messages in batches.items():
                     records += self._apply(ktp.partition, messages, end=ends[ktp])
+                    self._digest(messages)
                 for ktp in list(pending):
                     if await consumer.position(ktp) >= ends[ktp]:
                         pending.discard(ktp)
@@ -138,6 +142,19 @@ class LoadedStore(MemoryStore[bytes, bytes]):
             return {tp: ends[ktp] - 1 for ktp, tp in tps.items()}, records
         finally:
             await consumer.stop()
+
+    def _digest(self, messages: list[Any]) -> None:
+        if self.on_loaded is None:
+            return
+        latest: dict[bytes, bytes | None] = {m.key: m.value for m in messages}  # the last value
+        for key, value in latest.items():
+            stored: object = self.data.get(key)
+            if value is None or stored is not value:
+                continue  # deleted, or not what the load stored (a record past its end)
+            try:
+                self.on_loaded(key, value)
+            except Exception as exc:  # the index rebuild reads it again, and reports it
+                log.warning("patients.loaded_value_unreadable", error=type(exc).__name__)
 
     def _apply(self, partition: int, messages: list[Any], *, end: int) -> int:
         data, where = self.data, self._key_partition
@@ -160,6 +177,7 @@ class LoadedTable(faust.Table[bytes, bytes]):
 
     client_options: Mapping[str, Any] = {}
     partition_of: Callable[[bytes], int]
+    on_loaded: Callable[[bytes, bytes], object] | None = None
 
     def _new_store(self) -> StoreT[bytes, bytes]:
         store = LoadedStore(
@@ -175,4 +193,5 @@ class LoadedTable(faust.Table[bytes, bytes]):
         )
         store.client_options = self.client_options
         store.partition_of = self.partition_of
+        store.on_loaded = self.on_loaded
         return store

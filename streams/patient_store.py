@@ -34,11 +34,17 @@ _REBUILD_SLICE = 500
 TABLE_NAME = "patients"
 
 
-def declare_table(app: AppT, *, client_options: Mapping[str, Any] | None = None) -> Any:
+def declare_table(
+    app: AppT,
+    *,
+    client_options: Mapping[str, Any] | None = None,
+    digests: Digests | None = None,
+) -> Any:
     """Declare the patients table on `app` (once, by the composition root).
 
     Its store loads the changelog in bulk on assignment (`streams.changelog_load`);
-    `client_options` are the aiokafka security options of that load.
+    `client_options` are the aiokafka security options of that load, and `digests` (the
+    Runtime's) are filled as it loads, so the index rebuild after it decodes nothing again.
     """
     table = LoadedTable(
         app,
@@ -51,6 +57,7 @@ def declare_table(app: AppT, *, client_options: Mapping[str, Any] | None = None)
     table.client_options = dict(client_options or {})
     partitions = app.conf.topic_partitions
     table.partition_of = lambda key: partition_for(key, partitions)
+    table.on_loaded = digests.of if digests is not None else None
     return app.tables.add(table)
 
 

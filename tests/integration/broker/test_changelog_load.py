@@ -86,12 +86,15 @@ async def test_a_store_loads_its_partitions_then_reads_on_and_reloads_a_new_one(
         ],
     )
     store, assignor = _store(broker, topic)
+    digested: dict[bytes, bytes] = {}
+    store.on_loaded = digested.__setitem__
     p0, p1, p2 = (TP(topic, p) for p in range(PARTITIONS))
 
     # First assignment: partitions 0 and 1, each its latest value, the tombstone applied.
     assignor.actives = {p0, p1}
     await store.on_rebalance({p0, p1}, set(), {p0, p1})
     assert dict(store.data) == {a: b"a2", b: b"b1", c: b"c1"}
+    assert digested == dict(store.data)  # each stored value handed on, and only those
     # What Faust's recovery starts after: the last offset, so it has nothing left to read.
     assert (store.persisted_offset(p0), store.persisted_offset(p1)) == (4, 0)
     assert store.persisted_offset(p2) is None
