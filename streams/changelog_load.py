@@ -71,11 +71,11 @@ class LoadedStore(MemoryStore[bytes, bytes]):
             return
         for tp in fresh:
             held.pop(tp, None)
-            self._forget_partition(tp.partition)
+        self._forget({tp.partition for tp in fresh})
         starts = {**{tp: offset + 1 for tp, offset in held.items()}, **dict.fromkeys(fresh, 0)}
-        await self._flush_producer()
         started = time.monotonic()
         try:
+            await self._flush_producer()
             loaded, records = await self._load(starts)
         except Exception as exc:  # Faust's own recovery reads these partitions instead
             log.warning("patients.changelog_load_failed", error=type(exc).__name__)
@@ -92,12 +92,14 @@ class LoadedStore(MemoryStore[bytes, bytes]):
             seconds=round(time.monotonic() - started, 3),
         )
 
-    def _forget_partition(self, partition: int) -> None:
-        """Drop every stored key of a partition (its changelog is read again from the start)."""
+    def _forget(self, partitions: set[int]) -> None:
+        """Drop every stored key of these partitions (their changelog is read from the start)."""
+        if not partitions or not self.data:
+            return
         for key in list(self.data):
             known = self._key_partition.get(key)  # set by a load; not by the agent's writes
             of = known if known is not None else self.partition_of(key)
-            if of == partition:
+            if of in partitions:
                 del self.data[key]
                 self._key_partition.pop(key, None)
 
