@@ -134,7 +134,7 @@ _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
 )
 # Literal alternation, one linear RE2 scan (cheaper than twenty substring tests or the stdlib).
 _UNASSESSABLE_HINT = compile_bytes("|".join(re2.escape(w.decode()) for w in _UNASSESSABLE_WORDS))
-_THROUGH_FORAMEN = frozenset({"paraspinal_through_foramen"})
+_THROUGH_FORAMEN = frozenset({"paraspinal_through_foramen", "into_foramen", "tissue_in_foramen"})
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 # The cause a cause word names.
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}

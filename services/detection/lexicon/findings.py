@@ -147,9 +147,19 @@ EPIDURAL: tuple[Rule, ...] = (
     # foramen's fat is epidural, so a tumour there is epidural disease of unstated grade.
     Rule(
         "into_foramen",
-        rf"(?:infiltrat\w*|invad\w*|extend\w* into|extension into|fill\w*|occupy\w*|"
+        # "extending through the left neural foramen", "growing into the foramen"
+        rf"(?:infiltrat\w*|invad\w*|extend\w* (?:into|through)|extension (?:into|through)|"
+        rf"(?:grow\w*|spread\w*|pass\w*) (?:into|through)|fill\w*|occupy\w*|"
         rf"involv\w*|widen\w*) (?:the |both |multiple )?{W}{{0,3}}(?:neural |intervertebral )"
-        rf"foramina?",
+        rf"foram(?:en|ina)",
+        "epidural",
+        "ambiguous",
+    ),
+    # "a metastasis with soft tissue in the left neural foramen": tissue lying in the foramen.
+    Rule(
+        "tissue_in_foramen",
+        rf"(?:soft[ -]tissues?|tumou?rs?|mass(?:es)?|components?|deposits?) (?:{W}{{0,2}})?"
+        rf"(?:in|within) (?:the |both )?{W}{{0,3}}(?:neural |intervertebral )foram(?:en|ina)",
         "epidural",
         "ambiguous",
     ),

@@ -1244,3 +1244,29 @@ SET_AD_CASES = [
 def test_blind_set_y_to_ad_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+# Tumour in a neural foramen lies in the epidural space (the foramen is its lateral part):
+# epidural disease of unstated grade, at both levels of a named foramen; a benign cause stays
+# benign ("foramen", singular, was never read before).
+FORAMEN_CASES = [
+    ("Known lymphoma. Paraspinal mass at T8 extending through the left neural foramen.", True),
+    ("Paraspinal schwannoma at T8 extending through the left neural foramen.", False),
+    ("Known lung cancer. Metastasis at T8 with soft tissue in the left neural foramen.", True),
+    ("Known lung cancer. Metastasis at T8; no soft tissue in the left neural foramen.", False),
+    ("Known myeloma. A plasmacytoma at L3 grows into the right neural foramen.", True),
+    ("Known myeloma. A disc extrusion at L3-4 grows into the right neural foramen.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected"), FORAMEN_CASES)
+def test_tumour_in_a_neural_foramen_is_epidural_disease(text: str, suspected: bool) -> None:
+    found = detect(text, modality="MR")
+    assert found.suspected_mescc is suspected
+    if suspected:  # nothing is said of the thecal sac or cord: grade unstated
+        assert found.escc_grade is None
+
+
+def test_tumour_in_a_named_foramen_lies_at_both_of_its_levels() -> None:
+    found = detect("Lymphoma: a dumbbell mass in the right T8-T9 neural foramen.", modality="MR")
+    assert (found.suspected_mescc, found.levels) == (True, ["T8", "T9"])
