@@ -149,7 +149,7 @@ _BENIGN_LESION = re2.compile(
     # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
     rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
     # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
-    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]|histiocytosis|eosinophilic granuloma|"
+    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]|histioc\w*sis|eosinophilic granuloma|"
     rb"pseudotumou?r|arachnoid cyst|cystic lesion"
 )
 
@@ -275,7 +275,10 @@ class Report:
                 role = m.rule.role
                 negated_disease = m.assertion.negated and role in ("metastasis", "epidural", "mscc")
                 if (
-                    role == "benign" and valid_cue(m) and not self._suspicion_overturned(ms, m)
+                    role == "benign"
+                    and valid_cue(m)
+                    and (m.rule.value == "strong" or self._beside_a_finding(ms, m))
+                    and not self._suspicion_overturned(ms, m)
                 ) or negated_disease:
                     self.benign_context = True
                 cause_word = role in ("metastasis", "malignant") or _explicit(m.rule)
@@ -581,6 +584,15 @@ class Report:
             and valid_cue(x)
             and scope.same_clause(x.start, m.start)
             for x in self.mentions[i]
+        )
+
+    def _beside_a_finding(self, mentions: list[Mention], cue: Mention) -> bool:
+        """Whether a weak benign word ("fat", "fluid", "disc") stands in a finding's clause: only
+        there does it say what the report's compressions may be ("normal fat in the foramen
+        below" names no cause of anything)."""
+        scope = self.scopes[cue.sentence]
+        return any(
+            m.rule.role in TARGET_ROLES and scope.same_clause(m.start, cue.start) for m in mentions
         )
 
     def _suspicion_overturned(self, mentions: list[Mention], cue: Mention) -> bool:

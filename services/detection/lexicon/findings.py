@@ -52,7 +52,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
     Rule(
         "epidural_tumour",
-        rf"(?:epi ?dural|epi-dural|extra[- ]?dural|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|exte?ra[- ]?dur?al|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})",
         "epidural",
         "tumour",
@@ -60,7 +60,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
     Rule(
         "epidural_extension",
-        rf"(?:epi ?dural|epi-dural|extra[- ]?dural|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|exte?ra[- ]?dur?al|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})",
         "epidural",
         "explicit",
@@ -76,7 +76,9 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "epidural_soft_tissue",
         # "epidural and periradicular diffuse soft tissue": one more place and one adjective
-        r"(?:epidural|extra[- ]?dural)(?: and [a-z-]+)? (?:diffuse |enhancing )?"
+        # or one place of a list: "the intraspinal, epidural, and paravertebral soft tissues"
+        r"(?:epidural|exte?ra[- ]?dur?al)(?:,? and [a-z-]+|, [a-z-]+,? and [a-z-]+)? "
+        r"(?:diffuse |enhancing )?"
         r"(?:soft[ -]tissues?|tissues?|enhancement|signal abnormality)",
         "epidural",
         "ambiguous",
@@ -86,7 +88,7 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|invasion of|infiltration of|"
         rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to|extension to|"
         rf"progress(?:ion|ed|es|ing)? to|spread\w* to) (?:the )?{W}{{0,5}}"
-        rf"(?:(?:epidural|extra[- ]?dural) (?:and \w+ )?(?:space|compartment)s?|"
+        rf"(?:(?:epidural|exte?ra[- ]?dur?al) (?:and \w+ )?(?:space|compartment)s?|"
         rf"lateral recess(?:es)?)",
         "epidural",
         "ambiguous",
@@ -98,7 +100,7 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural_fat_effaced",
         rf"(?:effac\w*|obliterat\w*|replac\w*|infiltrat\w*|invad\w*|encroach\w* (?:on|upon)|"
         rf"loss of|effacement of|obliteration of|replacement of|infiltration of|invasion of) "
-        rf"(?:the )?{W}{{0,2}}(?:epidural|extra[- ]?dural) fat",
+        rf"(?:the )?{W}{{0,2}}(?:epidural|exte?ra[- ]?dur?al) fat",
         "epidural",
         "ambiguous",
     ),
@@ -116,7 +118,7 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "towards_canal",
         rf"(?:protrud\w*|extend\w*|project\w*|grow\w*|bulg\w*) (?:from (?:the )?{W}{{0,4}})?"
-        rf"(?:in)?to(?:wards?)? (?:the )?(?:spinal |sacral |vertebral |central )canal",
+        rf"(?:in)?to(?:wards?)? (?:the )?(?:spinal |sacral |vertebral |central )?canal",
         "epidural",
         "ambiguous",
     ),
@@ -166,7 +168,10 @@ EPIDURAL: tuple[Rule, ...] = (
     Rule(
         "paraspinal_through_foramen",
         rf"through (?:the )?{W}{{0,4}}(?:neural )?foram\w* "
-        rf"into",
+        rf"into|"
+        # "a nodal mass that infiltrated the canal through the intervertebral foramina"
+        rf"(?:infiltrat|invad|extend|grow|spread|enter|pass|penetrat)\w* (?:{W}{{0,4}})?"
+        rf"through (?:the )?{W}{{0,3}}(?:neural |intervertebral )foram(?:en|ina)",
         "epidural",
         "ambiguous",
     ),
@@ -279,7 +284,11 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "canal_block",
         rf"(?:blockage|obstruction) of (?:the )?{W}{{0,2}}(?:{CORD}|(?:spinal )?canal|{SAC}|"
-        rf"csf(?: flow)?)|(?:complete|total) (?:myelographic |csf |spinal |subarachnoid )?block",
+        rf"csf(?: flow)?)|(?:complete|total) (?:myelographic |csf |spinal |subarachnoid )?block|"
+        # a myelogram's contrast stopped: "complete obstruction of cephalad flow of the medium"
+        rf"(?:complete |total )?(?:obstruction|arrest|interruption|stop) (?:of|to) (?:the )?"
+        rf"(?:cephalad |caudal |cranial |upward |downward )?(?:flow|passage|column) of (?:the )?"
+        rf"(?:{W}{{0,2}})?(?:contrast|medium|dye|csf)",
         "mass",
         "3",
     ),
@@ -338,7 +347,16 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # "neural compression": of the cord or the roots, whichever the level holds
     Rule(
         "cord_compression",
-        rf"(?:{CORD}|neural) (?:compression|compresion|impingement)",
+        # "cord displacement and compression"
+        rf"(?:{CORD}|neural) (?:(?:displacement|deformity|flattening|distortion|indentation) "
+        rf"and )?(?:compression|compresion|impingement)",
+        "mass",
+        "2",
+    ),
+    # Compression named by its compartment: "cauda equina syndrome from extradural compression"
+    Rule(
+        "epidural_compression",
+        r"(?:epidural|exte?ra[- ]?dur?al) (?:spinal )?(?:cord |neural |dural )?compression",
         "mass",
         "2",
     ),
@@ -347,7 +365,10 @@ MASS_EFFECT: tuple[Rule, ...] = (
     Rule(
         "causes_cauda_equina_syndrome",
         r"(?:caus\w*|result\w* in|lead\w* to|led to|produc\w*) (?:an? |the )?"
-        r"(?:acute |subacute |progressive |incomplete |complete )?cauda equina syndrome",
+        r"(?:acute |subacute |progressive |incomplete |complete )?cauda equina syndrome|"
+        # the syndrome named first: "CES caused by extradural compression by lymphoma"
+        r"(?:cauda equina syndrome|ces) (?:was |is )?(?:caused by|due to|secondary to|"
+        r"resulting from)",
         "mass",
         "2",
     ),
@@ -416,7 +437,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # "A compressive epidural mass": what it compresses is left unsaid, but it compresses.
     Rule(
         "compressive_epidural_mass",
-        rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|extra[- ]?dural|intraspinal)(?:/\w+)? "
+        rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|exte?ra[- ]?dur?al|intraspinal)(?:/\w+)? "
         rf"{EPIDURAL_ADJECTIVES}(?:mass(?:es)?|tumou?rs?|lesions?|component|disease|"
         rf"{TUMOUR_NOUNS})",
         "mass",
@@ -665,7 +686,7 @@ CAUSES: tuple[Rule, ...] = (
         r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
         r"accumulation of (?:fat|fatty tissue)|fat accumulation|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
-        r"langerhans cell histiocytosis|histiocytosis x|eosinophilic granulomas?|"
+        r"langerhans?\'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
         # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an
         # extradural place: benign causes in the differential of cord compression (Cole &
         # Patchell, Lancet Neurol 2008;7:459-66)
@@ -704,17 +725,17 @@ CAUSES: tuple[Rule, ...] = (
         "epidural_fat_excess",
         r"(?:excess\w*|prominent|increased|abundant|hypertroph\w*|overgrowth of|proliferation of) "
         r"(?:of )?(?:the )?(?:posterior |dorsal |ventral |anterior )?"
-        r"(?:epidural|extra[- ]?dural) fat|"
+        r"(?:epidural|exte?ra[- ]?dur?al) fat|"
         # the fat itself the subject of the compression: "epidural fat at L4 compresses the sac"
-        rf"(?:epidural|extra[- ]?dural) fat (?:{W}{{0,4}})?(?:compress\w*|narrow\w*|indent\w*|"
+        rf"(?:epidural|exte?ra[- ]?dur?al) fat (?:{W}{{0,4}})?(?:compress\w*|narrow\w*|indent\w*|"
         rf"deform\w*|effac\w*|displac\w*)",
         "benign",
         "strong",
     ),
-    Rule("epidural_fat", r"(?:epidural|extra[- ]?dural) fat", "ignore"),
+    Rule("epidural_fat", r"(?:epidural|exte?ra[- ]?dur?al) fat", "ignore"),
     Rule(
         "epidural_benign",
-        rf"(?:epidural|extra[- ]?dural) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
+        rf"(?:epidural|exte?ra[- ]?dur?al) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
         rf"ha?ematoma|collection|fluid|lipomatosis|venous plexus|veins?|varix|varices|gas|"
         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|cysts?|"
         rf"cystic lesions?|"
@@ -762,7 +783,7 @@ OTHER: tuple[Rule, ...] = (
     # "a complete epidural tumour response": the tumour named is the one that went away.
     Rule(
         "complete_response",
-        r"(?:complete|total) (?:epidural |extra[- ]?dural )?(?:tumou?r )?(?:response|remission)",
+        r"(?:complete|total) (?:epidural |exte?ra[- ]?dur?al )?(?:tumou?r )?(?:response|remission)",
         "ignore",
     ),
     Rule(

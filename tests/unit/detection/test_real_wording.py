@@ -1270,3 +1270,84 @@ def test_tumour_in_a_neural_foramen_is_epidural_disease(text: str, suspected: bo
 def test_tumour_in_a_named_foramen_lies_at_both_of_its_levels() -> None:
     found = detect("Lymphoma: a dumbbell mass in the right T8-T9 neural foramen.", modality="MR")
     assert (found.suspected_mescc, found.levels) == (True, ["T8", "T9"])
+
+
+# Blind sets realAE-realAH (2026-12-07), each phenomenon a positive and a negative.
+SET_AE_TO_AH_CASES = [
+    # a spelling of Langerhans cell histiocytosis names it all the same
+    (
+        "A ventral epidural soft tissue component at T7 compresses the cord. "
+        "Diagnosis: vertebra plana due to Langerhan's cell histiocystosis.",
+        False,
+        None,
+    ),
+    (
+        "A ventral epidural soft tissue component at T7 compresses the cord. "
+        "Diagnosis: vertebra plana due to Ewing sarcoma.",
+        True,
+        "2",
+    ),
+    # the cord's displacement and compression, as nouns: compression (2)
+    ("Imaging showed epidural lymphoma masses with cord displacement and compression.", True, "2"),
+    ("Imaging showed epidural lipomatosis with cord displacement and compression.", False, None),
+    # a myelogram's contrast stopped by tumour is a block (3)
+    (
+        "Myelogram: complete obstruction of the cephalad flow of contrast at T11 from extension "
+        "of the mediastinal lymphoma.",
+        True,
+        "3",
+    ),
+    (
+        "Myelogram: free cephalad flow of contrast at T11; the mediastinal lymphoma stays outside "
+        "the spine.",
+        False,
+        None,
+    ),
+    # a nodal mass entering the canal through the intervertebral foramina
+    (
+        "A retroperitoneal seminoma mass infiltrated the canal through the intervertebral "
+        "foramina at T11.",
+        True,
+        None,
+    ),
+    (
+        "A retroperitoneal schwannoma infiltrated the canal through the intervertebral "
+        "foramina at T11.",
+        False,
+        None,
+    ),
+    # "extends to canal", with no article or adjective; "exteradural" and "extradual"
+    ("Ewing sarcoma of S1: its soft tissue component extends to canal.", True, None),
+    ("Ewing sarcoma of S1: its soft tissue component extends to the pelvis.", False, None),
+    ("Known lymphoma: an exteradural mass at T9.", True, None),
+    ("Known lymphoma: no extradual mass at T9.", False, None),
+    # one place of a list: "the intraspinal, epidural, and paravertebral soft tissues"
+    (
+        "Known lung cancer: the lesion involves the T12 body and the intraspinal, epidural, and "
+        "paravertebral soft tissues.",
+        True,
+        None,
+    ),
+    (
+        "Known lung cancer: the lesion involves the T12 body and the paravertebral soft tissues.",
+        False,
+        None,
+    ),
+    # compression named by its compartment; a syndrome named before its cause
+    ("Known lymphoma: CES caused by extradural compression at L4-L5.", True, "2"),
+    ("Known lymphoma. CES caused by a disc extrusion at L4-L5.", False, None),
+    # a weak benign word away from any finding says nothing of the finding's cause
+    (
+        "A lesion from C5 to T3 causes significant cord compression at C7-T1. Normal fat is "
+        "seen in the foramen below.",
+        True,
+        "2",
+    ),
+    ("Fat at C7-T1 causes cord compression.", False, None),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AE_TO_AH_CASES)
+def test_blind_set_ae_to_ah_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
