@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import re2
 
 _UNANCHORED = re2._Anchor.UNANCHORED  # the wrapper's own enum; see spans() for why
-_ANCHOR_START = re2._Anchor.ANCHOR_START
-_ANCHOR_BOTH = re2._Anchor.ANCHOR_BOTH
 _OPTIONS = re2.Options()
 _OPTIONS.longest_match = True  # "cannot be excluded" beats "not"; "no change" beats "no"
 # Room for the lazily built DFA of a large alternation: below ~16 MB the cache of the findings
@@ -37,40 +34,9 @@ class Rule:
     negatable: bool = True
 
 
-class _BytesRegexp(re2._Regexp):  # type: ignore[misc]  # re2 ships no type information
-    """A compiled pattern whose ``search``, ``match`` and ``fullmatch`` on bytes call RE2::Match
-    once. The wrapper's own versions build a generator per call, which costs several times the
-    scan of a sentence; the engine calls them tens of times per report. Same results: the first
-    match the wrapper's generator would yield, or None; str text goes to the wrapper."""
-
-    __slots__ = ()
-
-    def _first(self, anchor: Any, text: Any, pos: int | None, endpos: int | None) -> Any:
-        if not isinstance(text, bytes):
-            return next(self._match(anchor, text, pos, endpos), None)
-        size = len(text)
-        pos = 0 if pos is None else max(0, min(pos, size))
-        endpos = size if endpos is None else max(0, min(endpos, size))
-        if pos > endpos:
-            return None
-        found = self._regexp.Match(anchor, text, pos, endpos)
-        if found[0][0] < 0:
-            return None
-        return re2._Match(self, text, pos, endpos, found)
-
-    def search(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Any:
-        return self._first(_UNANCHORED, text, pos, endpos)
-
-    def match(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Any:
-        return self._first(_ANCHOR_START, text, pos, endpos)
-
-    def fullmatch(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Any:
-        return self._first(_ANCHOR_BOTH, text, pos, endpos)
-
-
 def compile_bytes(pattern: str, *, longest: bool = False) -> re2._Regexp:
     """Compile a pattern for normalised (lower-case ASCII) report bytes."""
-    return _BytesRegexp(pattern.encode("ascii"), _OPTIONS if longest else _PLAIN)
+    return re2.compile(pattern.encode("ascii"), _OPTIONS if longest else _PLAIN)
 
 
 def spans(

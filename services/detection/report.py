@@ -196,7 +196,6 @@ class Report:
     def __init__(self, data: bytes, sentences: list[Sentence]) -> None:
         self.data = data
         self.sentences = sentences
-        self._anywhere: dict[int, bool] = {}  # found_anywhere(), by pattern
         n = len(sentences)
         starts = [s.start for s in sentences]
         self.mods: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
@@ -412,7 +411,7 @@ class Report:
         """Whether the sentence before i or one of the two after it, on the same line, speaks
         of the mass or lesions of sentence i to place them inside the dura, in a report that
         names nothing epidural."""
-        if self.found_anywhere(_EPIDURAL_NAMED):
+        if _EPIDURAL_NAMED.search(self.data) is not None:
             return False
         here = self.sentences[i]
         for other in self.sentences[max(0, i - 1) : i + 3]:
@@ -424,15 +423,6 @@ class Report:
             ):
                 return True
         return False
-
-    def found_anywhere(self, regex: re2._Regexp) -> bool:
-        """Whether ``regex`` matches anywhere in the report: one scan per report and pattern,
-        however many sentences ask."""
-        key = id(regex)
-        found = self._anywhere.get(key)
-        if found is None:
-            found = self._anywhere[key] = regex.search(self.data) is not None
-        return found
 
     def _has(self, i: int, words: tuple[bytes, ...]) -> bool:
         s = self.sentences[i]

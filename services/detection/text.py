@@ -186,16 +186,14 @@ def _line_break_before_label(text: str, colon: int) -> int:
         start = _label_start(text, colon, headers_only=headers_only)
         if start <= 0 or text[start - 1] != " " or not text[start].isupper():
             continue
-        last = start - 1  # the last character before the label that is not a space
-        while last >= 0 and text[last] == " ":
-            last -= 1
-        if last < 0 or text[last] == "\n":
+        before = text[:start].rstrip(" ")
+        if not before or before[-1] == "\n":
             return -1  # already at the start of a line
         label = text[start:colon]
         # A header label opening with a capital ("MRI findings:", "Impression:") heads a
         # section mid-line, but not a short one ("Re:", "Hx:") that prose can hold; another
         # label only when it opens a sentence.
-        if text[last] in _SENTENCE_END or (headers_only and (" " in label or len(label) > 4)):
+        if before[-1] in _SENTENCE_END or (headers_only and (" " in label or len(label) > 4)):
             return start - 1
     return -1
 
