@@ -32,6 +32,8 @@ CORD = (
     r"medulla(?: spinalis)?|medullary|medullar)"
 )
 SAC = r"(?:thecal|dural|the cal) sack?"
+# "Extradural" as reports spell it: "extra-dural", "extra dural", "exteradural", "extradual".
+EXTRADURAL = r"exte?ra[- ]?dur?al"
 # The edge of a vertebra that can bulge or be pushed back into the canal (a fracture's wall).
 _BONE_EDGE = (
     r"(?:posterior |dorsal )?(?:cortex|cortical (?:margin|wall|line)|vertebral (?:body )?wall|"
@@ -52,7 +54,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Tumour named as such: malignant whatever else the clause mentions ("tumour versus abscess").
     Rule(
         "epidural_tumour",
-        rf"(?:epi ?dural|epi-dural|exte?ra[- ]?dur?al|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|{EXTRADURAL}|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{TUMOUR_NOUNS})",
         "epidural",
         "tumour",
@@ -60,7 +62,7 @@ EPIDURAL: tuple[Rule, ...] = (
     # Extension or disease: by convention a tumour's, unless the clause names a benign cause.
     Rule(
         "epidural_extension",
-        rf"(?:epi ?dural|epi-dural|exte?ra[- ]?dur?al|epidermal|intraspinal) "
+        rf"(?:epi ?dural|epi-dural|{EXTRADURAL}|epidermal|intraspinal) "
         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})",
         "epidural",
         "explicit",
@@ -77,7 +79,7 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural_soft_tissue",
         # "epidural and periradicular diffuse soft tissue": one more place and one adjective
         # or one place of a list: "the intraspinal, epidural, and paravertebral soft tissues"
-        r"(?:epidural|exte?ra[- ]?dur?al)(?:,? and [a-z-]+|, [a-z-]+,? and [a-z-]+)? "
+        rf"(?:epidural|{EXTRADURAL})(?:,? and [a-z-]+|, [a-z-]+,? and [a-z-]+)? "
         r"(?:diffuse |enhancing )?"
         r"(?:soft[ -]tissues?|tissues?|enhancement|signal abnormality)",
         "epidural",
@@ -88,7 +90,7 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|invasion of|infiltration of|"
         rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to|extension to|"
         rf"progress(?:ion|ed|es|ing)? to|spread\w* to) (?:the )?{W}{{0,5}}"
-        rf"(?:(?:epidural|exte?ra[- ]?dur?al) (?:and \w+ )?(?:space|compartment)s?|"
+        rf"(?:(?:epidural|{EXTRADURAL}) (?:and \w+ )?(?:space|compartment)s?|"
         rf"lateral recess(?:es)?)",
         "epidural",
         "ambiguous",
@@ -100,7 +102,7 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural_fat_effaced",
         rf"(?:effac\w*|obliterat\w*|replac\w*|infiltrat\w*|invad\w*|encroach\w* (?:on|upon)|"
         rf"loss of|effacement of|obliteration of|replacement of|infiltration of|invasion of) "
-        rf"(?:the )?{W}{{0,2}}(?:epidural|exte?ra[- ]?dur?al) fat",
+        rf"(?:the )?{W}{{0,2}}(?:epidural|{EXTRADURAL}) fat",
         "epidural",
         "ambiguous",
     ),
@@ -356,7 +358,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # Compression named by its compartment: "cauda equina syndrome from extradural compression"
     Rule(
         "epidural_compression",
-        r"(?:epidural|exte?ra[- ]?dur?al) (?:spinal )?(?:cord |neural |dural )?compression",
+        rf"(?:epidural|{EXTRADURAL}) (?:spinal )?(?:cord |neural |dural )?compression",
         "mass",
         "2",
     ),
@@ -437,7 +439,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     # "A compressive epidural mass": what it compresses is left unsaid, but it compresses.
     Rule(
         "compressive_epidural_mass",
-        rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|exte?ra[- ]?dur?al|intraspinal)(?:/\w+)? "
+        rf"compressive (?:{W}{{0,2}})?(?:epi ?dural|{EXTRADURAL}|intraspinal)(?:/\w+)? "
         rf"{EPIDURAL_ADJECTIVES}(?:mass(?:es)?|tumou?rs?|lesions?|component|disease|"
         rf"{TUMOUR_NOUNS})",
         "mass",
@@ -686,7 +688,7 @@ CAUSES: tuple[Rule, ...] = (
         r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
         r"accumulation of (?:fat|fatty tissue)|fat accumulation|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
-        r"langerhans?\'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
+        r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
         # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an
         # extradural place: benign causes in the differential of cord compression (Cole &
         # Patchell, Lancet Neurol 2008;7:459-66)
@@ -725,17 +727,17 @@ CAUSES: tuple[Rule, ...] = (
         "epidural_fat_excess",
         r"(?:excess\w*|prominent|increased|abundant|hypertroph\w*|overgrowth of|proliferation of) "
         r"(?:of )?(?:the )?(?:posterior |dorsal |ventral |anterior )?"
-        r"(?:epidural|exte?ra[- ]?dur?al) fat|"
+        rf"(?:epidural|{EXTRADURAL}) fat|"
         # the fat itself the subject of the compression: "epidural fat at L4 compresses the sac"
-        rf"(?:epidural|exte?ra[- ]?dur?al) fat (?:{W}{{0,4}})?(?:compress\w*|narrow\w*|indent\w*|"
+        rf"(?:epidural|{EXTRADURAL}) fat (?:{W}{{0,4}})?(?:compress\w*|narrow\w*|indent\w*|"
         rf"deform\w*|effac\w*|displac\w*)",
         "benign",
         "strong",
     ),
-    Rule("epidural_fat", r"(?:epidural|exte?ra[- ]?dur?al) fat", "ignore"),
+    Rule("epidural_fat", rf"(?:epidural|{EXTRADURAL}) fat", "ignore"),
     Rule(
         "epidural_benign",
-        rf"(?:epidural|exte?ra[- ]?dur?al) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
+        rf"(?:epidural|{EXTRADURAL}) (?:{W}{{0,1}})?(?:abscess|phlegmon|"
         rf"ha?ematoma|collection|fluid|lipomatosis|venous plexus|veins?|varix|varices|gas|"
         rf"empyema|fibrosis|scar|cement|blood|ha?emorrhage|injection|steroid|catheter|cysts?|"
         rf"cystic lesions?|"
@@ -783,7 +785,7 @@ OTHER: tuple[Rule, ...] = (
     # "a complete epidural tumour response": the tumour named is the one that went away.
     Rule(
         "complete_response",
-        r"(?:complete|total) (?:epidural |exte?ra[- ]?dur?al )?(?:tumou?r )?(?:response|remission)",
+        rf"(?:complete|total) (?:epidural |{EXTRADURAL} )?(?:tumou?r )?(?:response|remission)",
         "ignore",
     ),
     Rule(
