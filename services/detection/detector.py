@@ -14,6 +14,7 @@ from models.detection import HIGH_GRADES, Detection, SinsImaging
 from services.detection.diagnosis import names_malignancy
 from services.detection.evidence import EvidenceLog
 from services.detection.levels import ordered
+from services.detection.lexicon.findings import EXTRADURAL
 from services.detection.matcher import compile_bytes
 from services.detection.prefilter import may_detect
 from services.detection.report import TARGET_ROLES, Mention, Report, valid_cue
@@ -161,7 +162,8 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
 # The canal and what it holds, named beside a tumour in words the finding rules do not read
 # ("a sacral metastasis extending to the S1 nerve root", "a neuroblastoma reaching the canal").
 _COMPARTMENT_WORDS = compile_bytes(
-    r"\b(?:canal|epidural|extradural|intraspinal|foram\w*|thecal|dural sac|nerve roots?)\b"
+    rf"\b(?:canal|epidural|{EXTRADURAL}|intraspinal|foram\w*|thecal|dural sac|nerve roots?|"
+    r"(?:spinal )?cord|conus(?: medullaris)?|cauda equina|corda equina)\b"
 )
 _DENIAL_WORDS = compile_bytes(r"\b(?:no|not|without|nor|free|spar\w*|intact|normal|patent)\b")
 
@@ -250,6 +252,17 @@ _LESION_WORDS = compile_bytes(
     r"lytic|blastic|sclerotic|infiltrat\w*|enhanc\w*|collapse\w*|fracture\w*|component|"
     r"oncolog\w*|mscc|mescc|escc|bilsky|sosg)"
 )
+# A broken bone and its retropulsed fragment: MSCC only when the fracture is malignant (corpus
+# README: "a pathological (malignant) fracture / retropulsed fragment"). A report that names
+# the fracture and no tumour, lesion or destroyed bone anywhere describes a traumatic or
+# osteoporotic one; the lesion words below are any that could make it pathological.
+_FRACTURE_WORDS = compile_bytes(r"\b(?:\w*fractur\w*|fx|retro-?puls\w*|fragments?)\b")
+_TUMOUR_WORDS = compile_bytes(
+    r"\b(?:mass\w*|tumou?r\w*|lesion\w*|soft[ -]tissue|neoplas\w*|deposit\w*|metasta\w*|"
+    r"malignan\w*|cancer\w*|\w*carcinoma\w*|\w*sarcoma\w*|lymphoma\w*|myeloma\w*|"
+    r"plasmacytoma\w*|chordoma\w*|melanoma\w*|destr\w*|lytic|blastic|sclerotic|infiltrat\w*|"
+    r"enhanc\w*|patholog\w*|marrow|oncolog\w*|mscc|mescc|escc|bilsky|sosg)\b"
+)
 # Below the conus (about L2 and lower) the thecal sac holds the cauda equina, so a compressed
 # sac there is a compressed cauda equina: graded by the cord's words (../shared/corpus/README.md;
 # Bilsky et al. 2010 grade the cauda equina by the thecal sac and roots).
@@ -305,9 +318,22 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and not names_malignancy(report.data, 0, len(report.data))
     ):
         return False  # compression of the cord by nothing named: not tumour's by any word
+    if (
+        role in ("mass", "epidural")
+        and report.cause_presumed(m)
+        and not report.malignancy_named
+        and _fracture_named(report, m.sentence)
+        and _TUMOUR_WORDS.search(report.data) is None
+    ):
+        return False  # a fractured bone's fragment, in a report that names no tumour at all
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
+
+
+def _fracture_named(report: Report, i: int) -> bool:
+    s = report.sentences[i]
+    return _FRACTURE_WORDS.search(report.data, s.start, s.end) is not None
 
 
 def _bone_destroyed(report: Report, i: int) -> bool:

@@ -205,3 +205,40 @@ def states_malignancy(data: bytes, start: int, end: int) -> bool:
 def names_malignancy(data: bytes, start: int, end: int) -> bool:
     """Whether the span names a specific malignancy, not just "a tumour"."""
     return _NAMED_MALIGNANCY.search(data, start, end) is not None
+
+
+# Words that report tissue, not imaging: the diagnosis a biopsy or an operation gave.
+_TISSUE = compile_bytes(
+    r"\b(?:patholog\w*|histolog\w*|histopatholog\w*|biops\w*|cytolog\w*|immunohistochem\w*|"
+    r"specimen|excision\w*|resect\w*|(?:proved|proven|turned out) to be|"
+    r"(?:confirmed|proven|proved) (?:as|a|an|the)?|confirmed)\b"
+)
+_DENIED = compile_bytes(
+    r"\b(?:no|not|negative|without|excluded|ruled out|free of|benign|non-?malignant)\b"
+)
+
+
+def malignancy_proven(data: bytes, spans: list[tuple[int, int]]) -> bool:
+    """Whether one of the spans (readable sentences) reports a malignancy found in tissue:
+    "histology confirmed diffuse large B-cell lymphoma", "biopsy: plasmacytoma".
+
+    Case reports tell how the imaging was read and then what the tissue showed; a benign shape
+    or a hedged benign impression ("a dumbbell mass suggestive of a nerve sheath tumour") is
+    what the histology overturned. A clause that names a benign mimic, doubts, or denies is no
+    such statement ("biopsy showed no malignancy", "thought to be lymphoma")."""
+    if _TISSUE.search(data) is None:
+        return False
+    for start, end in spans:
+        if _TISSUE.search(data, start, end) is None:
+            continue
+        for c_start, c_end in _clauses(data, start, end):
+            if (
+                _TISSUE.search(data, c_start, c_end) is not None
+                and _NAMED_MALIGNANCY.search(data, c_start, c_end) is not None
+                and _HYPOTHESIS.search(data, c_start, c_end) is None
+                and _QUESTION.search(data, c_start, c_end) is None
+                and _BENIGN_MIMIC.search(data, c_start, c_end) is None
+                and _DENIED.search(data, c_start, c_end) is None
+            ):
+                return True
+    return False

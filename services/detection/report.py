@@ -14,10 +14,15 @@ from typing import Any
 import re2
 
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
-from services.detection.diagnosis import benign_diagnosis, names_malignancy, states_malignancy
+from services.detection.diagnosis import (
+    benign_diagnosis,
+    malignancy_proven,
+    names_malignancy,
+    states_malignancy,
+)
 from services.detection.levels import LEVEL_RULES, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
-from services.detection.lexicon.findings import FINDINGS
+from services.detection.lexicon.findings import EXTRADURAL, FINDINGS
 from services.detection.lexicon.sins import SINS
 from services.detection.matcher import Layer, Rule, compile_bytes
 from services.detection.text import Sentence
@@ -71,7 +76,7 @@ _INSIDE_DURA = compile_bytes(
     r"\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
-_EPIDURAL_NAMED = compile_bytes(r"\b(?:epidural|extradural|extra-dural|extra dural)\b")
+_EPIDURAL_NAMED = compile_bytes(rf"\b(?:epidural|{EXTRADURAL})\b")
 # A sentence that speaks of "the mass" or "these lesions" to say where they lie: "The mass is
 # surrounded by CSF below the dura: it is intradural." (the compartment holds for the sentences
 # beside it that speak of the same lesion).
@@ -270,6 +275,15 @@ class Report:
         # (NICE NG234: in a patient with cancer, cord compression is MSCC until shown otherwise).
         self.malignancy_named = False
         self.benign_context = False
+        # A malignancy found in tissue overturns a benign shape or hedged impression (diagnosis).
+        self.malignancy_proven = malignancy_proven(
+            data,
+            [
+                (s.start, s.end)
+                for s, readable in zip(sentences, self.readable, strict=True)
+                if readable
+            ],
+        )
         for ms in self.mentions:
             for m in ms:
                 role = m.rule.role
@@ -277,6 +291,7 @@ class Report:
                 if (
                     role == "benign"
                     and valid_cue(m)
+                    and not self.overturned(m)
                     and (m.rule.value == "strong" or self._beside_a_finding(ms, m))
                     and not self._suspicion_overturned(ms, m)
                 ) or negated_disease:
@@ -507,6 +522,7 @@ class Report:
             for m in mentions
             if (kind := _CUE_KINDS.get(m.rule.role)) is not None
             and valid_cue(m)
+            and not self.overturned(m)
             and not (m.rule.role == "malignant" and self._benign_lesion_owns(i, m))
         ]
         for m in mentions:
@@ -567,7 +583,9 @@ class Report:
                 guess for _, k, guess in cues if k == "malignant"
             ) and all(id(m) in presumed for m in mentions if m.cause == "malignant")
         elif any(
-            m.cause == "benign" or (m.rule.value == "strong" and valid_cue(m)) for m in mentions
+            m.cause == "benign"
+            or (m.rule.value == "strong" and valid_cue(m) and not self.overturned(m))
+            for m in mentions
         ):
             self._sentence_cause[i] = "benign"
 
@@ -582,8 +600,21 @@ class Report:
             x.rule.role == "benign"
             and x.rule.value == "strong"
             and valid_cue(x)
+            and not self.overturned(x)
             and scope.same_clause(x.start, m.start)
             for x in self.mentions[i]
+        )
+
+    def overturned(self, cue: Mention) -> bool:
+        """Whether a benign cue is only what the imaging suggested before the tissue proved a
+        malignancy: a dumbbell shape, or a benign lesion named with a hedge ("suggestive of a
+        nerve sheath tumour"), in a report whose histology or biopsy names a malignancy."""
+        if not self.malignancy_proven or cue.rule.role != "benign":
+            return False
+        if cue.rule.name == "dumbbell_shape":
+            return True
+        return cue.assertion.hedged and (
+            _BENIGN_LESION.search(self.data, cue.start, cue.end) is not None
         )
 
     def _beside_a_finding(self, mentions: list[Mention], cue: Mention) -> bool:

@@ -39,6 +39,11 @@ _BONE_EDGE = (
     r"(?:posterior |dorsal )?(?:cortex|cortical (?:margin|wall|line)|vertebral (?:body )?wall|"
     r"wall|fragments?)"
 )
+# The back of a vertebral body, named by its part: "the posterior part of the T10 body".
+_BODY_PART = (
+    r"(?:posterior|dorsal) (?:part|portion|aspect|margin|border|surface|edge|half|third)s? of "
+    r"(?:the )?(?:[a-z0-9/'-]+ ){0,2}(?:vertebral )?bod(?:y|ies)"
+)
 TUMOUR_NOUNS = (
     r"tumou?rs?|tumer|deposits?|metastas[ie]s|metastatic disease|mets?|lymphoma|plasmacytoma|"
     r"myeloma|neoplasm|malignancy|soft tissue tumou?r|\w*sarcomas?|\w*carcinomas?|chordomas?|"
@@ -601,7 +606,12 @@ CAUSES: tuple[Rule, ...] = (
     # "the posterior cortex bulges and compresses the thecal sac" names no benign cause.
     Rule(
         "bone_edge_bulge",
-        rf"{_BONE_EDGE} (?:\w+ )?bulg\w*|bulg\w* (?:of )?(?:the )?{_BONE_EDGE}",
+        rf"{_BONE_EDGE} (?:\w+ )?bulg\w*|bulg\w* (?:of )?(?:the )?{_BONE_EDGE}|"
+        # "bulging of the posterior part of the T10 vertebral body", "the posterior margin of
+        # the body bulges", "posterior bulging of the vertebral body"
+        rf"(?:posterior |dorsal )?bulg\w* (?:of )?(?:the )?{_BODY_PART}|"
+        rf"{_BODY_PART} (?:\w+ )?bulg\w*|(?:posterior|dorsal) bulg\w* of (?:the )?"
+        rf"(?:{W}{{0,2}})?(?:vertebral )?bod(?:y|ies)",
         "ignore",
     ),
     Rule(
@@ -676,8 +686,14 @@ CAUSES: tuple[Rule, ...] = (
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurilemm?omas?|neurinomas?|neurofibromas?|neurofibromatosis|"
-        r"nerve sheath tumou?rs?|dumb-?bell|"
+        r"nerve sheath tumou?rs?|"
         r"old (?:traumatic |healed )?fractures?|dis[ck]al fragments?|idem tumou?rs?|"
+        # the injury that broke the bone, named in the case: a fracture after a fall or a crash
+        # is traumatic, not pathological (the corpus README: MSCC needs a malignant fracture)
+        r"falls? from (?:a |the )?(?:height|ladder|roof|tree|horse|bicycle|stairs?|scaffold\w*)|"
+        r"fell from|road traffic (?:accident|collision)|(?:motor )?vehicle (?:accident|"
+        r"collision|crash)|car (?:accident|crash)|motorcycle (?:accident|crash)|rta|mva|mvc|"
+        r"high[- ]energy (?:trauma|injury|impact)|blunt trauma|"
         # infections that make epidural masses where they are endemic: spinal hydatid disease
         # (echinococcosis) and brucellar spondylitis (both in the infectious differential of
         # cord compression; Cole & Patchell, Lancet Neurol 2008;7:459-66)
@@ -705,6 +721,10 @@ CAUSES: tuple[Rule, ...] = (
         "benign",
         "strong",
     ),
+    # A dumbbell is the shape of a nerve-sheath tumour through a foramen (the issue lists
+    # "dumbbell lesions" with the nerve-sheath tumours), not a diagnosis: a malignancy proven at
+    # histology outranks it ("a dumbbell epidural mass ... biopsy: lymphoma"; Report).
+    Rule("dumbbell_shape", r"dumb-?bell(?:[- ]shaped?)?", "benign", "strong"),
     # Words that point to a benign cause only when they stand beside the finding.
     Rule(
         "benign",

@@ -1351,3 +1351,80 @@ SET_AE_TO_AH_CASES = [
 def test_blind_set_ae_to_ah_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+# Phenomena left open after realAE-realAH, and the safety net's reach (each a positive and a
+# negative, in our own words).
+AFTER_AH_CASES = [
+    # a fractured bone's fragment in a report that names no tumour is no MSCC; in a patient
+    # with myeloma, or with a lytic lesion named, it is presumed pathological
+    (
+        "CT showed an L1 burst fracture with a retropulsed fragment compressing the conus.",
+        False,
+        None,
+    ),
+    (
+        "Known myeloma. CT showed an L1 burst fracture with a retropulsed fragment compressing "
+        "the conus.",
+        True,
+        "2",
+    ),
+    ("Lytic lesion of L2. Its fracture has a retropulsed fragment narrowing the canal.", True, "2"),
+    # a fall or a crash names the fracture traumatic, whatever it presses on
+    (
+        "He fell from a ladder. The T12 fracture has a fragment abutting the conus; the T12 "
+        "lesion is noted.",
+        False,
+        None,
+    ),
+    (
+        "He has lung cancer and back pain. The T12 fracture has a fragment abutting the conus; "
+        "the T12 lesion is noted.",
+        True,
+        "1c",
+    ),
+    # a dumbbell shape, or a benign lesion only suggested, is overturned by tissue that proves
+    # a malignancy; tissue that proves the benign lesion, or finds no malignancy, is not
+    (
+        "A dumbbell epidural mass at T4-T5 displaces and compresses the cord, suggestive of a "
+        "schwannoma. Biopsy confirmed a plasmacytoma.",
+        True,
+        "2",
+    ),
+    (
+        "A dumbbell epidural mass at T4-T5 displaces and compresses the cord. Histology "
+        "confirmed a schwannoma.",
+        False,
+        None,
+    ),
+    (
+        "A dumbbell epidural mass at T4-T5 compresses the cord. Biopsy showed no malignancy.",
+        False,
+        None,
+    ),
+    # the back of a vertebral body bulging is bone, not a disc bulge
+    (
+        "Metastatic renal cancer: bulging of the posterior part of the T9 vertebral body into "
+        "the canal compresses the cord.",
+        True,
+        "2",
+    ),
+    (
+        "Metastatic renal cancer: bulging of the T8-T9 disc into the canal compresses the cord.",
+        False,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), AFTER_AH_CASES)
+def test_phenomenon_left_after_set_ah(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_metastasis_that_reaches_the_cord_in_unread_words_asks_for_review() -> None:
+    found = detect("Metastatic breast cancer: the T8 metastasis reaches the spinal cord.")
+    assert (found.suspected_mescc, found.review_needed) == (False, True)
+    spared = detect("Metastatic breast cancer: T8 metastasis; the spinal cord is normal.")
+    assert (spared.suspected_mescc, spared.review_needed) == (False, False)
