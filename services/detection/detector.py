@@ -472,8 +472,60 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
     )
     if main and not in_impression and impression_negates:
         return [], negations, set()  # the impression outranks a finding it contradicts
+    main = _resolved_at_follow_up(report, main)
     main.sort(key=lambda m: (report.sentences[m.sentence].section != "impression", m.start))
     return main, negations, set()
+
+
+# A later study, named as such: "follow-up MRI", "after five courses of chemotherapy", "three
+# months later". Case reports and captions tell the first scan and then the one after treatment.
+_FOLLOW_UP = compile_bytes(
+    r"\b(?:follow-?up|after (?:\w+ ){0,4}(?:chemotherapy|chemo|radiotherapy|radiation|treatment|"
+    r"courses?|cycles?|surgery|decompression|months?|weeks?|days?)|(?:days?|weeks?|months?|years?) "
+    r"later|post-?treatment|post-?radiotherapy|restaging)\b"
+)
+# "a complete epidural tumour response": the ignore rule of that name hides its tumour word.
+_COMPLETE_RESPONSE = compile_bytes(
+    rf"\b(?:complete|total) (?:(?:radiological|radiographic|metabolic|treatment) )?"
+    rf"(?:epidural |{EXTRADURAL} )?(?:tumou?r )?(?:response|remission|resolution)\b"
+)
+_RESOLUTION_TRIGGERS = frozenset({"resolution", "has_resolved", "complete_response"})
+
+
+def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Mention]:
+    """The positives a later follow-up study reports gone: "MRI showed an epidural mass with
+    cord compression. After chemotherapy, follow-up MRI showed resolution of cord
+    compression." The text ends with the patient's current state, which has no MSCC. A
+    finding at other levels than the resolved one stands, as does one in or after the
+    follow-up sentence."""
+    if not positives or _FOLLOW_UP.search(report.data) is None:
+        return positives
+    resolved: list[tuple[int, set[str]]] = []
+    for i, s in enumerate(report.sentences):
+        if not report.readable[i] or _FOLLOW_UP.search(report.data, s.start, s.end) is None:
+            continue
+        gone = [
+            m
+            for m in report.mentions[i]
+            if m.rule.role in ("epidural", "mass", "mscc")
+            and m.assertion.historical
+            and any(t[2].name in _RESOLUTION_TRIGGERS for t in m.assertion.triggers)
+        ]
+        if gone:
+            resolved.append((i, {level for m in gone for level in report.levels_of(m)}))
+        elif _COMPLETE_RESPONSE.search(report.data, s.start, s.end) is not None:
+            resolved.append((i, {name for _, names in report.levels[i] for name in names}))
+    if not resolved:
+        return positives
+
+    def gone_later(m: Mention) -> bool:
+        where = set(report.levels_of(m))
+        return any(
+            j > m.sentence and (not levels or not where or bool(levels & where))
+            for j, levels in resolved
+        )
+
+    return [m for m in positives if not gone_later(m)]
 
 
 def _withdraw_denied_levels(report: Report, by_part: dict[int, list[Mention]]) -> None:

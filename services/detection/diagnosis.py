@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _BENIGN_MIMIC = compile_bytes(
     r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurilemm?omas?|neurinomas?|"
-    r"neurofibromas?|"
+    r"neurofibromas?|neurogenic tumou?rs?|"
     r"nerve sheath tumou?rs?|extra-?medullary ha?ema?topoie?sis|extra-?medullary "
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
@@ -66,7 +66,11 @@ _DIAGNOSIS_HEADER = compile_bytes(
 _DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
 _LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
 # Cause words that are only the generic noun ("a tumour"; a schwannoma is a tumour too).
-_GENERIC_MALIGNANT = compile_bytes(r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?)")
+# "A malignant tumour" too: what the imaging called it, overturned by a named benign diagnosis.
+_GENERIC_MALIGNANT = compile_bytes(
+    r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?|malignan\w*(?: (?:tumou?r|lesion|"
+    r"neoplasm|process|mass)s?)?)"
+)
 _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 # In a title, "X mimicking Y" and "X resembling Y" name X as the diagnosis; only doubt about
 # the title's own subject makes it a question.

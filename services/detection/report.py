@@ -88,7 +88,8 @@ _INTRACRANIAL = compile_bytes(
 )
 _SPINAL_WORDS = (b"spin", b"vertebr", b"cervical", b"thoracic", b"lumbar", b"thecal", b"cauda")
 _PLACED_BACK_INSIDE_DURA = compile_bytes(
-    r"\b(?:(?:the|this|these|those) (?:mass(?:es)?|lesions?|tumou?rs?)|it (?:is|lies|was))\b"
+    r"\b(?:(?:the|this|these|those|all(?: the| of the| these)?|both(?: the)?) "
+    r"(?:mass(?:es)?|lesions?|tumou?rs?)|it (?:is|lies|was))\b"
     r".*\bintra-?dural\b"
 )
 # Verbs that introduce what an imaging study found (narrative and caption style).
@@ -154,7 +155,10 @@ _BENIGN_LESION = re2.compile(
     # the anaemias that make extramedullary haematopoiesis (findings.py, benign_entity)
     rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
     # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
-    rb"sequestr|dis[ck](?:al)? fragment|migrated dis[ck]|histioc\w*sis|eosinophilic granuloma|"
+    rb"sequestr|dis[ck](?:al)? fragment|migrat|histioc\w*sis|eosinophilic granuloma|"
+    rb"neurogenic tumou?r|csf[- ](?:intensity|signal|density)|cystic structure|marrow hyperplasia|"
+    rb"hyperplastic (?:bone )?marrow|similar to (?:that of )?(?:the )?(?:adjacent )?(?:vertebral )?"
+    rb"(?:bone )?marrow|"
     rb"pseudotumou?r|arachnoid cyst|cystic lesion"
 )
 

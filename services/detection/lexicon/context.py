@@ -223,7 +223,7 @@ HISTORY: tuple[Rule, ...] = (
     Rule("history_of", r"history of|hx of|h/o|s/p|status post|known history", "hist", "pre"),
     Rule(
         "resolution",
-        r"(?:complete |interval |near[- ]complete )?resolution of|resolved|"
+        r"(?:complete |interval |near[- ]complete )?(?:resolution|disappearance) of|resolved|"
         r"(?:complete|total) (?:regression|remission) of|"
         r"resolving",
         "hist",

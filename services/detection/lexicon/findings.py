@@ -680,13 +680,26 @@ CAUSES: tuple[Rule, ...] = (
         # the chronic haemolytic anaemias that make it, named where the case report leaves
         # the lesion unnamed ("iron deposition from repeated blood transfusion")
         r"thalass?a?emi\w*|sickle cell|ha?emolytic ana?emia|myelofibrosis|"
+        # and its signs when the lesion is left unnamed: marrow hyperplasia, expanded and
+        # coarsely trabeculated bones, masses of the marrow's own signal (Haidar 2010)
+        r"(?:marrow|medullary) hyperplasia|hyperplastic (?:bone )?marrow|coarse(?:ned|ly)? "
+        r"trabecula\w*(?: (?:bony )?skeleton| bones?| pattern)?|(?:signal )?intensit(?:y|ies) "
+        r"similar to (?:that of )?(?:the )?(?:adjacent )?(?:vertebral )?(?:bone )?marrow|"
+        r"(?:iso-?intense|isosignal) (?:to|with) (?:the )?(?:adjacent )?(?:vertebral )?"
+        r"(?:bone )?marrow|"
         r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|tdt|"
         r"transfusion[- ]dependent|(?:severe |myocardial |hepatic )?iron overload|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurilemm?omas?|neurinomas?|neurofibromas?|neurofibromatosis|"
-        r"nerve sheath tumou?rs?|"
+        r"nerve sheath tumou?rs?|neurogenic tumou?rs?|"
+        # a cyst by its contents: a mass of CSF signal, a cystic structure (arachnoid cyst)
+        r"csf[- ](?:intensity|signal|density) (?:mass|lesion|collection|structure|cyst)\w*|"
+        r"cystic structures?|"
+        # a disc fragment that moved: "a dorsally migrated L3-4 intervertebral disc"
+        r"(?:dorsally |posteriorly |cranially |caudally |superiorly |inferiorly )?migrat\w* "
+        r"(?:[a-z0-9/'-]+ ){0,3}dis[ck](?: fragment)?|dis[ck] migration|migrated fragment|"
         r"old (?:traumatic |healed )?fractures?|dis[ck]al fragments?|idem tumou?rs?|"
         # the injury that broke the bone, named in the case: a fracture after a fall or a crash
         # is traumatic, not pathological (the corpus README: MSCC needs a malignant fracture)

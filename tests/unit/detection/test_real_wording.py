@@ -1428,3 +1428,96 @@ def test_a_metastasis_that_reaches_the_cord_in_unread_words_asks_for_review() ->
     assert (found.suspected_mescc, found.review_needed) == (False, True)
     spared = detect("Metastatic breast cancer: T8 metastasis; the spinal cord is normal.")
     assert (spared.suspected_mescc, spared.review_needed) == (False, False)
+
+
+# From blind sets realAI-realAL (2026-12-08): phenomena, each a positive and a negative.
+SET_AI_TO_AL_CASES = [
+    # a follow-up study that reports the epidural disease gone ends the story; disease at
+    # other levels than the resolved one stands
+    (
+        "MRI showed a T5 epidural mass compressing the cord. After chemotherapy, follow-up MRI "
+        "showed resolution of the cord compression.",
+        False,
+        None,
+    ),
+    (
+        "MRI showed a T5 epidural mass compressing the cord. After chemotherapy, follow-up MRI "
+        "showed resolution of the L2 epidural disease.",
+        True,
+        "2",
+    ),
+    (
+        "Panel A: a posterior epidural mass from C7 to T1 compresses the cord. Panel B: "
+        "follow-up MRI after radiotherapy shows a complete epidural tumour response.",
+        False,
+        None,
+    ),
+    ("Three months later, MRI showed complete disappearance of the epidural masses.", False, None),
+    ("Three months later, MRI showed new epidural masses at T9.", True, None),
+    # every lesion placed inside the dura by a later sentence
+    (
+        "MRI showed a mass compressing the cord at T6 and smaller lesions lower down. All "
+        "lesions were intradural extramedullary.",
+        False,
+        None,
+    ),
+    (
+        "MRI showed a mass compressing the cord at T6 and smaller lesions lower down. All "
+        "lesions were extradural.",
+        True,
+        "2",
+    ),
+    # extramedullary haematopoiesis by its signs: the marrow's own signal, marrow hyperplasia
+    (
+        "Lobulated extradural soft tissue lesions compress the cord at T5-T6; they have signal "
+        "intensity similar to the vertebral bone marrow.",
+        False,
+        None,
+    ),
+    (
+        "Lobulated extradural soft tissue lesions compress the cord at T5-T6; they enhance avidly.",
+        True,
+        "2",
+    ),
+    (
+        "An extradural mass from T3 to T8 compresses the cord. Marrow hyperplasia enlarges the "
+        "ribs.",
+        False,
+        None,
+    ),
+    # a cyst by its contents; a neurogenic tumour; a migrated disc
+    ("The cord at T4 is displaced by a CSF intensity mass posterior to it.", False, None),
+    ("The cord at T4 is displaced by an enhancing mass posterior to it.", True, "2"),
+    (
+        "An extradural tumour at T6 grows through the foramen into the thorax, suggesting a "
+        "neurogenic tumour.",
+        False,
+        None,
+    ),
+    (
+        "A dorsal epidural lesion at L3-4 indents the thecal sac, suggestive of a dorsally "
+        "migrated L3-4 disc.",
+        False,
+        None,
+    ),
+    ("A dorsal epidural lesion at L3-4 indents the thecal sac.", True, "1b"),
+    # a malignant tumour only as the imaging called it, before histology named the benign lesion
+    (
+        "The T11 lesion with epidural extension was diagnosed as a malignant tumour at MRI. "
+        "Histology confirmed a cavernous haemangioma.",
+        False,
+        None,
+    ),
+    (
+        "The T11 lesion with epidural extension was diagnosed as a metastatic carcinoma at MRI. "
+        "Histology confirmed it.",
+        True,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AI_TO_AL_CASES)
+def test_blind_set_ai_to_al_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
