@@ -69,10 +69,14 @@ _REGION_WORDS = {
 }
 
 LEVEL_RULES: tuple[Rule, ...] = (
+    # "T8", "T 8", "T-8"; a range "T4-6", "T4 to mid-T8"; from one disc level to another,
+    # "from the T3-4 to the T7-8 level" (T3 to T8).
     Rule(
         "level",
-        r"[ctls] ?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
-        r"(?:(?:mid|upper|lower)[- ])?(?:[ctls] ?|d)?(?:1[0-2]|[1-9]))?",
+        r"[ctls][ -]?(?:1[0-2]|[1-9])(?: ?(?:-|to|through|thru|until|/) ?(?:the )?"
+        r"(?:(?:mid|upper|lower)[- ])?(?:[ctls][ -]?|d)?(?:1[0-2]|[1-9]))?"
+        r"(?: (?:to|through|thru|until) (?:the )?(?:(?:mid|upper|lower)[- ])?[ctls][ -]?"
+        r"(?:1[0-2]|[1-9])(?: ?[-/] ?(?:[ctls] ?)?(?:1[0-2]|[1-9]))?)?",
         "level",
     ),
     # Dorsal numbering (D1-D12 for T1-T12), still written in European and South Asian reports
@@ -248,7 +252,7 @@ def parse(data: bytes, start: int, end: int, rule: Rule) -> tuple[str, ...]:
         if data[end : end + 16].lstrip(b" ").startswith(_NOT_A_LEVEL_AFTER):
             return ()  # "the lumbar 4-5 disc"
         return _worded(text)
-    digits = text[1:].lstrip()[:2]
+    digits = text[1:].lstrip(b" -")[:2]
     if rule.name == "spoken_level":  # "t one", "t two": the sequence names, spoken
         digits = str(_NUMBER_WORDS.get(text[1:].split()[0].decode("ascii"), 0)).encode("ascii")
     if (
@@ -310,11 +314,15 @@ def _expand_uncached(text: bytes) -> tuple[str, ...]:
         chars = chars.replace(german, region)
     if chars[:1] == "D":  # dorsal numbering: D11-D12 is T11-T12 (no separator has a "D")
         chars = chars.replace("D", "T")
+    for word in ("THE", "MID-", "UPPER-", "LOWER-", "MID", "UPPER", "LOWER"):
+        chars = chars.replace(word, "")
+    for region in "CTLS":  # "T-8" is T8: a hyphen after the letter is no range
+        chars = chars.replace(region + "-", region)
     for sep in ("THROUGH", "THRU", "UNTIL", "TO", "-", "/"):
         chars = chars.replace(sep, "~") if sep in chars[1:] else chars
-    first, _, second = chars.partition("~")
-    for word in ("THE", "MID", "UPPER", "LOWER"):
-        first, second = first.replace(word, ""), second.replace(word, "")
+    tokens = chars.split("~")
+    # the first and last levels named: "T3-4 to T7-8" runs from T3 to T8
+    first, second = tokens[0], (tokens[-1] if len(tokens) > 1 else "")
     first = _thoracic(first)
     second = _thoracic(second)
     if second[:1] == "D" and second[1:].isdigit():  # "C7-D5": the dorsal T5

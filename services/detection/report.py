@@ -163,6 +163,21 @@ _BENIGN_LESION = re2.compile(
 )
 
 
+# The regions of the spine by name, and their levels (the corpus README's level names).
+_REGION_WORDS = {
+    "C": compile_bytes(r"\bcervical\b"),
+    "T": compile_bytes(r"\b(?:thoracic|dorsal (?:spine|vertebra\w*|cord|region|levels?))\b"),
+    "L": compile_bytes(r"\blumbar\b"),
+    "S": compile_bytes(r"\bsacr(?:um|al)\b"),
+}
+_REGION_LEVELS = {
+    "C": tuple(f"C{n}" for n in range(1, 8)),
+    "T": tuple(f"T{n}" for n in range(1, 13)),
+    "L": tuple(f"L{n}" for n in range(1, 6)),
+    "S": tuple(f"S{n}" for n in range(1, 6)),
+}
+
+
 @dataclass(slots=True)
 class Mention:
     """A rule hit in a readable sentence, with what the context says about it."""
@@ -487,7 +502,7 @@ class Report:
         if i > 0 and self.sentences[i - 1].line == self.sentences[i].line:
             inherited: tuple[str, ...] = self.context_levels[i - 1]
             if inherited:
-                return inherited
+                return self._within_region(i, inherited)
         # "2. Epidural tumour at this level compresses the cord": the level is in the line above.
         here = self.sentences[i]
         for j in range(i - 1, max(i - 3, -1), -1):
@@ -495,8 +510,18 @@ class Report:
             if before.section != here.section or before.part != here.part:
                 break
             if self.levels[j]:
-                return tuple(n for _, names in self.levels[j] for n in names)
+                return self._within_region(
+                    i, tuple(n for _, names in self.levels[j] for n in names)
+                )
         return ()
+
+    def _within_region(self, i: int, inherited: tuple[str, ...]) -> tuple[str, ...]:
+        """Levels sentence i inherits, unless it names a region that holds none of them: "The
+        sacral canal is obliterated" after "haemangiomas at T11 and L3" lies in the sacrum."""
+        region = self._region_of(i)
+        if region and not region.intersection(inherited):
+            return ()
+        return inherited
 
     def nearest_levels(self, m: Mention) -> tuple[str, ...]:
         """The level(s) written closest to a mention ("compresses the cord at T5")."""
@@ -660,6 +685,20 @@ class Report:
         before = {name for _, names in self.levels[i - 1] for name in names}
         return not own or bool(own & before)
 
+    def _region_of(self, i: int) -> set[str]:
+        """The levels of the one region sentence i names when it names no level ("the sacral
+        canal is obliterated": S1-S5), or nothing: where a finding lies, for comparing it with
+        the levels of a benign lesion named elsewhere."""
+        s = self.sentences[i]
+        regions = {
+            name
+            for name, words in _REGION_WORDS.items()
+            if words.search(self.data, s.start, s.end) is not None
+        }
+        if len(regions) != 1:
+            return set()
+        return set(_REGION_LEVELS[regions.pop()])
+
     def _presume(self, m: Mention) -> None:
         self._presumed.append(m)
         self._presumed_ids.add(id(m))
@@ -726,7 +765,7 @@ class Report:
                 for m in ms:
                     if m.rule.role not in ("epidural", "mass") or m.cause != "malignant":
                         continue
-                    where = set(self.levels_of(m))
+                    where = set(self.levels_of(m)) or self._region_of(m.sentence)
                     if not (where and lesion_levels) or where & lesion_levels:
                         m.cause = "benign"  # a haemangioma of T11 says nothing of L2
             return

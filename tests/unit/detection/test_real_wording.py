@@ -1514,6 +1514,20 @@ SET_AI_TO_AL_CASES = [
         True,
         None,
     ),
+    # a sentence that names its region does not inherit levels of another region: the
+    # sacral canal is not where the haemangiomas of T11 and L3 are
+    (
+        "A mass destroys the sacrum. Haemangiomas at T11 and L3. The sacral canal is "
+        "obliterated within the mass.",
+        True,
+        "3",
+    ),
+    (
+        "A mass destroys the sacrum. Haemangiomas at S2 and L3. The sacral canal is "
+        "obliterated within the mass.",
+        False,
+        None,
+    ),
 ]
 
 

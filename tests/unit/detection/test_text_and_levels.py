@@ -89,6 +89,10 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("enhancing on post-contrast T1, at L2", [("L2",)]),
         ("LWK 2/3", [("L2", "L3")]),
         ("ASIA grade D 1 week ago", []),
+        ("at T-8", [("T8",)]),  # a hyphen after the letter
+        ("T-2 weighted images", []),
+        ("from T3 to mid-T8", [("T3", "T4", "T5", "T6", "T7", "T8")]),
+        ("from the T3-4 to the T7-8 level", [("T3", "T4", "T5", "T6", "T7", "T8")]),
     ],
 )
 def test_level_notations(text: str, expected: list[tuple[str, ...]]) -> None:
