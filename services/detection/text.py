@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import partial
 from itertools import pairwise
@@ -43,6 +44,19 @@ _TRANSLATE = str.maketrans(
         "~": "\n",
         "\u2265": ">",
         "\u2264": "<",
+    }
+)
+# Latin letters with a diacritic to their base letter, one code point for one ("compresión",
+# "médula", "Kümmell", "Pötzl"): reports from many countries, and names, keep their accents, and
+# a rule written in ASCII should read them. Only letters whose canonical decomposition starts
+# with an ASCII letter (U+00C0-U+024F) are folded; the rest become spaces as before.
+_TRANSLATE.update(
+    {
+        code: ord(base[0])
+        for code in range(0x00C0, 0x0250)
+        if (base := unicodedata.normalize("NFD", chr(code)))[0].isascii()
+        and base[0].isalpha()
+        and code != 0x0130  # "İ" lowers to two code points; _lowered handles it
     }
 )
 # HL7 v2 formatted-text escapes for a line break, replaced by a same-length run.

@@ -29,6 +29,11 @@ NEGATION: tuple[Rule, ...] = (
     Rule("not", r"not", "neg", "pre"),
     Rule("nt", r"(?:doesn|don|isn|aren|wasn|weren|didn)'t", "neg", "pre"),
     Rule("without", r"w/o|without", "neg", "pre"),
+    # "without" and "no" in the Romance languages of case reports (Spanish, Portuguese, French,
+    # Italian), read with the Romance cord-compression rule (findings.py)
+    Rule(
+        "romance_without", r"sin|sem|sans|senza|pas de|aucune?|ningun[ao]?|nenhum[a]?", "neg", "pre"
+    ),
     Rule(
         "no_evidence",
         r"no (?:[a-z]+ )?(?:evidence|signs?|suggestion|features?|findings?)"

@@ -360,6 +360,19 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "mass",
         "2",
     ),
+    # Cord compression in the Romance languages of case reports and captions (Spanish,
+    # Portuguese, French, Italian; accents folded by text.normalise): "compresión medular",
+    # "comprime el cordón medular", "compression médullaire", "compressione midollare".
+    Rule(
+        "cord_compression_romance",
+        r"(?:compresion|compressao|compression|compressione) (?:de (?:la |el )?|da |du |"
+        r"de la |della |del )?(?:medular|medullaire|midollare|medula(?: espinal)?|"
+        r"moelle(?: epiniere)?|midollo(?: spinale)?|cordon medular)|"
+        r"comprim\w* (?:el |la |a |o |le |il )?(?:cordon medular|medula(?: espinal)?|"
+        r"moelle(?: epiniere)?|midollo(?: spinale)?)",
+        "mass",
+        "2",
+    ),
     # Compression named by its compartment: "cauda equina syndrome from extradural compression"
     Rule(
         "epidural_compression",

@@ -1514,6 +1514,17 @@ SET_AI_TO_AL_CASES = [
         True,
         None,
     ),
+    # cord compression in the Romance languages of case reports, accents folded; and their
+    # "without"
+    (
+        "Paciente con cáncer de mama: metástasis en T10 con masa epidural que comprime el "
+        "cordón medular.",
+        True,
+        "2",
+    ),
+    ("Metástasis en T10 sin compresión medular.", False, "0"),
+    ("Métastase du sein en T8 avec compression médullaire.", True, "2"),
+    ("Métastase du sein en T8 sans compression médullaire.", False, None),
     # a sentence that names its region does not inherit levels of another region: the
     # sacral canal is not where the haemangiomas of T11 and L3 are
     (

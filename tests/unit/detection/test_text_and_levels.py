@@ -101,3 +101,10 @@ def test_level_notations(text: str, expected: list[tuple[str, ...]]) -> None:
 
 def test_ordered_is_cranio_caudal() -> None:
     assert ordered({"S1", "C2", "T12", "L1", "T2"}) == ["C2", "T2", "T12", "L1", "S1"]
+
+
+def test_accented_latin_letters_fold_to_their_base_letter_in_place() -> None:
+    text = "Compresión médullaire, Kümmell"
+    data = normalise(text)
+    assert data == b"compresion medullaire, kummell"
+    assert len(data) == len(text)
