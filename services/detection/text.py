@@ -52,7 +52,7 @@ _TRANSLATE = str.maketrans(
 # with an ASCII letter (U+00C0-U+024F) are folded; the rest become spaces as before.
 _TRANSLATE.update(
     {
-        code: ord(base[0])
+        code: base[0]
         for code in range(0x00C0, 0x0250)
         if (base := unicodedata.normalize("NFD", chr(code)))[0].isascii()
         and base[0].isalpha()
