@@ -479,10 +479,13 @@ def _verdict(report: Report, kind: str) -> tuple[list[Mention], dict[str, list[M
 
 # A later study, named as such: "follow-up MRI", "after five courses of chemotherapy", "three
 # months later". Case reports and captions tell the first scan and then the one after treatment.
+# A resolution the text puts down to a treatment ("glucocorticoids caused disappearance of the
+# extradural tumour") is such a later state too.
 _FOLLOW_UP = compile_bytes(
     r"\b(?:follow-?up|after (?:\w+ ){0,4}(?:chemotherapy|chemo|radiotherapy|radiation|treatment|"
     r"courses?|cycles?|surgery|decompression|months?|weeks?|days?)|(?:days?|weeks?|months?|years?) "
-    r"later|post-?treatment|post-?radiotherapy|restaging)\b"
+    r"later|post-?treatment|post-?radiotherapy|restaging|treated|treatment|therapy|chemotherapy|"
+    r"radiotherapy|steroids?|glucocorticoids?|corticosteroids?|dexamethasone)\b"
 )
 # "a complete epidural tumour response": the ignore rule of that name hides its tumour word.
 _COMPLETE_RESPONSE = compile_bytes(
@@ -511,10 +514,13 @@ def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Men
             and m.assertion.historical
             and any(t[2].name in _RESOLUTION_TRIGGERS for t in m.assertion.triggers)
         ]
+        # where the resolved disease was: its levels, else its sentence's, else its region
+        named = {name for _, names in report.levels[i] for name in names}
         if gone:
-            resolved.append((i, {level for m in gone for level in report.levels_of(m)}))
+            where = {level for m in gone for level in report.levels_of(m)}
+            resolved.append((i, where or named or report.region_of(i)))
         elif _COMPLETE_RESPONSE.search(report.data, s.start, s.end) is not None:
-            resolved.append((i, {name for _, names in report.levels[i] for name in names}))
+            resolved.append((i, named or report.region_of(i)))
     if not resolved:
         return positives
 

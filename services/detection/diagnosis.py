@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _BENIGN_MIMIC = compile_bytes(
     r"\b(?:ha?emangioma\w*|hemangeoma|meningiomas?|schwann?omas?|neurilemm?omas?|neurinomas?|"
-    r"neurofibromas?|neurogenic tumou?rs?|"
+    r"neurofibromas?|neurogenic tumou?rs?|ganglioneuromas?|gangliogliomas?|"
     r"nerve sheath tumou?rs?|extra-?medullary ha?ema?topoie?sis|extra-?medullary "
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
@@ -43,7 +43,9 @@ _BENIGN_MIMIC = compile_bytes(
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.
 _DEFINITIVE = compile_bytes(
     r"\b(?:patholog\w*|histolog\w*|histopatholog\w*|biops\w*|excision\w*|excised|resect\w*|"
-    r"surgery|surgical\w*|operat\w*|intra-?operativ\w*|specimen|cytolog\w*|"
+    r"surgery|surgical\w*|operat\w*|intra-?operativ\w*|specimen|cytolog\w*|frozen sections?|"
+    # the operation that took the lesion out: spondylectomy, corpectomy, laminectomy
+    r"\w+ectom(?:y|ies)|"
     r"immunohistochem\w*|identified as|consistent with|in keeping with|compatible with|"
     r"diagnostic of|characteristic of|"
     r"(?:proved|proven|found|shown|confirmed|turned out) to be|(?:confirmed|proven|proved) as|"
@@ -61,7 +63,8 @@ _HYPOTHESIS = compile_bytes(
 )
 # "Diagnosis:" or "Final diagnosis:" as a header, not "Differential diagnosis:".
 _DIAGNOSIS_HEADER = compile_bytes(
-    r"(?:^|\n) *(?:final |histological |pathological |working )?diagnosis:"
+    # a teaching file's or quiz's "Answer:" line names its diagnosis too
+    r"(?:^|\n|\. ) *(?:final |histological |pathological |working )?(?:diagnosis|answer):"
 )
 _DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
 _LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
@@ -137,7 +140,8 @@ def _differential_items(report: Report) -> set[int]:
         heading = _DIFFERENTIAL.search(data, previous_end, s.start) is not None
         if _DIFFERENTIAL.search(data, s.start, s.end) is not None:
             open_list = True
-        elif (open_list or heading) and _LIST_ITEM.match(data, s.start) is not None:
+        elif heading or (open_list and _LIST_ITEM.match(data, s.start) is not None):
+            # the sentence a "Differential diagnosis:" header opens, and the list after it
             open_list = True
             items.add(i)
         else:
@@ -150,7 +154,8 @@ def _under_diagnosis_header(report: Report, i: int) -> bool:
     """Whether sentence i opens a "Diagnosis:" or "Final diagnosis:" section."""
     s = report.sentences[i]
     previous_end = report.sentences[i - 1].end if i else 0
-    return _DIAGNOSIS_HEADER.search(report.data, previous_end, s.start) is not None
+    # the header may open the sentence itself ("Answer: tuberculous spondylitis")
+    return _DIAGNOSIS_HEADER.search(report.data, previous_end, min(s.end, s.start + 24)) is not None
 
 
 def _clauses(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
@@ -206,6 +211,11 @@ def states_malignancy(data: bytes, start: int, end: int) -> bool:
     )
 
 
+def doubted(data: bytes, start: int, end: int) -> bool:
+    """Whether the span holds a word of hypothesis ("considered", "thought", "suspected")."""
+    return _HYPOTHESIS.search(data, start, end) is not None
+
+
 def names_malignancy(data: bytes, start: int, end: int) -> bool:
     """Whether the span names a specific malignancy, not just "a tumour"."""
     return _NAMED_MALIGNANCY.search(data, start, end) is not None
@@ -214,7 +224,8 @@ def names_malignancy(data: bytes, start: int, end: int) -> bool:
 # Words that report tissue, not imaging: the diagnosis a biopsy or an operation gave.
 _TISSUE = compile_bytes(
     r"\b(?:patholog\w*|histolog\w*|histopatholog\w*|biops\w*|cytolog\w*|immunohistochem\w*|"
-    r"specimen|excision\w*|resect\w*|(?:proved|proven|turned out) to be|"
+    r"specimen|excision\w*|resect\w*|frozen sections?|intra-?operativ\w*|"
+    r"(?:proved|proven|turned out) to be|"
     r"(?:confirmed|proven|proved) (?:as|a|an|the)?|confirmed)\b"
 )
 _DENIED = compile_bytes(

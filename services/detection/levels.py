@@ -176,6 +176,7 @@ _SEQUENCE_AFTER = (
     b"wi)",
     b"wi,",
     b"wi.",
+    b"(fig",
 )
 # "T1 and T2 hyperintense": a second sequence name between the first and the signal word.
 _SECOND_SEQUENCE = (

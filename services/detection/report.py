@@ -16,6 +16,7 @@ import re2
 from services.detection.context import UNMODIFIED, Assertion, SentenceScope
 from services.detection.diagnosis import (
     benign_diagnosis,
+    doubted,
     malignancy_proven,
     names_malignancy,
     states_malignancy,
@@ -156,7 +157,9 @@ _BENIGN_LESION = re2.compile(
     rb"thalass?a?emi|sickle cell|ha?emolytic ana?emia|myelofibrosis|transfusion|"
     # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
     rb"sequestr|dis[ck](?:al)? fragment|migrat|histioc\w*sis|eosinophilic granuloma|"
-    rb"neurogenic tumou?r|csf[- ](?:intensity|signal|density)|cystic structure|marrow hyperplasia|"
+    rb"neurogenic tumou?r|ganglioneuroma|ganglioglioma|hydatid|echinococc|tubercul|brucell|"
+    rb"\btdt\b|iron overload|csf[- ](?:intensity|signal|density)|cystic structure|"
+    rb"marrow hyperplasia|"
     rb"hyperplastic (?:bone )?marrow|similar to (?:that of )?(?:the )?(?:adjacent )?(?:vertebral )?"
     rb"(?:bone )?marrow|"
     rb"pseudotumou?r|arachnoid cyst|cystic lesion"
@@ -518,7 +521,7 @@ class Report:
     def _within_region(self, i: int, inherited: tuple[str, ...]) -> tuple[str, ...]:
         """Levels sentence i inherits, unless it names a region that holds none of them: "The
         sacral canal is obliterated" after "haemangiomas at T11 and L3" lies in the sacrum."""
-        region = self._region_of(i)
+        region = self.region_of(i)
         if region and not region.intersection(inherited):
             return ()
         return inherited
@@ -642,7 +645,8 @@ class Report:
             return False
         if cue.rule.name == "dumbbell_shape":
             return True
-        return cue.assertion.hedged and (
+        s = self.sentences[cue.sentence]
+        return (cue.assertion.hedged or doubted(self.data, s.start, s.end)) and (
             _BENIGN_LESION.search(self.data, cue.start, cue.end) is not None
         )
 
@@ -685,7 +689,7 @@ class Report:
         before = {name for _, names in self.levels[i - 1] for name in names}
         return not own or bool(own & before)
 
-    def _region_of(self, i: int) -> set[str]:
+    def region_of(self, i: int) -> set[str]:
         """The levels of the one region sentence i names when it names no level ("the sacral
         canal is obliterated": S1-S5), or nothing: where a finding lies, for comparing it with
         the levels of a benign lesion named elsewhere."""
@@ -765,7 +769,7 @@ class Report:
                 for m in ms:
                     if m.rule.role not in ("epidural", "mass") or m.cause != "malignant":
                         continue
-                    where = set(self.levels_of(m)) or self._region_of(m.sentence)
+                    where = set(self.levels_of(m)) or self.region_of(m.sentence)
                     if not (where and lesion_levels) or where & lesion_levels:
                         m.cause = "benign"  # a haemangioma of T11 says nothing of L2
             return

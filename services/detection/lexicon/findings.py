@@ -319,6 +319,15 @@ MASS_EFFECT: tuple[Rule, ...] = (
         "mass",
         "1c",
     ),
+    # The cord's own lesion ringed by something ("a T4 cord lesion surrounded by a low signal
+    # rim"): an intramedullary finding, not the cord encased (longer, so it wins the scan).
+    Rule(
+        "cord_lesion_ringed",
+        rf"{CORD} (?:{W}{{0,1}})?(?:lesions?|mass(?:es)?|metastas[ie]s|tumou?rs?|nodules?|focus|"
+        rf"foci|cavity|syrinx|ha?emorrhage|cavernoma) (?:is |was |are |were )?(?:{W}{{0,2}})?"
+        rf"(?:surrounded|encircled|rimmed|ringed) by (?:an? |the )?[a-z0-9/'-]+",
+        "ignore",
+    ),
     Rule(
         "sac_or_cord_encased",
         rf"(?:{SAC}|{CORD}) (?:is |was |are |were )?(?:{W}{{0,2}})?(?:encased|surrounded|"
@@ -359,6 +368,17 @@ MASS_EFFECT: tuple[Rule, ...] = (
         rf"and )?(?:compression|compresion|impingement)",
         "mass",
         "2",
+    ),
+    # Tumour in the canal in French and Spanish case reports: "extension endocanalaire",
+    # "envahissant le sac dural", "épidurite métastatique", "invasión del canal raquídeo".
+    Rule(
+        "canal_invasion_romance",
+        r"extension (?:endo|intra)-?canalaire|(?:endo|intra)-?canalaire|epidurite\w*|"
+        r"envahi\w* (?:le |du |l'|les )?(?:canal|sac dural|espace epidural|racines)|"
+        r"invasion (?:del |du )?canal (?:raquideo|medular|vertebral|rachidien)|"
+        r"(?:masa|masse|massa|tumeur|tumor) (?:de partes blandas )?epidural(?:e|es)?",
+        "epidural",
+        "explicit",
     ),
     # Cord compression in the Romance languages of case reports and captions (Spanish,
     # Portuguese, French, Italian; accents folded by text.normalise): "compresión medular",
@@ -498,7 +518,8 @@ BRAINSTEM: tuple[Rule, ...] = (
 )
 
 MSCC: tuple[Rule, ...] = (
-    Rule("mscc", r"mscc|mescc", "mscc"),
+    # ESCD: "epidural spinal cord disease / compression", as lymphoma and oncology papers write it
+    Rule("mscc", r"mscc|mescc|escd", "mscc"),
     # A compression, or the cauda equina syndrome, that the text says tumour causes ("cauda
     # equina syndrome (CES) secondary to a plasmacytoma"; "cord compression as the initial
     # presentation of Hodgkin's disease").
@@ -706,7 +727,9 @@ CAUSES: tuple[Rule, ...] = (
         r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurilemm?omas?|neurinomas?|neurofibromas?|neurofibromatosis|"
-        r"nerve sheath tumou?rs?|neurogenic tumou?rs?|"
+        r"nerve sheath tumou?rs?|neurogenic tumou?rs?|ganglioneuromas?|gangliogliomas?|"
+        # a fracture the report calls not pathological (longer than "pathological fracture")
+        r"non-?pathologic(?:al)?(?: [a-z0-9/'-]+){0,2} (?:fractures?|collapse|fx)|"
         # a cyst by its contents: a mass of CSF signal, a cystic structure (arachnoid cyst)
         r"csf[- ](?:intensity|signal|density) (?:mass|lesion|collection|structure|cyst)\w*|"
         r"cystic structures?|"

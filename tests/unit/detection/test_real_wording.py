@@ -1546,3 +1546,107 @@ SET_AI_TO_AL_CASES = [
 def test_blind_set_ai_to_al_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+# From blind sets realAM, realAN and realAP (2026-12-08): phenomena, a positive and a negative.
+SET_AM_TO_AP_CASES = [
+    # a quiz's "Answer:" names the diagnosis; the line a "Differential diagnosis:" header opens
+    # is a differential, not the patient's malignancy
+    (
+        "Destructive mass of T7 with an epidural mass causing cord compression.\n"
+        "Differential diagnosis: metastatic neoplasm, pyogenic spondylitis\n"
+        "Answer: tuberculous spondylitis",
+        False,
+        None,
+    ),
+    (
+        "Destructive mass of T7 with an epidural mass causing cord compression.\n"
+        "Differential diagnosis: metastatic neoplasm, pyogenic spondylitis\n"
+        "Answer: metastatic renal cell carcinoma",
+        True,
+        "2",
+    ),
+    # the operation that removed the lesion names its diagnosis
+    (
+        "A T9 tumour with extraosseous extension causes cord compression. En bloc spondylectomy "
+        "was performed; the lesion was an aggressive vertebral haemangioma.",
+        False,
+        None,
+    ),
+    (
+        "A T9 tumour with extraosseous extension causes cord compression. En bloc spondylectomy "
+        "was performed; the lesion was a plasmacytoma.",
+        True,
+        "2",
+    ),
+    # a benign lesion only considered is overturned by a frozen section that names myeloma
+    (
+        "A haemangioma was considered, and surgery was done because the T7 vertebra was pressing "
+        "on the spinal cord. However, the intraoperative frozen section showed plasma cell "
+        "myeloma.",
+        True,
+        "2",
+    ),
+    (
+        "A haemangioma was considered, and surgery was done because the T7 vertebra was pressing "
+        "on the spinal cord. The intraoperative frozen section confirmed the haemangioma.",
+        False,
+        None,
+    ),
+    # a fracture the report calls non-pathological
+    ("MRI: L1 non-pathological fracture with retropulsion narrowing the canal.", False, None),
+    ("MRI: L1 pathological fracture with retropulsion narrowing the canal.", True, "2"),
+    # benign lesions that are masses: hydatid cyst, EMH of transfusion-dependent thalassaemia
+    (
+        "A hydatid cyst of L2 destroys the body. A septate cystic mass compresses the conus at L2.",
+        False,
+        None,
+    ),
+    (
+        "A paraspinal mass compresses the dural sac and cord, with severe myocardial and hepatic "
+        "iron overload.",
+        False,
+        None,
+    ),
+    ("A paraspinal mass of lymphoma compresses the dural sac and cord.", True, "2"),
+    # ganglioneuroma at biopsy owns the dumbbell tumour
+    (
+        "Biopsy revealed a ganglioneuroma. The tumour extends through the L1-2 foramen into the "
+        "canal and compresses the thecal sac.",
+        False,
+        None,
+    ),
+    # ESCD: epidural spinal cord disease
+    ("One patient had progression of lymphoma and ESCD despite chemotherapy.", True, "2"),
+    ("After chemotherapy the MRI showed resolution of the ESCD.", False, None),
+    # the cord's own lesion with a rim is no encased cord
+    ("T2 shows a high-signal T4-5 spinal cord lesion surrounded by a low signal rim.", False, None),
+    ("Myeloma: the T4-5 spinal cord is surrounded by epidural tumour.", True, "1c"),
+    # French: tumour in the canal
+    (
+        "Métastase du sein: lésion de L4 envahissant le sac dural et les racines de la queue de "
+        "cheval.",
+        True,
+        None,
+    ),
+    ("Métastase du sein: lésion de L4 sans extension endocanalaire.", False, None),
+    # a resolution put down to treatment, and in a region the finding is not in
+    (
+        "Four patients had cord compression from epidural metastases. Glucocorticoids caused "
+        "disappearance of the extradural tumour.",
+        False,
+        None,
+    ),
+    (
+        "Epidural tumour compresses the cord at T9. The treated cervical epidural disease has "
+        "resolved.",
+        True,
+        "2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AM_TO_AP_CASES)
+def test_blind_set_am_to_ap_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)

@@ -89,6 +89,7 @@ def test_letter_summary_paragraph_is_an_impression() -> None:
         ("enhancing on post-contrast T1, at L2", [("L2",)]),
         ("LWK 2/3", [("L2", "L3")]),
         ("ASIA grade D 1 week ago", []),
+        ("sagittal T1 (Fig. 3) and T2 (Fig. 4) at L3", [("L3",)]),  # sequences before figures
         ("at T-8", [("T8",)]),  # a hyphen after the letter
         ("T-2 weighted images", []),
         ("from T3 to mid-T8", [("T3", "T4", "T5", "T6", "T7", "T8")]),
