@@ -294,6 +294,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False  # "a clival chordoma with extradural extension" is inside the skull
     if role == "epidural" and _placed_inside_dura_by_mri(report, m.sentence):
         return False
+    if m.rule.name in _COATING and _coats_inside_dura(report):
+        return False  # tumour enveloping the cord and roots, in a report of leptomeningeal disease
     if (
         m.rule.name in _NARROWED_CANAL
         and report.cause_presumed(m)
@@ -329,6 +331,22 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
+
+
+# Tumour that envelops or coats the cord and roots is the leptomeningeal pattern when the report
+# names leptomeningeal or intradural disease and nothing epidural or extradural anywhere.
+_COATING = frozenset({"sac_or_cord_encased", "encases_sac_or_cord"})
+_LEPTOMENINGEAL = compile_bytes(
+    r"\b(?:leptomening\w*|intradural|carcinomatous meningitis|drop metasta\w*)"
+)
+_EPIDURAL_ANYWHERE = compile_bytes(rf"\b(?:epidural|{EXTRADURAL}|intraspinal extradural)\b")
+
+
+def _coats_inside_dura(report: Report) -> bool:
+    return (
+        _LEPTOMENINGEAL.search(report.data) is not None
+        and _EPIDURAL_ANYWHERE.search(report.data) is None
+    )
 
 
 def _fracture_named(report: Report, i: int) -> bool:

@@ -32,6 +32,7 @@ _BENIGN_MIMIC = compile_bytes(
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
+    r"giant[- ]cell tumou?rs?|chondroblastomas?|angiolipomas?|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
     r"dis[ck] (?:fragments?|herniation|sequestration|extrusion)|intervertebral dis[ck]|"
     # Langerhans cell histiocytosis (eosinophilic granuloma): the vertebra plana of children and

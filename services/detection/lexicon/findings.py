@@ -72,6 +72,16 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural",
         "explicit",
     ),
+    # A dumbbell tumour lies in the canal and outside it through a foramen: epidural disease
+    # whose cause is a nerve-sheath tumour's unless a malignancy is named beside it or proven
+    # in tissue (Report: "a dumbbell tumour ... histopathology: chondrosarcoma").
+    Rule(
+        "dumbbell_tumour",
+        rf"dumb-?bell(?:[- ](?:shaped?|type|like))? (?:{W}{{0,2}})?(?:tumou?rs?|mass(?:es)?|"
+        rf"lesions?)",
+        "epidural",
+        "dumbbell",
+    ),
     # "a small ventral epidural at T9": the noun left out after a size or side word.
     Rule(
         "epidural_elliptic",
@@ -749,6 +759,9 @@ CAUSES: tuple[Rule, ...] = (
         r"hydatid\w*|echinococc\w*|brucell\w*|"
         # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
+        # giant cell tumour of bone is locally aggressive, not malignant (WHO 2020: intermediate);
+        # spinal angiolipoma is a benign epidural tumour (WHO soft tissue tumours, 2020)
+        r"giant[- ]cell tumou?rs?|chondroblastomas?|angiolipomas?|"
         # fat gathered in the canal is lipomatosis, named or not ("fatty deposits in the canal")
         r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
         r"accumulation of (?:fat|fatty tissue)|fat accumulation|"

@@ -1630,6 +1630,42 @@ SET_AM_TO_AP_CASES = [
         None,
     ),
     ("Métastase du sein: lésion de L4 sans extension endocanalaire.", False, None),
+    # a dumbbell tumour lies in the canal: a nerve-sheath tumour's unless tissue proves a
+    # malignancy
+    (
+        "MRI revealed a dumbbell-shaped tumour. Differential considerations are meningiomas and "
+        "nerve sheath tumours. Final histopathology read as chondrosarcoma.",
+        True,
+        None,
+    ),
+    (
+        "MRI revealed a dumbbell-shaped tumour at T5. Differential considerations are "
+        "meningiomas and nerve sheath tumours.",
+        False,
+        None,
+    ),
+    # benign bone tumours named only as suggested own an unnamed mass; the mass alone is tumour
+    (
+        "Findings suggestive of an aneurysmal bone cyst. The T3 mass has epidural extension and "
+        "compresses the cord.",
+        False,
+        None,
+    ),
+    ("The T3 mass has epidural extension and compresses the cord.", True, "2"),
+    ("MRI suggestive of giant cell tumour at T2, with cord compression.", False, None),
+    ("Diagnosis: spinal angiolipoma. An epidural mass at T4-T5 compresses the cord.", False, None),
+    # tumour enveloping the conus and roots in a report of leptomeningeal disease
+    (
+        "Leptomeningeal carcinomatosis. Diffuse enhancing tissue envelops the conus and the cauda "
+        "equina roots.",
+        False,
+        None,
+    ),
+    (
+        "Myeloma. Diffuse enhancing tissue envelops the conus and the cauda equina roots.",
+        True,
+        "1c",
+    ),
     # a resolution put down to treatment, and in a region the finding is not in
     (
         "Four patients had cord compression from epidural metastases. Glucocorticoids caused "
