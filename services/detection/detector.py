@@ -385,7 +385,11 @@ def _lesion_levels(report: Report, positives: list[Mention]) -> list[Mention]:
                 and not report.inside_dura(m.sentence)
             ):
                 return [m]
+    seen: set[int] = set()  # each sentence once: it can hold thousands of positives
     for m in positives:
+        if m.sentence in seen:
+            continue
+        seen.add(m.sentence)
         s = report.sentences[m.sentence]
         if _SACRUM_WORDS.search(report.data, s.start, s.end) is not None:
             return [m]
