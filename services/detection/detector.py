@@ -527,7 +527,9 @@ def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Men
         return positives
     resolved: list[tuple[int, set[str]]] = []
     for i, s in enumerate(report.sentences):
-        if not report.readable[i] or _FOLLOW_UP.search(report.data, s.start, s.end) is None:
+        # the sentence and the header before it ("After treatment: (B) ...")
+        start = report.sentences[i - 1].end if i else 0
+        if not report.readable[i] or _FOLLOW_UP.search(report.data, start, s.end) is None:
             continue
         gone = [
             m

@@ -1666,6 +1666,17 @@ SET_AM_TO_AP_CASES = [
         True,
         "1c",
     ),
+    # a caption's panels before and after treatment are studies: the latest one decides
+    (
+        "Before treatment: (A) the cord is compressed by the epidural mass at T11. After "
+        "treatment: (B) the epidural mass has resolved.",
+        False,
+        None,
+    ),
+    ("Before treatment: (A) the cord is compressed by the epidural mass at T11.", True, "2"),
+    # the region and the kind between "extradural" and the tumour
+    ("A man was diagnosed with extradural thoracic granulocytic sarcoma.", True, None),
+    ("A man was diagnosed with thoracic granulocytic sarcoma of the rib.", False, None),
     # a resolution put down to treatment, and in a region the finding is not in
     (
         "Four patients had cord compression from epidural metastases. Glucocorticoids caused "
