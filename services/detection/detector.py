@@ -118,6 +118,8 @@ def detect(
             log.add("excludes_mescc", m)
 
     review = [] if suspected else _review_cues(report, kind)
+    if not review and not suspected:
+        review = _clinical_cues(report, negations)
     for m in review[:3]:
         log.add("review_needed", m)
 
@@ -187,6 +189,53 @@ def _compartment_cues(report: Report) -> list[Mention]:
                     _COMPARTMENT_WORDS.search(data, s.start, s.end) is not None
                     and _DENIAL_WORDS.search(data, s.start, s.end) is None
                 ):
+                    return [m]
+    return []
+
+
+# What a patient with cord or cauda equina compression shows, and where the text places disease
+# in or beside the canal: with a malignancy named in the spine and nothing denied, a report the
+# finding rules cannot read still asks for a human look (the last net of DESIGN.md section 4).
+_CANAL_OR_DEFICIT = compile_bytes(
+    rf"\b(?:(?:spinal )?canal|epidural|{EXTRADURAL}|intraspinal|intra-?canal\w*|foram\w*|thecal|"
+    r"dural sac|nerve roots?|(?:spinal )?cord|conus(?: medullaris)?|cauda equina|"
+    r"para(?:paresis|paretic|plegia|plegic)|tetra(?:paresis|plegia)|quadri(?:paresis|plegia)|"
+    r"myelopath\w*|(?:leg|lower limb|lower extremit\w*) weakness|weakness (?:of|in) (?:the |both )?"
+    r"(?:legs|lower limbs|lower extremities)|urinary retention|sphincter|saddle an(?:a)?esthesia|"
+    r"decompress\w*|laminectom\w*)\b"
+)
+_SPINE_WORDS = compile_bytes(
+    r"\b(?:spin\w*|vertebr\w*|cervical|thoracic|dorsal|lumbar|sacr\w*|[ctl] ?\d{1,2}|d\d{1,2}|"
+    r"pedicle|lamina|posterior elements?|paravertebral|paraspinal)\b"
+)
+_INTRADURAL_NAMED = compile_bytes(
+    r"\b(?:intradural|intra-dural|intramedullary|leptomening\w*|subarachnoid|drop metasta\w*)"
+)
+
+
+def _clinical_cues(report: Report, negations: dict[str, list[Mention]]) -> list[Mention]:
+    """A named malignancy in the spine, and the canal, cord, roots or a deficit of them named
+    anywhere, in a report that denies no epidural disease or compression, names no benign
+    diagnosis and places nothing inside the dura: the words fall short of any finding rule, but
+    a human should look (issue 10's safety net)."""
+    if not report.malignancy_named or negations["epidural"] or negations["compression"]:
+        return []
+    if report.benign_diagnosis is not None or report.benign_context:
+        return []
+    data = report.data
+    if _CANAL_OR_DEFICIT.search(data) is None or _INTRADURAL_NAMED.search(data) is not None:
+        return []
+    for ms in report.mentions:
+        for m in ms:
+            if (
+                m.rule.role in ("metastasis", "malignant")
+                and m.rule.value != "presumed"
+                and valid_cue(m)
+                and m.assertion.current
+                and report.spine_context[m.sentence]
+            ):
+                s = report.sentences[m.sentence]
+                if _SPINE_WORDS.search(data, s.start, s.end) is not None:
                     return [m]
     return []
 

@@ -1697,3 +1697,23 @@ SET_AM_TO_AP_CASES = [
 def test_blind_set_am_to_ap_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_malignancy_in_the_spine_with_a_deficit_in_unread_words_asks_for_review() -> None:
+    found = detect(
+        "Metastatic prostate cancer with progressive paraparesis. Sclerotic metastases throughout "
+        "the thoracic spine."
+    )
+    assert (found.suspected_mescc, found.review_needed) == (False, True)
+    denied = detect(
+        "Metastatic prostate cancer with progressive paraparesis. Sclerotic metastases throughout "
+        "the thoracic spine. No epidural disease and no cord compression."
+    )
+    assert (denied.suspected_mescc, denied.review_needed) == (False, False)
+
+
+def test_a_previously_healthy_patient_is_no_past_finding() -> None:
+    found = detect("A previously healthy man was diagnosed with extradural thoracic lymphoma.")
+    assert found.suspected_mescc is True
+    past = detect("The previously seen extradural thoracic lymphoma has resolved.")
+    assert past.suspected_mescc is False
