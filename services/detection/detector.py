@@ -225,6 +225,12 @@ def _clinical_cues(report: Report, negations: dict[str, list[Mention]]) -> list[
     data = report.data
     if _CANAL_OR_DEFICIT.search(data) is None or _INTRADURAL_NAMED.search(data) is not None:
         return []
+    if not any(  # the canal or a deficit named in a sentence that does not deny or spare it
+        _CANAL_OR_DEFICIT.search(data, s.start, s.end) is not None
+        and _DENIAL_WORDS.search(data, s.start, s.end) is None
+        for s in report.sentences
+    ):
+        return []
     for ms in report.mentions:
         for m in ms:
             if (
