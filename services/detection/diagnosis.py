@@ -20,6 +20,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from services.detection.lexicon.findings import LCH
 from services.detection.matcher import compile_bytes
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ _BENIGN_MIMIC = compile_bytes(
     # Langerhans cell histiocytosis (eosinophilic granuloma): the vertebra plana of children and
     # young adults, a non-metastatic cause of epidural soft tissue (WHO classification of bone
     # tumours, 5th ed., 2020, lists it apart from the malignant tumours)
-    r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
+    rf"{LCH}|"
     r"(?:inflammatory )?pseudotumou?rs?|paget'?s disease|paget disease|arachnoid cysts?)\b"
 )
 # Words that make a sentence report the definitive diagnosis rather than an imaging impression.

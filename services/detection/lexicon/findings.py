@@ -39,6 +39,10 @@ _BONE_EDGE = (
     r"(?:posterior |dorsal )?(?:cortex|cortical (?:margin|wall|line)|vertebral (?:body )?wall|"
     r"wall|fragments?)"
 )
+# Langerhans cell histiocytosis (eosinophilic granuloma) as reports spell it: the vertebra plana
+# of children and young adults, apart from the malignant bone tumours (WHO classification of bone
+# tumours, 5th ed., 2020). Read as a benign cause here and as a diagnosis in diagnosis.py.
+LCH = r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?"
 # The back of a vertebral body, named by its part: "the posterior part of the T10 body".
 _BODY_PART = (
     r"(?:posterior|dorsal) (?:part|portion|aspect|margin|border|surface|edge|half|third)s? of "
@@ -766,7 +770,7 @@ CAUSES: tuple[Rule, ...] = (
         r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
         r"accumulation of (?:fat|fatty tissue)|fat accumulation|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
-        r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
+        rf"{LCH}|"
         # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an
         # extradural place: benign causes in the differential of cord compression (Cole &
         # Patchell, Lancet Neurol 2008;7:459-66)
