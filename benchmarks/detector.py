@@ -10,7 +10,7 @@ Python allocation (tracemalloc) and the process's peak RSS.
 A third run, ``hospital mix``, is what a hospital's feed looks like: --spine-share (default 5%)
 of the 1-2 KB spine reports above, the rest generated non-spine studies (chest radiographs, CT
 heads, abdominal ultrasound, mammograms, limb radiographs; seeded, 300-900 chars). It is
-measured with and without the RE2-set prefilter (services/detection/prefilter.py) in the same
+measured with and without the RE2 prefilter (services/detection/prefilter.py) in the same
 run, so ``prefilter_speedup`` is a same-run ratio.
 
 Ratios, because the machine is shared and absolute rates move with its load:

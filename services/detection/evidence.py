@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
 from models.detection import Evidence
 from services.detection.report import Mention
 from services.detection.text import Sentence
 
 _MAX_PER_FIELD = 8  # enough to explain a field; bounded so a pathological report stays small
+_Model = TypeVar("_Model", bound=BaseModel)
+_set = object.__setattr__
+
+
+def built(cls: type[_Model], fields: dict[str, Any]) -> _Model:
+    """``cls.model_construct(**fields)`` for a model with no aliases, extras or post-init when
+    ``fields`` names every field: the same instance, without pydantic's generic loop (the
+    detector's values are of the fields' types by construction)."""
+    made = object.__new__(cls)
+    _set(made, "__dict__", fields)
+    _set(made, "__pydantic_fields_set__", set(fields))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
 
 
 class EvidenceLog:
@@ -43,13 +61,16 @@ class EvidenceLog:
             return
         self._count[field] = count + 1
         s = self._sentences[sentence]
-        self.items.append(
-            Evidence(
-                field=field,
-                rule=label,
-                sentence=self._text[s.start : s.end],
-                start=start,
-                end=end,
-                section=s.section,
+        self.items.append(  # all of the right types (offsets are never negative): no validation
+            built(
+                Evidence,
+                {
+                    "field": field,
+                    "rule": label,
+                    "sentence": self._text[s.start : s.end],
+                    "start": start,
+                    "end": end,
+                    "section": s.section,
+                },
             )
         )

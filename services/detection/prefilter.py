@@ -1,4 +1,4 @@
-"""An exact prefilter: one RE2 set scan that tells whether the engine can say anything at all.
+"""An exact prefilter: one RE2 scan that tells whether the engine can say anything at all.
 
 Most reports a hospital sends are not spine imaging. Every non-default field of a Detection comes
 from a hit of one of the rule groups below (DESIGN.md section 4; detector.py):
@@ -7,8 +7,8 @@ from a hit of one of the rule groups below (DESIGN.md section 4; detector.py):
 - grade 0, ``sins_imaging`` (read only when there is bone disease) from those or a metastasis;
 - ``excludes_mescc`` from denied epidural, metastasis or compression findings;
 - ``cord_signal`` and ``retropulsion`` from their SINS-table rules.
-The set holds exactly those rules' own (bounded) patterns and scans the whole text, a superset
-of the readable sections the engine scans, so a report with no set hit would get the default
+The scan holds exactly those rules' own (bounded) patterns and searches the whole text, a superset
+of the readable sections the engine scans, so a report with no hit would get the default
 Detection from the engine as well (tests/unit/detection/test_prefilter.py shows it on every
 corpus and on simulator output). Modifiers, causes, severity and CSF words only qualify a hit.
 """
@@ -25,23 +25,23 @@ NEEDED_FINDINGS_ROLES = frozenset({"epidural", "mass", "mscc", "escc", "grade", 
 NEEDED_SINS_ROLES = frozenset({"cord_signal", "retropulsion"})
 
 
-def _build() -> re2.Set:
+def _build() -> re2._Regexp:
+    # One alternation, not an ``re2.Set``: a set reports every pattern that matches, so it reads
+    # a spine report to its end; a search stops at the first hit. No hit anywhere is the same
+    # answer either way (a report with none is read to its end by both).
+    patterns = [bounded(rule.pattern) for rule in FINDINGS if rule.role in NEEDED_FINDINGS_ROLES]
+    patterns += [bounded(rule.pattern) for rule in SINS if rule.role in NEEDED_SINS_ROLES]
     options = re2.Options()
     options.max_mem = 24 << 20  # as the engine's layers (matcher.py): room for the lazy DFA
-    found = re2.Set.SearchSet(options)
-    for rule in FINDINGS:
-        if rule.role in NEEDED_FINDINGS_ROLES:
-            found.Add(bounded(rule.pattern).encode("ascii"))
-    for rule in SINS:
-        if rule.role in NEEDED_SINS_ROLES:
-            found.Add(bounded(rule.pattern).encode("ascii"))
-    found.Compile()
-    return found
+    return re2.compile("|".join(patterns).encode("ascii"), options)
 
 
 _NEEDED = _build()
+_SEARCH = _NEEDED._regexp.Match  # RE2::Match itself: the wrapper's search builds a Match object
+_UNANCHORED = re2._Anchor.UNANCHORED
 
 
 def may_detect(data: bytes) -> bool:
     """False only when no rule that can change a Detection matches anywhere in the report."""
-    return bool(_NEEDED.Match(data))
+    begin: int = _SEARCH(_UNANCHORED, data, 0, len(data))[0][0]
+    return begin >= 0

@@ -73,8 +73,15 @@ codecs.register_error("cordwatch_space", _to_space)
 
 def normalise(text: str) -> bytes:
     """Lower-case ASCII bytes of the same length as ``text`` (non-ASCII letters become spaces)."""
-    translated, data = _lowered(text)
+    return normalised(*lowered(text))
+
+
+def normalised(translated: str | bytes, data: bytes) -> bytes:
+    """``normalise`` from what ``lowered`` gave, so a caller that scanned ``scan_from`` of the
+    same pair does not translate and lower the text twice."""
     if b":" in data or b"signed" in data or b"verified" in data:
+        if isinstance(translated, bytes):  # ASCII text: its translation, decoded when needed
+            translated = translated.decode("ascii")
         data = _break_inline_headers(translated, data)
     return _hl7_breaks(data)
 
@@ -83,7 +90,28 @@ def scan_bytes(text: str) -> bytes:
     """``normalise`` without its inline-header line breaks, for the prefilter: those only turn
     spaces into line breaks, and no rule the prefilter holds matches a line break where it
     would not match a space, so this text has every prefilter hit ``normalise``'s has."""
-    return _hl7_breaks(_lowered(text)[1])
+    return scan_from(lowered(text)[1])
+
+
+def scan_from(data: bytes) -> bytes:
+    """``scan_bytes`` from the bytes ``lowered`` gave."""
+    return _hl7_breaks(data)
+
+
+# For ASCII text, ``_TRANSLATE`` changes only these three characters.
+_ASCII_TRANSLATE = bytes.maketrans(b"\t\r~", b" \n\n")
+
+
+def lowered(text: str) -> tuple[str | bytes, bytes]:
+    """The translated text (ASCII text as bytes: the same characters, decoded when needed) and
+    its lower-case bytes with wrapped prose lines joined."""
+    if text.isascii():  # most reports: bytes operations, the same result as the general path
+        raw = text.encode("ascii").translate(_ASCII_TRANSLATE)
+        data = raw.lower()  # ASCII lower-casing, as str.lower() on ASCII text
+        if b"\n" in data:
+            data = _set_bytes(data, _wrapped_breaks(raw), 0x20)
+        return raw, data
+    return _lowered(text)
 
 
 def _lowered(text: str) -> tuple[str, bytes]:
@@ -102,6 +130,12 @@ def _lowered(text: str) -> tuple[str, bytes]:
 # that ends in a lower-case letter, a digit or a comma continues the sentence; headers and list
 # items open with a capital or a digit, so they keep their line.
 _WRAPPED = re.compile(r"(?<=[a-z0-9,])\n(?=[a-z])")
+# The same on ASCII bytes, the line break first: the engine then looks only at line breaks.
+_WRAPPED_BYTES = re.compile(rb"\n(?<=[a-z0-9,]\n)(?=[a-z])")
+
+
+def _wrapped_breaks(raw: bytes) -> list[int]:
+    return [m.start() for m in _WRAPPED_BYTES.finditer(raw)]
 
 
 def _join_wrapped_lines(translated: str, data: bytes) -> bytes:
@@ -212,6 +246,11 @@ def _line_break_before_label(text: str, colon: int) -> int:
     return -1
 
 
+# A word's first letter, not a lower-case ASCII one (a superset of the capitals a label opens
+# with), after spaces that follow something on the same line: what a mid-line label needs.
+_MAY_BREAK = re.compile(r"[^ ] +[^\W\d_a-z]")
+
+
 def _break_inline_headers(text: str, data: bytes) -> bytes:
     """Start a new line at each section header an interface ran into the line before.
 
@@ -223,9 +262,13 @@ def _break_inline_headers(text: str, data: bytes) -> bytes:
     breaks: list[int] = []
     colon = text.find(":")
     while colon > 0:
-        at = _line_break_before_label(text, colon)
-        if at >= 0:
-            breaks.append(at)
+        # A break needs a label word opening with a capital after a space, with words before
+        # it on its line; most colons have none ("FINDINGS:", "Alignment:", "08:40").
+        segment = text[text.rfind("\n", 0, colon) + 1 : colon]
+        if ")" in segment or _MAY_BREAK.search(segment) is not None:
+            at = _line_break_before_label(text, colon)
+            if at >= 0:
+                breaks.append(at)
         colon = text.find(":", colon + 1)
     breaks.extend(match.start() for match in _INLINE_SIGNOFF.finditer(data))
     return _set_bytes(data, breaks, 0x0A)
@@ -286,11 +329,6 @@ def _header(line: bytes, colon: int) -> tuple[str | None, int]:
 
 
 _HEADERS_SEEN: dict[bytes, tuple[str | None, int]] = {}
-# A figure's panels before and after a treatment are studies, not the treatment history.
-_PANEL_WHEN = frozenset({b"before", b"after", b"pre", b"post"})
-_PANEL_TREATMENT = frozenset(
-    {b"treatment", b"therapy", b"radiotherapy", b"chemotherapy", b"surgery", b"operation"}
-)
 
 
 def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
@@ -314,8 +352,6 @@ def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
     words = base.replace(b"/", b" ").replace(b"-", b" ").split()
     if b"case" in words:  # "Case presentation:", "Clinical case:": the case as found
         return "findings", colon + 1
-    if _PANEL_WHEN.intersection(words) and _PANEL_TREATMENT.intersection(words):
-        return "findings", colon + 1  # a caption's panel label: "Before treatment: (A) ..."
     best: str | None = None
     for word in words:
         kind = _HEADER_BYTES.get(word)
