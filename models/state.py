@@ -31,15 +31,15 @@ MAX_RECENT_EVENT_IDS = 256
 MAX_CARE_RECORDS = 200
 MAX_REPORTS = 100
 MAX_ASSESSMENTS = 20
-MAX_EPISODES = 20  # live episodes: the open one and the closed ones late events can still move
+# Live episodes: the open one and the closed ones late events can still move. A closed episode
+# is archived (it stays in the audit store, its facts leave the state) once its closure is older
+# than the history age plus the lookback, or early while a patient has more than this many.
+MAX_EPISODES = 20
 MAX_REVIEWS = 64
 MAX_DIAGNOSES = 200  # the scorer reads at most 200 coded diagnoses
 # Reports that find nothing and belong to no known study: kept only so that a late preliminary
 # of the same accession still finds its negative final (a bounded, clinical-time-newest buffer).
 MAX_UNMATCHED_REPORTS = 16
-# Closed episodes kept live (late events may still move them) before the oldest is archived:
-# it stays in the audit store, its facts leave the state.
-MAX_CLOSED_EPISODES = 2
 # Care records that count for one timer of one live episode, earliest first: the first meets it,
 # the next ones stand in only if it is entered in error.
 MAX_COUNTING_RECORDS = 4

@@ -131,6 +131,8 @@ def detect(
             log.add("excludes_mescc", m)
 
     review = [] if suspected else _review_cues(report, kind)
+    if not review and not suspected:
+        review = _clinical_cues(report, negations)
     for m in review[:3]:
         log.add("review_needed", m)
 
@@ -203,6 +205,59 @@ def _compartment_cues(report: Report) -> list[Mention]:
                     _COMPARTMENT_WORDS.search(data, s.start, s.end) is not None
                     and _DENIAL_WORDS.search(data, s.start, s.end) is None
                 ):
+                    return [m]
+    return []
+
+
+# What a patient with cord or cauda equina compression shows, and where the text places disease
+# in or beside the canal: with a malignancy named in the spine and nothing denied, a report the
+# finding rules cannot read still asks for a human look (the last net of DESIGN.md section 4).
+_CANAL_OR_DEFICIT = compile_bytes(
+    rf"\b(?:(?:spinal )?canal|epidural|{EXTRADURAL}|intraspinal|intra-?canal\w*|foram\w*|thecal|"
+    r"dural sac|nerve roots?|(?:spinal )?cord|conus(?: medullaris)?|cauda equina|"
+    r"para(?:paresis|paretic|plegia|plegic)|tetra(?:paresis|plegia)|quadri(?:paresis|plegia)|"
+    r"myelopath\w*|(?:leg|lower limb|lower extremit\w*) weakness|weakness (?:of|in) (?:the |both )?"
+    r"(?:legs|lower limbs|lower extremities)|urinary retention|sphincter|saddle an(?:a)?esthesia|"
+    r"decompress\w*|laminectom\w*)\b"
+)
+_SPINE_WORDS = compile_bytes(
+    r"\b(?:spin\w*|vertebr\w*|cervical|thoracic|dorsal|lumbar|sacr\w*|[ctl] ?\d{1,2}|d\d{1,2}|"
+    r"pedicle|lamina|posterior elements?|paravertebral|paraspinal)\b"
+)
+_INTRADURAL_NAMED = compile_bytes(
+    r"\b(?:intradural|intra-dural|intramedullary|leptomening\w*|subarachnoid|drop metasta\w*)"
+)
+
+
+def _clinical_cues(report: Report, negations: dict[str, list[Mention]]) -> list[Mention]:
+    """A named malignancy in the spine, and the canal, cord, roots or a deficit of them named
+    anywhere, in a report that denies no epidural disease or compression, names no benign
+    diagnosis and places nothing inside the dura: the words fall short of any finding rule, but
+    a human should look (issue 10's safety net)."""
+    if not report.malignancy_named or negations["epidural"] or negations["compression"]:
+        return []
+    if report.benign_diagnosis is not None or report.benign_context:
+        return []
+    data = report.data
+    if _CANAL_OR_DEFICIT.search(data) is None or _INTRADURAL_NAMED.search(data) is not None:
+        return []
+    if not any(  # the canal or a deficit named in a sentence that does not deny or spare it
+        _CANAL_OR_DEFICIT.search(data, s.start, s.end) is not None
+        and _DENIAL_WORDS.search(data, s.start, s.end) is None
+        for s in report.sentences
+    ):
+        return []
+    for ms in report.mentions:
+        for m in ms:
+            if (
+                m.rule.role in ("metastasis", "malignant")
+                and m.rule.value != "presumed"
+                and valid_cue(m)
+                and m.assertion.current
+                and report.spine_context[m.sentence]
+            ):
+                s = report.sentences[m.sentence]
+                if _SPINE_WORDS.search(data, s.start, s.end) is not None:
                     return [m]
     return []
 
@@ -310,6 +365,8 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         return False  # "a clival chordoma with extradural extension" is inside the skull
     if role == "epidural" and _placed_inside_dura_by_mri(report, m.sentence):
         return False
+    if m.rule.name in _COATING and _coats_inside_dura(report):
+        return False  # tumour enveloping the cord and roots, in a report of leptomeningeal disease
     if (
         m.rule.name in _NARROWED_CANAL
         and report.cause_presumed(m)
@@ -345,6 +402,22 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     if kind in _NO_EPIDURAL_VIEW:
         return role == "mscc" or (role == "mass" and m.rule.value in _COMPRESSION_VALUES)
     return True
+
+
+# Tumour that envelops or coats the cord and roots is the leptomeningeal pattern when the report
+# names leptomeningeal or intradural disease and nothing epidural or extradural anywhere.
+_COATING = frozenset({"sac_or_cord_encased", "encases_sac_or_cord"})
+_LEPTOMENINGEAL = compile_bytes(
+    r"\b(?:leptomening\w*|intradural|carcinomatous meningitis|drop metasta\w*)"
+)
+_EPIDURAL_ANYWHERE = compile_bytes(rf"\b(?:epidural|{EXTRADURAL}|intraspinal extradural)\b")
+
+
+def _coats_inside_dura(report: Report) -> bool:
+    return (
+        _LEPTOMENINGEAL.search(report.data) is not None
+        and _EPIDURAL_ANYWHERE.search(report.data) is None
+    )
 
 
 def _fracture_named(report: Report, i: int) -> bool:
@@ -383,7 +456,11 @@ def _lesion_levels(report: Report, positives: list[Mention]) -> list[Mention]:
                 and not report.inside_dura(m.sentence)
             ):
                 return [m]
+    seen: set[int] = set()  # each sentence once: it can hold thousands of positives
     for m in positives:
+        if m.sentence in seen:
+            continue
+        seen.add(m.sentence)
         s = report.sentences[m.sentence]
         if _SACRUM_WORDS.search(report.data, s.start, s.end) is not None:
             return [m]
@@ -521,7 +598,9 @@ def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Men
         return positives
     resolved: list[tuple[int, set[str]]] = []
     for i, s in enumerate(report.sentences):
-        if not report.readable[i] or _FOLLOW_UP.search(report.data, s.start, s.end) is None:
+        # the sentence and the header before it ("After treatment: (B) ...")
+        start = report.sentences[i - 1].end if i else 0
+        if not report.readable[i] or _FOLLOW_UP.search(report.data, start, s.end) is None:
             continue
         gone = [
             m

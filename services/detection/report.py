@@ -141,7 +141,9 @@ _UNASSESSABLE_WORDS: tuple[bytes, ...] = (
 )
 # Literal alternation, one linear RE2 scan (cheaper than twenty substring tests or the stdlib).
 _UNASSESSABLE_HINT = compile_bytes("|".join(re2.escape(w.decode()) for w in _UNASSESSABLE_WORDS))
-_THROUGH_FORAMEN = frozenset({"paraspinal_through_foramen", "into_foramen", "tissue_in_foramen"})
+_THROUGH_FORAMEN = frozenset(
+    {"paraspinal_through_foramen", "into_foramen", "tissue_in_foramen", "dumbbell_tumour"}
+)
 _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses the cord") is sought
 # The cause a cause word names.
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
@@ -158,6 +160,8 @@ _BENIGN_LESION = re2.compile(
     # a disc fragment is a mass of its own ("sequestered discal fragment was suspected")
     rb"sequestr|dis[ck](?:al)? fragment|migrat|histioc\w*sis|eosinophilic granuloma|"
     rb"neurogenic tumou?r|ganglioneuroma|ganglioglioma|hydatid|echinococc|tubercul|brucell|"
+    rb"aneurysmal bone cyst|giant[- ]cell tumou?r|osteoblastoma|chondroblastoma|angiolipoma|"
+    rb"osteochondroma|"
     rb"\btdt\b|iron overload|csf[- ](?:intensity|signal|density)|cystic structure|"
     rb"marrow hyperplasia|"
     rb"hyperplastic (?:bone )?marrow|similar to (?:that of )?(?:the )?(?:adjacent )?(?:vertebral )?"
@@ -558,6 +562,13 @@ class Report:
             and not (m.rule.role == "malignant" and self._benign_lesion_owns(i, m))
         ]
         for m in mentions:
+            if m.rule.value == "dumbbell":  # a nerve-sheath tumour's shape, unless proven else
+                malignant_beside = any(
+                    k == "malignant" and not guess and scope.same_clause(pos, m.start)
+                    for pos, k, guess in cues
+                )
+                m.cause = "malignant" if malignant_beside or self.malignancy_proven else "benign"
+                continue
             if m.rule.role in TARGET_ROLES and _explicit(m.rule):
                 if m.rule.value == "tumour" and self._benign_lesion_owns(i, m):
                     m.cause = "benign"  # "the haemangioma has soft tissue tumour extension"
@@ -565,14 +576,17 @@ class Report:
                 if m.rule.value == "tumour" or _differential(m):
                     m.cause = "malignant"
                     continue
-                clause = {
-                    k
-                    for pos, k, _ in cues
+                clause_cues = [
+                    (k, guess)
+                    for pos, k, guess in cues
                     if scope.same_clause(pos, m.start)
                     and not self._reported_between(i, pos, m.start)
-                }
+                ]
+                clause = {k for k, _ in clause_cues}
                 benign_only = "benign" in clause and "malignant" not in clause
                 m.cause = "benign" if benign_only else "malignant"
+                if "malignant" in clause and all(g for k, g in clause_cues if k == "malignant"):
+                    self._presume(m)  # "the mass has epidural extension": tumour only presumed
                 if not clause and m.rule.role == "epidural":  # "epidural extension" of what?
                     if self._benign_named_just_before(i):
                         m.cause = "benign"  # "Discitis of T12-L1. Epidural disease at this level"

@@ -46,10 +46,11 @@ def index_level(report: Report, positives: list[Mention], grade: str | None) -> 
     """The level whose disease is most severe (or, without epidural disease, best described)."""
     if not positives:
         return _metastasis_level(report)
-    for m in positives:
-        for x in report.mentions[m.sentence]:
+    # each sentence once: a sentence can hold thousands of positives (a repeated "ESCC 3")
+    for i in dict.fromkeys(m.sentence for m in positives):
+        for x in report.mentions[i]:
             if x.rule.role == "maximal":
-                after = [names[0] for pos, names in report.levels[m.sentence] if pos > x.start]
+                after = [names[0] for pos, names in report.levels[i] if pos > x.start]
                 if after:
                     return after[0]
     top = max(GRADE_RANK.get(m.grade or "", -1) for m in positives)

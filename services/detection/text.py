@@ -329,6 +329,11 @@ def _header(line: bytes, colon: int) -> tuple[str | None, int]:
 
 
 _HEADERS_SEEN: dict[bytes, tuple[str | None, int]] = {}
+# A figure's panels before and after a treatment are studies, not the treatment history.
+_PANEL_WHEN = frozenset({b"before", b"after", b"pre", b"post"})
+_PANEL_TREATMENT = frozenset(
+    {b"treatment", b"therapy", b"radiotherapy", b"chemotherapy", b"surgery", b"operation"}
+)
 
 
 def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
@@ -352,6 +357,8 @@ def _parse_header(line: bytes, colon: int) -> tuple[str | None, int]:
     words = base.replace(b"/", b" ").replace(b"-", b" ").split()
     if b"case" in words:  # "Case presentation:", "Clinical case:": the case as found
         return "findings", colon + 1
+    if _PANEL_WHEN.intersection(words) and _PANEL_TREATMENT.intersection(words):
+        return "findings", colon + 1  # a caption's panel label: "Before treatment: (A) ..."
     best: str | None = None
     for word in words:
         kind = _HEADER_BYTES.get(word)

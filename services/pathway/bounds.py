@@ -5,6 +5,12 @@ limit, and no bound may change an open episode's outcome. So the bounds never to
 episode or its facts; they archive the oldest closed episodes (which stay in the audit store)
 with the facts that only they needed, drop superseded ghosts once their closure is emitted, and
 keep only a small buffer of reports that found nothing and belong to no known study.
+
+Archiving is decided by how long ago an episode closed, never by how many episodes happen to
+be closed at the moment: a closure can be transient (a withdrawn finding that a report arriving
+later still supports reopens; a late report can merge or split episodes), so a count taken
+between two events depends on the order they arrived in, and an archive is irrevocable (its
+facts leave and the horizon stops later facts before it from being folded). See ``bound``.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from datetime import datetime
 
 from models.outputs import EpisodeStatus, TimerKind
 from models.state import (
-    MAX_CLOSED_EPISODES,
     MAX_COUNTING_RECORDS,
+    MAX_EPISODES,
     MAX_UNMATCHED_REPORTS,
     CareRecord,
     Episode,
@@ -26,6 +32,13 @@ from services.policy import Policy
 
 def bound(state: PatientState, *, now: datetime, policy: Policy, settled: set[str]) -> PatientState:
     """Archive what no event can move any more; never an open episode or its facts.
+
+    The rule, so that outcomes follow event time and not arrival order (DESIGN.md section 3): a
+    closed episode stays live, and a late event can still move it, until its closure is older
+    than the history age plus the steroid lookback (default 7 d + 48 h) at the time of an event;
+    only then is it archived. One exception bounds a pathological stay: while a patient has more
+    than ``MAX_EPISODES`` live episodes (twenty within nine days), the oldest closed ones are
+    archived early, and only there can the arrival order still change what a late event moves.
 
     ``settled``: the episodes already closed before this event. Only those are archived, so the
     state that closes an episode still holds it (the replay summary and the worker's census read
@@ -39,10 +52,11 @@ def bound(state: PatientState, *, now: datetime, policy: Policy, settled: set[st
     # to move an episode that closed before it.
     stale = now - (policy.history_age + policy.lookback_window)
     while episodes and episodes[0].episode_id in settled and episodes[0].closed_at:
-        closed = sum(1 for e in episodes if e.status != EpisodeStatus.OPEN)
         first = episodes[0]
+        # Not "more than N closed": that count includes closures a later-arriving report undoes,
+        # so two arrival orders of the same events archived different episodes.
         if (
-            closed <= MAX_CLOSED_EPISODES
+            len(episodes) <= MAX_EPISODES
             and first.closed_at is not None
             and first.closed_at > stale
         ):

@@ -31,5 +31,7 @@ EPIDURAL_ADJECTIVES = (
     r"new|progressive|increasing|known|mild|moderate|significant|spinal|solid|"
     r"space-occupying|expansile|heterogeneous|lobulated|hypointense|hyperintense|"
     # a tumour's histological grade: "extradural grade 1 chondrosarcoma"
-    r"grade [1-4]|low[- ]grade|high[- ]grade|space) ){0,2}"
+    r"grade [1-4]|low[- ]grade|high[- ]grade|space|"
+    # the region and the kind: "extradural thoracic granulocytic sarcoma"
+    r"cervical|thoracic|lumbar|sacral|primary|solitary|isolated|granulocytic|myeloid) ){0,2}"
 )

@@ -107,6 +107,12 @@ PSEUDO: tuple[Rule, ...] = (
     Rule("confirmed_suspicion", r"confirm\w* (?:the )?(?:clinical )?suspicion of", "pseudo"),
     Rule("not_only", r"not only|not necessarily|not changed|not significantly changed", "pseudo"),
     Rule("no_doubt", r"no doubt", "pseudo"),
+    # "a previously healthy 24-year-old man": the patient's past health, not a past finding
+    Rule(
+        "previously_well",
+        r"previously (?:healthy|well|fit|asymptomatic|independent|active|normal|undiagnosed)",
+        "pseudo",
+    ),
     Rule("gram_negative", r"gram[ -]negative", "pseudo"),
     # A patient's age is not an old lesion: "a 59-year-old man ... developed cord compression".
     Rule("age", r"(?:years?|yrs?|yo|months?|weeks?|days?)[- ]old", "pseudo"),

@@ -39,6 +39,10 @@ _BONE_EDGE = (
     r"(?:posterior |dorsal )?(?:cortex|cortical (?:margin|wall|line)|vertebral (?:body )?wall|"
     r"wall|fragments?)"
 )
+# Langerhans cell histiocytosis (eosinophilic granuloma) as reports spell it: the vertebra plana
+# of children and young adults, apart from the malignant bone tumours (WHO classification of bone
+# tumours, 5th ed., 2020). Read as a benign cause here and as a diagnosis in diagnosis.py.
+LCH = r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?"
 # The back of a vertebral body, named by its part: "the posterior part of the T10 body".
 _BODY_PART = (
     r"(?:posterior|dorsal) (?:part|portion|aspect|margin|border|surface|edge|half|third)s? of "
@@ -71,6 +75,16 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"{EPIDURAL_ADJECTIVES}(?:{EXTENT_NOUNS})",
         "epidural",
         "explicit",
+    ),
+    # A dumbbell tumour lies in the canal and outside it through a foramen: epidural disease
+    # whose cause is a nerve-sheath tumour's unless a malignancy is named beside it or proven
+    # in tissue (Report: "a dumbbell tumour ... histopathology: chondrosarcoma").
+    Rule(
+        "dumbbell_tumour",
+        rf"dumb-?bell(?:[- ](?:shaped?|type|like))? (?:{W}{{0,2}})?(?:tumou?rs?|mass(?:es)?|"
+        rf"lesions?)",
+        "epidural",
+        "dumbbell",
     ),
     # "a small ventral epidural at T9": the noun left out after a size or side word.
     Rule(
@@ -749,11 +763,14 @@ CAUSES: tuple[Rule, ...] = (
         r"hydatid\w*|echinococc\w*|brucell\w*|"
         # benign bone tumours (WHO classification of bone tumours, 5th ed., 2020)
         r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
+        # giant cell tumour of bone is locally aggressive, not malignant (WHO 2020: intermediate);
+        # spinal angiolipoma is a benign epidural tumour (WHO soft tissue tumours, 2020)
+        r"giant[- ]cell tumou?rs?|chondroblastomas?|angiolipomas?|"
         # fat gathered in the canal is lipomatosis, named or not ("fatty deposits in the canal")
         r"fatty (?:deposits?|tissue|infiltration|accumulation|overgrowth)|"
         r"accumulation of (?:fat|fatty tissue)|fat accumulation|"
         # Langerhans cell histiocytosis, not a metastatic disease (diagnosis.py cites it)
-        r"langerhans?'?s? cells? histioc\w*sis|histiocytosis x|eosinophilic granulomas?|"
+        rf"{LCH}|"
         # inflammatory pseudotumour (after radiotherapy too) and the cysts that take an
         # extradural place: benign causes in the differential of cord compression (Cole &
         # Patchell, Lancet Neurol 2008;7:459-66)

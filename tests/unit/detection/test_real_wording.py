@@ -1630,6 +1630,53 @@ SET_AM_TO_AP_CASES = [
         None,
     ),
     ("Métastase du sein: lésion de L4 sans extension endocanalaire.", False, None),
+    # a dumbbell tumour lies in the canal: a nerve-sheath tumour's unless tissue proves a
+    # malignancy
+    (
+        "MRI revealed a dumbbell-shaped tumour. Differential considerations are meningiomas and "
+        "nerve sheath tumours. Final histopathology read as chondrosarcoma.",
+        True,
+        None,
+    ),
+    (
+        "MRI revealed a dumbbell-shaped tumour at T5. Differential considerations are "
+        "meningiomas and nerve sheath tumours.",
+        False,
+        None,
+    ),
+    # benign bone tumours named only as suggested own an unnamed mass; the mass alone is tumour
+    (
+        "Findings suggestive of an aneurysmal bone cyst. The T3 mass has epidural extension and "
+        "compresses the cord.",
+        False,
+        None,
+    ),
+    ("The T3 mass has epidural extension and compresses the cord.", True, "2"),
+    ("MRI suggestive of giant cell tumour at T2, with cord compression.", False, None),
+    ("Diagnosis: spinal angiolipoma. An epidural mass at T4-T5 compresses the cord.", False, None),
+    # tumour enveloping the conus and roots in a report of leptomeningeal disease
+    (
+        "Leptomeningeal carcinomatosis. Diffuse enhancing tissue envelops the conus and the cauda "
+        "equina roots.",
+        False,
+        None,
+    ),
+    (
+        "Myeloma. Diffuse enhancing tissue envelops the conus and the cauda equina roots.",
+        True,
+        "1c",
+    ),
+    # a caption's panels before and after treatment are studies: the latest one decides
+    (
+        "Before treatment: (A) the cord is compressed by the epidural mass at T11. After "
+        "treatment: (B) the epidural mass has resolved.",
+        False,
+        None,
+    ),
+    ("Before treatment: (A) the cord is compressed by the epidural mass at T11.", True, "2"),
+    # the region and the kind between "extradural" and the tumour
+    ("A man was diagnosed with extradural thoracic granulocytic sarcoma.", True, None),
+    ("A man was diagnosed with thoracic granulocytic sarcoma of the rib.", False, None),
     # a resolution put down to treatment, and in a region the finding is not in
     (
         "Four patients had cord compression from epidural metastases. Glucocorticoids caused "
@@ -1650,3 +1697,23 @@ SET_AM_TO_AP_CASES = [
 def test_blind_set_am_to_ap_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_malignancy_in_the_spine_with_a_deficit_in_unread_words_asks_for_review() -> None:
+    found = detect(
+        "Metastatic prostate cancer with progressive paraparesis. Sclerotic metastases throughout "
+        "the thoracic spine."
+    )
+    assert (found.suspected_mescc, found.review_needed) == (False, True)
+    denied = detect(
+        "Metastatic prostate cancer with progressive paraparesis. Sclerotic metastases throughout "
+        "the thoracic spine. No epidural disease and no cord compression."
+    )
+    assert (denied.suspected_mescc, denied.review_needed) == (False, False)
+
+
+def test_a_previously_healthy_patient_is_no_past_finding() -> None:
+    found = detect("A previously healthy man was diagnosed with extradural thoracic lymphoma.")
+    assert found.suspected_mescc is True
+    past = detect("The previously seen extradural thoracic lymphoma has resolved.")
+    assert past.suspected_mescc is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,24 +53,42 @@ def test_a_positive_mri_then_100_negative_radiographs_keeps_the_episode_open() -
     assert len(state.context.reports) <= 1 + MAX_UNMATCHED_REPORTS
 
 
-def test_many_report_discharge_cycles_page_every_new_episode_once() -> None:
+@pytest.mark.parametrize("every", [12 * H, 1 * H], ids=["twice-a-day", "hourly"])
+def test_many_report_discharge_cycles_page_every_new_episode_once(every: timedelta) -> None:
     state: PatientState | None = None
     suspected = 0
     largest = 0
     for n in range(60):
-        at = T0 + n * 12 * H
+        at = T0 + n * every
         state, out = step(state, report(f"r{n}", at, accession=f"MR{n}"), at)
         suspected += len(alerts(out, AlertType.MESCC_SUSPECTED))
         largest = max(largest, len(out))
-        state, out = step(state, adt(f"d{n}", at + 2 * H, "discharge"), at + 2 * H)
+        state, out = step(state, adt(f"d{n}", at + every / 6, "discharge"), at + every / 6)
         largest = max(largest, len(out))
     assert state is not None
     assert suspected == 60
     assert largest <= 12  # one episode's outputs, never every episode of the history
+    # Twice a day: archived by age (nine days of closures stay live); hourly: by the count.
     assert len(state.episodes) <= MAX_EPISODES
+    assert state.horizon is not None
     ordinals = [e.ordinal for e in state.episodes]
     assert ordinals == sorted(set(ordinals))
     assert ordinals[-1] == 60
+
+
+def test_closed_episodes_stay_live_until_their_closure_is_history() -> None:
+    state: PatientState | None = None
+    for n in range(6):
+        at = T0 + n * 12 * H
+        state, _ = step(state, report(f"r{n}", at, accession=f"MR{n}"), at)
+        state, _ = step(state, adt(f"d{n}", at + 2 * H, "discharge"), at + 2 * H)
+    assert state is not None
+    # Six closed stays within three days: a late event may still move any of them.
+    assert state.horizon is None
+    assert len(state.episodes) == 6
+    late = report("late", T0 + H, "NORMAL", accession="MR0", status="amended")
+    moved, _ = step(state, late, T0 + 80 * H)
+    assert moved.episodes[0].close_reason == "withdrawn"
 
 
 def test_archived_history_cannot_be_moved_by_a_late_report() -> None:
@@ -78,11 +97,14 @@ def test_archived_history_cannot_be_moved_by_a_late_report() -> None:
         at = T0 + n * 12 * H
         state, _ = step(state, report(f"r{n}", at, accession=f"MR{n}"), at)
         state, _ = step(state, adt(f"d{n}", at + 2 * H, "discharge"), at + 2 * H)
-    assert state is not None
-    assert state.horizon is not None
+    # Any event once the first four closures (2 h to 38 h) are older than history age + lookback.
+    later = T0 + 40 * H + POLICY.history_age + POLICY.lookback_window
+    state, _ = step(state, adt("t1", later, "transfer"), later)
+    assert state.horizon == T0 + 38 * H
+    assert len(state.episodes) == 2
     before = state.episodes
     late = report("late", T0 + H, "NORMAL", accession="MR0", status="amended")
-    state, out = step(state, late, T0 + 80 * H)
+    state, out = step(state, late, later + H)
     assert state.episodes == before
     assert not alerts(out)
 

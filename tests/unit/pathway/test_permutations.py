@@ -1,11 +1,14 @@
 """Any arrival order of one patient's events yields the same final episodes and timer outcomes."""
 
+import itertools
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.events import PatientEvent
+from models.outputs import EpisodeStatus, TimerKind, TimerStatus
 from models.state import PatientState
 from services.pathway import handle
 
@@ -102,6 +105,66 @@ def test_late_arrival_example_matches_in_order_arrival() -> None:
     reversed_ = list(reversed(in_order))
     assert _outcome(_run(reversed_)) == _outcome(_run(in_order))
     assert {t.status for t in _run(in_order).episodes[0].timers} == {"met"}
+
+
+def _arrive(events: list[PatientEvent]) -> PatientState:
+    return _run_arrivals([(e, e.occurred_at) for e in events])
+
+
+def test_a_closure_that_a_later_arriving_report_undoes_archives_nothing_in_either_order() -> None:
+    """Regression for the real-feed property test: two closed stays, then a preliminary finding
+    withdrawn by its final while another study of the same hour still supports the episode.
+    When the withdrawal arrived before that study, three episodes were closed for one event and
+    the bound archived the first stay ("more than two closed"); in the other order nothing was
+    archived. Closed episodes now stay live until their closure is history (services.pathway.
+    bounds), so both orders end with the same three episodes."""
+    stays = [
+        report("a", T0, accession="MRA"),
+        adt("d1", T0 + 2 * H, "discharge"),
+        report("b", T0 + 4 * H, accession="MRB"),
+        adt("d2", T0 + 6 * H, "discharge"),
+        report("wp", T0 + 8 * H, "SUSPECT", accession="MRW", status="preliminary"),
+    ]
+    support = report("c", T0 + 8 * H + 30 * M, accession="MRC")
+    withdrawal = report("wf", T0 + 9 * H, "NORMAL", accession="MRW", status="final")
+    in_order = _arrive([*stays, support, withdrawal])
+    late_support = _arrive([*stays, withdrawal, support])
+    assert _real(late_support) == _real(in_order)
+    assert [(e.status, e.close_reason) for e in in_order.episodes] == [
+        (EpisodeStatus.CLOSED, "discharge"),
+        (EpisodeStatus.CLOSED, "discharge"),
+        (EpisodeStatus.OPEN, None),
+    ]
+    assert late_support.horizon is None
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_care_recorded_at_the_discharge_instant_counts_in_every_order(
+    order: tuple[int, ...],
+) -> None:
+    """At equal clinical times a dose or a consult recorded at the discharge instant counts as
+    given before the discharge (timers.counts_toward: the window is closed at closed_at), and a
+    report signed then still belongs to the stay (episodes.derive_episodes)."""
+    at = T0 + 30 * M
+    tied = [
+        med("m1", at, name="dexamethasone 16mg"),
+        consult("c1", at, service="Neurosurgery"),
+        adt("d1", at, "discharge"),
+    ]
+    first = report("r1", T0, "SUSPECT grade=2", status="preliminary")
+    signed = report("r2", at, "SUSPECT grade=2", status="final")
+    state = _arrive([first, *(tied[i] for i in order), signed])
+    [episode] = state.episodes
+    assert (episode.status, episode.closed_at, episode.close_reason) == (
+        EpisodeStatus.CLOSED,
+        at,
+        "discharge",
+    )
+    assert episode.report_event_ids == ("r1", "r2")
+    assert {(t.kind, t.status, t.met_at) for t in episode.timers} == {
+        (TimerKind.STEROIDS, TimerStatus.MET, at),
+        (TimerKind.SURGICAL_EVALUATION, TimerStatus.MET, at),
+    }
 
 
 @st.composite
