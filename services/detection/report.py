@@ -149,6 +149,8 @@ _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses t
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
 
 
+# The generic words for a lesion, which a report uses again for the lesion it has just named.
+_GENERIC_TUMOUR = re2.compile(rb"tumou?rs?|tumer|neoplasms?|mass(?:es)?|lesions?")
 # Benign causes that are themselves a mass, so "a mass compressing the cord" can be one of them
 # (NICE NG234 differential of cord compression; Haidar 2010 for extramedullary haematopoiesis).
 _BENIGN_LESION = re2.compile(
@@ -554,7 +556,9 @@ class Report:
         # "Tumour" beside a benign lesion the clause names is that lesion's generic name ("the
         # haemangioma has soft tissue tumour extension"): it names no malignancy there.
         cues = [
-            (m.start, kind, m.rule.value == "presumed")
+            (m.start, "benign" if self._names_the_benign_lesion(i, m) else kind, False)
+            if kind == "malignant" and m.rule.value != "presumed"
+            else (m.start, kind, m.rule.value == "presumed")
             for m in mentions
             if (kind := _CUE_KINDS.get(m.rule.role)) is not None
             and valid_cue(m)
@@ -663,6 +667,40 @@ class Report:
         return (cue.assertion.hedged or doubted(self.data, s.start, s.end)) and (
             _BENIGN_LESION.search(self.data, cue.start, cue.end) is not None
         )
+
+    def _names_the_benign_lesion(self, i: int, m: Mention) -> bool:
+        """Whether "the tumour" (a generic word after "the" or "this") in sentence i names a
+        benign lesion one of the sentences just before it named, with no malignancy named in
+        between: "MRI showed a schwannoma at C4. The tumour was hypointense on T1."."""
+        text = self.data[m.start : m.end]
+        if _GENERIC_TUMOUR.fullmatch(text) is None:
+            return False
+        if not self.data[max(0, m.start - 6) : m.start].endswith((b"the ", b"this ", b"that ")):
+            return False
+        line = self.sentences[i].line
+        for j in range(i - 1, max(i - 1 - _PREVIOUS_SENTENCES, -1), -1):
+            if self.sentences[j].line != line:
+                return False
+            for x in self.mentions[j]:
+                if (
+                    x.rule.role in ("metastasis", "malignant")
+                    and valid_cue(x)
+                    and _GENERIC_TUMOUR.fullmatch(self.data[x.start : x.end]) is None
+                ):
+                    return False  # a malignancy named since: "the tumour" may be it
+            if any(
+                (
+                    x.rule.role == "benign"
+                    and x.rule.value == "strong"
+                    and valid_cue(x)
+                    and not self.overturned(x)
+                    and _BENIGN_LESION.search(self.data, x.start, x.end) is not None
+                )
+                or (x.rule.value == "dumbbell" and x.cause == "benign")
+                for x in self.mentions[j]
+            ):
+                return True
+        return False
 
     def _beside_a_finding(self, mentions: list[Mention], cue: Mention) -> bool:
         """Whether a weak benign word ("fat", "fluid", "disc") stands in a finding's clause: only

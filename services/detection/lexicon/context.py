@@ -32,7 +32,11 @@ NEGATION: tuple[Rule, ...] = (
     # "without" and "no" in the Romance languages of case reports (Spanish, Portuguese, French,
     # Italian), read with the Romance cord-compression rule (findings.py)
     Rule(
-        "romance_without", r"sin|sem|sans|senza|pas de|aucune?|ningun[ao]?|nenhum[a]?", "neg", "pre"
+        "romance_without",
+        r"sin|sem|sans|senza|pas de|aucune?|ningun[ao]?|nenhum[a]?|ausencia de|absence de|"
+        r"assenza di",
+        "neg",
+        "pre",
     ),
     Rule(
         "no_evidence",
@@ -127,7 +131,7 @@ PSEUDO: tuple[Rule, ...] = (
     # request: "presenting with myelopathy resulting from cord compression".
     Rule(
         "presenting_with_caused",
-        r"present(?:s|ed|ing)? with (?:\w+ ){1,3}(?:resulting from|caused by|due to|"
+        r"present(?:s|ed|ing)? with (?:\w+ ){1,7}(?:resulting from|caused by|due to|"
         r"secondary to)",
         "pseudo",
     ),

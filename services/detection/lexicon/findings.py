@@ -56,7 +56,9 @@ TUMOUR_NOUNS = (
 EXTENT_NOUNS = (
     r"mass(?:es)?|disease|extension|extention|component|spread|involvement|infiltration|"
     r"invasion|extent|soft tissue (?:mass|component)|disease burden|lesions?|abnormality|"
-    r"abnormalities|thickening|growth"
+    r"abnormalities|thickening|growth|"
+    # "an intra-spinal extradural image that enhances": the lesion by the picture it makes
+    r"images?"
 )
 
 EPIDURAL: tuple[Rule, ...] = (

@@ -1717,3 +1717,44 @@ def test_a_previously_healthy_patient_is_no_past_finding() -> None:
     assert found.suspected_mescc is True
     past = detect("The previously seen extradural thoracic lymphoma has resolved.")
     assert past.suspected_mescc is False
+
+
+# From blind set realAR (2026-12-08): phenomena, a positive and a negative.
+SET_AR_CASES = [
+    # "the tumour" names the benign lesion the sentence before named
+    (
+        "MRI showed a schwannoma at C4-C5. The tumour was hypointense on T1. The spinal cord was "
+        "severely compressed.",
+        False,
+        None,
+    ),
+    (
+        "MRI showed a dumbbell mass at C4-C5. The tumour was hypointense on T1. The spinal cord "
+        "was severely compressed.",
+        False,
+        None,
+    ),
+    (
+        "Known lung cancer. MRI showed a mass at C4-C5. The tumour was hypointense on T1. The "
+        "spinal cord was severely compressed.",
+        True,
+        "2",
+    ),
+    # a presentation whose cause the text states on imaging, however many words it takes
+    (
+        "A man presenting with symptoms of low thoracic spinal cord compression due to an "
+        "epidural tumour on the MRI.",
+        True,
+        "2",
+    ),
+    ("A man presenting with symptoms of low thoracic spinal cord compression.", False, None),
+    # a lesion named by its picture; Portuguese "ausência de"
+    ("Hodgkin lymphoma: an intraspinal extradural image that enhances at T6.", True, None),
+    ("Ressonância magnética: ausência de tumor epidural.", False, None),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AR_CASES)
+def test_blind_set_ar_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
