@@ -124,7 +124,7 @@ PSEUDO: tuple[Rule, ...] = (
     # the referrer's question ("presented with symptoms of cord compression due to metastases").
     Rule(
         "presented_with_symptoms",
-        r"presented with (?:signs and )?symptoms? of|developed (?:signs and )?symptoms? of",
+        r"(?:presented with|developed) (?:(?:signs|symptoms) and )?(?:signs?|symptoms?) of",
         "pseudo",
     ),
     # A symptom the text says a compression caused is a stated cause, not the question of a

@@ -27,7 +27,8 @@ from services.detection.matcher import Rule
 # "Medulla (spinalis)" and "liquor" are how Scandinavian and German reports name the cord and the
 # CSF in English (Terminologia Anatomica: medulla spinalis; liquor cerebrospinalis).
 CORD = (
-    r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cauda equina|cauda equine|"
+    r"(?:spinal )?(?:cord|chord|conus(?: medullaris)?|cord/conus|cord/(?:thecal |dural )?sac|"
+    r"cauda equina|cauda equine|"
     r"corda equina|cervicomedullary junction|neural elements|cauda equina (?:nerve )?roots|"
     r"medulla(?: spinalis)?|medullary|medullar)"
 )

@@ -1748,6 +1748,15 @@ SET_AR_CASES = [
         "2",
     ),
     ("A man presenting with symptoms of low thoracic spinal cord compression.", False, None),
+    # "cord/thecal sac compression" compresses the cord (2); "symptoms and signs of" happened
+    ("MRI: T2-3 spinal metastases with spinal cord/thecal sac compression.", True, "2"),
+    ("MRI: T2-3 spinal metastases with thecal sac compression.", True, "1b"),
+    (
+        "He presented with symptoms and signs of cauda equina compression, shown to be due to an "
+        "extradural lymphoma.",
+        True,
+        "2",
+    ),
     # a lesion named by its picture; Portuguese "ausência de"
     ("Hodgkin lymphoma: an intraspinal extradural image that enhances at T6.", True, None),
     ("Ressonância magnética: ausência de tumor epidural.", False, None),
