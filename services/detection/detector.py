@@ -164,7 +164,7 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
     wording the tables have not met). Stated benign causes and denied findings ask nothing.
     """
     if not (report.malignancy_named or report.metastasis_affirmed):
-        return []
+        return _unexplained_cues(report)
     cues: list[Mention] = []
     for ms in report.mentions:
         for m in ms:
@@ -175,6 +175,41 @@ def _review_cues(report: Report, kind: str) -> list[Mention]:
             if m.cause == "malignant" or report.cause_presumed(m):
                 cues.append(m)
     return cues or _compartment_cues(report)
+
+
+def _unexplained_cues(report: Report) -> list[Mention]:
+    """In a report that names no malignancy: a current epidural mass or a compressed cord, sac
+    or roots outside the dura, whose cause no words state as benign (no benign diagnosis, no
+    benign lesion named without a hedge, only a shape such as "dumbbell" or a fracture): the
+    report explains it by nothing, so a human should look rather than hear nothing."""
+    if report.benign_diagnosis is not None or _benign_stated(report):
+        return []
+    for ms in report.mentions:
+        for m in ms:
+            if (
+                m.rule.role in ("epidural", "mass", "mscc")
+                and m.assertion.current
+                and not m.assertion.negated
+                and m.rule.name not in _NARROWED_CANAL
+                and not report.inside_dura(m.sentence)
+                and not report.at_skull_base(m.sentence)
+            ):
+                return [m]
+    return []
+
+
+def _benign_stated(report: Report) -> bool:
+    """Whether a benign cause is named as such: a benign lesion or entity not hedged and not
+    only a shape ("dumbbell"), an excess of epidural fat, or a degenerative cause."""
+    return any(
+        m.rule.role == "benign"
+        and m.rule.value == "strong"
+        and m.rule.name != "dumbbell_shape"
+        and valid_cue(m)
+        and not m.assertion.hedged
+        for ms in report.mentions
+        for m in ms
+    )
 
 
 # The canal and what it holds, named beside a tumour in words the finding rules do not read

@@ -1767,3 +1767,20 @@ SET_AR_CASES = [
 def test_blind_set_ar_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
     found = detect(text, modality="MR")
     assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_compression_no_words_explain_asks_for_review() -> None:
+    # no malignancy and no benign cause named: only a shape, or a fracture
+    for text in (
+        "A dumbbell mass at C4-C5 severely compresses the spinal cord.",
+        "The T12 fracture has a retropulsed fragment compressing the conus.",
+    ):
+        found = detect(text, modality="MR")
+        assert (found.suspected_mescc, found.review_needed) == (False, True), text
+    # a benign cause named without a hedge explains it
+    for text in (
+        "A schwannoma at C4-C5 severely compresses the spinal cord.",
+        "An osteoporotic T12 fracture has a retropulsed fragment compressing the conus.",
+    ):
+        found = detect(text, modality="MR")
+        assert (found.suspected_mescc, found.review_needed) == (False, False), text
