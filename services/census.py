@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from models.outputs import EpisodeStatus, Priority, TimerKind, TimerStatus
 from models.state import EscalationStop, PatientState
+from models.state_digest import StateView
 
 
 class TimerState(StrEnum):
@@ -44,9 +45,9 @@ class OpenEpisode:
     unacknowledged: tuple[datetime, ...]
 
 
-def summarise(state: PatientState) -> tuple[OpenEpisode, ...]:
+def summarise(state: StateView) -> tuple[OpenEpisode, ...]:
     """A patient's open episodes as the census counts them (kept per patient between censuses,
-    so a census need not decode every stored state again)."""
+    so a census need not decode every stored state again); from a PatientState or a digest."""
     out: list[OpenEpisode] = []
     for episode in state.episodes:
         if episode.status != EpisodeStatus.OPEN:

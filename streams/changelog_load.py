@@ -13,6 +13,14 @@ A partition held across a rebalance is read on from the offset loaded last (the 
 writes since, the same values); a partition newly assigned is cleared and read from the start,
 so nothing another worker wrote meanwhile is missed and no state of an earlier assignment
 outlives it. If the load fails, Faust's own recovery reads the partitions from where it began.
+
+Joining the consumer group takes seconds (Tansu holds a JoinGroup for half the session timeout,
+Apache Kafka delays a new group's first rebalance by group.initial.rebalance.delay.ms), and the
+load could only start after it. So a worker that finds its group without members, which will be
+assigned every partition, reads them all ahead while it waits (`read_ahead`): what it read is a
+prefix of each changelog partition, read before any agent ran, and the load on assignment goes
+on from there. A partition the assignment does not give this worker (another one joined at the
+same time) is dropped again. A worker joining a group that has members reads nothing ahead.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any
 import faust
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from faust.stores.memory import Store as MemoryStore
 from faust.types import TP, StoreT
 
@@ -44,11 +53,26 @@ class LoadedStore(MemoryStore[bytes, bytes]):
     # Called with (key, value) for each value a load leaves stored: the deadline index and the
     # census digest it here, while the consumer's next fetch is under way.
     on_loaded: Callable[[bytes, bytes], object] | None = None
+    read_ahead: bool = False  # read every partition while the worker joins its group alone
 
     def __post_init__(self) -> None:
         super().__post_init__()
         # Last changelog offset applied, per active partition of the current assignment.
         self._loaded: dict[TP, int] = {}
+        # The read-ahead under way or done, until an assignment takes what it read: the last
+        # offset read per partition ({} when it read nothing).
+        self._ahead: asyncio.Future[None] | None = None
+        self._ahead_read: dict[TP, int] = {}
+
+    async def on_start(self) -> None:
+        """Start reading ahead (if enabled): the store starts as the worker begins to join."""
+        await super().on_start()
+        if self.read_ahead and self._ahead is None:
+            self._ahead = self.add_future(self._read_all_ahead())
+
+    def loaded_partition(self, key: bytes) -> int | None:
+        """The partition a load found this key in (None: not loaded, e.g. written since)."""
+        return self._key_partition.get(key)
 
     def persisted_offset(self, tp: TP) -> int | None:
         """What Faust's recovery starts after: the last offset loaded here (None: not loaded)."""
@@ -64,14 +88,19 @@ class LoadedStore(MemoryStore[bytes, bytes]):
         """Load the active changelog partitions of the new assignment before Faust recovers."""
         topic = self.table.changelog_topic.get_topic_name()
         actives = {tp for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        ahead = await self._take_read_ahead()
         held = {tp: offset for tp, offset in self._loaded.items() if tp in actives}
         fresh = {tp for tp in actives if tp not in held or tp in newly_assigned}
-        self._loaded = {}
-        if not actives:
-            return
         for tp in fresh:
             held.pop(tp, None)
-        self._forget({tp.partition for tp in fresh})
+        # Read ahead before any agent ran: a prefix of the changelog, read on from its end.
+        held.update({tp: offset for tp, offset in ahead.items() if tp in fresh})
+        fresh -= set(ahead)
+        self._loaded = {}
+        unassigned = {tp.partition for tp in ahead if tp not in actives}
+        self._forget({tp.partition for tp in fresh} | unassigned)
+        if not actives:
+            return
         starts = {**{tp: offset + 1 for tp, offset in held.items()}, **dict.fromkeys(fresh, 0)}
         started = time.monotonic()
         try:
@@ -88,9 +117,62 @@ class LoadedStore(MemoryStore[bytes, bytes]):
             "patients.changelog_loaded",
             partitions=sorted(tp.partition for tp in loaded),
             records=records,
+            read_ahead=sorted(tp.partition for tp in ahead if tp in loaded),
             stored=len(self.data),
             seconds=round(time.monotonic() - started, 3),
         )
+
+    async def _take_read_ahead(self) -> dict[TP, int]:
+        """What the read-ahead loaded (waiting for it to end), once; {} when nothing was read."""
+        running, self._ahead = self._ahead, None
+        if running is None:
+            return {}
+        await running
+        read, self._ahead_read = self._ahead_read, {}
+        return read
+
+    async def _read_all_ahead(self) -> None:
+        """Every changelog partition from its start, if this worker joins a group with no member.
+
+        Leaves the last offset read per partition in `_ahead_read`; on any failure it keeps
+        nothing (the load on assignment then reads from the start, as without a read-ahead).
+        """
+        topic = self.table.changelog_topic.get_topic_name()
+        every = {TP(topic, partition) for partition in range(self.app.conf.topic_partitions)}
+        started = time.monotonic()
+        try:
+            if not await self._group_is_empty():
+                return
+            loaded, records = await self._load(dict.fromkeys(every, 0))
+        except Exception as exc:
+            log.warning("patients.changelog_read_ahead_failed", error=type(exc).__name__)
+            self._forget({tp.partition for tp in every})
+            return
+        self._ahead_read = loaded
+        log.info(
+            "patients.changelog_read_ahead",
+            records=records,
+            stored=len(self.data),
+            seconds=round(time.monotonic() - started, 3),
+        )
+
+    async def _group_is_empty(self) -> bool:
+        """True when the worker's consumer group has no member (then it gets every partition)."""
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._bootstrap(),
+            request_timeout_ms=int(self.app.conf.broker_request_timeout * 1000),
+            **self.client_options,
+        )
+        await admin.start()
+        try:
+            (described,) = await admin.describe_consumer_groups([self.app.conf.id])
+        finally:
+            await admin.close()
+        groups = described.groups  # (error_code, group, state, protocol_type, protocol, members)
+        return all(group[0] == 0 and not group[5] for group in groups)
+
+    def _bootstrap(self) -> list[str]:
+        return [f"{url.host}:{url.port or 9092}" for url in self.app.conf.broker]
 
     def _forget(self, partitions: set[int]) -> None:
         """Drop every stored key of these partitions (their changelog is read from the start)."""
@@ -112,9 +194,8 @@ class LoadedStore(MemoryStore[bytes, bytes]):
 
     async def _load(self, starts: dict[TP, int]) -> tuple[dict[TP, int], int]:
         """Read each partition from its start offset to its end; the last offset applied each."""
-        bootstrap = [f"{url.host}:{url.port or 9092}" for url in self.app.conf.broker]
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+            bootstrap_servers=self._bootstrap(),
             group_id=None,
             enable_auto_commit=False,
             max_partition_fetch_bytes=FETCH_BYTES_PER_PARTITION,
@@ -180,6 +261,7 @@ class LoadedTable(faust.Table[bytes, bytes]):
     client_options: Mapping[str, Any] = {}
     partition_of: Callable[[bytes], int]
     on_loaded: Callable[[bytes, bytes], object] | None = None
+    read_ahead: bool = False
 
     def _new_store(self) -> StoreT[bytes, bytes]:
         store = LoadedStore(
@@ -196,4 +278,5 @@ class LoadedTable(faust.Table[bytes, bytes]):
         store.client_options = self.client_options
         store.partition_of = self.partition_of
         store.on_loaded = self.on_loaded
+        store.read_ahead = self.read_ahead
         return store

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from models.events import TimerDue
 from models.outputs import AlertType, TimerKind, TimerStatus
 from models.state import CareRecord, PatientState, Timer
+from models.state_digest import StateView
 from services import ids
 from services.policy import Policy
 
@@ -216,9 +217,9 @@ def next_due(timer: Timer, *, episode_open: bool, policy: Policy) -> datetime | 
     return None
 
 
-def next_deadline(state: PatientState) -> datetime | None:
+def next_deadline(state: StateView) -> datetime | None:
     """The earliest stored deadline of any timer or escalation of this patient, for the timer
-    service index."""
+    service index (from a PatientState or a digest of the stored one)."""
     deadlines = [t.next_due_at for e in state.episodes for t in e.timers]
     deadlines += [w.next_due_at for e in state.episodes for w in e.watches]
     return min((d for d in deadlines if d is not None), default=None)

@@ -6,12 +6,13 @@ A real broker; the Faust app around the store is a stand-in giving only what the
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faust.types import TP
 
 from streams.broker import ensure_topics
@@ -30,11 +31,16 @@ class _Assignor:
         return self.actives
 
 
-def _store(bootstrap: str, topic: str) -> tuple[LoadedStore, _Assignor]:
+def _store(bootstrap: str, topic: str, *, group: str = "") -> tuple[LoadedStore, _Assignor]:
     host, port = bootstrap.rsplit(":", 1)
     assignor = _Assignor()
     app: Any = SimpleNamespace(
-        conf=SimpleNamespace(broker=[SimpleNamespace(host=host, port=int(port))]),
+        conf=SimpleNamespace(
+            broker=[SimpleNamespace(host=host, port=int(port))],
+            id=group,
+            topic_partitions=PARTITIONS,
+            broker_request_timeout=10.0,
+        ),
         assignor=assignor,
         _producer=None,
     )
@@ -134,3 +140,68 @@ async def test_a_failed_load_leaves_the_partitions_to_fausts_recovery(broker: st
     await store.on_rebalance({TP(topic, 0)}, set(), {TP(topic, 0)})
     # Read from the start by Faust (the offset before the first), not from an offset of its own.
     assert store.persisted_offset(TP(topic, 0)) == -1
+
+
+async def test_a_worker_alone_in_its_group_reads_the_changelog_ahead_and_goes_on_from_there(
+    broker: str,
+) -> None:
+    topic = f"test-ahead-{uuid.uuid4().hex[:8]}-changelog"
+    await ensure_topics(broker, [topic], partitions=PARTITIONS, replication=1)
+    (a,) = _keys_in(0, 1)
+    (c,) = _keys_in(1, 1)
+    (elsewhere,) = _keys_in(2, 1)
+    await _write(broker, topic, [(a, b"a1"), (c, b"c1"), (elsewhere, b"e1")])
+    store, assignor = _store(broker, topic, group=f"nobody-{uuid.uuid4().hex[:8]}")
+    store.read_ahead = True
+    digested: dict[bytes, bytes] = {}
+    store.on_loaded = digested.__setitem__
+    await store.on_start()  # the worker starts joining its group: the read-ahead begins
+    p0, p1, p2 = (TP(topic, p) for p in range(PARTITIONS))
+    for _ in range(100):
+        if len(store.data) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert dict(store.data) == {a: b"a1", c: b"c1", elsewhere: b"e1"}
+
+    # Written after the read-ahead, before the assignment: the load reads on from its end.
+    await _write(broker, topic, [(a, b"a2")])
+    kept = store.data[c]
+    assignor.actives = {p0, p1}  # another worker joined too and got partition 2
+    await store.on_rebalance({p0, p1}, set(), {p0, p1})
+    assert dict(store.data) == {a: b"a2", c: b"c1"}
+    assert store.data[c] is kept  # not read again
+    assert digested[a] == b"a2"
+    assert (store.persisted_offset(p0), store.persisted_offset(p1)) == (1, 0)
+    assert store.persisted_offset(p2) is None
+
+    # Only once: a later assignment of a partition anew reads it from the start.
+    assignor.actives = {p0, p1, p2}
+    await store.on_rebalance({p0, p1, p2}, set(), {p2})
+    assert store.data[elsewhere] == b"e1"
+    assert store.persisted_offset(p2) == 0
+
+
+async def test_a_worker_joining_a_group_with_members_reads_nothing_ahead(broker: str) -> None:
+    topic = f"test-ahead-{uuid.uuid4().hex[:8]}-changelog"
+    await ensure_topics(broker, [topic], partitions=PARTITIONS, replication=1)
+    (a,) = _keys_in(0, 1)
+    await _write(broker, topic, [(a, b"a1")])
+    group = f"busy-{uuid.uuid4().hex[:8]}"
+    member = AIOKafkaConsumer(topic, bootstrap_servers=broker, group_id=group)
+    await member.start()
+    try:
+        for _ in range(200):
+            if member.assignment():
+                break
+            await asyncio.sleep(0.05)
+        store, assignor = _store(broker, topic, group=group)
+        store.read_ahead = True
+        await store.on_start()
+        await asyncio.sleep(0.5)
+        assert not store.data
+        p0 = TP(topic, 0)
+        assignor.actives = {p0}
+        await store.on_rebalance({p0}, set(), {p0})  # the load on assignment, from the start
+        assert dict(store.data) == {a: b"a1"}
+    finally:
+        await member.stop()
