@@ -8,6 +8,7 @@ suspected (hedges count, NICE NG234: suspected MSCC is treated as MSCC), and cau
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from models.detection import HIGH_GRADES, Detection, SinsImaging
@@ -297,6 +298,9 @@ def _clinical_cues(report: Report, negations: dict[str, list[Mention]]) -> list[
     return []
 
 
+_MYELOGRAM = re.compile(r"\bmyelo(?:gram|graphy|graphic)")
+
+
 def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
     given = (modality or "").strip().upper().replace(" ", "")
     aliases = {
@@ -311,6 +315,8 @@ def _modality(modality: str | None, exam: str | None, data: bytes) -> str:
         "BONESCAN": "NM",
     }
     given = aliases.get(given, given)
+    if given == "XR" and _MYELOGRAM.search((exam or "").lower()):
+        return "CT"  # a myelogram fills the thecal sac: it shows an extradural block or defect
     if given in ("MR", "CT", "PET-CT", "XR", "NM"):
         return given
     first_line = data[: data.find(b"\n")] if b"\n" in data[:200] else data[:120]

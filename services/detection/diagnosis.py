@@ -71,11 +71,25 @@ _DIAGNOSIS_HEADER = compile_bytes(
 _DIFFERENTIAL = compile_bytes(r"\bdifferential(?: diagnos[ie]s)?\b|\bddx\b")
 _LIST_ITEM = compile_bytes(r" *(?:[-*]|[0-9]+[.)]|[a-z][.)]) ")
 # Cause words that are only the generic noun ("a tumour"; a schwannoma is a tumour too).
-# "A malignant tumour" too: what the imaging called it, overturned by a named benign diagnosis.
-_GENERIC_MALIGNANT = compile_bytes(
-    r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?|malignan\w*(?: (?:tumou?r|lesion|"
-    r"neoplasm|process|mass)s?)?)"
-)
+# "A malignant tumour" too: what the imaging called it, overturned by a named benign diagnosis
+# ("a malignant compression fracture" names a malignancy of its own).
+_GENERIC_MALIGNANT = compile_bytes(r"(?:tumou?r\w*|tumer|neoplas\w*|mass\w*|lesions?)")
+_MALIGNANT_WORD = compile_bytes(r"malignan\w*")
+_GENERIC_AFTER_MALIGNANT = compile_bytes(r" (?:tumou?r|lesion|neoplasm|process|mass)s?\b")
+
+
+def _generic(data: bytes, start: int, end: int) -> bool:
+    """Whether a cause word is only the generic noun: "tumour", or "malignant" of a "malignant
+    tumour" or "malignant lesion"."""
+    if _GENERIC_MALIGNANT.fullmatch(data[start:end]) is not None:
+        return True
+    if _MALIGNANT_WORD.fullmatch(data[start:end]) is not None:
+        return _GENERIC_AFTER_MALIGNANT.match(data, end) is not None or (
+            _GENERIC_MALIGNANT.match(data, end + 1) is not None
+        )
+    return False
+
+
 _QUESTION = compile_bytes(r"\?|\b(?:query|exclude|rule out|r/o)\b")
 # In a title, "X mimicking Y" and "X resembling Y" name X as the diagnosis; only doubt about
 # the title's own subject makes it a question.
@@ -136,12 +150,15 @@ def _differential_items(report: Report) -> set[int]:
     possibility, not this patient's disease."""
     data = report.data
     items: set[int] = set()
-    open_list = False
+    open_list = stub = False
     previous_end = 0
     for i, s in enumerate(report.sentences):
-        heading = _DIFFERENTIAL.search(data, previous_end, s.start) is not None
+        # a header cut off as a sentence of its own ("Differential" / "Diagnosis: ...")
+        heading = stub or _DIFFERENTIAL.search(data, previous_end, s.start) is not None
+        stub = False
         if _DIFFERENTIAL.search(data, s.start, s.end) is not None:
             open_list = True
+            stub = s.end - s.start <= len(b"differential diagnosis")
         elif heading or (open_list and _LIST_ITEM.match(data, s.start) is not None):
             # the sentence a "Differential diagnosis:" header opens, and the list after it
             open_list = True
@@ -187,7 +204,7 @@ def _malignancy_of_its_own(report: Report, listed: set[int]) -> bool:
             # mass was thought a metastasis, not what the pathology found.
             if m.assertion.negated or m.assertion.hypothetical or m.assertion.historical:
                 continue
-            if _GENERIC_MALIGNANT.fullmatch(data[m.start : m.end]) is not None:
+            if _generic(data, m.start, m.end):
                 continue
             clause = next((c for c in clauses if c[0] <= m.start < c[1]), clauses[-1])
             if doubt.search(data, clause[0], clause[1]) is None:

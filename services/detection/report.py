@@ -69,7 +69,14 @@ _INTRADURAL_WORDS = (
     b"cord surface",
 )
 # A lesion placed inside the dura, not a signal change of the cord ("intramedullary oedema").
+# Any lesion or cause a sentence can name of its own.
+_LESION_NOUN = compile_bytes(
+    r"\b(?:mass\w*|tumou?r\w*|lesion\w*|metasta\w*|deposit\w*|soft[ -]tissue|fractur\w*|"
+    r"fragment\w*|dis[ck]\w*|collection\w*|ha?ematoma\w*|abscess\w*|osteophyt\w*|cyst\w*|"
+    r"nodule\w*|component|extension|lymphoma\w*|myeloma\w*|\w*carcinoma\w*|\w*sarcoma\w*)\b"
+)
 _INSIDE_DURA = compile_bytes(
+    r"\b(?:intradural|intra-dural)(?: extramedullary| extra-medullary)? (?:space|compartment)|"
     r"\b(?:intradural|intra-dural|subdural)(?: extramedullary| extra-medullary)?"
     r"(?: \w+){0,2} (?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?|"
     r"meningioma|schwannoma|disease)|\bidem\b|"
@@ -438,7 +445,18 @@ class Report:
             return False
         if _INSIDE_DURA.search(text) is not None:
             return True
-        return self._placed_back_inside_dura(i)
+        return self._placed_back_inside_dura(i) or self._compressed_by_the_intradural_lesion(i)
+
+    def _compressed_by_the_intradural_lesion(self, i: int) -> bool:
+        """Whether sentence i names no lesion of its own ("The spinal cord is compressed.") in a
+        report whose lesion lies in the intradural space and which names nothing epidural: the
+        compression is that lesion's."""
+        s = self.sentences[i]
+        return (
+            _LESION_NOUN.search(self.data, s.start, s.end) is None
+            and _EPIDURAL_NAMED.search(self.data) is None
+            and _INSIDE_DURA.search(self.data) is not None
+        )
 
     def at_skull_base(self, i: int) -> bool:
         """Whether sentence i speaks of the skull base and of no part of the spine (no level,

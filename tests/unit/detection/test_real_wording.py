@@ -1784,3 +1784,44 @@ def test_a_compression_no_words_explain_asks_for_review() -> None:
     ):
         found = detect(text, modality="MR")
         assert (found.suspected_mescc, found.review_needed) == (False, False), text
+
+
+# From blind set realAQ (2026-12-08): phenomena, a positive and a negative.
+SET_AQ_CASES = [
+    # "Differential" cut off as a sentence still opens a differential; "malignant" of a
+    # "malignant compression fracture" names a malignancy of its own
+    (
+        "Posterior epidural lesions at C4 show low T1 signal.\nDifferential\nDiagnosis: "
+        "vertebral osteomyelitis\nDiagnosis: malignant compression fracture due to metastatic "
+        "adenocarcinoma",
+        True,
+        None,
+    ),
+    (
+        "Posterior epidural lesions at C4 show low T1 signal.\nDiagnosis: vertebral osteomyelitis",
+        False,
+        None,
+    ),
+    # a compression that names no lesion, in a report whose lesion lies in the intradural space
+    (
+        "An ovoid mass lies in the intradural extramedullary space at C6. It measures 1.5 cm. "
+        "The spinal cord is compressed.",
+        False,
+        None,
+    ),
+    ("An ovoid mass lies at C6. It measures 1.5 cm. The spinal cord is compressed.", True, "2"),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AQ_CASES)
+def test_blind_set_aq_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_myelogram_filed_as_a_radiograph_shows_the_canal() -> None:
+    text = "Complete block at T10 from an extradural lymphoma."
+    myelogram = detect(text, modality="XR", exam="XR SPINE AND MYELOGRAM")
+    assert (myelogram.suspected_mescc, myelogram.escc_grade) == (True, "3")
+    radiograph = detect("Lytic lymphoma deposit in T10.", modality="XR", exam="XR THORACIC SPINE")
+    assert radiograph.suspected_mescc is False
