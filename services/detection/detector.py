@@ -9,6 +9,7 @@ suspected (hedges count, NICE NG234: suspected MSCC is treated as MSCC), and cau
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 from models.detection import HIGH_GRADES, Detection, SinsImaging
@@ -226,6 +227,19 @@ def _compartment_cues(report: Report) -> list[Mention]:
     """A named malignancy and the canal, cord or roots in one sentence, with no word that
     denies or spares them and no finding the rules could read: a human should look."""
     data = report.data
+    for m in _named_malignancies(report):
+        if report.readable[m.sentence] and not report.inside_dura(m.sentence):
+            s = report.sentences[m.sentence]
+            if (
+                _COMPARTMENT_WORDS.search(data, s.start, s.end) is not None
+                and _DENIAL_WORDS.search(data, s.start, s.end) is None
+            ):
+                return [m]
+    return []
+
+
+def _named_malignancies(report: Report) -> Iterator[Mention]:
+    """The current mentions that name a malignancy in so many words, in reading order."""
     for ms in report.mentions:
         for m in ms:
             if (
@@ -233,16 +247,8 @@ def _compartment_cues(report: Report) -> list[Mention]:
                 and m.rule.value != "presumed"
                 and valid_cue(m)
                 and m.assertion.current
-                and report.readable[m.sentence]
-                and not report.inside_dura(m.sentence)
             ):
-                s = report.sentences[m.sentence]
-                if (
-                    _COMPARTMENT_WORDS.search(data, s.start, s.end) is not None
-                    and _DENIAL_WORDS.search(data, s.start, s.end) is None
-                ):
-                    return [m]
-    return []
+                yield m
 
 
 # What a patient with cord or cauda equina compression shows, and where the text places disease
@@ -283,18 +289,10 @@ def _clinical_cues(report: Report, negations: dict[str, list[Mention]]) -> list[
         for s in report.sentences
     ):
         return []
-    for ms in report.mentions:
-        for m in ms:
-            if (
-                m.rule.role in ("metastasis", "malignant")
-                and m.rule.value != "presumed"
-                and valid_cue(m)
-                and m.assertion.current
-                and report.spine_context[m.sentence]
-            ):
-                s = report.sentences[m.sentence]
-                if _SPINE_WORDS.search(data, s.start, s.end) is not None:
-                    return [m]
+    for m in _named_malignancies(report):
+        s = report.sentences[m.sentence]
+        if report.spine_context[m.sentence] and _SPINE_WORDS.search(data, s.start, s.end):
+            return [m]
     return []
 
 
