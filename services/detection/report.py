@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from weakref import ref
 
 import re2
 
@@ -211,18 +212,23 @@ Level = tuple[int, tuple[str, ...]]  # position and the levels named there
 
 
 class _Lazy:
-    """A list whose items are computed on first use (most sentences never need them)."""
+    """A list whose items are computed on first use (most sentences never need them).
 
-    __slots__ = ("_items", "_make")
+    It holds its report weakly: a bound method would make a reference cycle, and every report,
+    with its sentences, mentions and scopes, would then wait for the cyclic garbage collector
+    instead of being freed as soon as detect() returns."""
 
-    def __init__(self, make: Callable[[int], Any], n: int) -> None:
+    __slots__ = ("_items", "_make", "_owner")
+
+    def __init__(self, make: Callable[[Any, int], Any], owner: Report, n: int) -> None:
         self._make = make
+        self._owner = ref(owner)
         self._items: list[Any] = [_UNSET] * n
 
     def __getitem__(self, i: int) -> Any:
         item = self._items[i]
         if item is _UNSET:
-            item = self._items[i] = self._make(i)
+            item = self._items[i] = self._make(self._owner(), i)
         return item
 
 
@@ -297,8 +303,8 @@ class Report:
         )
         mods = self.mods
         self.scopes = [SentenceScope(data, mods[i]) if mods[i] else _NO_SCOPE for i in range(n)]
-        self.spine_context = _Lazy(self._spine_context, n)
-        self.context_levels = _Lazy(self._context_levels, n)
+        self.spine_context = _Lazy(Report._spine_context, self, n)
+        self.context_levels = _Lazy(Report._context_levels, self, n)
         self.mentions: list[list[Mention]] = [
             self._assess(i) if (self.facts[i] or self.sins[i]) and self.readable[i] else []
             for i in range(n)
