@@ -455,12 +455,19 @@ class Report:
 
     def _compressed_by_the_intradural_lesion(self, i: int) -> bool:
         """Whether sentence i names no lesion of its own ("The spinal cord is compressed.") in a
-        report whose lesion lies in the intradural space and which names nothing epidural: the
-        compression is that lesion's."""
+        report whose lesion lies in the intradural space, or a report whose title places its
+        tumour there ("Synovial sarcoma: a rare intradural extramedullary tumour"), when the
+        report names nothing epidural: the finding is that lesion's."""
+        if _EPIDURAL_NAMED.search(self.data) is not None:
+            return False
+        if any(
+            s.section == "title" and _INSIDE_DURA.search(self.data, s.start, s.end) is not None
+            for s in self.sentences
+        ):
+            return True
         s = self.sentences[i]
         return (
             _LESION_NOUN.search(self.data, s.start, s.end) is None
-            and _EPIDURAL_NAMED.search(self.data) is None
             and _INSIDE_DURA.search(self.data) is not None
         )
 

@@ -1810,6 +1810,20 @@ SET_AQ_CASES = [
         None,
     ),
     ("An ovoid mass lies at C6. It measures 1.5 cm. The spinal cord is compressed.", True, "2"),
+    # (realAU) a title that places the tumour inside the dura places the whole case there
+    (
+        "Synovial sarcoma of the spine: a rare intradural extramedullary tumour\nImaging revealed "
+        "a dumbbell tumour at C6 to T1 compressing the cord. Histopathology revealed a synovial "
+        "sarcoma.",
+        False,
+        None,
+    ),
+    (
+        "Synovial sarcoma of the spine\nImaging revealed a dumbbell tumour at C6 to T1 "
+        "compressing the cord. Histopathology revealed a synovial sarcoma.",
+        True,
+        "2",
+    ),
 ]
 
 
