@@ -87,6 +87,8 @@ def detect(
     sentences = split(data)
     if not sentences:
         return _no_detection()
+    if _brain_study(exam, data):  # "epidural metastases" of the skull: no spinal canal here
+        return Detection()
     report = Report(data, sentences)
     kind = _modality(modality, exam, data)
     log = EvidenceLog(text, data, sentences)
@@ -412,6 +414,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and not report.metastasis_affirmed
         and not _bone_destroyed(report, m.sentence)
         and not _epidural_named(report, m.sentence)
+        and not (_soft_tissue_named(report, m.sentence) and _bone_destroyed_anywhere(report))
         and not (
             m.rule.name == "canal_obliterated"
             and (report.malignancy_named or _bone_destroyed_anywhere(report))
@@ -426,7 +429,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         role == "mass"
         and report.cause_presumed(m)
         and not report.malignancy_named
-        and _LESION_WORDS.search(report.data) is None
+        and _LESION_WORDS.search(report.data.replace(b"lateral mass", b"")) is None
         and not names_malignancy(report.data, 0, len(report.data))
     ):
         return False  # compression of the cord by nothing named: not tumour's by any word
@@ -540,6 +543,18 @@ def _epidural_named(report: Report, i: int) -> bool:
         and x.cause == "malignant"
         for x in report.mentions[i]
     )
+
+
+_SOFT_TISSUE = compile_bytes(
+    r"\b(?:soft[ -]tissue (?:extension|component|mass)|extra-?osseous|tumou?r extension)\b"
+)
+
+
+def _soft_tissue_named(report: Report, i: int) -> bool:
+    """Whether sentence i names the soft tissue a destroyed bone gives off ("significant
+    narrowing of the sacral canal with soft tissue extension")."""
+    s = report.sentences[i]
+    return _SOFT_TISSUE.search(report.data, s.start, s.end) is not None
 
 
 def _bone_destroyed_anywhere(report: Report) -> bool:
@@ -794,6 +809,22 @@ def _grade(
         if x.rule.role in ("csf_absent", "csf_present", "severity")
     ]
     return best.grade, [best, *qualifiers[:2]]
+
+
+_BRAIN_EXAM = re.compile(
+    r"\b(?:brain|head|cranial|skull|orbits?|pituitary|iacs?|neck soft tissue)\b"
+)
+_SPINAL_WORDS_ANYWHERE = compile_bytes(
+    r"\b(?:spin\w*|vertebr\w*|(?:spinal )?cord|cauda|conus|thecal|sacr\w*|lumbar|thoracic|"
+    r"cervical|paraspinal|paravertebral|myelopath\w*|radicul\w*)\b"
+)
+
+
+def _brain_study(exam: str | None, data: bytes) -> bool:
+    """Whether the exam is of the brain or head and the text names no part of the spine."""
+    if not exam or _spine_exam(exam) or _BRAIN_EXAM.search(exam.lower()) is None:
+        return False
+    return _SPINAL_WORDS_ANYWHERE.search(data) is None
 
 
 def _spine_exam(exam: str | None) -> bool:

@@ -33,7 +33,7 @@ _BENIGN_MIMIC = compile_bytes(
     r"ha?emopoie?sis|abscess\w*|ha?ematomas?|sseh|burst fractures?|"
     r"tubercul\w*|pott'?s disease|osteoradionecrosis|osteomyelitis|"
     r"osteochondromas?|exostos[ie]s|osteoblastomas?|osteoid osteomas?|aneurysmal bone cysts?|"
-    r"giant[- ]cell tumou?rs?|chondroblastomas?|angiolipomas?|"
+    r"giant[- ]cell tumou?rs?|chondroblastomas?|angiolipomas?|brown tumou?rs?|"
     r"(?:herniated|sequestrated|sequestered|extruded|migrated) dis[ck](?: fragment)?|"
     r"dis[ck] (?:fragments?|herniation|sequestration|extrusion)|intervertebral dis[ck]|"
     # Langerhans cell histiocytosis (eosinophilic granuloma): the vertebra plana of children and
@@ -61,7 +61,7 @@ _DEFINITIVE = compile_bytes(
 _HYPOTHESIS = compile_bytes(
     r"\b(?:interpreted|thought|considered|suspected|suspicion|presumed|presumptive|initially|"
     r"differential|mimic\w*|most often|misdiagnos\w*|impression of|favou?red|rule out|r/o|"
-    r"mistaken|believed|resembl\w*)\b"
+    r"mistaken|believed|resembl\w*|indicating)\b"
 )
 # "Diagnosis:" or "Final diagnosis:" as a header, not "Differential diagnosis:".
 _DIAGNOSIS_HEADER = compile_bytes(

@@ -171,6 +171,7 @@ _BENIGN_LESION = re2.compile(
     rb"sequestr|dis[ck](?:al)? fragment|migrat|histioc\w*sis|eosinophilic granuloma|"
     rb"neurogenic tumou?r|ganglioneuroma|ganglioglioma|hydatid|echinococc|tubercul|brucell|"
     rb"aneurysmal bone cyst|giant[- ]cell tumou?r|osteoblastoma|chondroblastoma|angiolipoma|"
+    rb"brown tumou?r|rheumatoid|pannus|"
     rb"osteochondroma|"
     rb"\btdt\b|iron overload|csf[- ](?:intensity|signal|density)|cystic structure|"
     rb"marrow hyperplasia|"

@@ -706,6 +706,14 @@ CAUSES: tuple[Rule, ...] = (
         "malignant",
         "presumed",
     ),
+    # The atlas's lateral masses are anatomy, not a tumour ("the lateral mass of the atlas was
+    # hypertrophied"; "C1 lateral mass screws").
+    Rule(
+        "lateral_mass_anatomy",
+        r"lateral mass(?:es)?(?: of (?:the )?(?:atlas|c1|c-1|axis|c2))?|(?:atlas|atlantal|c1|c2) "
+        r"lateral mass(?:es)?",
+        "ignore",
+    ),
     Rule(
         "mass_word",
         r"mass(?:es)?|extra-?osseous (?:soft tissue|extension|component)",
@@ -741,7 +749,10 @@ CAUSES: tuple[Rule, ...] = (
         r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|tdt|"
         r"transfusion[- ]dependent|(?:severe |myocardial |hepatic )?iron overload|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
-        r"pseudomeningocele|lipomatosis|pannus|synovial cyst|tarlov|osteoporo\w*|"
+        r"pseudomeningocele|lipomatosis|pannus|rheumatoid arthritis|synovial cyst|tarlov|"
+        r"osteoporo\w*|"
+        # the brown tumour of hyperparathyroidism, a giant-cell lesion of bone (benign)
+        r"brown tumou?rs?|hyperparathyroidism|"
         r"insufficiency|benign|traumatic|ha?emangioma\w*|hemangeoma|paget\w*|meningiomas?|"
         r"schwann?omas?|neurilemm?omas?|neurinomas?|neurofibromas?|neurofibromatosis|"
         r"nerve sheath tumou?rs?|neurogenic tumou?rs?|ganglioneuromas?|gangliogliomas?|"

@@ -1839,3 +1839,59 @@ def test_a_myelogram_filed_as_a_radiograph_shows_the_canal() -> None:
     assert (myelogram.suspected_mescc, myelogram.escc_grade) == (True, "3")
     radiograph = detect("Lytic lymphoma deposit in T10.", modality="XR", exam="XR THORACIC SPINE")
     assert radiograph.suspected_mescc is False
+
+
+# From blind sets realAT and realAV (2026-12-08): phenomena, a positive and a negative.
+SET_AT_AV_CASES = [
+    # the atlas's lateral mass is anatomy
+    (
+        "The lateral mass of the atlas is hypertrophied and invaginates into the foramen magnum. "
+        "The spinal cord is severely compressed.",
+        False,
+        None,
+    ),
+    (
+        "A mass of the atlas invaginates into the foramen magnum. The spinal cord is severely "
+        "compressed.",
+        True,
+        "2",
+    ),
+    # rheumatoid arthritis explains a periodontoid mass
+    (
+        "Rheumatoid arthritis. A periodontoid mass erodes the odontoid and indents the thecal sac.",
+        False,
+        None,
+    ),
+    # a canal narrowed with soft tissue extension, beside a destroyed bone
+    (
+        "A destructive mass involves the sacrum. Significant narrowing of the sacral canal with "
+        "soft tissue extension.",
+        True,
+        "2",
+    ),
+    (
+        "Degenerative change of the sacrum. Significant narrowing of the sacral canal with soft "
+        "tissue extension.",
+        False,
+        None,
+    ),
+    # a brown tumour of hyperparathyroidism at pathology
+    (
+        "Masses at T2-T3 deviate the spinal cord. PET shows lesions indicating a metastatic "
+        "tumour. Pathology of the specimen was consistent with a brown tumour.",
+        False,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suspected", "grade"), SET_AT_AV_CASES)
+def test_blind_set_at_av_phenomenon(text: str, suspected: bool, grade: str | None) -> None:
+    found = detect(text, modality="MR")
+    assert (found.suspected_mescc, found.escc_grade) == (suspected, grade)
+
+
+def test_a_brain_study_has_no_spinal_epidural_space() -> None:
+    text = "Extra-axial enhancing lesions consistent with epidural metastases of pancreatic cancer."
+    assert detect(text, modality="MR", exam="MRI BRAIN WITH CONTRAST").suspected_mescc is False
+    assert detect(text, modality="MR", exam="MRI THORACIC SPINE").suspected_mescc is True
