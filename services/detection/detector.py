@@ -219,7 +219,8 @@ def _benign_stated(report: Report) -> bool:
 # The canal and what it holds, named beside a tumour in words the finding rules do not read
 # ("a sacral metastasis extending to the S1 nerve root", "a neuroblastoma reaching the canal").
 _COMPARTMENT_WORDS = compile_bytes(
-    rf"\b(?:canal|epidural|{EXTRADURAL}|intraspinal|foram\w*|thecal|dural sac|nerve roots?|"
+    rf"\b(?:canal|epidural|{EXTRADURAL}|extra-?axial|intraspinal|foram\w*|thecal|dural sac|"
+    r"nerve roots?|"
     r"(?:spinal )?cord|conus(?: medullaris)?|cauda equina|corda equina)\b"
 )
 _DENIAL_WORDS = compile_bytes(r"\b(?:no|not|without|nor|free|spar\w*|intact|normal|patent)\b")
@@ -415,6 +416,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and not _bone_destroyed(report, m.sentence)
         and not _epidural_named(report, m.sentence)
         and not (_soft_tissue_named(report, m.sentence) and _bone_destroyed_anywhere(report))
+        and not (report.malignancy_named and _mass_narrows(report, m))
         and not (
             m.rule.name == "canal_obliterated"
             and (report.malignancy_named or _bone_destroyed_anywhere(report))
@@ -542,6 +544,18 @@ def _epidural_named(report: Report, i: int) -> bool:
         and not x.assertion.negated
         and x.cause == "malignant"
         for x in report.mentions[i]
+    )
+
+
+def _mass_narrows(report: Report, m: Mention) -> bool:
+    """Whether a mass in the narrowed canal's own clause is what narrows it ("the sacral mass
+    compressing the spinal canal"): not a degenerative stenosis, in a patient with cancer."""
+    scope = report.scopes[m.sentence]
+    return any(
+        x.rule.name in ("mass_word", "destructive")
+        and x.assertion.current
+        and scope.same_clause(x.start, m.start)
+        for x in report.mentions[m.sentence]
     )
 
 

@@ -112,7 +112,8 @@ EPIDURAL: tuple[Rule, ...] = (
         rf"(?:into|in|within|invad\w*|involv\w*|fill\w*|occupy\w*|invasion of|infiltration of|"
         rf"occupies|enter\w*|along|breach\w* into|extend\w* (?:\w+ )?to|extension to|"
         rf"progress(?:ion|ed|es|ing)? to|spread\w* to) (?:the )?{W}{{0,5}}"
-        rf"(?:(?:epidural|{EXTRADURAL}) (?:and \w+ )?(?:space|compartment)s?|"
+        rf"(?:(?:epidural|{EXTRADURAL}) (?:and \w+ )?(?:(?:cervical|thoracic|lumbar|sacral|"
+        rf"lumbosacral|thoracolumbar|cervicothoracic) )?(?:space|compartment|area|region)s?|"
         rf"lateral recess(?:es)?)",
         "epidural",
         "ambiguous",

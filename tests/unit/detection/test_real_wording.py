@@ -1882,6 +1882,11 @@ SET_AT_AV_CASES = [
         False,
         None,
     ),
+    # a mass that compresses the canal, in a patient with cancer; a mass in the "epidural area"
+    ("Known myeloma. CT shows the sacral mass compressing the spinal canal.", True, "2"),
+    ("Known myeloma. CT shows degenerative canal stenosis at L4-5.", False, None),
+    ("MRI revealed a mass lesion in the epidural lumbosacral area.", True, None),
+    ("MRI revealed a mass lesion in the presacral area.", False, None),
 ]
 
 
