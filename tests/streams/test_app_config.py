@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from services.config import Role, SaslMechanism, SecurityProtocol, Settings
-from streams.app import broker_credentials, broker_urls, create_app
+from streams.app import PromptTableManager, broker_credentials, broker_urls, create_app
 from streams.bootstrap import build_runtime
 from streams.broker import client_options
 
@@ -24,6 +24,23 @@ def test_app_uses_at_least_once_and_hides_table_pages() -> None:
     assert not conf.web_tables_enabled
     assert not conf.web_router_enabled
     assert [str(url) for url in conf.broker] == ["kafka://k1:9092", "kafka://k2:9092"]
+
+
+async def test_the_table_manager_registers_the_tables_without_fausts_one_second_pause() -> None:
+    app = create_app(Settings(), roles={Role.PATHWAY})
+    assert isinstance(app.tables, PromptTableManager)
+    registered: list[bool] = []
+
+    async def update_channels() -> None:
+        registered.append(True)
+
+    async def start_recovery() -> None:
+        return None
+
+    app.tables._update_channels = update_channels  # type: ignore[method-assign]
+    app.tables.recovery.start = start_recovery  # type: ignore[method-assign]
+    await asyncio.wait_for(app.tables.on_start(), timeout=0.5)
+    assert registered == [True]
 
 
 def test_faust_sensors_and_the_roles_metrics_go_on_the_runtime_registry() -> None:
