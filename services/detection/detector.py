@@ -348,7 +348,7 @@ _UNTOUCHED = compile_bytes(
     r"maintained|clear of|away from)\b"
 )
 # The canal, not the cord, is what these name.
-_NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated"})
+_NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated", "canal_entered_and_narrowed"})
 # A displaced cord said not to be indented or compressed: displacement without indentation is
 # contact, 1c (../shared/corpus/README.md).
 _NOT_INDENTED = compile_bytes(
@@ -418,7 +418,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         and not (_soft_tissue_named(report, m.sentence) and _bone_destroyed_anywhere(report))
         and not (report.malignancy_named and _mass_narrows(report, m))
         and not (
-            m.rule.name == "canal_obliterated"
+            m.rule.name in ("canal_obliterated", "canal_filled")
             and (report.malignancy_named or _bone_destroyed_anywhere(report))
         )
     ):
@@ -431,6 +431,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
         role == "mass"
         and report.cause_presumed(m)
         and not report.malignancy_named
+        and m.rule.name != "canal_filled"  # tissue filling the canal is in the canal
         and _LESION_WORDS.search(report.data.replace(b"lateral mass", b"")) is None
         and not names_malignancy(report.data, 0, len(report.data))
     ):

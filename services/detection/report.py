@@ -157,6 +157,8 @@ _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses t
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
 
 
+# Findings that name a narrowed canal, not the lesion that narrows it.
+_NARROWED = frozenset({"canal_stenosis", "canal_obliterated", "canal_entered_and_narrowed"})
 # The generic words for a lesion, which a report uses again for the lesion it has just named.
 _GENERIC_TUMOUR = re2.compile(rb"tumou?rs?|tumer|neoplasms?|mass(?:es)?|lesions?")
 # Benign causes that are themselves a mass, so "a mass compressing the cord" can be one of them
@@ -171,7 +173,7 @@ _BENIGN_LESION = re2.compile(
     rb"sequestr|dis[ck](?:al)? fragment|migrat|histioc\w*sis|eosinophilic granuloma|"
     rb"neurogenic tumou?r|ganglioneuroma|ganglioglioma|hydatid|echinococc|tubercul|brucell|"
     rb"aneurysmal bone cyst|giant[- ]cell tumou?r|osteoblastoma|chondroblastoma|angiolipoma|"
-    rb"brown tumou?r|rheumatoid|pannus|"
+    rb"brown tumou?r|rheumatoid|pannus|retro-?odontoid|peri-?odontoid|retro-?dental|"
     rb"osteochondroma|"
     rb"\btdt\b|iron overload|csf[- ](?:intensity|signal|density)|cystic structure|"
     rb"marrow hyperplasia|"
@@ -821,7 +823,7 @@ class Report:
                     m.rule.role in TARGET_ROLES
                     and id(m) not in presumed
                     and valid_cue(m)
-                    and m.rule.name not in ("canal_stenosis", "canal_obliterated")
+                    and m.rule.name not in _NARROWED
                 ):
                     for level in self.levels_of(m):
                         named.setdefault(level, set()).add(m.cause or "malignant")

@@ -129,6 +129,25 @@ EPIDURAL: tuple[Rule, ...] = (
         "epidural",
         "ambiguous",
     ),
+    # Tumour that enters the canal and narrows it in one phrase ("an extradural component
+    # protruding into and narrowing the spinal canal"): the narrowing grades it (2). Before
+    # "into_canal", which would otherwise read the same words as entry alone.
+    Rule(
+        "canal_entered_and_narrowed",
+        r"(?:protrud\w*|extend\w*|grow\w*|bulg\w*|project\w*) into (?:and |, )?(?:narrow\w*|"
+        r"compress\w*|compromis\w*) (?:the )?(?:spinal |sacral |vertebral |central )?canal",
+        "mass",
+        "2",
+    ),
+    # Tumour that fills the whole canal leaves no room for CSF, like an obliterated canal (3).
+    Rule(
+        "canal_filled",
+        r"canal[- ]filling|(?:fill\w*|occup\w*) (?:the )?(?:entire |whole |full )(?:spinal |"
+        r"vertebral |sacral |central )?canal|(?:fill\w*|occup\w*) (?:the )?(?:spinal |"
+        r"vertebral |sacral |central )?canal (?:entirely|completely|totally)",
+        "mass",
+        "3",
+    ),
     Rule(
         "into_canal",
         rf"(?:into|within|fills?|filling|occupy\w*|occupies|invad\w*|enter\w*|invasion of|"
@@ -463,7 +482,7 @@ MASS_EFFECT: tuple[Rule, ...] = (
     ),
     Rule(
         "flattens_cord",
-        rf"(?:flatten\w*|deform\w*|mass effect (?:on|upon)) (?:of )?"
+        rf"(?:flatten\w*|deform\w*|indent\w*|mass effect (?:on|upon)) (?:of )?"
         rf"(?:the )?{W}{{0,3}}{CORD}",
         "mass",
         "2",
@@ -751,6 +770,8 @@ CAUSES: tuple[Rule, ...] = (
         r"transfusion[- ]dependent|(?:severe |myocardial |hepatic )?iron overload|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
         r"pseudomeningocele|lipomatosis|pannus|rheumatoid arthritis|synovial cyst|tarlov|"
+        # soft tissue behind the dens is pannus or a retro-odontoid pseudotumour, a mass of its own
+        r"retro-?odontoid|peri-?odontoid|retro-?dental|"
         r"osteoporo\w*|"
         # the brown tumour of hyperparathyroidism, a giant-cell lesion of bone (benign)
         r"brown tumou?rs?|hyperparathyroidism|"
@@ -812,7 +833,7 @@ CAUSES: tuple[Rule, ...] = (
         r"degenerat\w*|spondylo\w*|dis[ck]s?|uncovertebral|facet\w*|zygapophys\w*|"
         r"ligamentum flavum|"
         # soft tissue about the dens: rheumatoid pannus or a retro-odontoid pseudotumour
-        r"retro-?odontoid|peri-?odontoid|(?:posterior to|behind|around|surrounding) the "
+        r"(?:posterior to|behind|around|surrounding) the "
         r"(?:odontoid|dens)|atlanto-?axial (?:subluxation|instability|dislocation)|"
         r"stenosis|synovial|cysts?|rheumatoid|infect\w*|septic|pus|bleed|kyphoplasty|"
         r"vertebroplasty|fat|venous|plexus|varix|varices|osteopeni\w*|trauma|schmorl|"

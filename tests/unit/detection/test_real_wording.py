@@ -1887,6 +1887,20 @@ SET_AT_AV_CASES = [
     ("Known myeloma. CT shows degenerative canal stenosis at L4-5.", False, None),
     ("MRI revealed a mass lesion in the epidural lumbosacral area.", True, None),
     ("MRI revealed a mass lesion in the presacral area.", False, None),
+    # the cord indented (2); tumour filling the whole canal (3); entering and narrowing it (2)
+    ("MRI revealed an extradural mass indenting the cervical cord at C7.", True, "2"),
+    ("MRI revealed an extradural mass indenting the thecal sac at C7.", True, "1b"),
+    ("Lymphoma tissue from T2 to L4 occupies the entire vertebral canal.", True, "3"),
+    ("Lymphoma tissue from T2 to L4 occupies part of the vertebral canal.", True, None),
+    (
+        "Lymphoma of T3 with an extradural component protruding into and narrowing the spinal "
+        "canal.",
+        True,
+        "2",
+    ),
+    ("Disc material at L4-5 protruding into and narrowing the spinal canal.", False, None),
+    # soft tissue behind the dens is pannus or a pseudotumour
+    ("A retrodental soft tissue mass indents the spinal cord.", False, None),
 ]
 
 
