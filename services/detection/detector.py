@@ -197,20 +197,21 @@ def _unexplained_cues(report: Report) -> list[Mention]:
                 and m.rule.name not in _NARROWED_CANAL
                 and not report.inside_dura(m.sentence)
                 and not report.at_skull_base(m.sentence)
+                and _resolved_at_follow_up(report, [m])  # not the disease a later study saw gone
             ):
                 return [m]
     return []
 
 
 def _benign_stated(report: Report) -> bool:
-    """Whether a benign cause is named as such: a benign lesion or entity not hedged and not
-    only a shape ("dumbbell"), an excess of epidural fat, or a degenerative cause."""
+    """Whether words offer a benign cause, stated or only suggested: a benign lesion or entity
+    other than a shape ("dumbbell"), an excess of epidural fat, or a degenerative word beside a
+    finding ("a disc bulge compressing the sac")."""
     return any(
         m.rule.role == "benign"
-        and m.rule.value == "strong"
         and m.rule.name != "dumbbell_shape"
-        and valid_cue(m)
-        and not m.assertion.hedged
+        and not m.assertion.negated
+        and (m.rule.value == "strong" or report.cause_of_a_finding(m))
         for ms in report.mentions
         for m in ms
     )
@@ -650,9 +651,12 @@ _FOLLOW_UP = compile_bytes(
     r"radiotherapy|steroids?|glucocorticoids?|corticosteroids?|dexamethasone)\b"
 )
 # "a complete epidural tumour response": the ignore rule of that name hides its tumour word.
+# So does a pronoun for the disease just described: "follow-up MRI shows its resolution".
 _COMPLETE_RESPONSE = compile_bytes(
     rf"\b(?:complete|total) (?:(?:radiological|radiographic|metabolic|treatment) )?"
-    rf"(?:epidural |{EXTRADURAL} )?(?:tumou?r )?(?:response|remission|resolution)\b"
+    rf"(?:epidural |{EXTRADURAL} )?(?:tumou?r )?(?:response|remission|resolution)\b|"
+    r"\b(?:its|their) (?:complete |near[- ]complete )?(?:resolution|disappearance)\b|"
+    r"\b(?:it|they) (?:has|have) (?:since |now |completely )?(?:resolved|disappeared)\b"
 )
 _RESOLUTION_TRIGGERS = frozenset({"resolution", "has_resolved", "complete_response"})
 

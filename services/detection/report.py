@@ -736,6 +736,10 @@ class Report:
                 return True
         return False
 
+    def cause_of_a_finding(self, cue: Mention) -> bool:
+        """Whether a weak benign word ("disc", "degenerative") stands in a finding's clause."""
+        return self._beside_a_finding(self.mentions[cue.sentence], cue)
+
     def _beside_a_finding(self, mentions: list[Mention], cue: Mention) -> bool:
         """Whether a weak benign word ("fat", "fluid", "disc") stands in a finding's clause: only
         there does it say what the report's compressions may be ("normal fat in the foramen

@@ -769,7 +769,7 @@ CAUSES: tuple[Rule, ...] = (
         r"(?:repeated|multiple|chronic|regular) (?:blood )?transfusions?|tdt|"
         r"transfusion[- ]dependent|(?:severe |myocardial |hepatic )?iron overload|"
         r"abscess\w*|phlegmon\w*|empyema|discitis|osteomyelitis|ha?ematoma|sseh|seroma|"
-        r"pseudomeningocele|lipomatosis|pannus|rheumatoid arthritis|synovial cyst|tarlov|"
+        r"pseudomeningocele|lipomatosis|sel|pannus|rheumatoid arthritis|synovial cyst|tarlov|"
         # soft tissue behind the dens is pannus or a retro-odontoid pseudotumour, a mass of its own
         r"retro-?odontoid|peri-?odontoid|retro-?dental|"
         r"osteoporo\w*|"

@@ -1777,10 +1777,14 @@ def test_a_compression_no_words_explain_asks_for_review() -> None:
     ):
         found = detect(text, modality="MR")
         assert (found.suspected_mescc, found.review_needed) == (False, True), text
-    # a benign cause named without a hedge explains it
+    # a benign cause named, even only suggested, explains it; so does a later resolution
     for text in (
         "A schwannoma at C4-C5 severely compresses the spinal cord.",
         "An osteoporotic T12 fracture has a retropulsed fragment compressing the conus.",
+        "A disc bulge at L4-5 compresses the thecal sac.",
+        "An epidural mass at T2 compresses the cord, interpreted as an epidural haematoma.",
+        "An epidural mass at T2 compresses the cord. Follow-up MRI after radiotherapy shows its "
+        "resolution.",
     ):
         found = detect(text, modality="MR")
         assert (found.suspected_mescc, found.review_needed) == (False, False), text
