@@ -24,6 +24,8 @@ def test_app_uses_at_least_once_and_hides_table_pages() -> None:
     assert not conf.web_tables_enabled
     assert not conf.web_router_enabled
     assert [str(url) for url in conf.broker] == ["kafka://k1:9092", "kafka://k2:9092"]
+    # One round trip carries up to 512 KiB a partition, not Faust's 16 KiB.
+    assert conf.producer_max_batch_size == 512 * 1024
 
 
 async def test_the_table_manager_registers_the_tables_without_fausts_one_second_pause() -> None:
