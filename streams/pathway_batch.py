@@ -30,7 +30,13 @@ from streams.bootstrap import Pathway, Runtime
 from streams.decoded_states import DecodedStates
 from streams.messages import Inbound, Message, failure_letter
 from streams.outbox import Sender
-from streams.patient_store import DeadlineIndex, StateTable, decode_state, encode_state
+from streams.patient_store import (
+    DeadlineIndex,
+    Digests,
+    StateTable,
+    decode_state,
+    encode_state,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -205,6 +211,7 @@ async def process_batch(
     sent: SentAlerts,
     metrics: PathwayMetrics,
     decoded: DecodedStates | None = None,
+    digests: Digests | None = None,
 ) -> None:
     """Fold events into the table and send their outputs; never raises.
 
@@ -212,7 +219,7 @@ async def process_batch(
     are the batch's states written (Faust acks the input offsets after this returns). An alert
     whose id is already on cordwatch.alerts (sent before a crash lost the state that records
     it) is not sent again. `decoded`: the states this agent wrote, kept decoded (a table value
-    it still holds is not decoded again).
+    it still holds is not decoded again); `digests`: the Runtime's, given each state written.
     """
     if not batch:
         return
@@ -240,8 +247,10 @@ async def process_batch(
         table.put(partition, key, value)  # only now: the outputs it records are acknowledged
         if decoded is not None:
             decoded.put(key, value, state)
+        # The census and the index rebuild read this digest instead of decoding the value again.
+        deadline = digests.note(key, value, state).deadline if digests else next_deadline(state)
         if partition is not None:
-            index.note(partition, key, next_deadline(state))
+            index.note(partition, key, deadline)
     for alert in folded.alerts:
         metrics.alerts.labels(alert.alert_type.value, alert.priority.value).inc()
         log.info("pathway.alert", alert_id=alert.alert_id, alert_type=alert.alert_type)

@@ -194,9 +194,10 @@ class Digests:
     A full decode costs about 64 us; with 100 000 patients the index rebuild after a recovery
     and every census (each 15 s) decoded them all again, and the census held them at once
     (13 KB decoded against 1.8 KB of JSON). Now a value is read once, when first seen, and only
-    for what the digest holds (`models.state_digest`, about 17 us); the agent and the changelog
-    recovery each store a new value object, so a changed patient is read again and an unchanged
-    one never.
+    for what the digest holds (`models.state_digest`, about 17 us), or never: the pathway agent
+    notes the digest of each state it writes, which it holds decoded. The agent and the
+    changelog recovery each store a new value object, so a changed patient is read again and an
+    unchanged one never.
     """
 
     def __init__(self) -> None:
@@ -212,6 +213,12 @@ class Digests:
         if stored.needs_full_decode():  # an old state whose breach the decode makes a watch
             view = PatientState.model_validate_json(raw)
         digest = Digest(raw, next_deadline(view), summarise(view))
+        self._by_key[key] = digest
+        return digest
+
+    def note(self, key: bytes, raw: bytes, state: PatientState) -> Digest:
+        """The digest of `state`, just stored as `raw` by its writer, who holds it decoded."""
+        digest = Digest(raw, next_deadline(state), summarise(state))
         self._by_key[key] = digest
         return digest
 

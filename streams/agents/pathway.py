@@ -49,6 +49,7 @@ def register(app: AppT, rt: Runtime) -> None:
                 await process_batch(
                     batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
                     index=rt.deadlines, sent=sent, metrics=metrics, decoded=decoded,
+                    digests=rt.digests,
                 )  # fmt: skip
             await table.acknowledged()  # an offset is committable only once its states are stored
 

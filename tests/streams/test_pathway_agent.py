@@ -159,6 +159,29 @@ async def test_report_opens_episode_outputs_go_before_the_state_that_records_the
     assert rt.registry.get_sample_value("cordwatch_alerts_emitted_total", labels) == 1
 
 
+async def test_the_census_digest_of_a_written_state_is_noted_not_decoded_again() -> None:
+    table = DictTable()
+    index = patient_store.DeadlineIndex()
+    digests = patient_store.Digests()
+    rt = runtime(SUSPECTED_AT + timedelta(minutes=5))
+    await pathway_batch.process_batch(
+        [inbound(report()), inbound(dose(), offset=11)],
+        rt=rt,
+        pathway=DEPS,
+        table=table,
+        outbox=RecordingSink(table),
+        index=index,
+        sent=nothing_sent(),
+        metrics=metrics_of(rt),
+        digests=digests,
+    )
+    noted = digests.of(b"MRN-7", table[b"MRN-7"])  # the stored object: no decode
+    assert noted == patient_store.Digests().of(b"MRN-7", table[b"MRN-7"])
+    assert noted.episodes
+    assert noted.deadline is not None
+    assert index.next_at(2) == noted.deadline.timestamp()
+
+
 async def test_redelivered_event_sends_nothing_and_writes_nothing() -> None:
     table = DictTable()
     index = patient_store.DeadlineIndex()
