@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -113,7 +113,7 @@ class StoredStates(Protocol):
 class PatientStore(StateTable, StoredStates, Protocol):
     """The patients table of a pathway worker: read, written by the agent, acknowledged."""
 
-    async def acknowledged(self) -> None: ...
+    def acknowledged(self) -> Awaitable[None]: ...
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -319,8 +319,9 @@ class PatientTable:
         self._unacknowledged.append(self.table.send_changelog(partition, key, value))
         self.table.data[key] = value
 
-    async def acknowledged(self) -> None:
-        """Until the broker has acknowledged every changelog record put so far.
+    def acknowledged(self) -> Awaitable[None]:
+        """Until the broker has acknowledged every changelog record put so far (and none put
+        later: the agent folds its next batch on these states while this waits).
 
         Faust flushes its producer buffer before committing offsets, but that flush gives up
         after 0.1 s per message (faust-streaming 0.15.3 ProducerBuffer.flush_atmost): on a loaded
@@ -328,5 +329,8 @@ class PatientTable:
         changelog, and a crash then lost that state and every deadline in it.
         """
         pending, self._unacknowledged = self._unacknowledged, []
-        if pending:
-            await asyncio.gather(*pending)
+        return asyncio.ensure_future(_every(pending))
+
+
+async def _every(pending: list[asyncio.Future[Any]]) -> None:
+    await asyncio.gather(*pending)

@@ -1,7 +1,8 @@
 """The pathway agent: the single writer of each patient's state (DESIGN.md section 1).
 
 Wiring only: batches of cordwatch.patient-events go to `streams.pathway_batch.process_batch`
-(the fold, the sends, the state writes); the agent acks them once their states are stored.
+(the fold, the sends, the state writes); the agent acks them once their states are stored,
+and folds the next batch while the changelog acknowledges them (`consume_batches`).
 
 Per event: decode, fold it into the patient's state with the pure reducer, send the outputs,
 then write the table. Effects are ordered for at-least-once delivery without transactions:
@@ -15,6 +16,8 @@ can never leave a state that is ahead of its outputs, which would lose an alert.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable
 
 from faust.types import AppT, StreamT
 from structlog.contextvars import bound_contextvars
@@ -44,13 +47,15 @@ def register(app: AppT, rt: Runtime) -> None:
         sent = SentAlerts(rt.read_alert_tail, lambda: app.consumer_generation_id)
         decoded = DecodedStates()  # the states this agent wrote, for the next event of each
 
-        async def handle(batch: list[Inbound]) -> None:
+        async def handle(batch: list[Inbound]) -> Awaitable[None]:
             with bound_contextvars(topic=topics.PATIENT_EVENTS):
                 await process_batch(
                     batch, rt=rt, pathway=rt.pathway, table=table, outbox=outbox,
                     index=rt.deadlines, sent=sent, metrics=metrics, decoded=decoded,
                     digests=rt.digests,
                 )  # fmt: skip
-            await table.acknowledged()  # an offset is committable only once its states are stored
+            # An offset is committable only once its states are stored; the next batch folds
+            # (on these states, already in the table) while the changelog acknowledges them.
+            return table.acknowledged()
 
         await consume_batches(stream, handle, size=BATCH_MAX, within=BATCH_WITHIN_SECONDS)
