@@ -76,12 +76,18 @@ def test_many_report_discharge_cycles_page_every_new_episode_once(every: timedel
     assert ordinals[-1] == 60
 
 
-def test_closed_episodes_stay_live_until_their_closure_is_history() -> None:
+def _six_closed_stays() -> PatientState | None:
+    """Six stays twelve hours apart, each a positive report and a discharge two hours later."""
     state: PatientState | None = None
     for n in range(6):
         at = T0 + n * 12 * H
         state, _ = step(state, report(f"r{n}", at, accession=f"MR{n}"), at)
         state, _ = step(state, adt(f"d{n}", at + 2 * H, "discharge"), at + 2 * H)
+    return state
+
+
+def test_closed_episodes_stay_live_until_their_closure_is_history() -> None:
+    state = _six_closed_stays()
     assert state is not None
     # Six closed stays within three days: a late event may still move any of them.
     assert state.horizon is None
@@ -92,11 +98,7 @@ def test_closed_episodes_stay_live_until_their_closure_is_history() -> None:
 
 
 def test_archived_history_cannot_be_moved_by_a_late_report() -> None:
-    state: PatientState | None = None
-    for n in range(6):
-        at = T0 + n * 12 * H
-        state, _ = step(state, report(f"r{n}", at, accession=f"MR{n}"), at)
-        state, _ = step(state, adt(f"d{n}", at + 2 * H, "discharge"), at + 2 * H)
+    state = _six_closed_stays()
     # Any event once the first four closures (2 h to 38 h) are older than history age + lookback.
     later = T0 + 40 * H + POLICY.history_age + POLICY.lookback_window
     state, _ = step(state, adt("t1", later, "transfer"), later)
