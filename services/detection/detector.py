@@ -19,7 +19,14 @@ from services.detection.levels import ordered
 from services.detection.lexicon.findings import EXTRADURAL
 from services.detection.matcher import compile_bytes
 from services.detection.prefilter import may_detect
-from services.detection.report import TARGET_ROLES, Mention, Report, valid_cue
+from services.detection.report import (
+    EPIDURAL_NAMED,
+    NARROWED_CANAL,
+    TARGET_ROLES,
+    Mention,
+    Report,
+    valid_cue,
+)
 from services.detection.sins_extract import extract_sins, index_level
 from services.detection.text import lowered, normalised, scan_from, split
 
@@ -88,7 +95,7 @@ def detect(
     if not sentences:
         return _no_detection()
     if _brain_study(exam, data):  # "epidural metastases" of the skull: no spinal canal here
-        return Detection()
+        return _no_detection()
     report = Report(data, sentences)
     kind = _modality(modality, exam, data)
     log = EvidenceLog(text, data, sentences)
@@ -188,16 +195,17 @@ def _unexplained_cues(report: Report) -> list[Mention]:
     report explains it by nothing, so a human should look rather than hear nothing."""
     if report.benign_diagnosis is not None or _benign_stated(report):
         return []
+    resolved = _resolutions(report)
     for ms in report.mentions:
         for m in ms:
             if (
                 m.rule.role in ("epidural", "mass", "mscc")
                 and m.assertion.current
                 and not m.assertion.negated
-                and m.rule.name not in _NARROWED_CANAL
+                and m.rule.name not in NARROWED_CANAL
                 and not report.inside_dura(m.sentence)
                 and not report.at_skull_base(m.sentence)
-                and _resolved_at_follow_up(report, [m])  # not the disease a later study saw gone
+                and not _gone_later(report, resolved, m)  # not what a later study saw gone
             ):
                 return [m]
     return []
@@ -219,11 +227,11 @@ def _benign_stated(report: Report) -> bool:
 
 # The canal and what it holds, named beside a tumour in words the finding rules do not read
 # ("a sacral metastasis extending to the S1 nerve root", "a neuroblastoma reaching the canal").
-_COMPARTMENT_WORDS = compile_bytes(
-    rf"\b(?:canal|epidural|{EXTRADURAL}|extra-?axial|intraspinal|foram\w*|thecal|dural sac|"
-    r"nerve roots?|"
-    r"(?:spinal )?cord|conus(?: medullaris)?|cauda equina|corda equina)\b"
+_CANAL_AND_CONTENTS = (
+    rf"canal|epidural|{EXTRADURAL}|intraspinal|foram\w*|thecal|dural sac|nerve roots?|"
+    r"(?:spinal )?cord|conus(?: medullaris)?|cauda equina"
 )
+_COMPARTMENT_WORDS = compile_bytes(rf"\b(?:{_CANAL_AND_CONTENTS}|extra-?axial|corda equina)\b")
 _DENIAL_WORDS = compile_bytes(r"\b(?:no|not|without|nor|free|spar\w*|intact|normal|patent)\b")
 
 
@@ -259,8 +267,7 @@ def _named_malignancies(report: Report) -> Iterator[Mention]:
 # in or beside the canal: with a malignancy named in the spine and nothing denied, a report the
 # finding rules cannot read still asks for a human look (the last net of DESIGN.md section 4).
 _CANAL_OR_DEFICIT = compile_bytes(
-    rf"\b(?:(?:spinal )?canal|epidural|{EXTRADURAL}|intraspinal|intra-?canal\w*|foram\w*|thecal|"
-    r"dural sac|nerve roots?|(?:spinal )?cord|conus(?: medullaris)?|cauda equina|"
+    rf"\b(?:{_CANAL_AND_CONTENTS}|intra-?canal\w*|"
     r"para(?:paresis|paretic|plegia|plegic)|tetra(?:paresis|plegia)|quadri(?:paresis|plegia)|"
     r"myelopath\w*|(?:leg|lower limb|lower extremit\w*) weakness|weakness (?:of|in) (?:the |both )?"
     r"(?:legs|lower limbs|lower extremities)|urinary retention|sphincter|saddle an(?:a)?esthesia|"
@@ -348,8 +355,6 @@ _UNTOUCHED = compile_bytes(
     r"\b(?:without|no|not|nor|spar\w*|free|patent|preserved|normal|intact|unremarkable|"
     r"maintained|clear of|away from)\b"
 )
-# The canal, not the cord, is what these name.
-_NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated", "canal_entered_and_narrowed"})
 # A displaced cord said not to be indented or compressed: displacement without indentation is
 # contact, 1c (../shared/corpus/README.md).
 _NOT_INDENTED = compile_bytes(
@@ -411,7 +416,7 @@ def _is_positive(report: Report, m: Mention, kind: str) -> bool:
     if m.rule.name in _COATING and _coats_inside_dura(report):
         return False  # tumour enveloping the cord and roots, in a report of leptomeningeal disease
     if (
-        m.rule.name in _NARROWED_CANAL
+        m.rule.name in NARROWED_CANAL
         and report.cause_presumed(m)
         and not report.metastasis_affirmed
         and not _bone_destroyed(report, m.sentence)
@@ -456,13 +461,12 @@ _COATING = frozenset({"sac_or_cord_encased", "encases_sac_or_cord"})
 _LEPTOMENINGEAL = compile_bytes(
     r"\b(?:leptomening\w*|intradural|carcinomatous meningitis|drop metasta\w*)"
 )
-_EPIDURAL_ANYWHERE = compile_bytes(rf"\b(?:epidural|{EXTRADURAL}|intraspinal extradural)\b")
 
 
 def _coats_inside_dura(report: Report) -> bool:
     return (
         _LEPTOMENINGEAL.search(report.data) is not None
-        and _EPIDURAL_ANYWHERE.search(report.data) is None
+        and EPIDURAL_NAMED.search(report.data) is None
     )
 
 
@@ -667,8 +671,17 @@ def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Men
     compression." The text ends with the patient's current state, which has no MSCC. A
     finding at other levels than the resolved one stands, as does one in or after the
     follow-up sentence."""
-    if not positives or _FOLLOW_UP.search(report.data) is None:
+    if not positives:
         return positives
+    resolved = _resolutions(report)
+    return [m for m in positives if not _gone_later(report, resolved, m)] if resolved else positives
+
+
+def _resolutions(report: Report) -> list[tuple[int, set[str]]]:
+    """The follow-up sentences that report epidural disease resolved, each with the levels it
+    was at (none: anywhere)."""
+    if _FOLLOW_UP.search(report.data) is None:
+        return []
     resolved: list[tuple[int, set[str]]] = []
     for i, s in enumerate(report.sentences):
         # the sentence and the header before it ("After treatment: (B) ...")
@@ -689,17 +702,16 @@ def _resolved_at_follow_up(report: Report, positives: list[Mention]) -> list[Men
             resolved.append((i, where or named or report.region_of(i)))
         elif _COMPLETE_RESPONSE.search(report.data, s.start, s.end) is not None:
             resolved.append((i, named or report.region_of(i)))
-    if not resolved:
-        return positives
+    return resolved
 
-    def gone_later(m: Mention) -> bool:
-        where = set(report.levels_of(m))
-        return any(
-            j > m.sentence and (not levels or not where or bool(levels & where))
-            for j, levels in resolved
-        )
 
-    return [m for m in positives if not gone_later(m)]
+def _gone_later(report: Report, resolved: list[tuple[int, set[str]]], m: Mention) -> bool:
+    """Whether a resolution after the mention's sentence covers its levels."""
+    where = set(report.levels_of(m))
+    return any(
+        j > m.sentence and (not levels or not where or bool(levels & where))
+        for j, levels in resolved
+    )
 
 
 def _withdraw_denied_levels(report: Report, by_part: dict[int, list[Mention]]) -> None:
@@ -934,7 +946,7 @@ def _descriptive_grade(report: Report, m: Mention, kind: str, unassessable: bool
             csf_absent
             or csf_present
             or value in ("1b", "1c")
-            or (value in ("2", "2d") and m.rule.name not in _NARROWED_CANAL)
+            or (value in ("2", "2d") and m.rule.name not in NARROWED_CANAL)
             or (severity == "severe" and value in _COMPRESSION_VALUES)
         )
     ):

@@ -22,7 +22,7 @@ from services.detection.diagnosis import (
     names_malignancy,
     states_malignancy,
 )
-from services.detection.levels import LEVEL_RULES, foramen_levels, parse
+from services.detection.levels import LEVEL_RULES, ORDER, foramen_levels, parse
 from services.detection.lexicon.context import MODIFIERS
 from services.detection.lexicon.findings import EXTRADURAL, FINDINGS
 from services.detection.lexicon.sins import SINS
@@ -85,7 +85,8 @@ _INSIDE_DURA = compile_bytes(
     r"\bleptomening\w*|\bintramedullary(?: \w+){0,2} "
     r"(?:lesions?|mass(?:es)?|tumou?rs?|metastas[ie]s|deposits?|nodules?)"
 )
-_EPIDURAL_NAMED = compile_bytes(rf"\b(?:epidural|{EXTRADURAL})\b")
+# "Epidural" or "extradural" named (the detector reads it too).
+EPIDURAL_NAMED = compile_bytes(rf"\b(?:epidural|{EXTRADURAL})\b")
 # A sentence that speaks of "the mass" or "these lesions" to say where they lie: "The mass is
 # surrounded by CSF below the dura: it is intradural." (the compartment holds for the sentences
 # beside it that speak of the same lesion).
@@ -157,8 +158,9 @@ _PREVIOUS_SENTENCES = 3  # how far back in a paragraph a cause ("It compresses t
 _CUE_KINDS = {"malignant": "malignant", "metastasis": "malignant", "benign": "benign"}
 
 
-# Findings that name a narrowed canal, not the lesion that narrows it.
-_NARROWED = frozenset({"canal_stenosis", "canal_obliterated", "canal_entered_and_narrowed"})
+# Findings that name a narrowed canal, not the lesion that narrows it (the detector asks more of
+# their cause before calling them tumour's).
+NARROWED_CANAL = frozenset({"canal_stenosis", "canal_obliterated", "canal_entered_and_narrowed"})
 # The generic words for a lesion, which a report uses again for the lesion it has just named.
 _GENERIC_TUMOUR = re2.compile(rb"tumou?rs?|tumer|neoplasms?|mass(?:es)?|lesions?")
 # Benign causes that are themselves a mass, so "a mass compressing the cord" can be one of them
@@ -190,12 +192,7 @@ _REGION_WORDS = {
     "L": compile_bytes(r"\blumbar\b"),
     "S": compile_bytes(r"\bsacr(?:um|al)\b"),
 }
-_REGION_LEVELS = {
-    "C": tuple(f"C{n}" for n in range(1, 8)),
-    "T": tuple(f"T{n}" for n in range(1, 13)),
-    "L": tuple(f"L{n}" for n in range(1, 6)),
-    "S": tuple(f"S{n}" for n in range(1, 6)),
-}
+_REGION_LEVELS = {region: tuple(lv for lv in ORDER if lv[0] == region) for region in _REGION_WORDS}
 
 
 @dataclass(slots=True)
@@ -252,6 +249,7 @@ class Report:
         self.sins: list[list[tuple[int, int, Rule]]] = [[] for _ in range(n)]
         self.levels: list[list[Level]] = [[] for _ in range(n)]
         self.foramina: dict[int, list[Level]] = {}  # "the T9-T10 foramen", by sentence
+        self._intradural_case: str | None = None  # read on first use (_read_intradural_case)
         self.readable = [s.section in CONTENT_SECTIONS for s in sentences]
         if not any(s.section in ("findings", "impression", "addendum") for s in sentences):
             # A case description with no findings of its own ("Clinical presentation: ...
@@ -450,7 +448,7 @@ class Report:
         compresses is not epidural compression (corpus README: intradural is not epidural)."""
         s = self.sentences[i]
         text = self.data[s.start : s.end]
-        if _EPIDURAL_NAMED.search(text) is not None:
+        if EPIDURAL_NAMED.search(text) is not None:
             return False
         if _INSIDE_DURA.search(text) is not None:
             return True
@@ -461,18 +459,26 @@ class Report:
         report whose lesion lies in the intradural space, or a report whose title places its
         tumour there ("Synovial sarcoma: a rare intradural extramedullary tumour"), when the
         report names nothing epidural: the finding is that lesion's."""
-        if _EPIDURAL_NAMED.search(self.data) is not None:
-            return False
+        if self._intradural_case is None:
+            self._intradural_case = self._read_intradural_case()
+        case = self._intradural_case
+        if case != "lesion":
+            return case == "title"
+        s = self.sentences[i]
+        return _LESION_NOUN.search(self.data, s.start, s.end) is None
+
+    def _read_intradural_case(self) -> str:
+        """Once per report: "title" when nothing epidural is named and a title places the
+        tumour inside the dura, "lesion" when nothing epidural is named and some lesion lies
+        inside it, else ""."""
+        if EPIDURAL_NAMED.search(self.data) is not None:
+            return ""
         if any(
             s.section == "title" and _INSIDE_DURA.search(self.data, s.start, s.end) is not None
             for s in self.sentences
         ):
-            return True
-        s = self.sentences[i]
-        return (
-            _LESION_NOUN.search(self.data, s.start, s.end) is None
-            and _INSIDE_DURA.search(self.data) is not None
-        )
+            return "title"
+        return "lesion" if _INSIDE_DURA.search(self.data) is not None else ""
 
     def at_skull_base(self, i: int) -> bool:
         """Whether sentence i speaks of the skull base and of no part of the spine (no level,
@@ -488,7 +494,7 @@ class Report:
         """Whether the sentence before i or one of the two after it, on the same line, speaks
         of the mass or lesions of sentence i to place them inside the dura, in a report that
         names nothing epidural."""
-        if _EPIDURAL_NAMED.search(self.data) is not None:
+        if EPIDURAL_NAMED.search(self.data) is not None:
             return False
         here = self.sentences[i]
         for other in self.sentences[max(0, i - 1) : i + 3]:
@@ -827,7 +833,7 @@ class Report:
                     m.rule.role in TARGET_ROLES
                     and id(m) not in presumed
                     and valid_cue(m)
-                    and m.rule.name not in _NARROWED
+                    and m.rule.name not in NARROWED_CANAL
                 ):
                     for level in self.levels_of(m):
                         named.setdefault(level, set()).add(m.cause or "malignant")
